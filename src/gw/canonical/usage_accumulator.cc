@@ -1,0 +1,96 @@
+#include "gw/canonical/usage_accumulator.h"
+
+#include <algorithm>
+#include <type_traits>
+
+namespace gw {
+
+namespace {
+
+uint64_t bytes_to_tokens(uint64_t bytes) { return (bytes + 3) / 4; }
+
+uint64_t block_bytes(const ContentBlock& b) {
+  uint64_t n = b.text.size() + b.name.size();
+  if (!b.input.is_null()) {
+    n += boost::json::serialize(b.input).size();
+  }
+  for (const auto& c : b.content) {
+    n += block_bytes(c);
+  }
+  // Images and documents are billed by the upstream in ways we cannot reproduce; a flat guess.
+  if (b.type == BlockType::Image || b.type == BlockType::Document) {
+    n += 4 * 1000;
+  }
+  return n;
+}
+
+}  // namespace
+
+void UsageAccumulator::merge(const Usage& u) {
+  if (!u.empty()) {
+    reported_ = true;
+  }
+  usage_.input = std::max(usage_.input, u.input);
+  usage_.output = std::max(usage_.output, u.output);
+  usage_.cache_read = std::max(usage_.cache_read, u.cache_read);
+  usage_.cache_write = std::max(usage_.cache_write, u.cache_write);
+  usage_.reasoning = std::max(usage_.reasoning, u.reasoning);
+}
+
+void UsageAccumulator::on_event(const StreamEvent& ev) {
+  std::visit(
+      [this](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, MessageStart>) {
+          merge(e.usage);
+        } else if constexpr (std::is_same_v<T, UsageUpdate>) {
+          merge(e.usage);
+        } else if constexpr (std::is_same_v<T, TextDelta>) {
+          output_bytes_ += e.text.size();
+        } else if constexpr (std::is_same_v<T, ToolArgsDelta>) {
+          output_bytes_ += e.partial_json.size();
+        } else if constexpr (std::is_same_v<T, ThinkingDelta>) {
+          output_bytes_ += e.thinking.size();
+        } else if constexpr (std::is_same_v<T, BlockStart>) {
+          output_bytes_ += e.name.size();
+        }
+      },
+      ev);
+}
+
+void UsageAccumulator::on_response(const ChatResponse& resp) {
+  for (const auto& b : resp.content) {
+    output_bytes_ += block_bytes(b);
+  }
+  merge(resp.usage);
+}
+
+Usage UsageAccumulator::usage() const {
+  Usage u = usage_;
+  if (!reported_) {
+    u.input = estimated_input_;
+  }
+  // Output counted when the upstream never told us (e.g. the stream broke before message_delta).
+  if (u.output == 0 && output_bytes_ > 0) {
+    u.output = bytes_to_tokens(output_bytes_);
+  }
+  return u;
+}
+
+uint64_t estimate_input_tokens(const ChatRequest& req) {
+  uint64_t bytes = 0;
+  for (const auto& m : req.messages) {
+    for (const auto& b : m.content) {
+      bytes += block_bytes(b);
+    }
+  }
+  for (const auto& t : req.tools) {
+    bytes += t.name.size() + t.description.size();
+    if (!t.input_schema.is_null()) {
+      bytes += boost::json::serialize(t.input_schema).size();
+    }
+  }
+  return bytes_to_tokens(bytes);
+}
+
+}  // namespace gw

@@ -1,0 +1,40 @@
+#pragma once
+// The only place where events or responses become Usage, so streamed and plain responses can
+// never disagree about tokens (design.md). When the upstream never reported usage (the client or
+// the upstream went away mid-stream) it falls back to counting: prompt bytes / 4 and output bytes / 4.
+#include <cstdint>
+
+#include "gw/canonical/chat.h"
+#include "gw/canonical/stream_event.h"
+
+namespace gw {
+
+class UsageAccumulator {
+ public:
+  explicit UsageAccumulator(uint64_t estimated_input_tokens = 0)
+      : estimated_input_(estimated_input_tokens) {}
+
+  void on_event(const StreamEvent& ev);
+  void on_response(const ChatResponse& resp);
+
+  // True once the upstream itself reported any usage figure.
+  bool reported() const { return reported_; }
+  // The usage to bill: what the upstream reported, or failing that, counted.
+  Usage usage() const;
+  uint64_t output_bytes() const { return output_bytes_; }
+
+ private:
+  void merge(const Usage& u);
+
+  Usage usage_;
+  bool reported_ = false;
+  uint64_t estimated_input_ = 0;
+  uint64_t output_bytes_ = 0;
+};
+
+// A rough token estimate for admission control and for the counted fallback: 1 token per
+// 4 bytes of text, JSON and tool arguments. Deterministic and cheap; never billed when the
+// upstream reports usage.
+uint64_t estimate_input_tokens(const ChatRequest& req);
+
+}  // namespace gw

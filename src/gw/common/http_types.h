@@ -1,0 +1,35 @@
+#pragma once
+// Transport-neutral HTTP values exchanged between pure codecs and the I/O layers.
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gw {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Case-insensitive header lookup; empty view when absent.
+std::string_view find_header(const Headers& h, std::string_view name);
+
+struct UpstreamRequest {
+  std::string method = "POST";
+  std::string url;  // absolute: scheme://host[:port]/path?query
+  Headers headers;
+  std::string body;
+};
+
+struct UpstreamResponse {
+  unsigned status = 0;
+  Headers headers;
+  std::string body;
+};
+
+// What a dialect hands the server for a non-streamed reply or an error.
+struct ClientReply {
+  unsigned status = 200;
+  Headers headers;  // content-type included
+  std::string body;
+};
+
+}  // namespace gw

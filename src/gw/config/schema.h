@@ -1,0 +1,115 @@
+#pragma once
+// The parsed, validated configuration (contract.md "Configuration"). Built once at start-up by
+// load_config(); read-only afterwards and shared by every worker.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gw::config {
+
+enum class ProviderType { OpenAI, AzureOpenAI, Anthropic, Bedrock, Vertex };
+
+struct Provider {
+  std::string name;  // the key under providers:
+  ProviderType type = ProviderType::OpenAI;
+  std::string base_url;  // with the vendor default filled in where the contract gives one
+  std::string api_key;   // openai, azure_openai, anthropic
+  std::string api_version;        // azure_openai api-version; anthropic-version for anthropic
+  std::string region;             // bedrock, vertex
+  std::string access_key_id;      // bedrock
+  std::string secret_access_key;  // bedrock
+  std::string session_token;      // bedrock (optional)
+  std::string project;            // vertex
+  std::string credentials_file;   // vertex service-account key file
+  std::map<std::string, std::string> headers;  // extra headers sent upstream
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds first_byte_timeout{60000};
+  std::chrono::milliseconds idle_timeout{60000};  // between two reads of a streamed body
+  int line = 0;  // where it was declared, for messages
+};
+
+// USD per million tokens, held as integer micro-USD per million tokens (= pico-USD per token)
+// so that costs are exact integer arithmetic.
+struct Price {
+  int64_t input = 0;
+  int64_t output = 0;
+  int64_t cache_read = 0;
+  int64_t cache_write = 0;
+};
+
+struct Deployment {
+  std::string provider;  // name of a Provider
+  std::string model;     // the upstream's model id
+  Price price;
+  std::optional<int64_t> rpm;
+  std::optional<int64_t> tpm;
+  int weight = 1;
+  int priority = 0;              // lower first; defaults to list order for route: priority
+  std::optional<int64_t> max_tokens_default;  // for upstreams that require max_tokens
+  int line = 0;
+};
+
+enum class RouteStrategy { Priority, Weighted, Latency, LeastBusy, Cost, Commitment };
+
+struct Model {
+  std::string name;
+  RouteStrategy route = RouteStrategy::Priority;
+  std::vector<Deployment> deployments;
+  int max_attempts = 3;  // bounded failover
+  int line = 0;
+};
+
+enum class BudgetPeriod { Day, Week, Month, Total };
+
+struct Budget {
+  int64_t micro_usd = 0;
+  BudgetPeriod period = BudgetPeriod::Month;
+};
+
+struct StaticKey {
+  std::string name;
+  std::string key;  // the secret; hashed at load, never logged
+  std::vector<std::string> models;  // empty = all
+  std::optional<int64_t> rpm;
+  std::optional<int64_t> tpm;
+  std::optional<Budget> budget;
+  int line = 0;
+};
+
+enum class LedgerSync { Strict, Relaxed };
+
+struct Config {
+  std::string source_file;
+  std::string listen = "127.0.0.1:4000";
+  std::string master_key;  // empty = admin API disabled
+  std::string ledger = "sqlite://switchyard.db";
+  LedgerSync ledger_sync = LedgerSync::Strict;
+  std::string limits = "memory";
+  uint64_t max_body_bytes = 10 * 1024 * 1024;
+  uint64_t max_header_bytes = 64 * 1024;
+  std::chrono::milliseconds read_timeout{30000};   // client request read
+  std::chrono::milliseconds drain_timeout{30000};  // SIGTERM
+  int workers = 0;  // io_context threads; 0 = hardware concurrency
+  std::map<std::string, Provider> providers;
+  std::map<std::string, Model> models;
+  std::vector<StaticKey> keys;
+
+  const Provider* provider(const std::string& name) const {
+    auto it = providers.find(name);
+    return it == providers.end() ? nullptr : &it->second;
+  }
+  const Model* model(const std::string& name) const {
+    auto it = models.find(name);
+    return it == models.end() ? nullptr : &it->second;
+  }
+};
+
+std::string_view to_string(ProviderType t);
+std::string_view to_string(RouteStrategy r);
+std::string_view to_string(BudgetPeriod p);
+
+}  // namespace gw::config

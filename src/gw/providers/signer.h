@@ -1,0 +1,27 @@
+#pragma once
+// Authentication of an encoded upstream request that needs the final bytes or I/O:
+// SigV4 (Bedrock) signs method, path, headers and body hash; OAuth (Vertex) fetches a cached token.
+#include <memory>
+
+#include "gw/common/asio.h"
+#include "gw/common/http_types.h"
+#include "gw/common/result.h"
+#include "gw/config/schema.h"
+
+namespace gw {
+
+class HttpClient;
+
+class RequestSigner {
+ public:
+  virtual ~RequestSigner() = default;
+  // Adds the authentication headers. Errors are the gateway's own credential problems: 502 that
+  // names the provider and never contains a secret.
+  virtual net::awaitable<Result<void>> sign(UpstreamRequest& req) = 0;
+};
+
+// nullptr for providers whose codec already set static credentials (openai, azure, anthropic).
+// `client` is the worker's HTTP client (Vertex fetches tokens with it); it outlives the signer.
+std::unique_ptr<RequestSigner> make_signer(const config::Provider& p, HttpClient& client);
+
+}  // namespace gw
