@@ -1,0 +1,97 @@
+#include "gw/common/sse.h"
+
+namespace gw {
+
+bool SseReader::feed(std::string_view bytes, std::vector<SseEvent>& out) {
+  if (failed_) {
+    return false;
+  }
+  if (!bom_checked_ && !bytes.empty()) {
+    // A UTF-8 BOM may open the stream; it could arrive split, so only strip a whole one.
+    if (line_.empty() && bytes.size() >= 3 && bytes.substr(0, 3) == "\xEF\xBB\xBF") {
+      bytes.remove_prefix(3);
+    }
+    bom_checked_ = true;
+  }
+  for (char c : bytes) {
+    if (skip_lf_) {
+      skip_lf_ = false;
+      if (c == '\n') {
+        continue;
+      }
+    }
+    if (c == '\r' || c == '\n') {
+      skip_lf_ = (c == '\r');
+      process_line(line_, out);
+      line_.clear();
+      continue;
+    }
+    line_.push_back(c);
+    if (line_.size() + cur_.data.size() > max_event_bytes_) {
+      failed_ = true;
+      return false;
+    }
+  }
+  return true;
+}
+
+void SseReader::process_line(std::string_view line, std::vector<SseEvent>& out) {
+  if (line.empty()) {  // dispatch
+    if (has_data_) {
+      out.push_back(std::move(cur_));
+    }
+    cur_ = SseEvent{};
+    has_data_ = false;
+    has_fields_ = false;
+    return;
+  }
+  has_fields_ = true;
+  if (line.front() == ':') {
+    return;  // comment
+  }
+  std::string_view field = line;
+  std::string_view value;
+  if (auto colon = line.find(':'); colon != std::string_view::npos) {
+    field = line.substr(0, colon);
+    value = line.substr(colon + 1);
+    if (!value.empty() && value.front() == ' ') {
+      value.remove_prefix(1);
+    }
+  }
+  if (field == "data") {
+    if (has_data_) {
+      cur_.data.push_back('\n');
+    }
+    cur_.data.append(value);
+    has_data_ = true;
+  } else if (field == "event") {
+    cur_.event = std::string(value);
+  } else if (field == "id") {
+    cur_.id = std::string(value);
+  }
+  // "retry" and unknown fields are ignored.
+}
+
+bool SseReader::has_partial() const { return !line_.empty() || has_data_; }
+
+std::string format_sse(std::string_view event, std::string_view data) {
+  std::string out;
+  out.reserve(event.size() + data.size() + 16);
+  if (!event.empty()) {
+    out.append("event: ").append(event).append("\n");
+  }
+  size_t start = 0;
+  while (true) {
+    size_t nl = data.find('\n', start);
+    out.append("data: ").append(data.substr(start, nl == std::string_view::npos ? nl : nl - start));
+    out.push_back('\n');
+    if (nl == std::string_view::npos) {
+      break;
+    }
+    start = nl + 1;
+  }
+  out.push_back('\n');
+  return out;
+}
+
+}  // namespace gw
