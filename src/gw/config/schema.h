@@ -66,7 +66,7 @@ struct Model {
 enum class BudgetPeriod { Day, Week, Month, Total };
 
 struct Budget {
-  int64_t micro_usd = 0;
+  int64_t nano_usd = 0;  // budget amount in nano-USD (exact integer money)
   BudgetPeriod period = BudgetPeriod::Month;
 };
 
