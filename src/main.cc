@@ -1,6 +1,92 @@
+// switchyard: the command line (contract.md "The program").
+#include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "gw/admin/cli.h"
+#include "gw/config/load.h"
+#include "gw/emulate/emulator.h"
+#include "gw/server/server.h"
+
+namespace {
+
+// Loads the config or prints every problem; nullopt means "exit 1".
+std::optional<gw::config::Config> load_or_report(const std::string& path) {
+  auto loaded = gw::config::load_config_file(path);
+  for (const auto& p : loaded.problems) {
+    std::cerr << p.to_string() << "\n";
+  }
+  if (!loaded.config) {
+    std::cerr << path << ": " << loaded.problems.size() << " problem(s)\n";
+    return std::nullopt;
+  }
+  return loaded.config;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  std::cout << "switchyard " << SWITCHYARD_VERSION << "\n";
+  CLI::App app{"switchyard: a self-hosted AI gateway"};
+  app.set_version_flag("--version", std::string("switchyard ") + SWITCHYARD_VERSION);
+  app.require_subcommand(1);
+
+  std::string config_path;
+  std::string listen;
+  auto* serve = app.add_subcommand("serve", "run the gateway");
+  serve->add_option("--config,-c", config_path, "config file")->required();
+  serve->add_option("--listen", listen, "HOST:PORT, overrides the config");
+
+  auto* check = app.add_subcommand("check", "validate a config file");
+  check->add_option("--config,-c", config_path, "config file")->required();
+
+  gw::EmulatorOptions emu;
+  auto* emulate = app.add_subcommand("emulate", "run a built-in OpenAI/Anthropic-format upstream emulator");
+  emulate->add_option("--listen", emu.listen, "HOST:PORT")->capture_default_str();
+  emulate->add_option("--latency-ms", emu.latency_ms, "delay before the first byte");
+  emulate->add_option("--tokens-per-s", emu.tokens_per_s, "streaming pace (0 = unpaced)");
+  emulate->add_option("--fail-rate", emu.fail_rate, "fraction of requests answered with an overload error")
+      ->check(CLI::Range(0.0, 1.0));
+  emulate->add_option("--threads", emu.threads, "I/O threads")->check(CLI::PositiveNumber);
+
+  auto* keys = app.add_subcommand("keys", "manage virtual keys: create | list | revoke ID");
+  keys->add_option("--config,-c", config_path, "config file (names the ledger database)")->required();
+  keys->allow_extras();
+  keys->prefix_command();
+
+  auto* usage = app.add_subcommand("usage", "print usage and cost from the ledger");
+  usage->add_option("--config,-c", config_path, "config file (names the ledger database)")->required();
+  usage->allow_extras();
+  usage->prefix_command();
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (*emulate) {
+      return gw::run_emulator(emu);
+    }
+    auto cfg = load_or_report(config_path);
+    if (!cfg) {
+      return 1;
+    }
+    if (*check) {
+      std::cout << config_path << ": OK (" << cfg->providers.size() << " providers, " << cfg->models.size()
+                << " models, " << cfg->keys.size() << " static keys)\n";
+      return 0;
+    }
+    if (*serve) {
+      if (!listen.empty()) {
+        cfg->listen = listen;
+      }
+      return gw::run_server(*cfg);
+    }
+    if (*keys) {
+      return gw::run_keys_command(*cfg, keys->remaining(), std::cout, std::cerr);
+    }
+    if (*usage) {
+      return gw::run_usage_command(*cfg, usage->remaining(), std::cout, std::cerr);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "switchyard: " << e.what() << "\n";
+    return 1;
+  }
   return 0;
 }

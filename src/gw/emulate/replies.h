@@ -1,0 +1,27 @@
+#pragma once
+// The emulator's answers, as pure functions of the request: deterministic text whose length is
+// bounded by max_tokens, usage that counts what was sent and received.
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+namespace gw::emulate {
+
+struct Script {
+  std::string model;
+  std::vector<std::string> tokens;  // each streamed as one delta
+  uint64_t input_tokens = 0;
+  bool stream = false;
+  bool include_usage = false;
+  std::string tool_name;  // non-empty: answer with a call to this tool
+};
+
+Script plan_openai(const boost::json::object& req);
+Script plan_anthropic(const boost::json::object& req);
+
+std::string openai_response(const Script& s);
+std::vector<std::string> openai_stream(const Script& s);  // SSE events, [DONE] last
+std::string anthropic_response(const Script& s);
+std::vector<std::string> anthropic_stream(const Script& s);
+
+}  // namespace gw::emulate

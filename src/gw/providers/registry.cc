@@ -1,0 +1,32 @@
+// The one place that knows every provider type: config type -> codec and signer.
+#include "gw/providers/anthropic/anthropic_codec.h"
+#include "gw/providers/bedrock/bedrock_codec.h"
+#include "gw/providers/bedrock/bedrock_signer.h"
+#include "gw/providers/codec.h"
+#include "gw/providers/openai/openai_codec.h"
+#include "gw/providers/signer.h"
+#include "gw/providers/vertex/vertex_codec.h"
+#include "gw/providers/vertex/vertex_signer.h"
+
+namespace gw {
+
+std::unique_ptr<ProviderCodec> make_codec(const config::Provider& p) {
+  switch (p.type) {
+    case config::ProviderType::OpenAI: return make_openai_codec(p);
+    case config::ProviderType::AzureOpenAI: return make_azure_openai_codec(p);
+    case config::ProviderType::Anthropic: return make_anthropic_codec(p);
+    case config::ProviderType::Bedrock: return bedrock::make_bedrock_codec(p);
+    case config::ProviderType::Vertex: return vertex::make_vertex_codec(p);
+  }
+  return nullptr;
+}
+
+std::unique_ptr<RequestSigner> make_signer(const config::Provider& p, HttpClient& client) {
+  switch (p.type) {
+    case config::ProviderType::Bedrock: return bedrock::make_bedrock_signer(p);
+    case config::ProviderType::Vertex: return vertex::make_vertex_signer(p, client);
+    default: return nullptr;  // static api keys are set by the codec itself
+  }
+}
+
+}  // namespace gw

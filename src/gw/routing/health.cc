@@ -1,0 +1,80 @@
+#include "gw/routing/health.h"
+
+#include <algorithm>
+
+namespace gw {
+
+namespace {
+// Outlier ejection: after this many failures in a row a deployment rests, longer each time.
+constexpr int kEjectAfter = 3;
+constexpr auto kEjectBase = std::chrono::seconds(5);
+constexpr auto kEjectMax = std::chrono::seconds(60);
+constexpr auto kMaxRetryAfter = std::chrono::seconds(300);
+constexpr double kEwmaAlpha = 0.3;
+}  // namespace
+
+void DeploymentHealth::on_start(const std::string& id) {
+  std::lock_guard lock(mu_);
+  ++states_[id].inflight;
+}
+
+void DeploymentHealth::on_end(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto& s = states_[id];
+  s.inflight = std::max(0, s.inflight - 1);
+}
+
+void DeploymentHealth::on_success(const std::string& id, std::chrono::milliseconds latency) {
+  std::lock_guard lock(mu_);
+  auto& s = states_[id];
+  s.consecutive_failures = 0;
+  const double ms = static_cast<double>(latency.count());
+  s.ewma_ms = s.ewma_ms == 0 ? ms : kEwmaAlpha * ms + (1 - kEwmaAlpha) * s.ewma_ms;
+}
+
+void DeploymentHealth::on_failure(const std::string& id, const Error& err) {
+  if (!err.retryable) {
+    return;  // the request's fault, not the deployment's
+  }
+  std::lock_guard lock(mu_);
+  auto& s = states_[id];
+  const auto now = clock_.steady_now();
+  if (err.retry_after_s && *err.retry_after_s > 0) {
+    // The upstream told us when to come back: honour it as this deployment's cool-down.
+    auto d = std::min<std::chrono::seconds>(std::chrono::seconds(*err.retry_after_s), kMaxRetryAfter);
+    s.cool_until = std::max(s.cool_until, now + d);
+  }
+  ++s.consecutive_failures;
+  if (s.consecutive_failures >= kEjectAfter) {
+    auto d = std::min<std::chrono::seconds>(kEjectBase * (s.consecutive_failures - kEjectAfter + 1),
+                                            kEjectMax);
+    s.cool_until = std::max(s.cool_until, now + d);
+  }
+}
+
+std::optional<std::chrono::milliseconds> DeploymentHealth::cooling(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = states_.find(id);
+  if (it == states_.end()) {
+    return std::nullopt;
+  }
+  const auto now = clock_.steady_now();
+  if (it->second.cool_until <= now) {
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(it->second.cool_until - now);
+}
+
+int DeploymentHealth::inflight(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = states_.find(id);
+  return it == states_.end() ? 0 : it->second.inflight;
+}
+
+double DeploymentHealth::latency_ewma_ms(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = states_.find(id);
+  return it == states_.end() ? 0 : it->second.ewma_ms;
+}
+
+}  // namespace gw

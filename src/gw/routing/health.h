@@ -1,0 +1,42 @@
+#pragma once
+// What routing knows about each deployment, shared by every worker: cool-downs (an upstream's
+// retry-after, or outlier ejection after consecutive failures), in-flight counts and an EWMA of
+// latency. One mutex; touched once per attempt.
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "gw/common/clock.h"
+#include "gw/common/error.h"
+
+namespace gw {
+
+class DeploymentHealth {
+ public:
+  explicit DeploymentHealth(const Clock& clock) : clock_(clock) {}
+
+  void on_start(const std::string& id);
+  void on_success(const std::string& id, std::chrono::milliseconds latency);
+  void on_failure(const std::string& id, const Error& err);
+  void on_end(const std::string& id);  // pairs with on_start
+
+  // Remaining cool-down, or nullopt when the deployment may take traffic.
+  std::optional<std::chrono::milliseconds> cooling(const std::string& id) const;
+  int inflight(const std::string& id) const;
+  double latency_ewma_ms(const std::string& id) const;  // 0 = never measured
+
+ private:
+  struct State {
+    SteadyTime cool_until{};
+    int consecutive_failures = 0;
+    int inflight = 0;
+    double ewma_ms = 0;
+  };
+  const Clock& clock_;
+  mutable std::mutex mu_;
+  std::map<std::string, State> states_;
+};
+
+}  // namespace gw

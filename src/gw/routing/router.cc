@@ -1,0 +1,96 @@
+#include "gw/routing/router.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+namespace gw {
+
+namespace {
+
+double default_uniform01() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+int64_t price_key(const config::Deployment& d) { return d.price.input + d.price.output; }
+
+}  // namespace
+
+std::optional<Attempt> RoutePlan::next() {
+  if (pos_ >= order_.size() || made_ >= max_attempts_) {
+    return std::nullopt;
+  }
+  ++made_;
+  return order_[pos_++];
+}
+
+Router::Router(const config::Config& cfg, DeploymentHealth& health, std::function<double()> uniform01)
+    : cfg_(cfg), health_(health), uniform01_(uniform01 ? std::move(uniform01) : default_uniform01) {}
+
+std::string Router::deployment_id(const config::Deployment& d) { return d.provider + "/" + d.model; }
+
+std::vector<size_t> Router::order(const config::Model& model) const {
+  const auto& deps = model.deployments;
+  std::vector<size_t> idx(deps.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  auto by = [&](auto key) {
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
+  };
+  switch (model.route) {
+    case config::RouteStrategy::Priority:
+    case config::RouteStrategy::Commitment:  // priority order until commitments are configurable
+      by([&](size_t i) { return deps[i].priority; });
+      break;
+    case config::RouteStrategy::Weighted: {
+      // Efraimidis-Spirakis: sort by u^(1/w) descending = a weighted random permutation, so the
+      // first pick is proportional to weight and failover continues in weighted order.
+      std::vector<double> key(deps.size());
+      for (size_t i = 0; i < deps.size(); ++i) {
+        const double w = deps[i].weight;
+        key[i] = w <= 0 ? -1.0 : std::pow(uniform01_(), 1.0 / w);
+      }
+      std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return key[a] > key[b]; });
+      break;
+    }
+    case config::RouteStrategy::Latency:
+      by([&](size_t i) { return health_.latency_ewma_ms(deployment_id(deps[i])); });
+      break;
+    case config::RouteStrategy::LeastBusy:
+      by([&](size_t i) { return health_.inflight(deployment_id(deps[i])); });
+      break;
+    case config::RouteStrategy::Cost:
+      by([&](size_t i) { return price_key(deps[i]); });
+      break;
+  }
+  return idx;
+}
+
+Result<RoutePlan> Router::plan(const config::Model& model) const {
+  std::vector<Attempt> attempts;
+  std::optional<std::chrono::milliseconds> shortest;
+  for (size_t i : order(model)) {
+    const auto& dep = model.deployments[i];
+    if (model.route == config::RouteStrategy::Weighted && dep.weight <= 0) {
+      continue;
+    }
+    std::string id = deployment_id(dep);
+    if (auto cool = health_.cooling(id)) {
+      shortest = shortest ? std::min(*shortest, *cool) : *cool;
+      continue;
+    }
+    attempts.push_back(Attempt{&dep, cfg_.provider(dep.provider), std::move(id)});
+  }
+  if (attempts.empty()) {
+    Error e = make_error(Code::UpstreamUnavailable,
+                         "every deployment of model '" + model.name + "' is cooling down");
+    if (shortest) {
+      e.retry_after_s = std::max<int64_t>(1, (shortest->count() + 999) / 1000);
+    }
+    return e;
+  }
+  return RoutePlan(std::move(attempts), std::max(1, model.max_attempts));
+}
+
+}  // namespace gw

@@ -1,0 +1,56 @@
+#pragma once
+// Turns a model into an ordered list of deployments to try (the RoutePlan), by the model's
+// strategy, skipping deployments that are cooling down. Failover is then a plain loop over the
+// plan in the pipeline, bounded by the model's max_attempts.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gw/common/result.h"
+#include "gw/config/schema.h"
+#include "gw/routing/health.h"
+
+namespace gw {
+
+struct Attempt {
+  const config::Deployment* deployment = nullptr;
+  const config::Provider* provider = nullptr;
+  std::string id;  // "<provider>/<upstream model>": health and capacity key
+};
+
+class RoutePlan {
+ public:
+  RoutePlan(std::vector<Attempt> order, int max_attempts)
+      : order_(std::move(order)), max_attempts_(max_attempts) {}
+  // The next deployment to try, or nullopt when the plan or the attempt budget is spent.
+  std::optional<Attempt> next();
+  int attempts_made() const { return made_; }
+  size_t size() const { return order_.size(); }
+
+ private:
+  std::vector<Attempt> order_;
+  size_t pos_ = 0;
+  int made_ = 0;
+  int max_attempts_;
+};
+
+class Router {
+ public:
+  // `uniform01` draws from [0,1) for weighted routing; injectable for tests.
+  Router(const config::Config& cfg, DeploymentHealth& health,
+         std::function<double()> uniform01 = {});
+  // UpstreamUnavailable (503, retry_after_s = shortest cool-down) when every deployment cools.
+  Result<RoutePlan> plan(const config::Model& model) const;
+
+  static std::string deployment_id(const config::Deployment& d);
+
+ private:
+  std::vector<size_t> order(const config::Model& model) const;
+
+  const config::Config& cfg_;
+  DeploymentHealth& health_;
+  std::function<double()> uniform01_;
+};
+
+}  // namespace gw

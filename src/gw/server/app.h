@@ -1,0 +1,33 @@
+#pragma once
+// State shared by every worker thread: built once at start-up, thread-safe by construction
+// (read-only config; KeyStore, Limiter, Ledger, DeploymentHealth and Metrics lock inside).
+#include <atomic>
+#include <memory>
+
+#include "gw/auth/key_store.h"
+#include "gw/common/clock.h"
+#include "gw/config/schema.h"
+#include "gw/ledger/ledger.h"
+#include "gw/limits/limiter.h"
+#include "gw/routing/health.h"
+#include "gw/routing/router.h"
+#include "gw/telemetry/metrics.h"
+
+namespace gw {
+
+struct App {
+  const config::Config& cfg;
+  const Clock& clock;
+  std::unique_ptr<KeyStore> keys;
+  std::unique_ptr<Ledger> ledger;
+  std::unique_ptr<Limiter> limiter;
+  DeploymentHealth health;
+  Router router;
+  Metrics metrics;
+  std::atomic<bool> draining{false};
+  std::atomic<int> inflight{0};  // requests being handled (not idle connections)
+
+  App(const config::Config& c, const Clock& clk) : cfg(c), clock(clk), health(clk), router(c, health) {}
+};
+
+}  // namespace gw

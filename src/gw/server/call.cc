@@ -1,0 +1,122 @@
+#include "gw/server/call.h"
+
+#include "gw/common/ids.h"
+#include "gw/ledger/pricing.h"
+#include "gw/server/worker.h"
+#include "gw/telemetry/access_log.h"
+
+namespace gw {
+
+Call::Call(Session& s, const ClientRequest& r, const ClientDialect& d)
+    : session(s),
+      worker(s.worker()),
+      http(r),
+      dialect(d),
+      request_id(new_request_id()),
+      start(s.worker().app().clock.steady_now()),
+      wall_start(s.worker().app().clock.now()) {}
+
+int64_t Call::elapsed_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(worker.app().clock.steady_now() - start)
+      .count();
+}
+
+Headers Call::routing_headers() const {
+  Headers h{{"x-request-id", request_id}};
+  if (attempt) {
+    h.emplace_back("x-switchyard-provider", attempt->deployment->provider);
+    h.emplace_back("x-switchyard-model", attempt->deployment->model);
+  }
+  return h;
+}
+
+net::awaitable<void> Call::reply_error(const Error& e) {
+  ClientReply r = dialect.render_error(e);
+  Headers extra = routing_headers();
+  if (e.retry_after_s) {
+    extra.emplace_back("retry-after", std::to_string(*e.retry_after_s));
+  }
+  status = r.status;
+  outcome = std::string(e.code_name());
+  error_message = e.message;
+  if (e.code == Code::RateLimited || e.code == Code::BudgetExceeded) {
+    worker.app().metrics.rate_limited(std::string(e.code_name()));
+  }
+  co_await session.write_reply(r, extra);
+}
+
+net::awaitable<void> Call::meter() {
+  App& app = worker.app();
+  const Usage u = usage.usage();
+  int64_t cost = 0;
+  UsageRecord rec;
+  rec.request_id = request_id;
+  rec.time_ms = unix_ms(wall_start);
+  rec.key_id = who.key_id;
+  rec.key_name = who.key_name;
+  rec.model = chat.model;
+  if (attempt) {
+    rec.provider = attempt->deployment->provider;
+    rec.deployment = attempt->deployment->model;
+    cost = cost_nano_usd(u, attempt->deployment->price);
+  }
+  rec.usage = u;
+  rec.usage_counted = !usage.reported() && !u.empty();
+  rec.cost_nano_usd = cost;
+  rec.status = status;
+  rec.outcome = outcome;
+  rec.latency_ms = elapsed_ms();
+  rec.ttft_ms = ttft_ms;
+  rec.stream = chat.stream;
+  if (key_reservation) {
+    key_reservation->settle(u, cost);
+  }
+  if (deployment_reservation) {
+    deployment_reservation->settle(u, cost);
+  }
+  if (attempt) {
+    app.metrics.tokens(chat.model, attempt->deployment->provider, u.input, u.output, u.cache_read,
+                       u.cache_write);
+  }
+  auto r = co_await app.ledger->record(std::move(rec));
+  if (!r) {
+    app.metrics.ledger_error();
+    log_event("ledger_error", r.error().message);
+  }
+}
+
+void Call::finish_log() {
+  App& app = worker.app();
+  const std::string provider = attempt ? attempt->deployment->provider : "";
+  const double latency_s = static_cast<double>(elapsed_ms()) / 1000.0;
+  app.metrics.request_done(http.target() == "/v1/messages" ? "messages" : "chat_completions",
+                           chat.model, provider, status, latency_s);
+  if (ttft_ms >= 0 && attempt) {
+    app.metrics.time_to_first_token(chat.model, provider, static_cast<double>(ttft_ms) / 1000.0);
+  }
+  AccessLogEntry e;
+  e.request_id = request_id;
+  e.method = std::string(http.method_string());
+  e.path = std::string(http.target());
+  e.status = status;
+  e.model = chat.model;
+  if (attempt) {
+    e.provider = provider;
+    e.deployment = attempt->deployment->model;
+  }
+  e.key_name = who.key_name;
+  e.attempts = attempts;
+  e.stream = chat.stream;
+  e.latency_ms = elapsed_ms();
+  e.ttft_ms = ttft_ms;
+  const Usage u = usage.usage();
+  if (reached_upstream) {
+    e.input_tokens = u.prompt_total();
+    e.output_tokens = u.output;
+  }
+  e.outcome = outcome;
+  e.error = error_message;
+  write_access_log(e);
+}
+
+}  // namespace gw

@@ -1,0 +1,59 @@
+#pragma once
+// The state of one chat request as it moves through the pipeline, and the steps that finish it
+// (metering, limit settlement, metrics, access log), shared by the plain and streamed paths.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "gw/auth/principal.h"
+#include "gw/canonical/chat.h"
+#include "gw/canonical/usage_accumulator.h"
+#include "gw/common/clock.h"
+#include "gw/dialects/dialect.h"
+#include "gw/limits/limiter.h"
+#include "gw/routing/router.h"
+#include "gw/server/session.h"
+
+namespace gw {
+
+class Worker;
+
+struct Call {
+  Call(Session& s, const ClientRequest& r, const ClientDialect& d);
+
+  Session& session;
+  Worker& worker;
+  const ClientRequest& http;
+  const ClientDialect& dialect;
+  std::string request_id;
+  SteadyTime start;
+  SystemTime wall_start;
+
+  ChatRequest chat;
+  Principal who;
+  const config::Model* model = nullptr;
+  std::unique_ptr<Reservation> key_reservation;
+  std::unique_ptr<Reservation> deployment_reservation;
+  std::optional<Attempt> attempt;  // the deployment being (or last) tried
+  int attempts = 0;
+  bool reached_upstream = false;
+  UsageAccumulator usage{0};
+
+  unsigned status = 0;
+  std::string outcome = "ok";
+  std::string error_message;
+  int64_t ttft_ms = -1;
+
+  int64_t elapsed_ms() const;
+  // Headers every proxied reply carries.
+  Headers routing_headers() const;
+  // Renders an error in the client's dialect and writes it (retry-after when known).
+  net::awaitable<void> reply_error(const Error& e);
+  // Writes the ledger record (awaits durability under ledger_sync: strict) and settles limits.
+  // Called once per request that reached an upstream; a ledger failure is logged and counted.
+  net::awaitable<void> meter();
+  // Metrics and the access-log line; called exactly once at the end.
+  void finish_log();
+};
+
+}  // namespace gw

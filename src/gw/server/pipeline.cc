@@ -1,0 +1,140 @@
+#include "gw/server/pipeline.h"
+
+#include <algorithm>
+
+#include "gw/canonical/usage_accumulator.h"
+#include "gw/ledger/pricing.h"
+#include "gw/server/call.h"
+#include "gw/server/relay.h"
+#include "gw/server/routes.h"
+#include "gw/server/worker.h"
+
+namespace gw {
+
+namespace {
+
+constexpr int64_t kDefaultMaxTokensEstimate = 4096;
+
+// Admission: who is calling, what they asked for, and whether their limits allow it.
+std::optional<Error> admit(Call& call) {
+  App& app = call.worker.app();
+  std::string_view key = presented_key(call.http);
+  if (key.empty()) {
+    return make_error(Code::Unauthenticated,
+                      "missing API key: send Authorization: Bearer <key> or x-api-key");
+  }
+  auto who = app.keys->authenticate(key);
+  if (!who) {
+    return who.error();
+  }
+  call.who = std::move(*who);
+
+  auto parsed = call.dialect.parse(call.http.body());
+  if (!parsed) {
+    return parsed.error();
+  }
+  call.chat = std::move(*parsed);
+  call.chat.anthropic_version = std::string(call.http["anthropic-version"]);
+  call.chat.anthropic_beta = std::string(call.http["anthropic-beta"]);
+
+  call.model = app.cfg.model(call.chat.model);
+  if (call.model == nullptr) {
+    Error e = make_error(Code::NotFound, "model '" + call.chat.model + "' does not exist");
+    e.param = "model";
+    return e;
+  }
+  if (!call.who.allows(call.chat.model)) {
+    return make_error(Code::PermissionDenied,
+                      "this key may not use model '" + call.chat.model + "'");
+  }
+
+  // Reserve an estimate now, settle with the actual usage later (limits/limiter.h).
+  const uint64_t input = estimate_input_tokens(call.chat);
+  call.usage = UsageAccumulator(input);
+  Estimate est;
+  est.tokens = input + static_cast<uint64_t>(call.chat.params.max_tokens.value_or(kDefaultMaxTokensEstimate));
+  for (const auto& dep : call.model->deployments) {
+    Usage worst;
+    worst.input = input;
+    worst.output = est.tokens - input;
+    est.cost_nano_usd = std::max(est.cost_nano_usd, cost_nano_usd(worst, dep.price));
+  }
+  auto res = app.limiter->reserve_key(call.who, est);
+  if (!res) {
+    return res.error();
+  }
+  call.key_reservation = std::move(*res);
+  return std::nullopt;
+}
+
+// When failover is exhausted the client sees 502/503/504 (contract.md), never the raw 429/5xx
+// of whichever deployment happened to fail last.
+Error exhausted(const Error& last, int attempts) {
+  Error e = last;
+  switch (last.code) {
+    case Code::UpstreamTimeout:
+    case Code::UpstreamOverloaded:
+    case Code::UpstreamUnavailable:
+      break;
+    case Code::RateLimited:
+      e.code = Code::UpstreamUnavailable;
+      break;
+    default:
+      e.code = Code::UpstreamError;
+  }
+  e.message = "all upstream attempts failed (" + std::to_string(attempts) + " tried); last: " +
+              (last.provider.empty() ? "" : last.provider + ": ") + last.message;
+  return e;
+}
+
+// Errors the client caused (a 4xx the upstream blamed on the request, or a request we cannot
+// translate) end the request; anything else moves on to the next deployment.
+bool client_fault(const Error& e) {
+  return e.code == Code::UpstreamRejected || e.code == Code::InvalidRequest;
+}
+
+}  // namespace
+
+net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
+                                 const ClientDialect& dialect) {
+  Call call(session, req, dialect);
+  App& app = call.worker.app();
+  app.inflight++;
+  app.metrics.inflight_add(1);
+
+  if (auto refused = admit(call)) {
+    co_await call.reply_error(*refused);
+  } else if (auto plan = app.router.plan(*call.model); !plan) {
+    co_await call.reply_error(plan.error());
+  } else {
+    std::optional<Error> last;
+    while (auto attempt = plan->next()) {
+      if (last) {
+        app.metrics.failover(call.chat.model);
+      }
+      call.attempt = attempt;
+      call.attempts = plan->attempts_made();
+      AttemptOutcome out = co_await run_attempt(call);
+      if (out.done) {
+        last.reset();
+        break;
+      }
+      last = out.error;
+      if (client_fault(*last)) {
+        break;
+      }
+    }
+    if (last) {
+      Error final = client_fault(*last) ? *last : exhausted(*last, call.attempts);
+      co_await call.reply_error(final);
+      if (call.reached_upstream) {
+        co_await call.meter();
+      }
+    }
+  }
+  call.finish_log();
+  app.metrics.inflight_add(-1);
+  app.inflight--;
+}
+
+}  // namespace gw

@@ -1,0 +1,199 @@
+#include "gw/server/relay.h"
+
+#include <type_traits>
+#include <variant>
+
+#include "gw/server/worker.h"
+
+namespace gw {
+
+namespace {
+
+constexpr size_t kMaxErrorBody = 1 << 20;      // an upstream error body we read to classify
+constexpr size_t kMaxResponseBody = 64 << 20;  // a non-streamed upstream answer
+
+AttemptOutcome fail(Error e) { return AttemptOutcome{false, std::move(e)}; }
+
+// Pairs DeploymentHealth::on_start with on_end on every path out of an attempt.
+struct InflightGuard {
+  DeploymentHealth& health;
+  const std::string& id;
+  InflightGuard(DeploymentHealth& h, const std::string& i) : health(h), id(i) { health.on_start(id); }
+  ~InflightGuard() { health.on_end(id); }
+};
+
+bool is_output(const StreamEvent& ev) {
+  return std::holds_alternative<TextDelta>(ev) || std::holds_alternative<ToolArgsDelta>(ev) ||
+         std::holds_alternative<ThinkingDelta>(ev) || std::holds_alternative<BlockStart>(ev);
+}
+
+net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, ProviderRuntime& rt) {
+  auto body = co_await ex.read_all(kMaxResponseBody);
+  if (!body) {
+    co_return fail(body.error());
+  }
+  UpstreamResponse resp{ex.status(), ex.headers(), std::move(*body)};
+  auto decoded = rt.codec->decode(resp);
+  if (!decoded) {
+    Error e = decoded.error();
+    e.code = Code::UpstreamError;
+    e.retryable = true;  // a malformed answer is the deployment's fault: another may do better
+    co_return fail(std::move(e));
+  }
+  call.usage.on_response(*decoded);
+  ClientReply reply{200, {{"content-type", "application/json"}}, call.dialect.render(*decoded, call.chat)};
+  call.status = 200;
+  call.ttft_ms = call.elapsed_ms();
+  // The record is durable before the client can see the end of a successful response.
+  co_await call.meter();
+  if (!co_await call.session.write_reply(reply, call.routing_headers())) {
+    call.outcome = "client_disconnected";
+  }
+  co_return AttemptOutcome{true, std::nullopt};
+}
+
+net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, ProviderRuntime& rt) {
+  auto decoder = rt.codec->stream_decoder();
+  auto encoder = call.dialect.stream_encoder(call.chat);
+  bool started = false;  // has anything reached the client?
+  bool metered = false;
+  bool ended = false;
+  std::string chunk;
+  std::vector<StreamEvent> events;
+  while (!ended) {
+    chunk.clear();
+    events.clear();
+    auto more = co_await ex.read_some(chunk);
+    if (!more) {
+      events.emplace_back(StreamError{more.error()});
+    } else if (!*more) {
+      decoder->finish(events);
+      ended = true;  // whatever finish() said is the last word
+    } else {
+      decoder->feed(chunk, events);
+    }
+    for (auto& ev : events) {
+      if (auto* err = std::get_if<StreamError>(&ev)) {
+        err->error.provider = rt.cfg->name;
+        if (!started && err->error.retryable) {
+          // Nothing has reached the client yet: this deployment failed, try the next.
+          call.worker.app().health.on_failure(call.attempt->id, err->error);
+          co_return fail(err->error);
+        }
+        call.outcome = "upstream_stream_error";
+        call.error_message = err->error.message;
+      }
+      call.usage.on_event(ev);
+      if (!started) {
+        call.status = 200;
+        if (!co_await call.session.begin_stream(call.routing_headers())) {
+          call.outcome = "client_disconnected";
+          break;
+        }
+        started = true;
+      }
+      if (call.ttft_ms < 0 && is_output(ev)) {
+        call.ttft_ms = call.elapsed_ms();
+      }
+      const bool last = std::holds_alternative<MessageStop>(ev) || std::holds_alternative<StreamError>(ev);
+      if (std::holds_alternative<MessageStop>(ev)) {
+        co_await call.meter();  // durable before the final SSE event
+        metered = true;
+      }
+      if (!co_await call.session.write_chunk(encoder->encode(ev))) {
+        call.outcome = "client_disconnected";
+        ended = true;
+        break;
+      }
+      if (last) {
+        ended = true;
+        break;
+      }
+    }
+    if (call.outcome == "client_disconnected") {
+      break;
+    }
+  }
+  if (!metered) {
+    co_await call.meter();
+  }
+  if (started && call.outcome != "client_disconnected") {
+    co_await call.session.end_stream();
+  } else if (!started) {
+    call.session.no_keep_alive();
+  }
+  co_return AttemptOutcome{true, std::nullopt};
+}
+
+}  // namespace
+
+net::awaitable<AttemptOutcome> run_attempt(Call& call) {
+  App& app = call.worker.app();
+  const Attempt& a = *call.attempt;
+  const config::Deployment& dep = *a.deployment;
+  ProviderRuntime* rt = call.worker.provider(dep.provider);
+  if (rt == nullptr) {
+    co_return fail(make_error(Code::Internal, "provider '" + dep.provider + "' is not configured"));
+  }
+
+  // A deployment at its rpm/tpm capacity is skipped, not hammered.
+  const uint64_t tokens = estimate_input_tokens(call.chat) +
+                          static_cast<uint64_t>(call.chat.params.max_tokens.value_or(0));
+  auto cap = app.limiter->reserve_deployment(a.id, dep.rpm, dep.tpm, tokens);
+  if (!cap) {
+    Error e = cap.error();
+    e.code = Code::UpstreamUnavailable;
+    e.retryable = true;
+    e.provider = dep.provider;
+    e.message = "deployment " + a.id + " is at capacity";
+    co_return fail(std::move(e));
+  }
+  call.deployment_reservation = std::move(*cap);
+
+  auto req = rt->codec->encode(call.chat, dep);
+  if (!req) {
+    co_return fail(req.error());  // the request cannot be expressed for this provider: 400
+  }
+  req->headers.emplace_back("x-request-id", call.request_id);
+  if (rt->signer) {
+    auto signed_ok = co_await rt->signer->sign(*req);
+    if (!signed_ok) {
+      Error e = signed_ok.error();
+      e.provider = dep.provider;
+      app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
+      co_return fail(std::move(e));
+    }
+  }
+
+  InflightGuard inflight(app.health, a.id);
+  const auto& p = *rt->cfg;
+  const auto sent = app.clock.steady_now();
+  auto ex = co_await call.worker.http().start(*req, Timeouts{p.connect_timeout, p.first_byte_timeout, p.idle_timeout});
+  if (!ex) {
+    Error e = ex.error();
+    e.provider = dep.provider;
+    app.health.on_failure(a.id, e);
+    app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
+    co_return fail(std::move(e));
+  }
+  call.reached_upstream = true;
+  const auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(app.clock.steady_now() - sent);
+  app.metrics.upstream_latency(dep.provider, static_cast<double>(latency.count()) / 1000.0);
+
+  UpstreamExchange& exchange = **ex;
+  if (exchange.status() < 200 || exchange.status() >= 300) {
+    auto body = co_await exchange.read_all(kMaxErrorBody);
+    UpstreamResponse resp{exchange.status(), exchange.headers(), body ? std::move(*body) : std::string()};
+    Error e = rt->codec->classify(resp);
+    e.provider = dep.provider;
+    e.upstream_status = exchange.status();
+    app.health.on_failure(a.id, e);
+    app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
+    co_return fail(std::move(e));
+  }
+  app.health.on_success(a.id, latency);
+  co_return call.chat.stream ? co_await relay_stream(call, exchange, *rt)
+                             : co_await relay_plain(call, exchange, *rt);
+}
+
+}  // namespace gw

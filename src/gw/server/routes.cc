@@ -1,0 +1,132 @@
+#include "gw/server/routes.h"
+
+#include <boost/json.hpp>
+
+#include "gw/admin/admin_routes.h"
+#include "gw/common/ids.h"
+#include "gw/server/pipeline.h"
+#include "gw/server/worker.h"
+#include "gw/telemetry/access_log.h"
+
+namespace gw {
+
+namespace {
+
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+ClientReply json_reply(unsigned status, std::string body) {
+  return ClientReply{status, {{"content-type", "application/json"}}, std::move(body)};
+}
+
+net::awaitable<void> reply_and_log(Session& s, const ClientRequest& req, const ClientReply& r,
+                                   const std::string& request_id) {
+  co_await s.write_reply(r, {{"x-request-id", request_id}});
+  AccessLogEntry e;
+  e.request_id = request_id;
+  e.method = std::string(req.method_string());
+  e.path = std::string(path_of(req.target()));
+  e.status = r.status;
+  e.outcome = r.status < 400 ? "ok" : "error";
+  write_access_log(e);
+}
+
+// GET /v1/models: the OpenAI list of the models this key may use.
+ClientReply list_models(App& app, const ClientRequest& req) {
+  const auto& dialect = openai_chat_dialect();
+  std::string_view key = presented_key(req);
+  if (key.empty()) {
+    return dialect.render_error(make_error(Code::Unauthenticated, "missing API key"));
+  }
+  auto who = app.keys->authenticate(key);
+  if (!who) {
+    return dialect.render_error(who.error());
+  }
+  boost::json::array data;
+  for (const auto& [name, model] : app.cfg.models) {
+    if (who->allows(name)) {
+      data.push_back({{"id", name}, {"object", "model"}, {"created", 0}, {"owned_by", "switchyard"}});
+    }
+  }
+  return json_reply(200, boost::json::serialize(boost::json::object{{"object", "list"}, {"data", data}}));
+}
+
+ClientReply admin(App& app, const ClientRequest& req) {
+  auto err = [](unsigned status, const char* type, const char* msg) {
+    boost::json::object o{{"error", {{"message", msg}, {"type", type}}}};
+    return json_reply(status, boost::json::serialize(o));
+  };
+  if (app.cfg.master_key.empty()) {
+    return err(404, "not_found_error", "the admin API is disabled (no master_key configured)");
+  }
+  std::string_view auth = req[http::field::authorization];
+  constexpr std::string_view kBearer = "Bearer ";
+  std::string_view presented =
+      auth.size() > kBearer.size() && beast::iequals(auth.substr(0, kBearer.size()), kBearer)
+          ? auth.substr(kBearer.size())
+          : std::string_view{};
+  // Compare hashes, so the comparison time does not depend on how much of the key matched.
+  if (presented.empty() || sha256_hex(presented) != sha256_hex(app.cfg.master_key)) {
+    return err(401, "authentication_error", "admin routes need Authorization: Bearer <master key>");
+  }
+  return handle_admin(req.method_string(), req.target(), req.body(), *app.keys, *app.ledger);
+}
+
+}  // namespace
+
+std::string_view presented_key(const ClientRequest& req) {
+  std::string_view auth = req[http::field::authorization];
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth.size() > kBearer.size() && beast::iequals(auth.substr(0, kBearer.size()), kBearer)) {
+    return auth.substr(kBearer.size());
+  }
+  return req["x-api-key"];
+}
+
+const ClientDialect& dialect_for_path(std::string_view target) {
+  return path_of(target) == "/v1/messages" ? anthropic_messages_dialect() : openai_chat_dialect();
+}
+
+ClientReply render_too_large(std::string_view target) {
+  return dialect_for_path(target).render_error(
+      make_error(Code::PayloadTooLarge, "request body exceeds max_body_bytes"));
+}
+
+net::awaitable<void> dispatch(Session& s, ClientRequest& req) {
+  App& app = s.worker().app();
+  const std::string_view path = path_of(req.target());
+  const auto method = req.method();
+
+  if (method == http::verb::post && path == "/v1/chat/completions") {
+    co_await handle_chat(s, req, openai_chat_dialect());
+    co_return;
+  }
+  if (method == http::verb::post && path == "/v1/messages") {
+    co_await handle_chat(s, req, anthropic_messages_dialect());
+    co_return;
+  }
+  const std::string request_id = new_request_id();
+  if (method == http::verb::get && path == "/health/live") {
+    co_await reply_and_log(s, req, json_reply(200, R"({"status":"ok"})"), request_id);
+  } else if (method == http::verb::get && path == "/health/ready") {
+    co_await reply_and_log(s, req,
+                           app.draining ? json_reply(503, R"({"status":"draining"})")
+                                        : json_reply(200, R"({"status":"ready"})"),
+                           request_id);
+  } else if (method == http::verb::get && path == "/metrics") {
+    co_await s.write_reply(
+        ClientReply{200, {{"content-type", "text/plain; version=0.0.4; charset=utf-8"}}, app.metrics.render()},
+        {});
+  } else if (method == http::verb::get && path == "/v1/models") {
+    co_await reply_and_log(s, req, list_models(app, req), request_id);
+  } else if (path.starts_with("/admin/")) {
+    co_await reply_and_log(s, req, admin(app, req), request_id);
+  } else {
+    Error e = make_error(Code::NotFound, "no route for " + std::string(req.method_string()) + " " +
+                                             std::string(path));
+    co_await reply_and_log(s, req, dialect_for_path(path).render_error(e), request_id);
+  }
+}
+
+}  // namespace gw

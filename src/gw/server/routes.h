@@ -1,0 +1,21 @@
+#pragma once
+// The route table: which handler serves which method and path.
+#include <string_view>
+
+#include "gw/common/asio.h"
+#include "gw/common/http_types.h"
+#include "gw/dialects/dialect.h"
+#include "gw/server/session.h"
+
+namespace gw {
+
+net::awaitable<void> dispatch(Session& session, ClientRequest& req);
+
+// The dialect whose error format a path uses (Anthropic for /v1/messages, OpenAI otherwise).
+const ClientDialect& dialect_for_path(std::string_view target);
+ClientReply render_too_large(std::string_view target);
+
+// The virtual key from "Authorization: Bearer KEY" or "x-api-key: KEY".
+std::string_view presented_key(const ClientRequest& req);
+
+}  // namespace gw

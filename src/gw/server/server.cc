@@ -1,0 +1,100 @@
+#include "gw/server/server.h"
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "gw/auth/key_store_factory.h"
+#include "gw/common/asio.h"
+#include "gw/ledger/sqlite_ledger.h"
+#include "gw/limits/memory_limiter.h"
+#include "gw/server/app.h"
+#include "gw/server/worker.h"
+#include "gw/telemetry/access_log.h"
+
+namespace gw {
+
+namespace {
+
+tcp::endpoint parse_listen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    throw std::runtime_error("listen must be HOST:PORT, got '" + listen + "'");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const auto port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
+  net::io_context io;
+  tcp::resolver resolver(io);
+  auto results = resolver.resolve(host.empty() ? "0.0.0.0" : host, std::to_string(port));
+  return results.begin()->endpoint();
+}
+
+// Waits until every in-flight request finished or the drain timeout passed.
+void wait_for_drain(App& app) {
+  const auto deadline = std::chrono::steady_clock::now() + app.cfg.drain_timeout;
+  while (app.inflight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace
+
+int run_server(const config::Config& cfg) {
+  std::signal(SIGPIPE, SIG_IGN);
+  App app(cfg, real_clock());
+  app.ledger = make_ledger(cfg, app.clock);
+  app.keys = make_key_store(cfg);
+  app.limiter = make_memory_limiter(app.clock, app.ledger.get());
+
+  const tcp::endpoint ep = parse_listen(cfg.listen);
+  const int n = cfg.workers > 0 ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int i = 0; i < n; ++i) {
+    workers.push_back(std::make_unique<Worker>(app, i));
+    workers.back()->listen(i == 0 ? ep : tcp::endpoint(ep.address(), workers.front()->local_endpoint().port()));
+  }
+  const auto bound = workers.front()->local_endpoint();
+
+  // Signals are waited for on their own io_context so that workers never handle them.
+  net::io_context signals_io;
+  net::signal_set signals(signals_io, SIGINT, SIGTERM);
+  std::vector<std::thread> threads;
+  for (auto& w : workers) {
+    threads.emplace_back([&w] { w->run(); });
+  }
+  log_event("listening", bound.address().to_string() + ":" + std::to_string(bound.port()) + " workers=" +
+                             std::to_string(n));
+
+  int signal_number = 0;
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (!ec) {
+      signal_number = sig;
+    }
+  });
+  signals_io.run();
+
+  log_event("draining", "signal " + std::to_string(signal_number));
+  app.draining = true;
+  for (auto& w : workers) {
+    w->begin_drain();
+  }
+  wait_for_drain(app);
+  if (app.inflight.load() > 0) {
+    log_event("drain_timeout", std::to_string(app.inflight.load()) + " requests still in flight");
+  }
+  for (auto& w : workers) {
+    w->stop();
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  workers.clear();
+  app.ledger->flush_blocking();
+  log_event("stopped", "");
+  return 0;
+}
+
+}  // namespace gw

@@ -1,0 +1,55 @@
+#pragma once
+// One client connection: reads requests with limits on header size, body size and time, hands
+// each to the route table, and offers the handlers a writer for plain and streamed (chunked SSE)
+// replies. Every write is awaited, so a slow client slows the upstream read instead of growing a
+// buffer (back-pressure).
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <list>
+#include <string>
+#include <string_view>
+
+#include "gw/common/asio.h"
+#include "gw/common/http_types.h"
+
+namespace gw {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+class Worker;
+
+using ClientRequest = http::request<http::string_body>;
+
+class Session {
+ public:
+  Session(Worker& worker, tcp::socket socket);
+  ~Session();
+  net::awaitable<void> run();
+
+  // Drain: closes the connection now if no request is in progress; otherwise after it.
+  void close_if_idle();
+
+  // --- the writer handlers use. Each returns false if the client is gone. ---
+  net::awaitable<bool> write_reply(const ClientReply& r, const Headers& extra);
+  net::awaitable<bool> begin_stream(const Headers& extra);
+  net::awaitable<bool> write_chunk(std::string_view data);
+  net::awaitable<bool> end_stream();
+  // The request may not be followed by another on this connection.
+  void no_keep_alive() { keep_alive_ = false; }
+
+  Worker& worker() { return worker_; }
+
+ private:
+  net::awaitable<bool> read_request(ClientRequest& out);
+
+  Worker& worker_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  bool keep_alive_ = true;
+  bool busy_ = false;
+  bool streaming_ = false;
+  std::list<Session*>::iterator self_;
+};
+
+}  // namespace gw

@@ -1,0 +1,94 @@
+#include "gw/server/worker.h"
+
+#include "gw/server/session.h"
+#include "gw/telemetry/access_log.h"
+
+namespace gw {
+
+Worker::Worker(App& app, int index) : app_(app), index_(index) {
+  http_ = make_http_client(io_.get_executor());
+  for (const auto& [name, p] : app_.cfg.providers) {
+    ProviderRuntime rt;
+    rt.cfg = &p;
+    rt.codec = make_codec(p);
+    rt.signer = make_signer(p, *http_);
+    providers_.emplace(name, std::move(rt));
+  }
+}
+
+Worker::~Worker() = default;
+
+ProviderRuntime* Worker::provider(const std::string& name) {
+  auto it = providers_.find(name);
+  return it == providers_.end() ? nullptr : &it->second;
+}
+
+void Worker::listen(const tcp::endpoint& ep) {
+  acceptor_ = std::make_unique<tcp::acceptor>(io_);
+  acceptor_->open(ep.protocol());
+  acceptor_->set_option(net::socket_base::reuse_address(true));
+  // Every worker binds the same port; the kernel spreads new connections across them.
+  int one = 1;
+  ::setsockopt(acceptor_->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  acceptor_->bind(ep);
+  acceptor_->listen(net::socket_base::max_listen_connections);
+}
+
+tcp::endpoint Worker::local_endpoint() const { return acceptor_->local_endpoint(); }
+
+net::awaitable<void> Worker::accept_loop() {
+  while (acceptor_ && acceptor_->is_open()) {
+    auto [ec, socket] = co_await acceptor_->async_accept(use_nothrow);
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor_->is_open()) {
+        break;
+      }
+      continue;  // e.g. EMFILE: keep serving the connections we have
+    }
+    socket.set_option(tcp::no_delay(true));
+    net::co_spawn(
+        io_,
+        [this, s = std::move(socket)]() mutable -> net::awaitable<void> {
+          Session session(*this, std::move(s));
+          co_await session.run();
+        },
+        [](std::exception_ptr e) {
+          if (e) {
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+              log_event("session_exception", ex.what());
+            }
+          }
+        });
+  }
+}
+
+void Worker::run() {
+  net::co_spawn(io_, accept_loop(), net::detached);
+  io_.run();
+}
+
+void Worker::begin_drain() {
+  net::post(io_, [this] {
+    if (acceptor_) {
+      beast::error_code ec;
+      acceptor_->close(ec);
+    }
+    // Copy: closing may end sessions, which unregister themselves.
+    std::vector<Session*> open(sessions_.begin(), sessions_.end());
+    for (Session* s : open) {
+      s->close_if_idle();
+    }
+  });
+}
+
+void Worker::stop() { io_.stop(); }
+
+std::list<Session*>::iterator Worker::add_session(Session* s) {
+  return sessions_.insert(sessions_.end(), s);
+}
+
+void Worker::remove_session(std::list<Session*>::iterator it) { sessions_.erase(it); }
+
+}  // namespace gw

@@ -1,0 +1,59 @@
+#pragma once
+// One worker = one thread running its own io_context, with its own acceptor (SO_REUSEPORT lets
+// the kernel spread connections), its own upstream connection pool and its own provider runtimes,
+// so the hot path takes no locks except in the shared App services.
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "gw/common/asio.h"
+#include "gw/providers/codec.h"
+#include "gw/providers/signer.h"
+#include "gw/server/app.h"
+#include "gw/upstream/http_client.h"
+
+namespace gw {
+
+struct ProviderRuntime {
+  const config::Provider* cfg = nullptr;
+  std::unique_ptr<ProviderCodec> codec;
+  std::unique_ptr<RequestSigner> signer;  // null for static-key providers
+};
+
+class Session;
+
+class Worker {
+ public:
+  Worker(App& app, int index);
+  ~Worker();
+
+  // Binds the listening socket (SO_REUSEPORT) and starts accepting; throws on bind failure.
+  void listen(const tcp::endpoint& ep);
+  void run();   // blocks: the thread body
+  void begin_drain();  // posted: stop accepting, close idle connections
+  void stop();
+
+  App& app() { return app_; }
+  net::io_context& io() { return io_; }
+  HttpClient& http() { return *http_; }
+  ProviderRuntime* provider(const std::string& name);
+  tcp::endpoint local_endpoint() const;
+
+  // Session bookkeeping for draining (worker thread only).
+  std::list<Session*>::iterator add_session(Session* s);
+  void remove_session(std::list<Session*>::iterator it);
+
+ private:
+  net::awaitable<void> accept_loop();
+
+  App& app_;
+  int index_;
+  net::io_context io_{1};
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::unique_ptr<HttpClient> http_;
+  std::map<std::string, ProviderRuntime> providers_;
+  std::list<Session*> sessions_;
+};
+
+}  // namespace gw
