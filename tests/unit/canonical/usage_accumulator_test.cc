@@ -1,0 +1,67 @@
+#include "gw/canonical/usage_accumulator.h"
+
+#include <gtest/gtest.h>
+
+namespace gw {
+namespace {
+
+TEST(UsageAccumulator, KeepsTheMaximumOfCumulativeReports) {
+  UsageAccumulator acc(999);
+  Usage start;
+  start.input = 10;
+  start.cache_read = 5;
+  start.output = 1;
+  acc.on_event(MessageStart{"id", "m", start});
+  acc.on_event(TextDelta{0, "hello world"});
+  Usage final;
+  final.output = 42;
+  acc.on_event(UsageUpdate{final});
+  EXPECT_TRUE(acc.reported());
+  Usage u = acc.usage();
+  EXPECT_EQ(u.input, 10u);
+  EXPECT_EQ(u.cache_read, 5u);
+  EXPECT_EQ(u.output, 42u);
+}
+
+TEST(UsageAccumulator, StreamAndPlainAgree) {
+  Usage reported;
+  reported.input = 7;
+  reported.output = 3;
+  ChatResponse resp;
+  resp.content.push_back(ContentBlock::make_text("abc"));
+  resp.usage = reported;
+  UsageAccumulator plain;
+  plain.on_response(resp);
+
+  UsageAccumulator streamed;
+  streamed.on_event(MessageStart{"id", "m", Usage{}});
+  streamed.on_event(TextDelta{0, "abc"});
+  streamed.on_event(UsageUpdate{reported});
+  streamed.on_event(MessageStop{});
+  EXPECT_EQ(plain.usage(), streamed.usage());
+}
+
+TEST(UsageAccumulator, CountsWhenTheUpstreamNeverReported) {
+  UsageAccumulator acc(25);
+  acc.on_event(TextDelta{0, std::string(40, 'x')});
+  acc.on_event(ToolArgsDelta{1, std::string(8, 'y')});
+  EXPECT_FALSE(acc.reported());
+  Usage u = acc.usage();
+  EXPECT_EQ(u.input, 25u);
+  EXPECT_EQ(u.output, 12u);  // 48 bytes / 4
+}
+
+TEST(EstimateInputTokens, CountsTextToolsAndSchemas) {
+  ChatRequest req;
+  Message m;
+  m.content.push_back(ContentBlock::make_text(std::string(400, 'a')));
+  req.messages.push_back(m);
+  EXPECT_EQ(estimate_input_tokens(req), 100u);
+  Tool t;
+  t.name = "abcd";
+  req.tools.push_back(t);
+  EXPECT_EQ(estimate_input_tokens(req), 101u);
+}
+
+}  // namespace
+}  // namespace gw

@@ -1,0 +1,167 @@
+#include "gw/routing/router.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace gw {
+namespace {
+
+config::Config make_config(config::RouteStrategy route, std::vector<int> weights) {
+  config::Config cfg;
+  config::Model m;
+  m.name = "m";
+  m.route = route;
+  m.max_attempts = 3;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    config::Provider p;
+    p.name = "p" + std::to_string(i);
+    cfg.providers[p.name] = p;
+    config::Deployment d;
+    d.provider = p.name;
+    d.model = "up-" + std::to_string(i);
+    d.weight = weights[i];
+    d.priority = static_cast<int>(i);
+    d.price.input = 1000000 * static_cast<int64_t>(weights.size() - i);
+    m.deployments.push_back(d);
+  }
+  cfg.models["m"] = m;
+  return cfg;
+}
+
+std::vector<std::string> drain(RoutePlan plan) {
+  std::vector<std::string> out;
+  while (auto a = plan.next()) {
+    out.push_back(a->deployment->provider);
+  }
+  return out;
+}
+
+TEST(Router, PriorityOrderIsListOrder) {
+  auto cfg = make_config(config::RouteStrategy::Priority, {1, 1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  auto plan = router.plan(cfg.models["m"]);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(drain(*plan), (std::vector<std::string>{"p0", "p1", "p2"}));
+}
+
+TEST(Router, AttemptsAreBoundedByMaxAttempts) {
+  auto cfg = make_config(config::RouteStrategy::Priority, {1, 1, 1, 1});
+  cfg.models["m"].max_attempts = 2;
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])).size(), 2u);
+}
+
+TEST(Router, RetryAfterCoolsADeploymentDownUntilItPasses) {
+  auto cfg = make_config(config::RouteStrategy::Priority, {1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  Error e = make_error(Code::RateLimited, "slow down");
+  e.retryable = true;
+  e.retry_after_s = 10;
+  health.on_failure("p0/up-0", e);
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])), (std::vector<std::string>{"p1"}));
+  clock.advance(std::chrono::seconds(11));
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])), (std::vector<std::string>{"p0", "p1"}));
+}
+
+TEST(Router, EveryDeploymentCoolingIs503WithRetryAfter) {
+  auto cfg = make_config(config::RouteStrategy::Priority, {1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  Error e = make_error(Code::RateLimited, "slow down");
+  e.retryable = true;
+  e.retry_after_s = 7;
+  health.on_failure("p0/up-0", e);
+  auto plan = router.plan(cfg.models["m"]);
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().http_status(), 503u);
+  EXPECT_EQ(plan.error().retry_after_s.value_or(0), 7);
+}
+
+TEST(Router, NonRetryableFailuresDoNotEject) {
+  auto cfg = make_config(config::RouteStrategy::Priority, {1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  Error e = make_error(Code::UpstreamRejected, "bad request");
+  for (int i = 0; i < 10; ++i) {
+    health.on_failure("p0/up-0", e);
+  }
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
+}
+
+TEST(Router, ConsecutiveFailuresEjectForAWhile) {
+  auto cfg = make_config(config::RouteStrategy::Priority, {1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  Error e = make_error(Code::UpstreamError, "reset");
+  e.retryable = true;
+  health.on_failure("p0/up-0", e);
+  health.on_failure("p0/up-0", e);
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");  // two failures: still in
+  health.on_failure("p0/up-0", e);
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p1");  // third: ejected
+  clock.advance(std::chrono::seconds(6));
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
+}
+
+TEST(Router, WeightedPicksInProportionToWeight) {
+  auto cfg = make_config(config::RouteStrategy::Weighted, {1, 3, 0});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  uint64_t state = 12345;
+  auto uniform = [&state] {  // deterministic LCG
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) / static_cast<double>(1ULL << 53);
+  };
+  Router router(cfg, health, uniform);
+  std::map<std::string, int> first;
+  for (int i = 0; i < 4000; ++i) {
+    auto order = drain(*router.plan(cfg.models["m"]));
+    ASSERT_EQ(order.size(), 2u);  // weight 0 is never routed to
+    first[order.front()]++;
+  }
+  EXPECT_NEAR(first["p1"] / 4000.0, 0.75, 0.03);
+  EXPECT_NEAR(first["p0"] / 4000.0, 0.25, 0.03);
+}
+
+TEST(Router, CostOrdersByPrice) {
+  auto cfg = make_config(config::RouteStrategy::Cost, {1, 1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])), (std::vector<std::string>{"p2", "p1", "p0"}));
+}
+
+TEST(Router, LeastBusyPrefersFewestInflight) {
+  auto cfg = make_config(config::RouteStrategy::LeastBusy, {1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  health.on_start("p0/up-0");
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p1");
+  health.on_end("p0/up-0");
+  health.on_start("p1/up-1");
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
+}
+
+TEST(Router, LatencyPrefersFasterDeployment) {
+  auto cfg = make_config(config::RouteStrategy::Latency, {1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  health.on_success("p0/up-0", std::chrono::milliseconds(900));
+  health.on_success("p1/up-1", std::chrono::milliseconds(100));
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p1");
+}
+
+}  // namespace
+}  // namespace gw
