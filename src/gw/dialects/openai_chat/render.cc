@@ -1,0 +1,139 @@
+// Canonical response and errors -> OpenAI chat.completion JSON (protocols.md 1.5, 1.7, 3.4-3.6, 3.8).
+#include <string>
+
+#include "gw/common/ids.h"
+#include "gw/dialects/openai_chat/openai_chat.h"
+
+namespace gw::openai {
+
+namespace json = boost::json;
+
+namespace {
+
+// A tool call's arguments string. A provider that could not parse the upstream's arguments keeps
+// the raw text in extra["raw_arguments"], so an OpenAI client still sees exactly what the model said.
+std::string arguments_of(const ContentBlock& b) {
+  if (const json::value* raw = b.extra.if_contains("raw_arguments"); raw != nullptr && raw->is_string()) {
+    return std::string(raw->get_string());
+  }
+  if (b.input.is_null()) {
+    return "{}";
+  }
+  return json::serialize(b.input);
+}
+
+std::string_view error_type_for(unsigned status) {
+  switch (status) {
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 429: return "rate_limit_error";
+    default: break;
+  }
+  return status >= 500 ? "server_error" : "invalid_request_error";
+}
+
+json::value error_code_for(const Error& err) {
+  switch (err.code) {
+    case Code::Unauthenticated: return "invalid_api_key";
+    case Code::NotFound: return "model_not_found";
+    case Code::BudgetExceeded: return "insufficient_quota";
+    case Code::RateLimited: return "rate_limit_exceeded";
+    default: break;
+  }
+  return nullptr;
+}
+
+unsigned status_for(const Error& err) {
+  // OpenAI clients know 503 for "overloaded"; 529 is Anthropic's own (protocols.md 3.8).
+  return err.code == Code::UpstreamOverloaded ? 503 : err.http_status();
+}
+
+}  // namespace
+
+std::string_view finish_reason_of(StopReason r) {
+  switch (r) {
+    case StopReason::MaxTokens: return "length";
+    case StopReason::ToolUse: return "tool_calls";
+    case StopReason::Refusal: return "content_filter";
+    case StopReason::EndTurn:
+    case StopReason::StopSequence:
+    case StopReason::PauseTurn:
+    case StopReason::Unknown: break;
+  }
+  return "stop";
+}
+
+json::object usage_object(const Usage& u) {
+  json::object o;
+  o["prompt_tokens"] = u.prompt_total();
+  o["completion_tokens"] = u.output;
+  o["total_tokens"] = u.total();
+  o["prompt_tokens_details"] = json::object{{"cached_tokens", u.cache_read}};
+  if (u.reasoning > 0) {
+    o["completion_tokens_details"] = json::object{{"reasoning_tokens", u.reasoning}};
+  }
+  return o;
+}
+
+std::string completion_id(std::string_view upstream_id) {
+  if (upstream_id.empty()) {
+    return "chatcmpl-" + random_token(12);
+  }
+  if (upstream_id.substr(0, 9) == "chatcmpl-") {
+    return std::string(upstream_id);
+  }
+  return "chatcmpl-" + std::string(upstream_id);
+}
+
+std::string render_chat_response(const ChatResponse& resp, const ChatRequest& req, int64_t created) {
+  std::string text;
+  bool has_text = false;
+  json::array calls;
+  for (const auto& b : resp.content) {
+    if (b.type == BlockType::Text) {
+      text += b.text;
+      has_text = true;
+    } else if (b.type == BlockType::ToolUse) {
+      calls.push_back(json::object{
+          {"id", b.id},
+          {"type", "function"},
+          {"function", json::object{{"name", b.name}, {"arguments", arguments_of(b)}}}});
+    }
+    // Thinking and redacted thinking have no place in a chat.completion (protocols.md 3.9).
+  }
+  json::object message{{"role", "assistant"}, {"refusal", nullptr}};
+  message["content"] = has_text ? json::value(text) : json::value(nullptr);
+  if (!calls.empty()) {
+    message["tool_calls"] = std::move(calls);
+  }
+  json::object choice{{"index", 0},
+                      {"message", std::move(message)},
+                      {"logprobs", nullptr},
+                      {"finish_reason", finish_reason_of(resp.stop_reason)}};
+  json::object out{{"id", completion_id(resp.id)},
+                   {"object", "chat.completion"},
+                   {"created", created},
+                   {"model", req.model},
+                   {"choices", json::array{std::move(choice)}},
+                   {"usage", usage_object(resp.usage)}};
+  return json::serialize(out);
+}
+
+json::object chat_error_object(const Error& err) {
+  json::object e;
+  e["message"] = err.message;
+  e["type"] = error_type_for(status_for(err));
+  e["param"] = err.param.empty() ? json::value(nullptr) : json::value(err.param);
+  e["code"] = error_code_for(err);
+  return json::object{{"error", std::move(e)}};
+}
+
+ClientReply render_chat_error(const Error& err) {
+  ClientReply r;
+  r.status = status_for(err);
+  r.headers.emplace_back("content-type", "application/json");
+  r.body = json::serialize(chat_error_object(err));
+  return r;
+}
+
+}  // namespace gw::openai
