@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gw::config {
@@ -111,5 +112,13 @@ struct Config {
 std::string_view to_string(ProviderType t);
 std::string_view to_string(RouteStrategy r);
 std::string_view to_string(BudgetPeriod p);
+std::string_view to_string(LedgerSync s);
+
+// The inverse of to_string(): the spelling used in the YAML file (and by the CLI flags that take
+// the same values, e.g. `keys create --budget-period`); nullopt for anything else.
+std::optional<ProviderType> parse_provider_type(std::string_view s);
+std::optional<RouteStrategy> parse_route_strategy(std::string_view s);
+std::optional<BudgetPeriod> parse_budget_period(std::string_view s);
+std::optional<LedgerSync> parse_ledger_sync(std::string_view s);
 
 }  // namespace gw::config

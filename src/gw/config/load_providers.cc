@@ -1,0 +1,255 @@
+// providers: accounts at vendors and clouds. Each type has its own required fields and its
+// vendor-default base_url (contract.md "Configuration").
+#include <string_view>
+
+#include "gw/config/yaml_reader.h"
+
+namespace gw::config::detail {
+
+namespace {
+
+const std::vector<std::string_view> kCommonKeys = {
+    "type", "base_url", "headers", "connect_timeout_ms", "first_byte_timeout_ms", "idle_timeout_ms"};
+
+std::vector<std::string_view> keys_for(std::optional<ProviderType> type) {
+  std::vector<std::string_view> keys = kCommonKeys;
+  auto add = [&](std::initializer_list<std::string_view> more) {
+    keys.insert(keys.end(), more.begin(), more.end());
+  };
+  if (!type) {  // unknown type: accept any provider field, so only the type itself is reported
+    add({"api_key", "api_version", "anthropic_version", "region", "access_key_id",
+         "secret_access_key", "session_token", "project", "credentials_file"});
+    return keys;
+  }
+  switch (*type) {
+    case ProviderType::OpenAI: add({"api_key"}); break;
+    case ProviderType::AzureOpenAI: add({"api_key", "api_version"}); break;
+    case ProviderType::Anthropic: add({"api_key", "anthropic_version"}); break;
+    case ProviderType::Bedrock:
+      add({"region", "access_key_id", "secret_access_key", "session_token"});
+      break;
+    case ProviderType::Vertex: add({"project", "region", "credentials_file"}); break;
+  }
+  return keys;
+}
+
+// Names end up in response headers and metrics labels: printable, no spaces.
+bool valid_name(std::string_view s) {
+  if (s.empty()) {
+    return false;
+  }
+  for (unsigned char c : s) {
+    if (c <= 0x20 || c == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_tchar(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+// The type decides which keys are allowed, so it is looked up before the mapping is checked.
+std::optional<ProviderType> find_type(Reader& r, const Field& f, bool& type_ok) {
+  type_ok = false;
+  for (const auto& kv : f.value) {
+    if (!kv.first.IsScalar() || kv.first.Scalar() != "type") {
+      continue;
+    }
+    Field tf{kv.second, join(f.path, "type"), line_of(kv.first)};
+    auto s = r.string(tf);
+    if (!s) {
+      return std::nullopt;
+    }
+    if (auto t = parse_provider_type(*s)) {
+      type_ok = true;
+      return t;
+    }
+    r.problem(tf, "unknown provider type '" + *s +
+                      "' (expected openai, azure_openai, anthropic, bedrock or vertex)");
+    return std::nullopt;
+  }
+  r.problem(f, "type is required (openai, azure_openai, anthropic, bedrock or vertex)");
+  return std::nullopt;
+}
+
+// AWS and Google region names become part of a host name, so only [a-z0-9-] is accepted.
+std::optional<std::string> read_region(Reader& r, const Fields& m, const Field& parent) {
+  auto s = r.required_string(m, parent, "region");
+  if (s && s->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
+    r.problem(*m.get("region"), "expected a region name such as us-east-1 (lowercase letters, "
+                                "digits and '-')");
+    return std::nullopt;
+  }
+  return s;
+}
+
+void read_base_url(Reader& r, const Fields& m, const Field& parent, bool required,
+                   Provider& p) {
+  const Field* f = m.get("base_url");
+  if (f == nullptr) {
+    if (required) {
+      r.problem(parent.line, join(parent.path, "base_url"), "is required for this provider type");
+    }
+    return;
+  }
+  auto s = r.string(*f, /*secret=*/true);  // may carry user:password@
+  if (!s) {
+    return;
+  }
+  std::string_view v = *s;
+  bool http = v.substr(0, 7) == "http://" && v.size() > 7;
+  bool https = v.substr(0, 8) == "https://" && v.size() > 8;
+  if (!http && !https) {
+    r.problem(*f, "must start with http:// or https://");
+    return;
+  }
+  while (v.back() == '/') {  // the gateway appends paths that start with '/'
+    v.remove_suffix(1);
+  }
+  p.base_url = std::string(v);
+}
+
+void read_headers(Reader& r, const Field& f, Provider& p) {
+  auto all = r.entries(f);
+  if (!all) {
+    return;
+  }
+  for (auto& [name, hf] : *all) {
+    bool token = !name.empty();
+    for (unsigned char c : name) {
+      token = token && is_tchar(c);
+    }
+    if (!token) {
+      r.problem(hf, "is not a valid HTTP header name");
+      continue;
+    }
+    auto v = r.string(hf, /*secret=*/true);  // extra headers often carry credentials
+    if (!v) {
+      continue;
+    }
+    if (v->find_first_of("\r\n") != std::string::npos || v->find('\0') != std::string::npos) {
+      r.problem(hf, "header values may not contain line breaks or NUL");
+      continue;
+    }
+    p.headers[name] = *v;
+  }
+}
+
+void read_timeouts(Reader& r, const Fields& m, Provider& p) {
+  constexpr int64_t kDay = 24 * 3600 * 1000;
+  auto read = [&](std::string_view key, std::chrono::milliseconds& out) {
+    if (const Field* f = m.get(key)) {
+      if (auto v = r.integer(*f, 1, kDay)) {
+        out = std::chrono::milliseconds(*v);
+      }
+    }
+  };
+  read("connect_timeout_ms", p.connect_timeout);
+  read("first_byte_timeout_ms", p.first_byte_timeout);
+  read("idle_timeout_ms", p.idle_timeout);
+}
+
+void set(std::optional<std::string> v, std::string& out) {
+  if (v) {
+    out = std::move(*v);
+  }
+}
+
+void read_typed(Reader& r, const Fields& m, const Field& f, Provider& p) {
+  switch (p.type) {
+    case ProviderType::OpenAI:  // api_key optional: local servers (vLLM, Ollama) need none
+      read_base_url(r, m, f, /*required=*/true, p);
+      if (const Field* k = m.get("api_key")) {
+        set(r.string(*k, /*secret=*/true), p.api_key);
+      }
+      break;
+    case ProviderType::AzureOpenAI:
+      read_base_url(r, m, f, /*required=*/true, p);
+      set(r.required_string(m, f, "api_key", /*secret=*/true), p.api_key);
+      set(r.required_string(m, f, "api_version"), p.api_version);
+      break;
+    case ProviderType::Anthropic:
+      p.base_url = "https://api.anthropic.com";
+      read_base_url(r, m, f, /*required=*/false, p);
+      set(r.required_string(m, f, "api_key", /*secret=*/true), p.api_key);
+      p.api_version = "2023-06-01";
+      if (const Field* v = m.get("anthropic_version")) {
+        set(r.string(*v), p.api_version);
+      }
+      break;
+    case ProviderType::Bedrock:
+      set(read_region(r, m, f), p.region);
+      if (!p.region.empty()) {
+        p.base_url = "https://bedrock-runtime." + p.region + ".amazonaws.com";
+      }
+      read_base_url(r, m, f, /*required=*/false, p);
+      set(r.required_string(m, f, "access_key_id", /*secret=*/true), p.access_key_id);
+      set(r.required_string(m, f, "secret_access_key", /*secret=*/true), p.secret_access_key);
+      if (const Field* t = m.get("session_token")) {
+        set(r.string(*t, /*secret=*/true), p.session_token);
+      }
+      break;
+    case ProviderType::Vertex:
+      set(r.required_string(m, f, "project"), p.project);
+      set(read_region(r, m, f), p.region);
+      if (p.region == "global") {
+        p.base_url = "https://aiplatform.googleapis.com";
+      } else if (!p.region.empty()) {
+        p.base_url = "https://" + p.region + "-aiplatform.googleapis.com";
+      }
+      read_base_url(r, m, f, /*required=*/false, p);
+      set(r.required_string(m, f, "credentials_file"), p.credentials_file);
+      break;
+  }
+}
+
+Provider read_provider(Reader& r, const std::string& name, const Field& f) {
+  Provider p;
+  p.name = name;
+  p.line = f.line;
+  if (!f.value.IsMap()) {
+    r.problem(f, "expected a mapping with the provider's type and settings");
+    return p;
+  }
+  bool type_ok = false;
+  auto type = find_type(r, f, type_ok);
+  std::string context = type ? "a provider of type " + std::string(to_string(*type)) : "a provider";
+  auto m = r.fields(f, keys_for(type), context);
+  if (!m) {
+    return p;
+  }
+  if (const Field* h = m->get("headers")) {
+    read_headers(r, *h, p);
+  }
+  read_timeouts(r, *m, p);
+  if (!type_ok) {
+    return p;
+  }
+  p.type = *type;
+  read_typed(r, *m, f, p);
+  return p;
+}
+
+}  // namespace
+
+void read_providers(Reader& r, const Field& section, std::map<std::string, Provider>& out) {
+  auto all = r.entries(section);
+  if (!all) {
+    return;
+  }
+  for (auto& [name, f] : *all) {
+    if (!valid_name(name)) {
+      r.problem(f, "provider names must be non-empty, without spaces or control characters");
+      continue;
+    }
+    // Kept even when it has problems, so deployments naming it are not reported a second time.
+    out.emplace(name, read_provider(r, name, f));
+  }
+}
+
+bool valid_config_name(std::string_view s) { return valid_name(s); }
+
+}  // namespace gw::config::detail

@@ -1,0 +1,517 @@
+// The loader: values and defaults filled in, and every problem reported with its line and key.
+#include "gw/config/load.h"
+
+#include <gtest/gtest.h>
+
+#include "test_env.h"
+
+namespace gw::config {
+namespace {
+
+using testing::all_problems;
+using testing::has_problem;
+using testing::load;
+
+const Config& ok(const LoadResult& r) {
+  EXPECT_TRUE(r.problems.empty()) << all_problems(r);
+  static const Config kEmpty;
+  return r.config ? *r.config : kEmpty;
+}
+
+TEST(LoadConfig, EmptyDocumentGivesDefaults) {
+  auto r = load("# nothing but a comment\n");
+  const Config& c = ok(r);
+  EXPECT_EQ(c.source_file, "test.yaml");
+  EXPECT_EQ(c.listen, "127.0.0.1:4000");
+  EXPECT_EQ(c.ledger, "sqlite://switchyard.db");
+  EXPECT_EQ(c.ledger_sync, LedgerSync::Strict);
+  EXPECT_EQ(c.limits, "memory");
+  EXPECT_EQ(c.max_body_bytes, 10u * 1024 * 1024);
+  EXPECT_TRUE(c.master_key.empty());
+  EXPECT_TRUE(c.providers.empty());
+}
+
+TEST(LoadConfig, TopLevelSettings) {
+  auto r = load(R"(listen: 0.0.0.0:8080
+master_key: ${MK}
+ledger: postgres://gw:pw@db:5432/gw
+ledger_sync: relaxed
+limits: redis://cache:6379
+max_body_bytes: ${BODY:-100}
+max_header_bytes: 16384
+read_timeout_ms: 1500
+drain_timeout_ms: 0
+workers: 4
+)",
+                {{"MK", "sk-master"}});
+  const Config& c = ok(r);
+  EXPECT_EQ(c.listen, "0.0.0.0:8080");
+  EXPECT_EQ(c.master_key, "sk-master");
+  EXPECT_EQ(c.ledger, "postgres://gw:pw@db:5432/gw");
+  EXPECT_EQ(c.ledger_sync, LedgerSync::Relaxed);
+  EXPECT_EQ(c.limits, "redis://cache:6379");
+  EXPECT_EQ(c.max_body_bytes, 100u);  // expanded before conversion
+  EXPECT_EQ(c.max_header_bytes, 16384u);
+  EXPECT_EQ(c.read_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(c.drain_timeout, std::chrono::milliseconds(0));
+  EXPECT_EQ(c.workers, 4);
+}
+
+TEST(LoadConfig, ExpansionFeedsNumbers) {
+  auto r = load("max_body_bytes: ${BODY:-100}\nlisten: '[::1]:${PORT}'\n",
+                {{"BODY", "2048"}, {"PORT", "0"}});
+  const Config& c = ok(r);
+  EXPECT_EQ(c.max_body_bytes, 2048u);
+  EXPECT_EQ(c.listen, "[::1]:0");
+}
+
+TEST(LoadConfig, EveryProviderTypeWithDefaults) {
+  auto r = load(R"(providers:
+  oa:
+    type: openai
+    base_url: http://127.0.0.1:8000/v1/
+  az:
+    type: azure_openai
+    base_url: https://res.openai.azure.com
+    api_key: ${AZ_KEY}
+    api_version: 2024-10-21
+    headers: { x-extra: "1" }
+  an:
+    type: anthropic
+    api_key: sk-ant
+    first_byte_timeout_ms: 90000
+  an2:
+    type: anthropic
+    api_key: sk-ant
+    anthropic_version: "2024-01-01"
+    base_url: http://127.0.0.1:4010//
+  br:
+    type: bedrock
+    region: eu-west-1
+    access_key_id: AKIA
+    secret_access_key: shh
+  vx:
+    type: vertex
+    project: p
+    region: us-east5
+    credentials_file: /sa.json
+  vg:
+    type: vertex
+    project: p
+    region: global
+    credentials_file: /sa.json
+    connect_timeout_ms: 250
+    idle_timeout_ms: 7000
+)",
+                {{"AZ_KEY", "az-secret"}});
+  const Config& c = ok(r);
+  ASSERT_EQ(c.providers.size(), 7u);
+  EXPECT_EQ(c.provider("oa")->type, ProviderType::OpenAI);
+  EXPECT_EQ(c.provider("oa")->base_url, "http://127.0.0.1:8000/v1");
+  EXPECT_TRUE(c.provider("oa")->api_key.empty());
+  EXPECT_EQ(c.provider("oa")->line, 2);
+  EXPECT_EQ(c.provider("az")->type, ProviderType::AzureOpenAI);
+  EXPECT_EQ(c.provider("az")->api_key, "az-secret");
+  EXPECT_EQ(c.provider("az")->api_version, "2024-10-21");
+  EXPECT_EQ(c.provider("az")->headers.at("x-extra"), "1");
+  EXPECT_EQ(c.provider("an")->base_url, "https://api.anthropic.com");
+  EXPECT_EQ(c.provider("an")->api_version, "2023-06-01");
+  EXPECT_EQ(c.provider("an")->first_byte_timeout, std::chrono::milliseconds(90000));
+  EXPECT_EQ(c.provider("an")->connect_timeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(c.provider("an2")->api_version, "2024-01-01");
+  EXPECT_EQ(c.provider("an2")->base_url, "http://127.0.0.1:4010");
+  EXPECT_EQ(c.provider("br")->base_url, "https://bedrock-runtime.eu-west-1.amazonaws.com");
+  EXPECT_EQ(c.provider("br")->region, "eu-west-1");
+  EXPECT_EQ(c.provider("br")->access_key_id, "AKIA");
+  EXPECT_EQ(c.provider("br")->secret_access_key, "shh");
+  EXPECT_TRUE(c.provider("br")->session_token.empty());
+  EXPECT_EQ(c.provider("vx")->base_url, "https://us-east5-aiplatform.googleapis.com");
+  EXPECT_EQ(c.provider("vx")->project, "p");
+  EXPECT_EQ(c.provider("vx")->credentials_file, "/sa.json");
+  EXPECT_EQ(c.provider("vg")->base_url, "https://aiplatform.googleapis.com");
+  EXPECT_EQ(c.provider("vg")->connect_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(c.provider("vg")->idle_timeout, std::chrono::milliseconds(7000));
+}
+
+TEST(LoadConfig, BaseUrlOverridesTheVendorDefault) {
+  auto r = load(R"(providers:
+  br:
+    type: bedrock
+    region: us-east-1
+    access_key_id: a
+    secret_access_key: b
+    base_url: http://127.0.0.1:9000/
+)");
+  EXPECT_EQ(ok(r).provider("br")->base_url, "http://127.0.0.1:9000");
+}
+
+constexpr const char* kModels = R"(providers:
+  p1: { type: openai, base_url: http://a/v1 }
+  p2: { type: anthropic, api_key: k }
+models:
+  m:
+    route: cost
+    max_attempts: 2
+    deployments:
+      - provider: p1
+        model: up-1
+        price: { input: 0.075, output: 15, cache_read: 3.00, cache_write: 15.5 }
+        rpm: 500
+        tpm: ${TPM:-400000}
+        weight: 0
+        max_tokens: 4096
+      - provider: p2
+        model: up-2
+        priority: 7
+  n:
+    deployments:
+      - { provider: p2, model: x }
+      - { provider: p1, model: y }
+keys:
+  - name: team-a
+    key: ${TEAM_A_KEY}
+    models: [m]
+    rpm: 60
+    tpm: 100000
+    budget: { usd: 12.50, period: week }
+  - name: team-b
+    key: sk-b
+    budget: { usd: 100 }
+  - name: team-c
+    key: sk-c
+)";
+
+TEST(LoadConfig, ModelsDeploymentsAndKeys) {
+  auto r = load(kModels, {{"TEAM_A_KEY", "sk-a"}});
+  const Config& c = ok(r);
+  const Model* m = c.model("m");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->route, RouteStrategy::Cost);
+  EXPECT_EQ(m->max_attempts, 2);
+  EXPECT_EQ(m->line, 5);
+  ASSERT_EQ(m->deployments.size(), 2u);
+  const Deployment& d0 = m->deployments[0];
+  EXPECT_EQ(d0.provider, "p1");
+  EXPECT_EQ(d0.model, "up-1");
+  EXPECT_EQ(d0.price.input, 75'000);          // 0.075 USD per million tokens, exactly
+  EXPECT_EQ(d0.price.output, 15'000'000);
+  EXPECT_EQ(d0.price.cache_read, 3'000'000);
+  EXPECT_EQ(d0.price.cache_write, 15'500'000);
+  EXPECT_EQ(d0.rpm, 500);
+  EXPECT_EQ(d0.tpm, 400000);
+  EXPECT_EQ(d0.weight, 0);
+  EXPECT_EQ(d0.priority, 0);
+  EXPECT_EQ(d0.max_tokens_default, 4096);
+  EXPECT_EQ(d0.line, 9);
+  const Deployment& d1 = m->deployments[1];
+  EXPECT_EQ(d1.priority, 7);
+  EXPECT_EQ(d1.weight, 1);
+  EXPECT_EQ(d1.price.input, 0);
+  EXPECT_FALSE(d1.rpm.has_value());
+  EXPECT_FALSE(d1.max_tokens_default.has_value());
+
+  const Model* n = c.model("n");
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->route, RouteStrategy::Priority);
+  EXPECT_EQ(n->max_attempts, 3);
+  EXPECT_EQ(n->deployments[0].priority, 0);  // list order
+  EXPECT_EQ(n->deployments[1].priority, 1);
+
+  ASSERT_EQ(c.keys.size(), 3u);
+  EXPECT_EQ(c.keys[0].name, "team-a");
+  EXPECT_EQ(c.keys[0].key, "sk-a");
+  EXPECT_EQ(c.keys[0].models, std::vector<std::string>{"m"});
+  EXPECT_EQ(c.keys[0].rpm, 60);
+  EXPECT_EQ(c.keys[0].tpm, 100000);
+  ASSERT_TRUE(c.keys[0].budget.has_value());
+  EXPECT_EQ(c.keys[0].budget->nano_usd, 12'500'000'000);
+  EXPECT_EQ(c.keys[0].budget->period, BudgetPeriod::Week);
+  EXPECT_EQ(c.keys[0].line, 24);
+  EXPECT_EQ(c.keys[1].budget->nano_usd, 100'000'000'000);
+  EXPECT_EQ(c.keys[1].budget->period, BudgetPeriod::Month);  // the default
+  EXPECT_TRUE(c.keys[2].models.empty());
+  EXPECT_FALSE(c.keys[2].budget.has_value());
+  EXPECT_FALSE(c.keys[2].rpm.has_value());
+}
+
+TEST(LoadConfig, UnsetKeySecretIsReportedAsEmpty) {
+  auto r = load(kModels);  // TEAM_A_KEY unset
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "keys[0].key", 25, "empty"));
+  EXPECT_EQ(r.problems.size(), 1u) << all_problems(r);
+}
+
+TEST(LoadConfig, UnknownKeysAtEveryLevel) {
+  auto r = load(R"(listen: 127.0.0.1:4000
+listn: 1
+providers:
+  p:
+    type: openai
+    base_url: http://a/v1
+    region: us-east-1
+models:
+  m:
+    rout: priority
+    deployments:
+      - provider: p
+        model: x
+        wieght: 2
+        price: { input: 1, output: 2, cache: 3 }
+keys:
+  - name: k
+    key: sk-k
+    rmp: 5
+    budget: { usd: 1, every: day }
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "listn", 2, "unknown key"));
+  EXPECT_TRUE(has_problem(r, "providers.p.region", 7, "unknown key for a provider of type openai"));
+  EXPECT_TRUE(has_problem(r, "models.m.rout", 10, "unknown key"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].wieght", 14, "unknown key"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].price.cache", 15, "unknown key"));
+  EXPECT_TRUE(has_problem(r, "keys[0].rmp", 19, "unknown key"));
+  EXPECT_TRUE(has_problem(r, "keys[0].budget.every", 20, "unknown key"));
+  EXPECT_EQ(r.problems.size(), 7u) << all_problems(r);
+  // Reported in document order.
+  for (size_t i = 1; i < r.problems.size(); ++i) {
+    EXPECT_LE(r.problems[i - 1].line, r.problems[i].line);
+  }
+}
+
+TEST(LoadConfig, WrongTypesAndValues) {
+  auto r = load(R"(listen: localhost
+ledger: mysql://x
+ledger_sync: sometimes
+limits: memcached
+max_body_bytes: -5
+workers: many
+providers:
+  p:
+    type: foo
+  q:
+    type: openai
+    base_url: ftp://x
+    connect_timeout_ms: 0
+models:
+  m:
+    route: fastest
+    max_attempts: 0
+    deployments:
+      - provider: q
+        model: x
+        rpm: abc
+        tpm: -1
+        weight: -2
+        price: { input: -1, output: 1.1234567 }
+  n:
+    deployments: []
+  o:
+    deployments: { provider: q }
+keys:
+  - name: k
+    key: sk-k
+    models: []
+    budget: { usd: lots, period: fortnight }
+  - not-a-mapping
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "listen", 1, "HOST:PORT"));
+  EXPECT_TRUE(has_problem(r, "ledger", 2, "sqlite://"));
+  EXPECT_TRUE(has_problem(r, "ledger_sync", 3, "strict or relaxed"));
+  EXPECT_TRUE(has_problem(r, "limits", 4, "memory or redis://"));
+  EXPECT_TRUE(has_problem(r, "max_body_bytes", 5, "at least 1"));
+  EXPECT_TRUE(has_problem(r, "workers", 6, "expected an integer"));
+  EXPECT_TRUE(has_problem(r, "providers.p.type", 9, "unknown provider type 'foo'"));
+  EXPECT_TRUE(has_problem(r, "providers.q.base_url", 12, "http:// or https://"));
+  EXPECT_TRUE(has_problem(r, "providers.q.connect_timeout_ms", 13, "at least 1"));
+  EXPECT_TRUE(has_problem(r, "models.m.route", 16, "unknown route 'fastest'"));
+  EXPECT_TRUE(has_problem(r, "models.m.max_attempts", 17, "at least 1"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].rpm", 21, "expected an integer, found 'abc'"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].tpm", 22, "at least 1"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].weight", 23, "must not be negative"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].price.input", 24, "must not be negative"));
+  EXPECT_TRUE(
+      has_problem(r, "models.m.deployments[0].price.output", 24, "more than 6 decimal places"));
+  EXPECT_TRUE(has_problem(r, "models.n.deployments", 26, "at least one deployment"));
+  EXPECT_TRUE(has_problem(r, "models.o.deployments", 28, "expected a list"));
+  EXPECT_TRUE(has_problem(r, "keys[0].models", 32, "at least one model"));
+  EXPECT_TRUE(has_problem(r, "keys[0].budget.usd", 33, "decimal number"));
+  EXPECT_TRUE(has_problem(r, "keys[0].budget.period", 33, "unknown period 'fortnight'"));
+  EXPECT_TRUE(has_problem(r, "keys[1]", 34, "expected a mapping"));
+  EXPECT_EQ(r.problems.size(), 22u) << all_problems(r);
+}
+
+TEST(LoadConfig, MissingRequiredFields) {
+  auto r = load(R"(providers:
+  oa: { type: openai }
+  az: { type: azure_openai, base_url: "https://r.openai.azure.com" }
+  an: { type: anthropic, api_key: "${ANTHROPIC_API_KEY}" }
+  br: { type: bedrock }
+  vx: { type: vertex, region: US East }
+  nt: { base_url: "http://x" }
+models:
+  m: {}
+  d:
+    deployments:
+      - { provider: oa }
+      - { model: y, price: { output: 1 } }
+keys:
+  - { models: [m] }
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "providers.oa.base_url", 2, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.az.api_key", 3, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.az.api_version", 3, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.an.api_key", 4, "empty"));
+  EXPECT_TRUE(has_problem(r, "providers.br.region", 5, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.br.access_key_id", 5, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.br.secret_access_key", 5, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.vx.project", 6, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.vx.region", 6, "region name"));
+  EXPECT_TRUE(has_problem(r, "providers.vx.credentials_file", 6, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.nt", 7, "type is required"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments", 9, "is required"));
+  EXPECT_TRUE(has_problem(r, "models.d.deployments[0].model", 12, "is required"));
+  EXPECT_TRUE(has_problem(r, "models.d.deployments[1].provider", 13, "is required"));
+  EXPECT_TRUE(has_problem(r, "models.d.deployments[1].price.input", 13, "is required"));
+  EXPECT_TRUE(has_problem(r, "keys[0].name", 15, "is required"));
+  EXPECT_TRUE(has_problem(r, "keys[0].key", 15, "is required"));
+  EXPECT_EQ(r.problems.size(), 17u) << all_problems(r);
+}
+
+TEST(LoadConfig, CrossReferencesAndUniqueness) {
+  auto r = load(R"(master_key: sk-master
+providers:
+  p: { type: openai, base_url: "http://a/v1" }
+models:
+  m:
+    deployments:
+      - { provider: nope, model: x }
+  w:
+    route: weighted
+    deployments:
+      - { provider: p, model: x, weight: 0 }
+keys:
+  - { name: a, key: sk-one, models: [m, ghost] }
+  - { name: a, key: sk-two }
+  - { name: b, key: sk-one }
+  - { name: c, key: sk-master }
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].provider", 7, "unknown provider 'nope'"));
+  EXPECT_TRUE(has_problem(r, "models.w.deployments", 10, "weight > 0"));
+  EXPECT_TRUE(has_problem(r, "keys[0].models[1]", 13, "unknown model 'ghost'"));
+  EXPECT_TRUE(has_problem(r, "keys[1].name", 14, "duplicate key name 'a'"));
+  EXPECT_TRUE(has_problem(r, "keys[2].key", 15, "same secret as keys[0] (line 13)"));
+  EXPECT_TRUE(has_problem(r, "keys[3].key", 16, "differ from master_key"));
+  EXPECT_EQ(r.problems.size(), 6u) << all_problems(r);
+}
+
+TEST(LoadConfig, DuplicateYamlKeysAreReported) {
+  auto r = load(R"(listen: 127.0.0.1:1
+providers:
+  p: { type: openai, base_url: "http://a/v1" }
+  p: { type: openai, base_url: "http://b/v1" }
+listen: 127.0.0.1:2
+)");
+  EXPECT_TRUE(has_problem(r, "providers.p", 4, "duplicate key (first given on line 3)"));
+  EXPECT_TRUE(has_problem(r, "listen", 5, "duplicate key (first given on line 1)"));
+  EXPECT_EQ(r.problems.size(), 2u) << all_problems(r);
+}
+
+TEST(LoadConfig, MalformedReferenceIsAProblemWithItsLine) {
+  auto r = load("listen: 127.0.0.1:4000\nledger_sync: ${SYNC\n");
+  EXPECT_TRUE(has_problem(r, "ledger_sync", 2, "malformed ${...} reference: '${SYNC'"));
+  EXPECT_EQ(r.problems.size(), 1u) << all_problems(r);
+}
+
+TEST(LoadConfig, YamlSyntaxErrorHasALine) {
+  auto r = load("listen: 127.0.0.1:4000\nproviders:\n  p: [unclosed\n");
+  ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+  EXPECT_GT(r.problems[0].line, 2);
+  EXPECT_NE(r.problems[0].what.find("invalid YAML"), std::string::npos);
+  EXPECT_FALSE(r.config.has_value());
+}
+
+TEST(LoadConfig, TopLevelMustBeAMapping) {
+  EXPECT_TRUE(has_problem(load("- a\n- b\n"), "", 1, "expected a mapping"));
+  EXPECT_TRUE(has_problem(load("listen: 127.0.0.1:1\n---\nlisten: x\n"), "", 3, "one YAML document"));
+}
+
+TEST(LoadConfig, NamesMustBePrintableWithoutSpaces) {
+  auto r = load(R"(providers:
+  "my provider": { type: openai, base_url: "http://a/v1" }
+models:
+  "bad model": { deployments: [] }
+)");
+  EXPECT_TRUE(has_problem(r, "providers.my provider", 2, "provider names"));
+  EXPECT_TRUE(has_problem(r, "models.bad model", 4, "model names"));
+  EXPECT_EQ(r.problems.size(), 2u) << all_problems(r);
+}
+
+TEST(LoadConfig, HeadersAreValidated) {
+  auto r = load(R"(providers:
+  p:
+    type: openai
+    base_url: http://a/v1
+    headers:
+      "bad header": x
+      X-Ok: "${V}"
+      X-List: [a]
+)",
+                {{"V", "line\r\nInjected: 1"}});
+  EXPECT_TRUE(has_problem(r, "providers.p.headers.bad header", 6, "not a valid HTTP header name"));
+  EXPECT_TRUE(has_problem(r, "providers.p.headers.X-Ok", 7, "line breaks"));
+  EXPECT_TRUE(has_problem(r, "providers.p.headers.X-List", 8, "expected a string"));
+  EXPECT_EQ(r.problems.size(), 3u) << all_problems(r);
+}
+
+TEST(LoadConfig, SecretsNeverAppearInProblems) {
+  auto r = load(R"(master_key: sk-MASTER-7f3a
+ledger: mysql://root:HUNTER2@db/x
+limits: memcached://:PW-REDIS@x
+providers:
+  a:
+    type: anthropic
+    api_key: "sk-ant-SECRET1-${unterminated"
+    base_url: ftp://user:PW-URL@host
+    headers: { Authorization: "Bearer HDR-SECRET-${oops" }
+  b:
+    type: bedrock
+    region: us-east-1
+    access_key_id: AKIA-SECRET2
+    secret_access_key: [SECRET3]
+keys:
+  - { name: k1, key: sk-MASTER-7f3a }
+  - { name: k2, key: sk-DUP-SECRET4 }
+  - { name: k3, key: sk-DUP-SECRET4 }
+  - { name: k4, key: "sk-x-${BROKEN" }
+  - { name: k5, key: sk-k5, budget: { usd: "sk-BUDGET-SECRET5" } }
+)");
+  ASSERT_GE(r.problems.size(), 9u) << all_problems(r);
+  for (const auto& p : r.problems) {
+    std::string s = p.to_string();
+    for (const char* secret : {"MASTER", "HUNTER2", "PW-REDIS", "SECRET1", "PW-URL", "HDR-SECRET",
+                               "SECRET2", "SECRET3", "SECRET4", "BROKEN", "SECRET5"}) {
+      EXPECT_EQ(s.find(secret), std::string::npos) << s;
+    }
+  }
+}
+
+TEST(LoadConfig, ProblemToString) {
+  Problem p{"gw.yaml", 12, "models.m.route", "unknown route 'fastest'"};
+  EXPECT_EQ(p.to_string(), "gw.yaml:12: models.m.route: unknown route 'fastest'");
+  Problem no_line{"gw.yaml", 0, "", "cannot open: No such file or directory"};
+  EXPECT_EQ(no_line.to_string(), "gw.yaml: cannot open: No such file or directory");
+}
+
+TEST(LoadConfig, MissingFileIsAProblem) {
+  auto r = load_config_file("/nonexistent/switchyard.yaml", testing::env_of({}));
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].file, "/nonexistent/switchyard.yaml");
+  EXPECT_NE(r.problems[0].what.find("cannot open"), std::string::npos);
+  EXPECT_FALSE(r.config.has_value());
+}
+
+}  // namespace
+}  // namespace gw::config
