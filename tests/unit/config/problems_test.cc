@@ -1,0 +1,298 @@
+// The loader's problems: every one reported, with its line and dotted key, never a secret.
+#include <gtest/gtest.h>
+
+#include "gw/config/load.h"
+#include "test_env.h"
+
+namespace gw::config {
+namespace {
+
+using testing::all_problems;
+using testing::has_problem;
+using testing::load;
+
+TEST(ConfigProblems, UnknownKeysAtEveryLevel) {
+  auto r = load(R"(listen: 127.0.0.1:4000
+listn: 1
+providers:
+  p:
+    type: openai
+    base_url: http://a/v1
+    region: us-east-1
+models:
+  m:
+    rout: priority
+    deployments:
+      - provider: p
+        model: x
+        wieght: 2
+        price: { input: 1, output: 2, cache: 3 }
+keys:
+  - name: k
+    key: sk-k
+    rmp: 5
+    budget: { usd: 1, every: day }
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "listn", 2, "unknown key"));
+  EXPECT_TRUE(has_problem(r, "providers.p.region", 7, "unknown key for a provider of type openai"));
+  EXPECT_TRUE(has_problem(r, "models.m.rout", 10, "unknown key"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].wieght", 14, "unknown key"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].price.cache", 15, "unknown key"));
+  EXPECT_TRUE(has_problem(r, "keys[0].rmp", 19, "unknown key"));
+  EXPECT_TRUE(has_problem(r, "keys[0].budget.every", 20, "unknown key"));
+  EXPECT_EQ(r.problems.size(), 7u) << all_problems(r);
+  // Reported in document order.
+  for (size_t i = 1; i < r.problems.size(); ++i) {
+    EXPECT_LE(r.problems[i - 1].line, r.problems[i].line);
+  }
+}
+
+TEST(ConfigProblems, WrongTypesAndValues) {
+  auto r = load(R"(listen: localhost
+ledger: mysql://x
+ledger_sync: sometimes
+limits: memcached
+max_body_bytes: -5
+workers: many
+providers:
+  p:
+    type: foo
+  q:
+    type: openai
+    base_url: ftp://x
+    connect_timeout_ms: 0
+models:
+  m:
+    route: fastest
+    max_attempts: 0
+    deployments:
+      - provider: q
+        model: x
+        rpm: abc
+        tpm: -1
+        weight: -2
+        price: { input: -1, output: 1.1234567 }
+  n:
+    deployments: []
+  o:
+    deployments: { provider: q }
+keys:
+  - name: k
+    key: sk-k
+    models: []
+    budget: { usd: lots, period: fortnight }
+  - not-a-mapping
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "listen", 1, "HOST:PORT"));
+  EXPECT_TRUE(has_problem(r, "ledger", 2, "sqlite://"));
+  EXPECT_TRUE(has_problem(r, "ledger_sync", 3, "strict or relaxed"));
+  EXPECT_TRUE(has_problem(r, "limits", 4, "memory or redis://"));
+  EXPECT_TRUE(has_problem(r, "max_body_bytes", 5, "at least 1"));
+  EXPECT_TRUE(has_problem(r, "workers", 6, "expected an integer"));
+  EXPECT_TRUE(has_problem(r, "providers.p.type", 9, "unknown provider type 'foo'"));
+  EXPECT_TRUE(has_problem(r, "providers.q.base_url", 12, "http:// or https://"));
+  EXPECT_TRUE(has_problem(r, "providers.q.connect_timeout_ms", 13, "at least 1"));
+  EXPECT_TRUE(has_problem(r, "models.m.route", 16, "unknown route 'fastest'"));
+  EXPECT_TRUE(has_problem(r, "models.m.max_attempts", 17, "at least 1"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].rpm", 21, "expected an integer, found 'abc'"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].tpm", 22, "at least 1"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].weight", 23, "must not be negative"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].price.input", 24, "must not be negative"));
+  EXPECT_TRUE(
+      has_problem(r, "models.m.deployments[0].price.output", 24, "more than 6 decimal places"));
+  EXPECT_TRUE(has_problem(r, "models.n.deployments", 26, "at least one deployment"));
+  EXPECT_TRUE(has_problem(r, "models.o.deployments", 28, "expected a list"));
+  EXPECT_TRUE(has_problem(r, "keys[0].models", 32, "at least one model"));
+  EXPECT_TRUE(has_problem(r, "keys[0].budget.usd", 33, "decimal number"));
+  EXPECT_TRUE(has_problem(r, "keys[0].budget.period", 33, "unknown period 'fortnight'"));
+  EXPECT_TRUE(has_problem(r, "keys[1]", 34, "expected a mapping"));
+  EXPECT_EQ(r.problems.size(), 22u) << all_problems(r);
+}
+
+TEST(ConfigProblems, MissingRequiredFields) {
+  auto r = load(R"(providers:
+  oa: { type: openai }
+  az: { type: azure_openai, base_url: "https://r.openai.azure.com" }
+  an: { type: anthropic, api_key: "${ANTHROPIC_API_KEY}" }
+  br: { type: bedrock }
+  vx: { type: vertex, region: US East }
+  nt: { base_url: "http://x" }
+models:
+  m: {}
+  d:
+    deployments:
+      - { provider: oa }
+      - { model: y, price: { output: 1 } }
+keys:
+  - { models: [m] }
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "providers.oa.base_url", 2, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.az.api_key", 3, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.az.api_version", 3, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.an.api_key", 4, "empty"));
+  EXPECT_TRUE(has_problem(r, "providers.br.region", 5, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.br.access_key_id", 5, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.br.secret_access_key", 5, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.vx.project", 6, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.vx.region", 6, "region name"));
+  EXPECT_TRUE(has_problem(r, "providers.vx.credentials_file", 6, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.nt", 7, "type is required"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments", 9, "is required"));
+  EXPECT_TRUE(has_problem(r, "models.d.deployments[0].model", 12, "is required"));
+  EXPECT_TRUE(has_problem(r, "models.d.deployments[1].provider", 13, "is required"));
+  EXPECT_TRUE(has_problem(r, "models.d.deployments[1].price.input", 13, "is required"));
+  EXPECT_TRUE(has_problem(r, "keys[0].name", 15, "is required"));
+  EXPECT_TRUE(has_problem(r, "keys[0].key", 15, "is required"));
+  EXPECT_EQ(r.problems.size(), 17u) << all_problems(r);
+}
+
+TEST(ConfigProblems, CrossReferencesAndUniqueness) {
+  auto r = load(R"(master_key: sk-master
+providers:
+  p: { type: openai, base_url: "http://a/v1" }
+models:
+  m:
+    deployments:
+      - { provider: nope, model: x }
+  w:
+    route: weighted
+    deployments:
+      - { provider: p, model: x, weight: 0 }
+keys:
+  - { name: a, key: sk-one, models: [m, ghost] }
+  - { name: a, key: sk-two }
+  - { name: b, key: sk-one }
+  - { name: c, key: sk-master }
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "models.m.deployments[0].provider", 7, "unknown provider 'nope'"));
+  EXPECT_TRUE(has_problem(r, "models.w.deployments", 10, "weight > 0"));
+  EXPECT_TRUE(has_problem(r, "keys[0].models[1]", 13, "unknown model 'ghost'"));
+  EXPECT_TRUE(has_problem(r, "keys[1].name", 14, "duplicate key name 'a'"));
+  EXPECT_TRUE(has_problem(r, "keys[2].key", 15, "same secret as keys[0] (line 13)"));
+  EXPECT_TRUE(has_problem(r, "keys[3].key", 16, "differ from master_key"));
+  EXPECT_EQ(r.problems.size(), 6u) << all_problems(r);
+}
+
+TEST(ConfigProblems, DuplicateYamlKeysAreReported) {
+  auto r = load(R"(listen: 127.0.0.1:1
+providers:
+  p: { type: openai, base_url: "http://a/v1" }
+  p: { type: openai, base_url: "http://b/v1" }
+listen: 127.0.0.1:2
+)");
+  EXPECT_TRUE(has_problem(r, "providers.p", 4, "duplicate key (first given on line 3)"));
+  EXPECT_TRUE(has_problem(r, "listen", 5, "duplicate key (first given on line 1)"));
+  EXPECT_EQ(r.problems.size(), 2u) << all_problems(r);
+}
+
+TEST(ConfigProblems, MalformedReferenceIsAProblemWithItsLine) {
+  auto r = load("listen: 127.0.0.1:4000\nledger_sync: ${SYNC\n");
+  EXPECT_TRUE(has_problem(r, "ledger_sync", 2, "malformed ${...} reference: '${SYNC'"));
+  EXPECT_EQ(r.problems.size(), 1u) << all_problems(r);
+}
+
+TEST(ConfigProblems, YamlSyntaxErrorHasALine) {
+  auto r = load("listen: 127.0.0.1:4000\nproviders:\n  p: [unclosed\n");
+  ASSERT_EQ(r.problems.size(), 1u) << all_problems(r);
+  EXPECT_GT(r.problems[0].line, 2);
+  EXPECT_NE(r.problems[0].what.find("invalid YAML"), std::string::npos);
+  EXPECT_FALSE(r.config.has_value());
+}
+
+TEST(ConfigProblems, TopLevelMustBeAMapping) {
+  EXPECT_TRUE(has_problem(load("- a\n- b\n"), "", 1, "expected a mapping"));
+  EXPECT_TRUE(has_problem(load("listen: 127.0.0.1:1\n---\nlisten: x\n"), "", 3, "one YAML document"));
+}
+
+TEST(ConfigProblems, NamesMustBePrintableWithoutSpaces) {
+  auto r = load(R"(providers:
+  "my provider": { type: openai, base_url: "http://a/v1" }
+models:
+  "bad model": { deployments: [] }
+)");
+  EXPECT_TRUE(has_problem(r, "providers.my provider", 2, "provider names"));
+  EXPECT_TRUE(has_problem(r, "models.bad model", 4, "model names"));
+  EXPECT_EQ(r.problems.size(), 2u) << all_problems(r);
+}
+
+TEST(ConfigProblems, HeadersAreValidated) {
+  auto r = load(R"(providers:
+  p:
+    type: openai
+    base_url: http://a/v1
+    headers:
+      "bad header": x
+      X-Ok: "${V}"
+      X-List: [a]
+)",
+                {{"V", "line\r\nInjected: 1"}});
+  EXPECT_TRUE(has_problem(r, "providers.p.headers.bad header", 6, "not a valid HTTP header name"));
+  EXPECT_TRUE(has_problem(r, "providers.p.headers.X-Ok", 7, "line breaks"));
+  EXPECT_TRUE(has_problem(r, "providers.p.headers.X-List", 8, "expected a string"));
+  EXPECT_EQ(r.problems.size(), 3u) << all_problems(r);
+}
+
+TEST(ConfigProblems, SecretsNeverAppearInProblems) {
+  auto r = load(R"(master_key: sk-MASTER-7f3a
+ledger: mysql://root:HUNTER2@db/x
+limits: memcached://:PW-REDIS@x
+providers:
+  a:
+    type: anthropic
+    api_key: "sk-ant-SECRET1-${unterminated"
+    base_url: ftp://user:PW-URL@host
+    headers: { Authorization: "Bearer HDR-SECRET-${oops" }
+  b:
+    type: bedrock
+    region: us-east-1
+    access_key_id: AKIA-SECRET2
+    secret_access_key: [SECRET3]
+keys:
+  - { name: k1, key: sk-MASTER-7f3a }
+  - { name: k2, key: sk-DUP-SECRET4 }
+  - { name: k3, key: sk-DUP-SECRET4 }
+  - { name: k4, key: "sk-x-${BROKEN" }
+  - { name: k5, key: sk-k5, budget: { usd: "sk-BUDGET-SECRET5" } }
+)");
+  ASSERT_GE(r.problems.size(), 9u) << all_problems(r);
+  for (const auto& p : r.problems) {
+    std::string s = p.to_string();
+    for (const char* secret : {"MASTER", "HUNTER2", "PW-REDIS", "SECRET1", "PW-URL", "HDR-SECRET",
+                               "SECRET2", "SECRET3", "SECRET4", "BROKEN", "SECRET5"}) {
+      EXPECT_EQ(s.find(secret), std::string::npos) << s;
+    }
+  }
+}
+
+TEST(ConfigProblems, ProblemToString) {
+  Problem p{"gw.yaml", 12, "models.m.route", "unknown route 'fastest'"};
+  EXPECT_EQ(p.to_string(), "gw.yaml:12: models.m.route: unknown route 'fastest'");
+  Problem no_line{"gw.yaml", 0, "", "cannot open: No such file or directory"};
+  EXPECT_EQ(no_line.to_string(), "gw.yaml: cannot open: No such file or directory");
+}
+
+TEST(ConfigProblems, MissingFileIsAProblem) {
+  auto r = load_config_file("/nonexistent/switchyard.yaml", testing::env_of({}));
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].file, "/nonexistent/switchyard.yaml");
+  EXPECT_NE(r.problems[0].what.find("cannot open"), std::string::npos);
+  EXPECT_FALSE(r.config.has_value());
+}
+
+TEST(ConfigProblems, ListenForms) {
+  for (const char* good : {"localhost:4000", "0.0.0.0:0", "[::]:443", "gw-1.internal:65535"}) {
+    auto r = load(std::string("listen: \"") + good + "\"\n");
+    EXPECT_TRUE(r.problems.empty()) << good << "\n" << all_problems(r);
+  }
+  for (const char* bad : {":4000", "host:", "host:70000", "[::1:80", "host:80a", "a b:80", "4000"}) {
+    auto r = load(std::string("listen: \"") + bad + "\"\n");
+    EXPECT_TRUE(has_problem(r, "listen", 1, "HOST:PORT")) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace gw::config
