@@ -1,0 +1,97 @@
+// The ProviderCodec for OpenAI-compatible servers and Azure OpenAI: one codec, two addressing
+// schemes (contract.md "base_url conventions", protocols.md 6.1).
+#include <string>
+
+#include "gw/providers/openai/openai_codec.h"
+
+namespace gw {
+
+namespace {
+
+enum class Flavor { OpenAI, Azure };
+
+std::string trim_slash(std::string s) {
+  while (!s.empty() && s.back() == '/') {
+    s.pop_back();
+  }
+  return s;
+}
+
+// Percent-encodes a path segment (a deployment name may hold characters such as ':' or '/').
+std::string encode_segment(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+class OpenAICodec final : public ProviderCodec {
+ public:
+  OpenAICodec(const config::Provider& p, Flavor flavor) : p_(p), flavor_(flavor) {}
+
+  Result<UpstreamRequest> encode(const ChatRequest& req, const config::Deployment& dep) const override {
+    auto body = openai::encode_chat_body(req, dep);
+    if (!body) {
+      return body.error();
+    }
+    UpstreamRequest r;
+    r.method = "POST";
+    const std::string base = trim_slash(p_.base_url);
+    if (flavor_ == Flavor::Azure) {
+      r.url = base + "/openai/deployments/" + encode_segment(dep.model) +
+              "/chat/completions?api-version=" + encode_segment(p_.api_version);
+    } else {
+      r.url = base + "/chat/completions";
+    }
+    r.headers.emplace_back("content-type", "application/json");
+    if (!p_.api_key.empty()) {
+      if (flavor_ == Flavor::Azure) {
+        r.headers.emplace_back("api-key", p_.api_key);
+      } else {
+        r.headers.emplace_back("authorization", "Bearer " + p_.api_key);
+      }
+    }
+    for (const auto& [k, v] : p_.headers) {
+      r.headers.emplace_back(k, v);
+    }
+    r.body = boost::json::serialize(*body);
+    return r;
+  }
+
+  Result<ChatResponse> decode(const UpstreamResponse& resp) const override {
+    return openai::decode_chat_body(resp.body);
+  }
+
+  std::unique_ptr<StreamDecoder> stream_decoder() const override {
+    return openai::make_chat_stream_decoder();
+  }
+
+  Error classify(const UpstreamResponse& resp) const override {
+    return openai::classify_chat_error(resp.status, resp.headers, resp.body, p_.name);
+  }
+
+ private:
+  const config::Provider& p_;
+  Flavor flavor_;
+};
+
+}  // namespace
+
+std::unique_ptr<ProviderCodec> make_openai_codec(const config::Provider& p) {
+  return std::make_unique<OpenAICodec>(p, Flavor::OpenAI);
+}
+
+std::unique_ptr<ProviderCodec> make_azure_openai_codec(const config::Provider& p) {
+  return std::make_unique<OpenAICodec>(p, Flavor::Azure);
+}
+
+}  // namespace gw

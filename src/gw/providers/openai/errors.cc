@@ -1,0 +1,106 @@
+// OpenAI / Azure OpenAI error responses -> Error (protocols.md 1.1, 1.7, 3.8, 6.1).
+#include <charconv>
+#include <string>
+
+#include "gw/providers/openai/openai_codec.h"
+
+namespace gw::openai {
+
+namespace json = boost::json;
+
+namespace {
+
+std::optional<int64_t> parse_int(std::string_view s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < 0) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+// retry-after-ms (the SDK's own, more precise) before retry-after in seconds; an HTTP-date
+// retry-after is ignored rather than guessed at.
+std::optional<int64_t> retry_after(const Headers& headers) {
+  if (auto ms = parse_int(find_header(headers, "retry-after-ms"))) {
+    return (*ms + 999) / 1000;
+  }
+  return parse_int(find_header(headers, "retry-after"));
+}
+
+std::string scalar_text(const json::value* v) {
+  if (v == nullptr) {
+    return {};
+  }
+  if (v->is_string()) {
+    return std::string(v->get_string());
+  }
+  if (v->is_int64() || v->is_uint64()) {
+    return json::serialize(*v);  // Azure sends "code": 429 as a number at times
+  }
+  return {};
+}
+
+}  // namespace
+
+Error classify_chat_error(unsigned status, const Headers& headers, std::string_view body,
+                          std::string_view provider) {
+  std::string message;
+  std::string type;
+  std::string param;
+  json::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (!ec && v.is_object()) {
+    const json::value* err = v.get_object().if_contains("error");
+    if (err != nullptr && err->is_object()) {
+      const auto& e = err->get_object();
+      message = scalar_text(e.if_contains("message"));
+      type = scalar_text(e.if_contains("type"));
+      if (type.empty()) {
+        type = scalar_text(e.if_contains("code"));
+      }
+      param = scalar_text(e.if_contains("param"));
+    }
+  }
+  const std::string where = "provider " + std::string(provider);
+  if (message.empty()) {
+    message = where + " answered HTTP " + std::to_string(status);
+  }
+
+  Error e;
+  e.provider = std::string(provider);
+  e.upstream_status = status;
+  e.upstream_type = type;
+  if (status == 401 || status == 403) {
+    // Our credential, not the client's: never 401 the client, never echo the upstream's text
+    // (OpenAI's message quotes part of the key).
+    e.code = Code::UpstreamError;
+    e.message = where + " rejected the gateway's credentials";
+    e.retryable = false;
+    e.upstream_type.clear();
+    return e;
+  }
+  e.message = std::move(message);
+  if (status == 429) {
+    e.code = Code::RateLimited;
+    e.retryable = true;
+    e.retry_after_s = retry_after(headers);
+  } else if (status == 408) {
+    e.code = Code::UpstreamTimeout;
+    e.retryable = true;
+  } else if (status == 503) {
+    e.code = Code::UpstreamOverloaded;
+    e.retryable = true;
+    e.retry_after_s = retry_after(headers);
+  } else if (status >= 500) {
+    e.code = Code::UpstreamError;
+    e.retryable = true;
+  } else {
+    e.code = Code::UpstreamRejected;  // the client's request was at fault: pass it on as is
+    e.retryable = false;
+    e.param = std::move(param);
+  }
+  return e;
+}
+
+}  // namespace gw::openai
