@@ -1,0 +1,284 @@
+// Issue 3: the Anthropic Messages surface and translation both ways, driven by the official
+// `@anthropic-ai/sdk` and `openai` SDKs through the real switchyard binary.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { startOpenAI } from './openai.mjs';
+import { startAnthropic } from './anthropic.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE } from './harness.mjs';
+import { replyText, TOOL_ARGS } from './util.mjs';
+
+const KEY = 'sk-e2e-anthropic-team-1';
+let emuOA;
+let emuAN;
+let gw;
+
+const A_TOOLS = [
+  { name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } }, required: ['city'] } },
+  { name: 'get_time', description: 'Local time in a city', input_schema: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } }, required: ['city'] } },
+];
+const O_TOOLS = A_TOOLS.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.input_schema } }));
+const MSG = [{ role: 'user', content: 'Say hello.' }];
+const ANTHROPIC_TEXT = replyText('emu-an', 'claude-emu-ok');
+const OPENAI_TEXT = replyText('emu-oa', 'emu-ok');
+
+const anthropic = (key = KEY) => new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0, timeout: 30000 });
+const openai = (key = KEY) => new OpenAI({ apiKey: key, baseURL: gw.baseURL, maxRetries: 0, timeout: 30000 });
+
+async function stillServes() {
+  const m = await anthropic().messages.create({ model: 'claude-direct', max_tokens: 64, messages: MSG });
+  assert.equal(m.content[0].text, ANTHROPIC_TEXT);
+}
+
+before(async () => {
+  emuOA = await startOpenAI({ name: 'emu-oa', apiKey: 'sk-upstream-oa' });
+  emuAN = await startAnthropic({ name: 'emu-an', apiKey: 'sk-ant-upstream', cache: { read: 4, write: 2 } });
+  const dir = tempDir();
+  const an = () => ({ type: 'anthropic', base_url: emuAN.baseUrl, api_key: '${UP_AN}' });
+  const dep = (provider, model) => ({ provider, model, price: PRICE });
+  gw = await startGateway({
+    dir,
+    env: { UP_AN: 'sk-ant-upstream', UP_OA: 'sk-upstream-oa', E2E_MASTER_KEY: MASTER_KEY, E2E_KEY: KEY },
+    config: {
+      master_key: '${E2E_MASTER_KEY}',
+      ledger: `sqlite://${dir}/ledger.db`,
+      providers: {
+        'an-main': an(),
+        'an-429': an(),
+        'an-529': an(),
+        'an-mid': an(),
+        'oa-main': { type: 'openai', base_url: emuOA.baseUrl, api_key: '${UP_OA}' },
+      },
+      models: {
+        'claude-direct': { route: 'priority', deployments: [dep('an-main', 'claude-emu-ok')] },
+        'gpt-up': { route: 'priority', deployments: [dep('oa-main', 'emu-ok')] },
+        'claude-429': { route: 'priority', deployments: [dep('an-429', 'x-rate-429')] },
+        'claude-529': { route: 'priority', deployments: [dep('an-529', 'x-fail-529')] },
+        'claude-midstream': { route: 'priority', deployments: [dep('an-mid', 'x-midstream-error')] },
+      },
+      keys: [{ name: 'team', key: '${E2E_KEY}' }],
+    },
+  });
+});
+
+after(async () => {
+  if (gw) {
+    const r = await gw.stop();
+    assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
+  }
+  await emuOA?.close();
+  await emuAN?.close();
+});
+
+// ---- Anthropic SDK -> Anthropic upstream ----
+
+test('anthropic SDK messages.create -> anthropic upstream: text, usage with cache tokens, headers', async () => {
+  const before = emuAN.served.length;
+  const { data: m, response } = await anthropic().messages.create({ model: 'claude-direct', max_tokens: 128, system: 'Be brief.', messages: MSG }).withResponse();
+  assert.equal(m.type, 'message');
+  assert.equal(m.role, 'assistant');
+  assert.equal(m.content.length, 1);
+  assert.equal(m.content[0].type, 'text');
+  assert.equal(m.content[0].text, ANTHROPIC_TEXT);
+  assert.equal(m.stop_reason, 'end_turn');
+  const s = emuAN.served[before];
+  assert.equal(m.usage.input_tokens, s.input);
+  assert.equal(m.usage.output_tokens, s.output);
+  assert.equal(m.usage.cache_read_input_tokens, 4);
+  assert.equal(m.usage.cache_creation_input_tokens, 2);
+  const h = routing(response.headers);
+  assert.equal(h.provider, 'an-main');
+  assert.equal(h.model, 'claude-emu-ok');
+  assert.ok(h.requestId);
+  const up = emuAN.messageRequests().at(-1);
+  assert.equal(up.body.model, 'claude-emu-ok');
+  assert.ok(up.headers['anthropic-version'], 'anthropic-version sent upstream');
+  assert.ok(up.headers['x-api-key'] === 'sk-ant-upstream' || up.headers.authorization === 'Bearer sk-ant-upstream');
+  assert.ok(!JSON.stringify(up.headers).includes(KEY), 'the client key is never forwarded upstream');
+});
+
+test('x-api-key with anthropic-version 2023-06-01 (older SDKs) is accepted on /v1/messages', async () => {
+  const r = await call(gw, '/v1/messages', { headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01' }, body: { model: 'claude-direct', max_tokens: 64, messages: MSG } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.content[0].text, ANTHROPIC_TEXT);
+});
+
+test('anthropic SDK messages.stream().finalMessage() -> anthropic upstream', async () => {
+  const events = [];
+  const stream = anthropic().messages.stream({ model: 'claude-direct', max_tokens: 128, messages: MSG });
+  stream.on('streamEvent', (e) => events.push(e.type));
+  const m = await stream.finalMessage();
+  assert.equal(m.content[0].text, ANTHROPIC_TEXT);
+  assert.equal(m.stop_reason, 'end_turn');
+  assert.ok(m.usage.output_tokens > 0);
+  assert.equal(events[0], 'message_start');
+  assert.equal(events.at(-1), 'message_stop');
+  assert.ok(events.includes('message_delta'));
+});
+
+test('anthropic SDK tool use, streamed and not, then the tool_result turn', async () => {
+  const streamed = await anthropic().messages.stream({ model: 'claude-direct', max_tokens: 256, messages: [{ role: 'user', content: 'Weather and time?' }], tools: A_TOOLS }).finalMessage();
+  assert.equal(streamed.stop_reason, 'tool_use');
+  const uses = streamed.content.filter((b) => b.type === 'tool_use');
+  assert.equal(uses.length, 2);
+  assert.deepEqual(uses.map((u) => u.name), ['get_weather', 'get_time']);
+  assert.deepEqual(uses.map((u) => u.input), TOOL_ARGS);
+
+  const plain = await anthropic().messages.create({ model: 'claude-direct', max_tokens: 256, messages: [{ role: 'user', content: 'Weather?' }], tools: A_TOOLS.slice(0, 1) });
+  const use = plain.content.find((b) => b.type === 'tool_use');
+  assert.deepEqual(use.input, TOOL_ARGS[0]);
+  const next = await anthropic().messages.create({
+    model: 'claude-direct', max_tokens: 256, tools: A_TOOLS.slice(0, 1),
+    messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: plain.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '18C' }] }],
+  });
+  assert.equal(next.content[0].text, ANTHROPIC_TEXT);
+  const up = emuAN.messageRequests().at(-1).body;
+  assert.equal(up.messages.at(-1).content[0].tool_use_id, use.id, 'tool ids survive the round trip');
+});
+
+// ---- Anthropic SDK -> OpenAI upstream ----
+
+test('anthropic SDK -> openai upstream: text', async () => {
+  const before = emuOA.served.length;
+  const { data: m, response } = await anthropic().messages.create({ model: 'gpt-up', max_tokens: 100, system: 'Be brief.', messages: MSG }).withResponse();
+  assert.equal(m.content[0].text, OPENAI_TEXT);
+  assert.equal(m.stop_reason, 'end_turn');
+  const s = emuOA.served[before];
+  assert.equal(m.usage.input_tokens, s.input);
+  assert.equal(m.usage.output_tokens, s.output);
+  assert.equal(routing(response.headers).provider, 'oa-main');
+  const up = emuOA.chatRequests().at(-1).body;
+  assert.equal(up.model, 'emu-ok');
+  assert.equal(up.messages[0].role, 'system');
+  assert.equal(up.messages.at(-1).role, 'user');
+  assert.ok(up.max_tokens === 100 || up.max_completion_tokens === 100, 'max_tokens mapped');
+});
+
+test('anthropic SDK -> openai upstream: stream', async () => {
+  const m = await anthropic().messages.stream({ model: 'gpt-up', max_tokens: 100, messages: MSG }).finalMessage();
+  assert.equal(m.content.length, 1);
+  assert.equal(m.content[0].text, OPENAI_TEXT);
+  assert.equal(m.stop_reason, 'end_turn');
+  assert.ok(m.usage.output_tokens > 0, 'usage moved to message_delta');
+  const up = emuOA.chatRequests().at(-1).body;
+  assert.equal(up.stream, true);
+  assert.equal(up.stream_options?.include_usage, true);
+});
+
+test('anthropic SDK -> openai upstream: streamed parallel tool calls reassembled', async () => {
+  const m = await anthropic().messages.stream({ model: 'gpt-up', max_tokens: 200, messages: [{ role: 'user', content: 'Weather and time?' }], tools: A_TOOLS }).finalMessage();
+  assert.equal(m.stop_reason, 'tool_use');
+  const uses = m.content.filter((b) => b.type === 'tool_use');
+  assert.equal(uses.length, 2);
+  assert.deepEqual(uses.map((u) => u.name), ['get_weather', 'get_time']);
+  assert.deepEqual(uses.map((u) => u.input), TOOL_ARGS);
+  const up = emuOA.chatRequests().at(-1).body;
+  assert.deepEqual(up.tools.map((t) => t.function.name), ['get_weather', 'get_time']);
+  assert.deepEqual(up.tools[0].function.parameters, A_TOOLS[0].input_schema);
+});
+
+// ---- OpenAI SDK -> Anthropic upstream ----
+
+test('openai SDK -> anthropic upstream: text, usage folded per the mapping', async () => {
+  const before = emuAN.served.length;
+  const { data: c, response } = await openai().chat.completions.create({
+    model: 'claude-direct', messages: [{ role: 'system', content: 'Be brief.' }, ...MSG],
+  }).withResponse();
+  assert.equal(c.choices[0].message.content, ANTHROPIC_TEXT);
+  assert.equal(c.choices[0].finish_reason, 'stop');
+  const s = emuAN.served[before];
+  assert.equal(c.usage.prompt_tokens, s.input + s.cacheRead + s.cacheWrite, 'prompt_tokens includes cache tokens');
+  assert.equal(c.usage.completion_tokens, s.output);
+  assert.equal(routing(response.headers).provider, 'an-main');
+  const up = emuAN.messageRequests().at(-1).body;
+  assert.ok(typeof up.max_tokens === 'number' && up.max_tokens > 0, 'max_tokens supplied');
+  assert.ok(up.system, 'system extracted to the top level');
+  assert.ok(up.messages.every((m) => m.role !== 'system'));
+});
+
+test('openai SDK -> anthropic upstream: stream with usage', async () => {
+  const before = emuAN.served.length;
+  const stream = await openai().chat.completions.create({ model: 'claude-direct', messages: MSG, stream: true, stream_options: { include_usage: true } });
+  let text = '';
+  let usage = null;
+  let finish = null;
+  for await (const ch of stream) {
+    if (ch.usage) usage = ch.usage;
+    for (const c of ch.choices) {
+      text += c.delta?.content ?? '';
+      finish = c.finish_reason ?? finish;
+    }
+  }
+  assert.equal(text, ANTHROPIC_TEXT);
+  assert.equal(finish, 'stop');
+  const s = emuAN.served[before];
+  assert.ok(usage, 'usage chunk present');
+  assert.equal(usage.prompt_tokens, s.input + s.cacheRead + s.cacheWrite);
+  assert.equal(usage.completion_tokens, s.output);
+});
+
+test('openai SDK -> anthropic upstream: streamed tool calls with argument fragments reassembled', async () => {
+  const final = await openai().chat.completions.stream({ model: 'claude-direct', messages: [{ role: 'user', content: 'Weather and time?' }], tools: O_TOOLS }).finalChatCompletion();
+  const ch = final.choices[0];
+  assert.equal(ch.finish_reason, 'tool_calls');
+  assert.equal(ch.message.tool_calls.length, 2);
+  assert.deepEqual(ch.message.tool_calls.map((t) => t.function.name), ['get_weather', 'get_time']);
+  assert.deepEqual(ch.message.tool_calls.map((t) => JSON.parse(t.function.arguments)), TOOL_ARGS);
+  const up = emuAN.messageRequests().at(-1).body;
+  assert.deepEqual(up.tools.map((t) => t.name), ['get_weather', 'get_time']);
+  assert.deepEqual(up.tools[0].input_schema, A_TOOLS[0].input_schema);
+  // the tool result turn goes back as an Anthropic tool_result
+  const call0 = ch.message.tool_calls[0];
+  const next = await openai().chat.completions.create({
+    model: 'claude-direct', tools: O_TOOLS,
+    messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: null, tool_calls: [call0] }, { role: 'tool', tool_call_id: call0.id, content: '18C' }],
+  });
+  assert.equal(next.choices[0].message.content, ANTHROPIC_TEXT);
+  const up2 = emuAN.messageRequests().at(-1).body;
+  const last = up2.messages.at(-1);
+  assert.equal(last.role, 'user');
+  assert.equal(last.content[0].type, 'tool_result');
+  assert.equal(last.content[0].tool_use_id, call0.id);
+});
+
+// ---- Errors in the Anthropic shape ----
+
+function assertAnthropicError(r, status, type) {
+  assert.equal(r.status, status, r.text);
+  assert.equal(r.json?.type, 'error', r.text);
+  assert.equal(r.json?.error?.type, type, r.text);
+  assert.equal(typeof r.json.error.message, 'string');
+}
+
+test('/v1/messages errors: 401 bad key, 404 unknown model (Anthropic error shape)', async () => {
+  assertAnthropicError(await call(gw, '/v1/messages', { key: 'sk-wrong', body: { model: 'claude-direct', max_tokens: 10, messages: MSG } }), 401, 'authentication_error');
+  await assert.rejects(anthropic('sk-wrong').messages.create({ model: 'claude-direct', max_tokens: 10, messages: MSG }), Anthropic.AuthenticationError);
+  assertAnthropicError(await call(gw, '/v1/messages', { key: KEY, body: { model: 'nope', max_tokens: 10, messages: MSG } }), 404, 'not_found_error');
+  await assert.rejects(anthropic().messages.create({ model: 'nope', max_tokens: 10, messages: MSG }), Anthropic.NotFoundError);
+  assertAnthropicError(await call(gw, '/v1/messages', { key: KEY, raw: '{"model":' }), 400, 'invalid_request_error');
+  await stillServes();
+});
+
+test('/v1/messages: upstream 429 -> 429 rate_limit_error with retry-after', async () => {
+  const r = await call(gw, '/v1/messages', { key: KEY, body: { model: 'claude-429', max_tokens: 10, messages: MSG } });
+  assertAnthropicError(r, 429, 'rate_limit_error');
+  assert.ok(r.headers.get('retry-after'), 'retry-after forwarded');
+  await assert.rejects(anthropic().messages.create({ model: 'claude-429', max_tokens: 10, messages: MSG }), Anthropic.RateLimitError);
+  await stillServes();
+});
+
+test('/v1/messages: upstream 529 -> 529 overloaded_error', async () => {
+  const r = await call(gw, '/v1/messages', { key: KEY, body: { model: 'claude-529', max_tokens: 10, messages: MSG } });
+  assertAnthropicError(r, 529, 'overloaded_error');
+  await stillServes();
+});
+
+test('upstream error event mid-stream: both SDK streams throw', async () => {
+  await assert.rejects(anthropic().messages.stream({ model: 'claude-midstream', max_tokens: 50, messages: MSG }).finalMessage());
+  const s = await openai().chat.completions.create({ model: 'claude-midstream', messages: MSG, stream: true });
+  await assert.rejects(async () => {
+    for await (const _ of s) { /* drain */ }
+  });
+  await stillServes();
+});

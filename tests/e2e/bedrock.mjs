@@ -1,0 +1,307 @@
+// AWS Bedrock Runtime emulator (plain node:http), independent of the gateway's code.
+//
+//   const emu = await startBedrock({ name: 'aws', region: 'us-east-1', accessKeyId, secretAccessKey, sessionToken });
+//   emu.baseUrl -> 'http://127.0.0.1:PORT' (the `bedrock` provider base_url)
+//
+// Routes: POST /model/{modelId}/invoke, /invoke-with-response-stream, /converse, /converse-stream.
+// Every request's SigV4 signature is recomputed with AWS's own @smithy/signature-v4 from the
+// received method, path (exactly as sent), query, signed headers and body bytes; a mismatch gets 403
+// InvalidSignatureException (an unknown key id: 403 UnrecognizedClientException), as AWS does.
+// Streams are AWS event-stream frames encoded with @smithy/eventstream-codec: InvokeModel streams
+// carry `chunk` events whose payload is {"bytes": base64(Anthropic event JSON), "p": padding};
+// ConverseStream sends messageStart/contentBlockStart/contentBlockDelta/contentBlockStop/
+// messageStop/metadata events.
+//
+// Behaviour by model id (util.behaviourOf): rate-429 -> HTTP 429 ThrottlingException (with
+// x-amzn-errortype); midstream-error -> HTTP 200 then a throttlingException exception frame;
+// fail-500 -> InternalServerException; fail-503 -> ServiceUnavailableException; drop; stall; slow.
+// InvokeModel is for Anthropic models only (a non-anthropic model id gets a ValidationException, as
+// the real service rejects the Anthropic body for it); Converse serves any model id.
+import crypto from 'node:crypto';
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { startServer, sendJson, sleep, anthropicReply, behaviourOf, promptTokensFor, wordsOf, fragments, replyText, TOOL_ARGS } from './util.mjs';
+
+const codec = new EventStreamCodec(toUtf8, fromUtf8);
+const PAD = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+export function eventFrame(eventType, payloadObj) {
+  return Buffer.from(codec.encode({
+    headers: {
+      ':event-type': { type: 'string', value: eventType },
+      ':content-type': { type: 'string', value: 'application/json' },
+      ':message-type': { type: 'string', value: 'event' },
+    },
+    body: fromUtf8(JSON.stringify(payloadObj)),
+  }));
+}
+
+export function exceptionFrame(exceptionType, message) {
+  return Buffer.from(codec.encode({
+    headers: {
+      ':exception-type': { type: 'string', value: exceptionType },
+      ':content-type': { type: 'string', value: 'application/json' },
+      ':message-type': { type: 'string', value: 'exception' },
+    },
+    body: fromUtf8(JSON.stringify({ message })),
+  }));
+}
+
+function awsError(res, status, name, message) {
+  return sendJson(res, status, { message }, {
+    'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+    'x-amzn-requestid': crypto.randomUUID(),
+  });
+}
+
+// Verifies a SigV4-signed request with @smithy/signature-v4. Returns null when valid, otherwise
+// {status, name, message}.
+export async function verifySigV4({ method, rawUrl, headers, body }, { accessKeyId, secretAccessKey, sessionToken, region, service = 'bedrock' }) {
+  const auth = headers.authorization || '';
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+  if (!m) {
+    return { status: 403, name: 'IncompleteSignatureException', message: `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=${auth.slice(0, 40)}` };
+  }
+  const [, akid, day, reg, svc, signedList, signature] = m;
+  if (akid !== accessKeyId) return { status: 403, name: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+  if (reg !== region || svc !== service) return { status: 403, name: 'InvalidSignatureException', message: `Credential should be scoped to a valid region/service (${reg}/${svc}).` };
+  const amzDate = headers['x-amz-date'];
+  if (!amzDate || !/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== day) {
+    return { status: 403, name: 'IncompleteSignatureException', message: 'missing or inconsistent X-Amz-Date' };
+  }
+  const when = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  if (Math.abs(Date.now() - when.getTime()) > 5 * 60 * 1000) {
+    return { status: 403, name: 'InvalidSignatureException', message: 'Signature expired: the request time is more than 5 minutes from the current time.' };
+  }
+  const signed = signedList.split(';');
+  for (const h of ['host', 'x-amz-date']) {
+    if (!signed.includes(h)) return { status: 403, name: 'InvalidSignatureException', message: `header ${h} must be signed` };
+  }
+  const bodyHash = crypto.createHash('sha256').update(body).digest('hex');
+  if (headers['x-amz-content-sha256'] !== undefined && headers['x-amz-content-sha256'] !== bodyHash) {
+    return { status: 400, name: 'XAmzContentSHA256Mismatch', message: 'The provided x-amz-content-sha256 header does not match what was computed.' };
+  }
+  if (sessionToken && headers['x-amz-security-token'] !== sessionToken) {
+    return { status: 403, name: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+  }
+  const toSign = {};
+  for (const h of signed) {
+    if (headers[h] === undefined) return { status: 403, name: 'InvalidSignatureException', message: `signed header ${h} is missing` };
+    toSign[h] = h === 'x-amz-content-sha256' ? bodyHash : headers[h];
+  }
+  const q = rawUrl.indexOf('?');
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const query = {};
+  if (q >= 0) {
+    for (const [k, v] of new URLSearchParams(rawUrl.slice(q + 1))) query[k] = v;
+  }
+  const signer = new SignatureV4({
+    credentials: { accessKeyId, secretAccessKey, sessionToken: signed.includes('x-amz-security-token') ? sessionToken : undefined },
+    region, service, sha256: Sha256, applyChecksum: signed.includes('x-amz-content-sha256'),
+  });
+  const out = await signer.sign(
+    { method, protocol: 'http:', hostname: (headers.host || '').split(':')[0], path, query, headers: toSign, body },
+    { signingDate: when, signableHeaders: new Set(signed) },
+  );
+  const mine = /Signature=([0-9a-f]{64})/.exec(out.headers.authorization)[1];
+  const mineList = /SignedHeaders=([^,]+)/.exec(out.headers.authorization)[1];
+  if (mine !== signature || mineList !== signedList) {
+    return { status: 403, name: 'InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.' };
+  }
+  return null;
+}
+
+// Converse request -> reply pieces.
+function converseReply(body, { name, modelId }) {
+  const msgs = body.messages || [];
+  const last = msgs[msgs.length - 1];
+  const lastIsToolResult = Array.isArray(last?.content) && last.content.some((b) => b.toolResult);
+  const specs = (body.toolConfig?.tools || []).filter((t) => t.toolSpec).map((t) => t.toolSpec);
+  const tools = specs.length && !lastIsToolResult ? specs.slice(0, 2) : [];
+  const text = tools.length ? 'Let me check.' : replyText(name, modelId);
+  const content = [{ text }];
+  tools.forEach((t, i) => content.push({ toolUse: { toolUseId: `tooluse_emu${i}${crypto.randomBytes(4).toString('hex')}`, name: t.name, input: TOOL_ARGS[i] } }));
+  const usage = {
+    inputTokens: promptTokensFor(msgs), outputTokens: tools.length ? 19 * tools.length + 3 : wordsOf(text).length,
+    cacheReadInputTokens: 0, cacheWriteInputTokens: 0,
+  };
+  usage.totalTokens = usage.inputTokens + usage.outputTokens;
+  const stopReason = tools.length ? 'tool_use' : 'end_turn';
+  return { content, usage, stopReason, text, tools };
+}
+
+export async function startBedrock({ name = 'bedrock', region = 'us-east-1', accessKeyId, secretAccessKey, sessionToken = undefined } = {}) {
+  const requests = [];
+  const served = [];
+  const stalled = new Set();
+  const srv = await startServer(async (req, res, raw) => {
+    const rec = { method: req.method, rawUrl: req.url, headers: { ...req.headers }, body: null, modelId: null, op: null, sigError: null };
+    requests.push(rec);
+    const m = /^\/model\/([^/?]+)\/(invoke|invoke-with-response-stream|converse|converse-stream)(\?.*)?$/.exec(req.url);
+    if (req.method !== 'POST' || !m) {
+      return awsError(res, 404, 'UnknownOperationException', `no route ${req.method} ${req.url}`);
+    }
+    rec.op = m[2];
+    rec.modelId = decodeURIComponent(m[1]);
+    const err = await verifySigV4({ method: req.method, rawUrl: req.url, headers: req.headers, body: raw }, { accessKeyId, secretAccessKey, sessionToken, region });
+    if (err) {
+      rec.sigError = err;
+      return awsError(res, err.status, err.name, err.message);
+    }
+    let body;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return awsError(res, 400, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
+    }
+    rec.body = body;
+    const behaviour = (rec.behaviour = behaviourOf(rec.modelId));
+    switch (behaviour) {
+      case 'rate-429':
+        return awsError(res, 429, 'ThrottlingException', 'Too many requests, please wait before trying again.');
+      case 'fail-500':
+        return awsError(res, 500, 'InternalServerException', 'The server encountered an internal error.');
+      case 'fail-503':
+        return awsError(res, 503, 'ServiceUnavailableException', 'The service is unavailable. Try again later.');
+      case 'drop':
+        req.socket.destroy();
+        return;
+      case 'stall':
+        stalled.add(res);
+        res.on('close', () => stalled.delete(res));
+        return;
+      default:
+        break;
+    }
+    const streaming = rec.op.endsWith('stream');
+    const delay = behaviour === 'slow' ? 100 : 0;
+
+    if (rec.op === 'invoke' || rec.op === 'invoke-with-response-stream') {
+      if (!/anthropic\./.test(rec.modelId)) {
+        return awsError(res, 400, 'ValidationException', 'Malformed input request: #: required key [inputText] not found');
+      }
+      for (const k of Object.keys(body)) {
+        if (!['anthropic_version', 'anthropic_beta', 'max_tokens', 'messages', 'system', 'stop_sequences', 'temperature', 'top_p', 'top_k', 'tools', 'tool_choice', 'thinking', 'metadata', 'output_config'].includes(k)) {
+          return awsError(res, 400, 'ValidationException', `Malformed input request: #: extraneous key [${k}] is not permitted, please reformat your input and try again.`);
+        }
+      }
+      if (body.anthropic_version !== 'bedrock-2023-05-31') {
+        return awsError(res, 400, 'ValidationException', 'Malformed input request: #: required key [anthropic_version] not found');
+      }
+      if (typeof body.max_tokens !== 'number') return awsError(res, 400, 'ValidationException', 'Malformed input request: #: required key [max_tokens] not found');
+      const r = anthropicReply(body, { provider: name, model: rec.modelId, idPrefix: 'msg_bdrk_', toolPrefix: 'toolu_bdrk_' });
+      const entry = { emulator: name, op: rec.op, model: rec.modelId, input: r.usage.input_tokens, output: r.usage.output_tokens, cacheRead: 0, cacheWrite: 0, stream: streaming, complete: false };
+      if (!streaming) {
+        served.push(entry);
+        entry.complete = true;
+        return sendJson(res, 200, r.message, {
+          'x-amzn-requestid': crypto.randomUUID(),
+          'x-amzn-bedrock-input-token-count': String(r.usage.input_tokens),
+          'x-amzn-bedrock-output-token-count': String(r.usage.output_tokens),
+          'x-amzn-bedrock-invocation-latency': '12',
+        });
+      }
+      res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': crypto.randomUUID(), 'x-amzn-bedrock-content-type': 'application/json' });
+      const events = r.events.filter((e) => e.type !== 'ping');
+      const last = events[events.length - 1];
+      last['amazon-bedrock-invocationMetrics'] = { inputTokenCount: r.usage.input_tokens, outputTokenCount: r.usage.output_tokens, invocationLatency: 40, firstByteLatency: 10 };
+      if (behaviour === 'midstream-error') {
+        served.push({ ...entry, output: 0, broken: true });
+        for (const e of events.slice(0, 3)) res.write(eventFrame('chunk', { bytes: Buffer.from(JSON.stringify(e)).toString('base64'), p: PAD.slice(0, 7) }));
+        await sleep(50);
+        res.end(exceptionFrame('throttlingException', 'Too many requests, please wait before trying again.'));
+        return;
+      }
+      served.push(entry);
+      for (const [i, e] of events.entries()) {
+        if (res.destroyed) return;
+        // Frames are written in odd splits so that frame and HTTP chunk boundaries differ.
+        const f = eventFrame('chunk', { bytes: Buffer.from(JSON.stringify(e)).toString('base64'), p: PAD.slice(0, 1 + (i * 7) % PAD.length) });
+        const cut = Math.min(f.length - 1, 5 + (i % 9));
+        res.write(f.subarray(0, cut));
+        res.write(f.subarray(cut));
+        if (delay) await sleep(delay);
+      }
+      entry.complete = true;
+      res.end();
+      return;
+    }
+
+    // Converse / ConverseStream
+    if (!Array.isArray(body.messages) || body.messages.length === 0) {
+      return awsError(res, 400, 'ValidationException', '1 validation error detected: Value null at \'messages\' failed to satisfy constraint: Member must not be null');
+    }
+    for (const k of Object.keys(body)) {
+      if (!['messages', 'system', 'inferenceConfig', 'toolConfig', 'additionalModelRequestFields', 'additionalModelResponseFieldPaths', 'guardrailConfig', 'promptVariables', 'requestMetadata', 'performanceConfig', 'serviceTier', 'outputConfig'].includes(k)) {
+        return awsError(res, 400, 'ValidationException', `Unexpected field type: ${k}`);
+      }
+    }
+    for (const msg of body.messages) {
+      if (!['user', 'assistant'].includes(msg.role) || !Array.isArray(msg.content)) {
+        return awsError(res, 400, 'ValidationException', 'A conversation must alternate between user and assistant roles; content must be a list of blocks.');
+      }
+    }
+    const r = converseReply(body, { name, modelId: rec.modelId });
+    const entry = { emulator: name, op: rec.op, model: rec.modelId, input: r.usage.inputTokens, output: r.usage.outputTokens, cacheRead: 0, cacheWrite: 0, stream: streaming, complete: false };
+    if (!streaming) {
+      served.push(entry);
+      entry.complete = true;
+      return sendJson(res, 200, {
+        output: { message: { role: 'assistant', content: r.content } }, stopReason: r.stopReason, usage: r.usage, metrics: { latencyMs: 12 },
+      }, { 'x-amzn-requestid': crypto.randomUUID() });
+    }
+    res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': crypto.randomUUID() });
+    const frames = [eventFrame('messageStart', { p: PAD.slice(0, 3), role: 'assistant' })];
+    for (const w of wordsOf(r.text)) frames.push(eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: w }, p: PAD.slice(0, 5) }));
+    frames.push(eventFrame('contentBlockStop', { contentBlockIndex: 0, p: PAD.slice(0, 2) }));
+    r.content.slice(1).forEach((b, i) => {
+      const idx = i + 1;
+      frames.push(eventFrame('contentBlockStart', { contentBlockIndex: idx, start: { toolUse: { toolUseId: b.toolUse.toolUseId, name: b.toolUse.name } }, p: PAD.slice(0, 4) }));
+      for (const f of fragments(JSON.stringify(b.toolUse.input), 3)) {
+        frames.push(eventFrame('contentBlockDelta', { contentBlockIndex: idx, delta: { toolUse: { input: f } }, p: PAD.slice(0, 6) }));
+      }
+      frames.push(eventFrame('contentBlockStop', { contentBlockIndex: idx, p: PAD.slice(0, 2) }));
+    });
+    frames.push(eventFrame('messageStop', { stopReason: r.stopReason, p: PAD.slice(0, 8) }));
+    frames.push(eventFrame('metadata', { usage: r.usage, metrics: { latencyMs: 12 }, p: PAD.slice(0, 9) }));
+    if (behaviour === 'midstream-error') {
+      served.push({ ...entry, output: 0, broken: true });
+      for (const f of frames.slice(0, 3)) res.write(f);
+      await sleep(50);
+      res.end(exceptionFrame('throttlingException', 'Too many requests, please wait before trying again.'));
+      return;
+    }
+    served.push(entry);
+    for (const f of frames) {
+      if (res.destroyed) return;
+      res.write(f);
+      if (delay) await sleep(delay);
+    }
+    entry.complete = true;
+    res.end();
+  });
+  return {
+    name,
+    port: srv.port,
+    origin: srv.origin,
+    baseUrl: srv.origin,
+    requests,
+    served,
+    calls: () => requests.filter((r) => r.op && !r.sigError),
+    totals(filter = () => true) {
+      const t = { requests: 0, input: 0, output: 0 };
+      for (const s of served.filter(filter)) {
+        t.requests++;
+        t.input += s.input;
+        t.output += s.output;
+      }
+      return t;
+    },
+    async close() {
+      for (const r of stalled) r.destroy();
+      await srv.close();
+    },
+  };
+}

@@ -1,0 +1,317 @@
+// Issue 2: the OpenAI Chat Completions surface, driven by the official `openai` SDK through the real
+// switchyard binary to the OpenAI emulator.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { startOpenAI } from './openai.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE } from './harness.mjs';
+import { replyText, TOOL_ARGS } from './util.mjs';
+
+const KEY_A = 'sk-e2e-team-a-0001';
+const KEY_B = 'sk-e2e-team-b-0002';
+let emuA;
+let emuB;
+let gw;
+
+const TOOLS = [
+  { type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } }, required: ['city'] } } },
+  { type: 'function', function: { name: 'get_time', description: 'Local time in a city', parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } }, required: ['city'] } } },
+];
+const MSG = [{ role: 'user', content: 'Say hello.' }];
+
+const client = (key = KEY_A, opts = {}) => new OpenAI({ apiKey: key, baseURL: gw.baseURL, maxRetries: 0, timeout: 30000, ...opts });
+
+async function stillServes() {
+  const { data, response } = await client().chat.completions.create({ model: 'gpt-ok', messages: MSG }).withResponse();
+  assert.equal(response.status, 200);
+  assert.equal(data.choices[0].message.content, replyText('emu-a', 'emu-ok'));
+}
+
+before(async () => {
+  emuA = await startOpenAI({ name: 'emu-a', apiKey: 'sk-upstream-a' });
+  emuB = await startOpenAI({ name: 'emu-b', apiKey: 'sk-upstream-b' });
+  const dir = tempDir();
+  const a = (extra = {}) => ({ type: 'openai', base_url: emuA.baseUrl, api_key: '${UPSTREAM_A}', ...extra });
+  const dep = (provider, model) => ({ provider, model, price: PRICE });
+  gw = await startGateway({
+    dir,
+    env: { UPSTREAM_A: 'sk-upstream-a', UPSTREAM_B: 'sk-upstream-b', E2E_MASTER_KEY: MASTER_KEY, KEY_A, KEY_B },
+    config: {
+      master_key: '${E2E_MASTER_KEY}',
+      ledger: `sqlite://${dir}/ledger.db`,
+      max_body_bytes: 65536,
+      providers: {
+        'oa-main': a(),
+        'oa-b': { type: 'openai', base_url: emuB.baseUrl, api_key: '${UPSTREAM_B}' },
+        'oa-500': a(),
+        'oa-drop': a(),
+        'oa-429': a(),
+        'oa-stall': a({ first_byte_timeout_ms: 1500 }),
+        'oa-all-1': a(),
+        'oa-all-2': a(),
+        'oa-mid': a(),
+      },
+      models: {
+        'gpt-ok': { route: 'priority', deployments: [dep('oa-main', 'emu-ok')] },
+        'gpt-other': { route: 'priority', deployments: [dep('oa-b', 'emu-other')] },
+        'gpt-failover-500': { route: 'priority', deployments: [dep('oa-500', 'x-fail-500'), dep('oa-b', 'backup-ok')] },
+        'gpt-failover-drop': { route: 'priority', deployments: [dep('oa-drop', 'x-drop'), dep('oa-b', 'backup-ok')] },
+        'gpt-failover-429': { route: 'priority', deployments: [dep('oa-429', 'x-rate-429'), dep('oa-b', 'backup-ok')] },
+        'gpt-failover-stall': { route: 'priority', deployments: [dep('oa-stall', 'x-stall'), dep('oa-b', 'backup-ok')] },
+        'gpt-all-fail': { route: 'priority', deployments: [dep('oa-all-1', 'x-fail-500'), dep('oa-all-2', 'x-fail-503')] },
+        'gpt-midstream': { route: 'priority', deployments: [dep('oa-mid', 'x-midstream-drop')] },
+        'gpt-midstream-error': { route: 'priority', deployments: [dep('oa-mid', 'x-midstream-error')] },
+      },
+      keys: [
+        { name: 'team-a', key: '${KEY_A}' },
+        { name: 'team-b', key: '${KEY_B}', models: ['gpt-ok'] },
+      ],
+    },
+  });
+});
+
+after(async () => {
+  if (gw) {
+    const r = await gw.stop();
+    assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
+  }
+  await emuA?.close();
+  await emuB?.close();
+});
+
+test('non-streamed completion: content, usage, routing headers, upstream credential', async () => {
+  const before = emuA.served.length;
+  const { data, response } = await client().chat.completions.create({ model: 'gpt-ok', messages: MSG }).withResponse();
+  assert.equal(data.object, 'chat.completion');
+  assert.equal(data.choices[0].message.role, 'assistant');
+  assert.equal(data.choices[0].message.content, replyText('emu-a', 'emu-ok'));
+  assert.equal(data.choices[0].finish_reason, 'stop');
+  const served = emuA.served[before];
+  assert.ok(served, 'the emulator served the request');
+  assert.equal(data.usage.prompt_tokens, served.input);
+  assert.equal(data.usage.completion_tokens, served.output);
+  assert.equal(data.usage.total_tokens, served.input + served.output);
+  const h = routing(response.headers);
+  assert.equal(h.provider, 'oa-main');
+  assert.equal(h.model, 'emu-ok');
+  assert.ok(h.requestId, 'x-request-id present');
+  const up = emuA.chatRequests().at(-1);
+  assert.equal(up.headers.authorization, 'Bearer sk-upstream-a', 'the provider key is sent upstream');
+  assert.ok(!JSON.stringify(up.headers).includes(KEY_A), 'the client key is never forwarded upstream');
+  assert.equal(up.body.model, 'emu-ok', 'the deployment model is sent upstream');
+});
+
+test('x-api-key authentication is accepted on /v1/chat/completions', async () => {
+  const r = await call(gw, '/v1/chat/completions', { headers: { 'x-api-key': KEY_A }, body: { model: 'gpt-ok', messages: MSG } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.choices[0].message.content, replyText('emu-a', 'emu-ok'));
+});
+
+test('stream with include_usage: text deltas, one usage chunk equal to the upstream usage', async () => {
+  const before = emuA.served.length;
+  const { data: stream, response } = await client().chat.completions.create({
+    model: 'gpt-ok', messages: [{ role: 'user', content: 'Stream please.' }], stream: true, stream_options: { include_usage: true },
+  }).withResponse();
+  assert.match(response.headers.get('content-type') || '', /text\/event-stream/);
+  assert.equal(routing(response.headers).provider, 'oa-main');
+  let text = '';
+  const usages = [];
+  let finish = null;
+  for await (const chunk of stream) {
+    assert.equal(chunk.object, 'chat.completion.chunk');
+    if (chunk.usage) usages.push({ usage: chunk.usage, choices: chunk.choices.length });
+    for (const c of chunk.choices) {
+      text += c.delta?.content ?? '';
+      finish = c.finish_reason ?? finish;
+    }
+  }
+  assert.equal(text, replyText('emu-a', 'emu-ok'));
+  assert.equal(finish, 'stop');
+  assert.equal(usages.length, 1, 'exactly one usage chunk');
+  assert.equal(usages[0].choices, 0, 'the usage chunk has choices: []');
+  const served = emuA.served[before];
+  assert.equal(served.includeUsageAsked, true);
+  assert.equal(usages[0].usage.prompt_tokens, served.input);
+  assert.equal(usages[0].usage.completion_tokens, served.output);
+});
+
+test('stream without include_usage: no usage reaches the client, but the gateway asked upstream for it', async () => {
+  const before = emuA.served.length;
+  const stream = await client().chat.completions.create({ model: 'gpt-ok', messages: [{ role: 'user', content: 'No usage.' }], stream: true });
+  let text = '';
+  let usageChunks = 0;
+  for await (const chunk of stream) {
+    if (chunk.usage) usageChunks++;
+    for (const c of chunk.choices) text += c.delta?.content ?? '';
+  }
+  assert.equal(text, replyText('emu-a', 'emu-ok'));
+  assert.equal(usageChunks, 0, 'no usage chunk without include_usage');
+  const served = emuA.served[before];
+  assert.ok(served?.stream, 'the upstream call was streamed');
+  assert.equal(served.includeUsageAsked, true, 'gateway sets stream_options.include_usage upstream');
+});
+
+test('streamed parallel tool calls: finalChatCompletion() reassembles argument fragments', async () => {
+  const runner = client().chat.completions.stream({ model: 'gpt-ok', messages: [{ role: 'user', content: 'Weather and time in Paris and Tokyo?' }], tools: TOOLS });
+  const final = await runner.finalChatCompletion();
+  const choice = final.choices[0];
+  assert.equal(choice.finish_reason, 'tool_calls');
+  const calls = choice.message.tool_calls;
+  assert.equal(calls.length, 2);
+  assert.deepEqual(calls.map((c) => c.function.name), ['get_weather', 'get_time']);
+  assert.deepEqual(calls.map((c) => JSON.parse(c.function.arguments)), TOOL_ARGS);
+  assert.ok(calls.every((c) => c.id && c.type === 'function'));
+  const up = emuA.chatRequests().at(-1).body;
+  assert.equal(up.tools.length, 2, 'tools forwarded upstream');
+  assert.equal(up.stream, true);
+});
+
+test('non-streamed tool call, then the tool result turn', async () => {
+  const c = client();
+  const first = await c.chat.completions.create({ model: 'gpt-ok', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: TOOLS.slice(0, 1) });
+  const call0 = first.choices[0].message.tool_calls?.[0];
+  assert.ok(call0, 'a tool call came back');
+  assert.deepEqual(JSON.parse(call0.function.arguments), TOOL_ARGS[0]);
+  const second = await c.chat.completions.create({
+    model: 'gpt-ok',
+    tools: TOOLS.slice(0, 1),
+    messages: [
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: null, tool_calls: [call0] },
+      { role: 'tool', tool_call_id: call0.id, content: '{"temp_c":18}' },
+    ],
+  });
+  assert.equal(second.choices[0].message.content, replyText('emu-a', 'emu-ok'));
+  const up = emuA.chatRequests().at(-1).body;
+  assert.equal(up.messages.at(-1).role, 'tool');
+  assert.equal(up.messages.at(-1).tool_call_id, call0.id);
+});
+
+for (const [name, model, upstreamModel] of [
+  ['upstream 500', 'gpt-failover-500', 'x-fail-500'],
+  ['dropped connection before headers', 'gpt-failover-drop', 'x-drop'],
+  ['upstream 429 with retry-after', 'gpt-failover-429', 'x-rate-429'],
+  ['upstream stall (first-byte timeout)', 'gpt-failover-stall', 'x-stall'],
+]) {
+  test(`failover on ${name}: served by the next deployment, routing headers say so`, async () => {
+    const triedBefore = emuA.chatRequests().filter((r) => r.model === upstreamModel).length;
+    const { data, response } = await client().chat.completions.create({ model, messages: MSG }).withResponse();
+    assert.equal(response.status, 200);
+    assert.equal(data.choices[0].message.content, replyText('emu-b', 'backup-ok'));
+    const h = routing(response.headers);
+    assert.equal(h.provider, 'oa-b');
+    assert.equal(h.model, 'backup-ok');
+    assert.ok(h.requestId);
+    const tried = emuA.chatRequests().filter((r) => r.model === upstreamModel).length - triedBefore;
+    assert.ok(tried >= 1, 'the failing deployment was tried first');
+    // streamed too (the failure happens before the first byte, so failover is still possible)
+    const stream = await client().chat.completions.create({ model, messages: MSG, stream: true });
+    let text = '';
+    for await (const chunk of stream) for (const c of chunk.choices) text += c.delta?.content ?? '';
+    assert.equal(text, replyText('emu-b', 'backup-ok'));
+    await stillServes();
+  });
+}
+
+test('all deployments fail: 502/503/504 in the OpenAI error format', async () => {
+  const r = await call(gw, '/v1/chat/completions', { key: KEY_A, body: { model: 'gpt-all-fail', messages: MSG } });
+  assert.ok([502, 503, 504].includes(r.status), `status ${r.status}: ${r.text}`);
+  assert.equal(typeof r.json?.error?.message, 'string', `OpenAI error object: ${r.text}`);
+  assert.ok('type' in r.json.error);
+  await assert.rejects(client().chat.completions.create({ model: 'gpt-all-fail', messages: MSG }), (e) => {
+    assert.ok(e instanceof OpenAI.APIError, String(e));
+    assert.ok([502, 503, 504].includes(e.status), `status ${e.status}`);
+    return true;
+  });
+  await stillServes();
+});
+
+test('bad or missing key: 401 in the OpenAI error format', async () => {
+  await assert.rejects(client('sk-not-a-key').chat.completions.create({ model: 'gpt-ok', messages: MSG }), (e) => {
+    assert.ok(e instanceof OpenAI.AuthenticationError, `${e.constructor.name}: ${e.message}`);
+    assert.equal(e.status, 401);
+    return true;
+  });
+  const r = await call(gw, '/v1/chat/completions', { body: { model: 'gpt-ok', messages: MSG } });
+  assert.equal(r.status, 401);
+  assert.equal(typeof r.json?.error?.message, 'string');
+  await stillServes();
+});
+
+test('model not allowed for the key: 403', async () => {
+  await assert.rejects(client(KEY_B).chat.completions.create({ model: 'gpt-other', messages: MSG }), (e) => {
+    assert.ok(e instanceof OpenAI.PermissionDeniedError, `${e.constructor.name}: ${e.message}`);
+    return true;
+  });
+  const ok = await client(KEY_B).chat.completions.create({ model: 'gpt-ok', messages: MSG });
+  assert.equal(ok.choices[0].message.content, replyText('emu-a', 'emu-ok'));
+});
+
+test('unknown model: 404', async () => {
+  await assert.rejects(client().chat.completions.create({ model: 'no-such-model', messages: MSG }), (e) => {
+    assert.ok(e instanceof OpenAI.NotFoundError, `${e.constructor.name}: ${e.message}`);
+    return true;
+  });
+  await stillServes();
+});
+
+test('malformed JSON: 400', async () => {
+  const r = await call(gw, '/v1/chat/completions', { key: KEY_A, raw: '{"model":"gpt-ok","messages":[{"role":"user","content":"hi"}' });
+  assert.equal(r.status, 400, r.text);
+  assert.equal(typeof r.json?.error?.message, 'string');
+  const r2 = await call(gw, '/v1/chat/completions', { key: KEY_A, body: { model: 'gpt-ok' } });
+  assert.equal(r2.status, 400, `missing messages: ${r2.text}`);
+  await stillServes();
+});
+
+test('body larger than max_body_bytes: 413', async () => {
+  const big = 'x'.repeat(70000);
+  let r;
+  try {
+    r = await call(gw, '/v1/chat/completions', { key: KEY_A, body: { model: 'gpt-ok', messages: [{ role: 'user', content: big }] } });
+  } catch (e) {
+    assert.fail(`connection failed instead of a 413: ${e.cause?.code || e.message}`);
+  }
+  assert.equal(r.status, 413, r.text);
+  await stillServes();
+});
+
+test('GET /v1/models lists only the models the key may use', async () => {
+  const all = [];
+  for await (const m of client().models.list()) all.push(m.id);
+  for (const m of ['gpt-ok', 'gpt-other', 'gpt-failover-500']) assert.ok(all.includes(m), `${m} in ${all}`);
+  const onlyB = [];
+  for await (const m of client(KEY_B).models.list()) onlyB.push(m);
+  assert.deepEqual(onlyB.map((m) => m.id), ['gpt-ok']);
+  assert.equal(onlyB[0].object, 'model');
+});
+
+test('/metrics exposes request counters in Prometheus text format', async () => {
+  const r = await fetch(`${gw.url}/metrics`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type') || '', /^text\/plain/);
+  const text = await r.text();
+  const counters = [...text.matchAll(/^# TYPE (\S+) counter$/gm)].map((m) => m[1]);
+  const reqCounters = counters.filter((n) => /request/.test(n));
+  assert.ok(reqCounters.length > 0, `a request counter among ${counters}`);
+  const samples = text.split('\n').filter((l) => reqCounters.some((n) => l.startsWith(`${n}{`) || l.startsWith(`${n} `)));
+  assert.ok(samples.some((l) => Number(l.trim().split(/\s+/).pop()) > 0), `a positive sample in:\n${samples.join('\n')}`);
+  assert.ok(text.endsWith('\n'));
+});
+
+test('upstream connection drops mid-stream: the SDK stream throws (no silent truncation)', async () => {
+  for (const model of ['gpt-midstream', 'gpt-midstream-error']) {
+    const stream = await client().chat.completions.create({ model, messages: MSG, stream: true });
+    let text = '';
+    await assert.rejects(async () => {
+      for await (const chunk of stream) for (const c of chunk.choices) text += c.delta?.content ?? '';
+    }, `${model}: the stream must end in an error, got text ${JSON.stringify(text)}`);
+  }
+  await stillServes();
+});
+
+test('access log: JSON lines on stderr', async () => {
+  await stillServes();
+  const lines = gw.logs;
+  assert.ok(lines.length > 0, `JSON log lines on stderr; got:\n${gw.stderr.slice(-1000)}`);
+});
