@@ -1,0 +1,231 @@
+// Behaviour of the OpenAI and Azure OpenAI codecs that the golden fixtures do not pin on their own.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <variant>
+
+#include "gw/providers/openai/openai_codec.h"
+
+namespace gw {
+namespace {
+
+namespace json = boost::json;
+
+config::Provider azure() {
+  config::Provider p;
+  p.name = "azure";
+  p.type = config::ProviderType::AzureOpenAI;
+  p.base_url = "https://res.openai.azure.com/";
+  p.api_key = "az-key";
+  p.api_version = "2024-10-21";
+  p.headers["x-extra"] = "1";
+  return p;
+}
+
+ChatRequest simple_request() {
+  ChatRequest r;
+  r.model = "alias";
+  Message m;
+  m.role = Role::User;
+  m.content.push_back(ContentBlock::make_text("hi"));
+  r.messages.push_back(m);
+  return r;
+}
+
+config::Deployment dep(std::string model) {
+  config::Deployment d;
+  d.model = std::move(model);
+  return d;
+}
+
+TEST(AzureOpenAICodec, DeploymentInThePathApiVersionAndApiKeyHeader) {
+  const auto p = azure();
+  auto codec = make_azure_openai_codec(p);
+  auto r = codec->encode(simple_request(), dep("gpt-4o-prod"));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->url,
+            "https://res.openai.azure.com/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-10-21");
+  EXPECT_EQ(find_header(r->headers, "api-key"), "az-key");
+  EXPECT_EQ(find_header(r->headers, "authorization"), "");
+  EXPECT_EQ(find_header(r->headers, "x-extra"), "1");
+  EXPECT_EQ(json::parse(r->body).at("model"), json::value("gpt-4o-prod"));
+}
+
+TEST(OpenAICodec, NoAuthorizationWithoutKeyAndExtraHeaders) {
+  config::Provider p;
+  p.name = "local";
+  p.base_url = "http://127.0.0.1:8000/v1";
+  p.headers["x-team"] = "a";
+  auto codec = make_openai_codec(p);
+  auto r = codec->encode(simple_request(), dep("llama"));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->url, "http://127.0.0.1:8000/v1/chat/completions");
+  EXPECT_EQ(find_header(r->headers, "authorization"), "");
+  EXPECT_EQ(find_header(r->headers, "x-team"), "a");
+}
+
+TEST(OpenAICodec, AnthropicSourcedRequestMapsToolResultsAndDropsForeignFields) {
+  ChatRequest r;
+  r.source = Dialect::AnthropicMessages;
+  r.model = "alias";
+  r.passthrough["top_k_extension"] = 1;  // another dialect's field: never sent to OpenAI
+  r.params.max_tokens = 64;
+  r.params.top_k = 5;
+  r.tool_choice.kind = ToolChoice::Kind::Any;
+  r.tool_choice.disable_parallel = true;
+  r.tools.push_back(Tool{"f", "", json::object{{"type", "object"}}, json::object{{"cache_control", 1}}});
+  Message a;
+  a.role = Role::Assistant;
+  ContentBlock think;
+  think.type = BlockType::Thinking;
+  think.text = "hmm";
+  a.content.push_back(think);
+  ContentBlock call;
+  call.type = BlockType::ToolUse;
+  call.id = "toolu_1";
+  call.name = "f";
+  call.input = json::object{{"x", 1}};
+  a.content.push_back(call);
+  a.extra["cache_control"] = json::object{};
+  r.messages.push_back(a);
+  Message u;
+  u.role = Role::User;
+  ContentBlock res;
+  res.type = BlockType::ToolResult;
+  res.tool_use_id = "toolu_1";
+  res.is_error = true;
+  res.content.push_back(ContentBlock::make_text("no such file"));
+  ContentBlock img;
+  img.type = BlockType::Image;
+  img.source.media_type = "image/png";
+  img.source.data = "AAAA";
+  res.content.push_back(img);
+  u.content.push_back(res);
+  u.content.push_back(ContentBlock::make_text("and then?"));
+  r.messages.push_back(u);
+
+  auto codec = make_openai_codec(config::Provider{});
+  auto enc = codec->encode(r, dep("m"));
+  ASSERT_TRUE(enc.has_value()) << enc.error().message;
+  json::value want = json::parse(R"({"model":"m","messages":[
+    {"role":"assistant","content":null,"tool_calls":[{"id":"toolu_1","type":"function","function":{"name":"f","arguments":"{\"x\":1}"}}]},
+    {"role":"tool","tool_call_id":"toolu_1","content":[{"type":"text","text":"Error: no such file"},{"type":"text","text":"[attachment in the following user message]"}]},
+    {"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}},{"type":"text","text":"and then?"}]}],
+    "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],
+    "tool_choice":"required","parallel_tool_calls":false,"max_tokens":64})");
+  EXPECT_EQ(json::parse(enc->body), want) << enc->body;
+}
+
+TEST(OpenAICodec, NonPdfDocumentIsRefusedNamingTheBlock) {
+  ChatRequest r = simple_request();
+  ContentBlock doc;
+  doc.type = BlockType::Document;
+  doc.source.media_type = "text/plain";
+  doc.source.data = "aGk=";
+  r.messages[0].content.push_back(doc);
+  auto enc = make_openai_codec(config::Provider{})->encode(r, dep("m"));
+  ASSERT_FALSE(enc.has_value());
+  EXPECT_EQ(enc.error().param, "messages[0].content[1]");
+  EXPECT_EQ(enc.error().code, Code::InvalidRequest);
+}
+
+TEST(OpenAICodec, DecodeRejectsGarbage) {
+  auto codec = make_openai_codec(config::Provider{});
+  EXPECT_FALSE(codec->decode(UpstreamResponse{200, {}, "<html>"}).has_value());
+  EXPECT_FALSE(codec->decode(UpstreamResponse{200, {}, R"({"choices":[]})"}).has_value());
+}
+
+TEST(OpenAICodec, StopReasonsAndUsage) {
+  EXPECT_EQ(openai::stop_reason_of("stop"), StopReason::EndTurn);
+  EXPECT_EQ(openai::stop_reason_of("length"), StopReason::MaxTokens);
+  EXPECT_EQ(openai::stop_reason_of("tool_calls"), StopReason::ToolUse);
+  EXPECT_EQ(openai::stop_reason_of("function_call"), StopReason::ToolUse);
+  EXPECT_EQ(openai::stop_reason_of("content_filter"), StopReason::Refusal);
+  EXPECT_EQ(openai::stop_reason_of("eos"), StopReason::EndTurn);
+  Usage u = openai::usage_of(json::parse(R"({"prompt_tokens":100,"completion_tokens":7,
+      "prompt_tokens_details":{"cached_tokens":30,"cache_write_tokens":10},
+      "completion_tokens_details":{"reasoning_tokens":4}})").as_object());
+  EXPECT_EQ(u, (Usage{60, 7, 30, 10, 4}));
+}
+
+std::vector<StreamEvent> decode(std::string_view bytes) {
+  auto dec = openai::make_chat_stream_decoder();
+  std::vector<StreamEvent> out;
+  dec->feed(bytes, out);
+  dec->finish(out);
+  return out;
+}
+
+TEST(OpenAIStreamDecoder, ParallelToolsVectorGivesBlocksInOrderAndUsage) {
+  std::ifstream in(std::string(GW_VECTORS_DIR) + "/openai_upstream_parallel_tools.sse");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto evs = decode(ss.str());
+  ASSERT_FALSE(evs.empty());
+  ASSERT_TRUE(std::holds_alternative<MessageStart>(evs.front()));
+  EXPECT_EQ(std::get<MessageStart>(evs.front()).model, "gpt-4o-2024-08-06");
+  std::vector<std::string> args(2);
+  std::vector<std::string> names;
+  for (const auto& e : evs) {
+    if (const auto* bs = std::get_if<BlockStart>(&e)) {
+      EXPECT_EQ(bs->type, BlockType::ToolUse);
+      EXPECT_EQ(bs->index, names.size());
+      names.push_back(bs->name);
+    } else if (const auto* d = std::get_if<ToolArgsDelta>(&e)) {
+      args.at(d->index) += d->partial_json;
+    }
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"get_weather", "get_time"}));
+  EXPECT_EQ(json::parse(args[0]), json::parse(R"({"location":"Paris"})"));
+  EXPECT_EQ(json::parse(args[1]), json::parse(R"({"tz":"Europe/Paris"})"));
+  const auto* usage = std::get_if<UsageUpdate>(&evs[evs.size() - 2]);
+  ASSERT_NE(usage, nullptr);
+  EXPECT_EQ(usage->usage, (Usage{56, 48, 64, 0, 0}));
+  EXPECT_TRUE(std::holds_alternative<MessageStop>(evs.back()));
+}
+
+TEST(OpenAIStreamDecoder, TextAfterToolsKeepsADistinctIndexAndUnterminatedDoneIsAccepted) {
+  auto evs = decode(
+      "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"content\":\"ok\"}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+      "data: [DONE]");
+  std::vector<size_t> starts;
+  for (const auto& e : evs) {
+    if (const auto* bs = std::get_if<BlockStart>(&e)) {
+      starts.push_back(bs->index);
+    }
+    if (const auto* t = std::get_if<TextDelta>(&e)) {
+      EXPECT_EQ(t->index, 1u);
+    }
+  }
+  EXPECT_EQ(starts, (std::vector<size_t>{0, 1}));
+  EXPECT_TRUE(std::holds_alternative<MessageStop>(evs.back()));
+}
+
+TEST(OpenAIStreamDecoder, FinishWithoutUsageOrDoneIsAnError) {
+  auto evs = decode("data: {\"choices\":[{\"delta\":{\"content\":\"a\"},\"finish_reason\":\"stop\"}]}\n\n");
+  const auto* err = std::get_if<StreamError>(&evs.back());
+  ASSERT_NE(err, nullptr);
+  EXPECT_EQ(err->error.message, "upstream stream ended early");
+  EXPECT_TRUE(err->error.retryable);
+}
+
+TEST(OpenAIStreamDecoder, MalformedChunkIsAnErrorAndNothingFollows) {
+  auto dec = openai::make_chat_stream_decoder();
+  std::vector<StreamEvent> out;
+  dec->feed("data: {oops\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n", out);
+  dec->finish(out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<StreamError>(out[0]));
+}
+
+TEST(OpenAIStreamDecoder, EmptyBodyIsAnError) {
+  auto evs = decode("");
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<StreamError>(evs[0]));
+}
+
+}  // namespace
+}  // namespace gw
