@@ -249,7 +249,7 @@ export async function pool(items, limit, fn) {
 
 export function sqlite(dbFile, sql) {
   return new Promise((resolve, reject) => {
-    const p = spawn('sqlite3', ['-readonly', '-json', dbFile, sql], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('sqlite3', ['-json', dbFile, sql], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => { out += d; });
