@@ -150,26 +150,50 @@ inline Usage usage_from(const json::object& o) {
 
 inline json::object to_json(const ContentBlock& b) {
   json::object o{{"type", to_string(b.type)}};
-  if (!b.text.empty()) o["text"] = b.text;
+  if (!b.text.empty()) {
+    o["text"] = b.text;
+  }
   if (b.type == BlockType::Image || b.type == BlockType::Document) {
     json::object s{{"kind", b.source.kind == MediaSource::Kind::Url ? "url" : "base64"}};
-    if (!b.source.media_type.empty()) s["media_type"] = b.source.media_type;
-    if (!b.source.data.empty()) s["data"] = b.source.data;
-    if (!b.source.url.empty()) s["url"] = b.source.url;
+    if (!b.source.media_type.empty()) {
+      s["media_type"] = b.source.media_type;
+    }
+    if (!b.source.data.empty()) {
+      s["data"] = b.source.data;
+    }
+    if (!b.source.url.empty()) {
+      s["url"] = b.source.url;
+    }
     o["source"] = s;
   }
-  if (!b.id.empty()) o["id"] = b.id;
-  if (!b.name.empty()) o["name"] = b.name;
-  if (!b.input.is_null()) o["input"] = b.input;
-  if (!b.tool_use_id.empty()) o["tool_use_id"] = b.tool_use_id;
+  if (!b.id.empty()) {
+    o["id"] = b.id;
+  }
+  if (!b.name.empty()) {
+    o["name"] = b.name;
+  }
+  if (!b.input.is_null()) {
+    o["input"] = b.input;
+  }
+  if (!b.tool_use_id.empty()) {
+    o["tool_use_id"] = b.tool_use_id;
+  }
   if (!b.content.empty()) {
     json::array a;
-    for (const auto& c : b.content) a.push_back(to_json(c));
+    for (const auto& c : b.content) {
+      a.push_back(to_json(c));
+    }
     o["content"] = a;
   }
-  if (b.is_error) o["is_error"] = true;
-  if (!b.signature.empty()) o["signature"] = b.signature;
-  if (!b.extra.empty()) o["extra"] = b.extra;
+  if (b.is_error) {
+    o["is_error"] = true;
+  }
+  if (!b.signature.empty()) {
+    o["signature"] = b.signature;
+  }
+  if (!b.extra.empty()) {
+    o["extra"] = b.extra;
+  }
   return o;
 }
 inline ContentBlock block_from(const json::object& o) {
@@ -186,7 +210,9 @@ inline ContentBlock block_from(const json::object& o) {
   b.input = v_of(o, "input");
   b.tool_use_id = s_of(o, "tool_use_id");
   if (const json::value* c = o.if_contains("content"); c != nullptr && c->is_array()) {
-    for (const auto& x : c->get_array()) b.content.push_back(block_from(x.get_object()));
+    for (const auto& x : c->get_array()) {
+      b.content.push_back(block_from(x.get_object()));
+    }
   }
   b.is_error = b_of(o, "is_error");
   b.signature = s_of(o, "signature");
@@ -195,13 +221,17 @@ inline ContentBlock block_from(const json::object& o) {
 }
 inline json::array blocks_json(const std::vector<ContentBlock>& bs) {
   json::array a;
-  for (const auto& b : bs) a.push_back(to_json(b));
+  for (const auto& b : bs) {
+    a.push_back(to_json(b));
+  }
   return a;
 }
 inline std::vector<ContentBlock> blocks_from(const json::value& v) {
   std::vector<ContentBlock> out;
   if (v.is_array()) {
-    for (const auto& x : v.get_array()) out.push_back(block_from(x.get_object()));
+    for (const auto& x : v.get_array()) {
+      out.push_back(block_from(x.get_object()));
+    }
   }
   return out;
 }
@@ -214,8 +244,12 @@ inline json::object to_json(const ChatRequest& r) {
   json::array msgs;
   for (const auto& m : r.messages) {
     json::object mo{{"role", to_string(m.role)}, {"content", blocks_json(m.content)}};
-    if (m.content_was_string) mo["content_was_string"] = true;
-    if (!m.extra.empty()) mo["extra"] = m.extra;
+    if (m.content_was_string) {
+      mo["content_was_string"] = true;
+    }
+    if (!m.extra.empty()) {
+      mo["extra"] = m.extra;
+    }
     msgs.push_back(mo);
   }
   o["messages"] = msgs;
@@ -223,37 +257,71 @@ inline json::object to_json(const ChatRequest& r) {
     json::array tools;
     for (const auto& t : r.tools) {
       json::object to{{"name", t.name}, {"input_schema", t.input_schema}};
-      if (!t.description.empty()) to["description"] = t.description;
-      if (!t.extra.empty()) to["extra"] = t.extra;
+      if (!t.description.empty()) {
+        to["description"] = t.description;
+      }
+      if (!t.extra.empty()) {
+        to["extra"] = t.extra;
+      }
       tools.push_back(to);
     }
     o["tools"] = tools;
   }
   if (r.tool_choice.kind != ToolChoice::Kind::Unset || r.tool_choice.disable_parallel) {
     json::object tc{{"kind", choice_name(r.tool_choice.kind)}};
-    if (!r.tool_choice.name.empty()) tc["name"] = r.tool_choice.name;
-    if (r.tool_choice.disable_parallel) tc["disable_parallel"] = true;
+    if (!r.tool_choice.name.empty()) {
+      tc["name"] = r.tool_choice.name;
+    }
+    if (r.tool_choice.disable_parallel) {
+      tc["disable_parallel"] = true;
+    }
     o["tool_choice"] = tc;
   }
   const auto& p = r.params;
   json::object po;
-  if (p.max_tokens) po["max_tokens"] = *p.max_tokens;
-  if (p.temperature) po["temperature"] = *p.temperature;
-  if (p.top_p) po["top_p"] = *p.top_p;
-  if (p.top_k) po["top_k"] = *p.top_k;
+  if (p.max_tokens) {
+    po["max_tokens"] = *p.max_tokens;
+  }
+  if (p.temperature) {
+    po["temperature"] = *p.temperature;
+  }
+  if (p.top_p) {
+    po["top_p"] = *p.top_p;
+  }
+  if (p.top_k) {
+    po["top_k"] = *p.top_k;
+  }
   if (!p.stop.empty()) {
     json::array st;
-    for (const auto& s : p.stop) st.push_back(json::value(s));
+    for (const auto& s : p.stop) {
+      st.push_back(json::value(s));
+    }
     po["stop"] = st;
   }
-  if (p.user) po["user"] = *p.user;
-  if (p.parallel_tool_calls) po["parallel_tool_calls"] = *p.parallel_tool_calls;
-  if (!p.thinking.is_null()) po["thinking"] = p.thinking;
-  if (!p.response_format.is_null()) po["response_format"] = p.response_format;
-  if (!po.empty()) o["params"] = po;
-  if (r.stream) o["stream"] = true;
-  if (r.include_usage) o["include_usage"] = true;
-  if (!r.passthrough.empty()) o["passthrough"] = r.passthrough;
+  if (p.user) {
+    po["user"] = *p.user;
+  }
+  if (p.parallel_tool_calls) {
+    po["parallel_tool_calls"] = *p.parallel_tool_calls;
+  }
+  if (!p.thinking.is_null()) {
+    po["thinking"] = p.thinking;
+  }
+  if (!p.response_format.is_null()) {
+    po["response_format"] = p.response_format;
+  }
+  if (!po.empty()) {
+    o["params"] = po;
+  }
+  if (r.stream) {
+    o["stream"] = true;
+  }
+  if (r.include_usage) {
+    o["include_usage"] = true;
+  }
+  if (!r.passthrough.empty()) {
+    o["passthrough"] = r.passthrough;
+  }
   return o;
 }
 
@@ -281,20 +349,36 @@ inline ChatRequest request_from(const json::object& o) {
   }
   json::object tc = o_of(o, "tool_choice");
   for (auto k : {ToolChoice::Kind::Auto, ToolChoice::Kind::Any, ToolChoice::Kind::None, ToolChoice::Kind::Tool}) {
-    if (s_of(tc, "kind") == choice_name(k)) r.tool_choice.kind = k;
+    if (s_of(tc, "kind") == choice_name(k)) {
+      r.tool_choice.kind = k;
+    }
   }
   r.tool_choice.name = s_of(tc, "name");
   r.tool_choice.disable_parallel = b_of(tc, "disable_parallel");
   json::object p = o_of(o, "params");
-  if (p.contains("max_tokens")) r.params.max_tokens = p.at("max_tokens").to_number<int64_t>();
-  if (p.contains("temperature")) r.params.temperature = p.at("temperature").to_number<double>();
-  if (p.contains("top_p")) r.params.top_p = p.at("top_p").to_number<double>();
-  if (p.contains("top_k")) r.params.top_k = p.at("top_k").to_number<int64_t>();
-  if (p.contains("stop")) {
-    for (const auto& s : p.at("stop").get_array()) r.params.stop.emplace_back(s.get_string());
+  if (p.contains("max_tokens")) {
+    r.params.max_tokens = p.at("max_tokens").to_number<int64_t>();
   }
-  if (p.contains("user")) r.params.user = s_of(p, "user");
-  if (p.contains("parallel_tool_calls")) r.params.parallel_tool_calls = b_of(p, "parallel_tool_calls");
+  if (p.contains("temperature")) {
+    r.params.temperature = p.at("temperature").to_number<double>();
+  }
+  if (p.contains("top_p")) {
+    r.params.top_p = p.at("top_p").to_number<double>();
+  }
+  if (p.contains("top_k")) {
+    r.params.top_k = p.at("top_k").to_number<int64_t>();
+  }
+  if (p.contains("stop")) {
+    for (const auto& s : p.at("stop").get_array()) {
+      r.params.stop.emplace_back(s.get_string());
+    }
+  }
+  if (p.contains("user")) {
+    r.params.user = s_of(p, "user");
+  }
+  if (p.contains("parallel_tool_calls")) {
+    r.params.parallel_tool_calls = b_of(p, "parallel_tool_calls");
+  }
   r.params.thinking = v_of(p, "thinking");
   r.params.response_format = v_of(p, "response_format");
   r.stream = b_of(o, "stream");
@@ -308,7 +392,9 @@ inline ChatRequest request_from(const json::object& o) {
 inline json::object to_json(const ChatResponse& r) {
   json::object o{{"id", r.id}, {"model", r.model}, {"content", blocks_json(r.content)},
                  {"stop_reason", stop_name(r.stop_reason)}, {"usage", to_json(r.usage)}};
-  if (!r.stop_sequence.empty()) o["stop_sequence"] = r.stop_sequence;
+  if (!r.stop_sequence.empty()) {
+    o["stop_sequence"] = r.stop_sequence;
+  }
   return o;
 }
 inline ChatResponse response_from(const json::object& o) {
@@ -332,9 +418,15 @@ inline json::object to_json(const StreamEvent& ev) {
           return {{"event", "message_start"}, {"id", e.id}, {"model", e.model}, {"usage", to_json(e.usage)}};
         } else if constexpr (std::is_same_v<T, BlockStart>) {
           json::object o{{"event", "block_start"}, {"index", e.index}, {"type", to_string(e.type)}};
-          if (!e.id.empty()) o["id"] = e.id;
-          if (!e.name.empty()) o["name"] = e.name;
-          if (!e.data.empty()) o["data"] = e.data;
+          if (!e.id.empty()) {
+            o["id"] = e.id;
+          }
+          if (!e.name.empty()) {
+            o["name"] = e.name;
+          }
+          if (!e.data.empty()) {
+            o["data"] = e.data;
+          }
           return o;
         } else if constexpr (std::is_same_v<T, TextDelta>) {
           return {{"event", "text_delta"}, {"index", e.index}, {"text", e.text}};
@@ -361,17 +453,33 @@ inline json::object to_json(const StreamEvent& ev) {
 inline StreamEvent event_from(const json::object& o) {
   const std::string k = s_of(o, "event");
   const size_t index = o.contains("index") ? o.at("index").to_number<size_t>() : 0;
-  if (k == "message_start") return MessageStart{s_of(o, "id"), s_of(o, "model"), usage_from(o_of(o, "usage"))};
+  if (k == "message_start") {
+    return MessageStart{s_of(o, "id"), s_of(o, "model"), usage_from(o_of(o, "usage"))};
+  }
   if (k == "block_start") {
     return BlockStart{index, block_type_of(s_of(o, "type")), s_of(o, "id"), s_of(o, "name"), s_of(o, "data")};
   }
-  if (k == "text_delta") return TextDelta{index, s_of(o, "text")};
-  if (k == "tool_args_delta") return ToolArgsDelta{index, s_of(o, "partial_json")};
-  if (k == "thinking_delta") return ThinkingDelta{index, s_of(o, "thinking"), s_of(o, "signature")};
-  if (k == "block_stop") return BlockStop{index};
-  if (k == "finish") return Finish{stop_of(s_of(o, "reason")), {}};
-  if (k == "usage") return UsageUpdate{usage_from(o_of(o, "usage"))};
-  if (k == "message_stop") return MessageStop{};
+  if (k == "text_delta") {
+    return TextDelta{index, s_of(o, "text")};
+  }
+  if (k == "tool_args_delta") {
+    return ToolArgsDelta{index, s_of(o, "partial_json")};
+  }
+  if (k == "thinking_delta") {
+    return ThinkingDelta{index, s_of(o, "thinking"), s_of(o, "signature")};
+  }
+  if (k == "block_stop") {
+    return BlockStop{index};
+  }
+  if (k == "finish") {
+    return Finish{stop_of(s_of(o, "reason")), {}};
+  }
+  if (k == "usage") {
+    return UsageUpdate{usage_from(o_of(o, "usage"))};
+  }
+  if (k == "message_stop") {
+    return MessageStop{};
+  }
   Error e;
   e.code = Code::UpstreamError;
   e.message = s_of(o, "message");
@@ -381,7 +489,9 @@ inline StreamEvent event_from(const json::object& o) {
 
 inline json::array events_json(const std::vector<StreamEvent>& evs) {
   json::array a;
-  for (const auto& e : evs) a.push_back(to_json(e));
+  for (const auto& e : evs) {
+    a.push_back(to_json(e));
+  }
   return a;
 }
 

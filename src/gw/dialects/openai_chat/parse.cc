@@ -1,5 +1,7 @@
 // OpenAI Chat Completions request body -> canonical ChatRequest (protocols.md 1.2-1.4, 3.2).
 // Every type error names the offending field, so a client sees e.g. "messages[2].content: ...".
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
