@@ -262,15 +262,18 @@ export function sqlite(dbFile, sql) {
 // column named like request_id in any table. Returns {table, column, ids}.
 export async function ledgerRequestIds(dbFile) {
   const tables = await sqlite(dbFile, "SELECT name FROM sqlite_master WHERE type='table'");
+  const found = [];
   for (const { name } of tables) {
     const cols = await sqlite(dbFile, `PRAGMA table_info("${name}")`);
     const col = cols.find((c) => /^request_?id$/i.test(c.name));
     if (col) {
       const rows = await sqlite(dbFile, `SELECT "${col.name}" AS id FROM "${name}"`);
-      return { table: name, column: col.name, ids: rows.map((r) => String(r.id)) };
+      found.push({ table: name, column: col.name, ids: rows.map((r) => String(r.id)) });
     }
   }
-  return null;
+  // Prefer the table that looks like the ledger (an outbox may hold the same ids, drained or not).
+  found.sort((a, b) => (/usage|ledger|record/i.test(b.table) - /usage|ledger|record/i.test(a.table)) || (b.ids.length - a.ids.length));
+  return found[0] ?? null;
 }
 
 // Deployments for the contract's YAML: price in USD per million tokens.
