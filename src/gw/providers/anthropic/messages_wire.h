@@ -42,6 +42,7 @@ class EventTranslator {
   bool finished_ = false;
   bool failed_ = false;
   Usage usage_;
+  std::vector<size_t> skipped_;  // indices of blocks with no canonical form (server-tool blocks)
 };
 
 // Anthropic error body + status -> Error (429/529/5xx retryable, retry-after honoured).

@@ -1,0 +1,142 @@
+// The ProviderCodec for the Anthropic Messages API (contract.md base_url conventions,
+// protocols.md 2.1): addressing and credentials here, the wire format in messages_wire.h.
+#include <string>
+
+#include "gw/common/sse.h"
+#include "gw/providers/anthropic/anthropic_codec.h"
+#include "gw/providers/anthropic/messages_wire.h"
+
+namespace gw {
+
+namespace {
+
+namespace json = boost::json;
+
+std::string trim_slash(std::string s) {
+  while (!s.empty() && s.back() == '/') {
+    s.pop_back();
+  }
+  return s;
+}
+
+class MessagesStreamDecoder final : public StreamDecoder {
+ public:
+  explicit MessagesStreamDecoder(std::string provider) : provider_(std::move(provider)) {}
+
+  void feed(std::string_view bytes, std::vector<StreamEvent>& out) override {
+    if (done()) {
+      return;
+    }
+    std::vector<SseEvent> events;
+    const bool ok = reader_.feed(bytes, events);
+    for (const auto& ev : events) {
+      if (done()) {
+        return;
+      }
+      json::error_code ec;
+      json::value v = json::parse(ev.data, ec);
+      if (ec || !v.is_object()) {
+        fail("upstream sent a malformed stream event", out);
+        return;
+      }
+      const size_t before = out.size();
+      translator_.on_event(v.get_object(), out);
+      for (size_t i = before; i < out.size(); ++i) {
+        if (auto* err = std::get_if<StreamError>(&out[i])) {
+          err->error.provider = provider_;
+        }
+      }
+    }
+    if (!ok) {
+      fail("upstream sent an oversized stream event", out);
+    }
+  }
+
+  void finish(std::vector<StreamEvent>& out) override {
+    if (!done()) {
+      fail("upstream stream ended before message_stop", out);
+    }
+  }
+
+ private:
+  bool done() const { return failed_ || translator_.finished() || translator_.failed(); }
+
+  void fail(std::string message, std::vector<StreamEvent>& out) {
+    failed_ = true;
+    Error e = make_error(Code::UpstreamError, std::move(message));
+    e.provider = provider_;
+    out.push_back(StreamError{std::move(e)});
+  }
+
+  std::string provider_;
+  SseReader reader_;
+  anthropic::EventTranslator translator_;
+  bool failed_ = false;
+};
+
+class AnthropicCodec final : public ProviderCodec {
+ public:
+  explicit AnthropicCodec(const config::Provider& p) : p_(p) {}
+
+  Result<UpstreamRequest> encode(const ChatRequest& req, const config::Deployment& dep) const override {
+    auto body = anthropic::encode_request_body(req, dep, anthropic::BodyOptions{});
+    if (!body) {
+      return body.error();
+    }
+    UpstreamRequest r;
+    r.method = "POST";
+    r.url = trim_slash(p_.base_url) + "/v1/messages";
+    r.headers.emplace_back("content-type", "application/json");
+    if (!p_.api_key.empty()) {
+      r.headers.emplace_back("x-api-key", p_.api_key);
+    }
+    // The deployment decides the version, not the client: its body is shaped for this version.
+    r.headers.emplace_back("anthropic-version", p_.api_version.empty()
+                                                    ? std::string(anthropic::kDefaultApiVersion)
+                                                    : p_.api_version);
+    if (!req.anthropic_beta.empty()) {
+      r.headers.emplace_back("anthropic-beta", req.anthropic_beta);
+    }
+    for (const auto& [k, v] : p_.headers) {
+      r.headers.emplace_back(k, v);
+    }
+    r.body = json::serialize(*body);
+    return r;
+  }
+
+  Result<ChatResponse> decode(const UpstreamResponse& resp) const override {
+    auto r = anthropic::decode_response_body(resp.body);
+    if (!r) {
+      Error e = r.error();
+      e.provider = p_.name;
+      return e;
+    }
+    return r;
+  }
+
+  std::unique_ptr<StreamDecoder> stream_decoder() const override {
+    return anthropic::make_messages_stream_decoder(p_.name);
+  }
+
+  Error classify(const UpstreamResponse& resp) const override {
+    return anthropic::classify_error(resp.status, resp.headers, resp.body, p_.name);
+  }
+
+ private:
+  const config::Provider& p_;
+};
+
+}  // namespace
+
+std::unique_ptr<ProviderCodec> make_anthropic_codec(const config::Provider& p) {
+  return std::make_unique<AnthropicCodec>(p);
+}
+
+namespace anthropic {
+
+std::unique_ptr<StreamDecoder> make_messages_stream_decoder(std::string provider) {
+  return std::make_unique<MessagesStreamDecoder>(std::move(provider));
+}
+
+}  // namespace anthropic
+}  // namespace gw
