@@ -1,0 +1,115 @@
+// Reads of the SQLite ledger: usage reports and budget spend. They use their own connection, so a
+// report never waits for the writer's fsync (WAL readers see the last committed state).
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "gw/ledger/sqlite_ledger.h"
+
+namespace gw {
+
+namespace {
+
+// group_by names -> columns. Only these names ever reach the SQL text.
+const char* column_for(const std::string& field) {
+  if (field == "key") {
+    return "key_name";
+  }
+  if (field == "model") {
+    return "model";
+  }
+  if (field == "provider") {
+    return "provider";
+  }
+  if (field == "deployment") {
+    return "deployment";
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Result<std::vector<UsageRow>> SqliteLedger::usage(const UsageQuery& q) {
+  std::vector<std::string> fields;  // distinct, in the caller's order
+  std::string group_cols;
+  for (const auto& f : q.group_by) {
+    const char* col = column_for(f);
+    if (col == nullptr) {
+      return invalid_field("group_by", "unknown field '" + f + "' (use key, model, provider, deployment)");
+    }
+    if (std::find(fields.begin(), fields.end(), f) != fields.end()) {
+      continue;
+    }
+    fields.push_back(f);
+    group_cols += (group_cols.empty() ? "" : ", ") + std::string(col);
+  }
+  std::string sql = "SELECT ";
+  if (!group_cols.empty()) {
+    sql += group_cols + ", ";
+  }
+  sql +=
+      "COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), "
+      "SUM(cache_write_tokens), SUM(cost_nano_usd) FROM usage WHERE time_ms >= ?1 AND time_ms < ?2";
+  if (!group_cols.empty()) {
+    sql += " GROUP BY " + group_cols + " ORDER BY " + group_cols;
+  }
+
+  std::lock_guard lk(read_mu_);
+  auto st = read_db_.prepare(sql);
+  if (!st) {
+    return st.error();
+  }
+  st->bind(1, q.since_ms.value_or(INT64_MIN)).bind(2, q.until_ms.value_or(INT64_MAX));
+  std::vector<UsageRow> rows;
+  for (;;) {
+    auto more = st->step();
+    if (!more) {
+      return more.error();
+    }
+    if (!*more) {
+      break;
+    }
+    UsageRow row;
+    int c = 0;
+    for (const auto& f : fields) {
+      std::string v = st->column_text(c++);
+      if (f == "key") {
+        row.key = std::move(v);
+      } else if (f == "model") {
+        row.model = std::move(v);
+      } else if (f == "provider") {
+        row.provider = std::move(v);
+      } else {
+        row.deployment = std::move(v);
+      }
+    }
+    row.requests = st->column_int64(c++);
+    row.input_tokens = st->column_int64(c++);
+    row.output_tokens = st->column_int64(c++);
+    row.cache_read_tokens = st->column_int64(c++);
+    row.cache_write_tokens = st->column_int64(c++);
+    row.cost_nano_usd = st->column_int64(c++);
+    if (row.requests == 0) {
+      continue;  // no GROUP BY over an empty range still yields one all-NULL row
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Result<int64_t> SqliteLedger::spent_since(const std::string& key_id, int64_t since_ms) {
+  std::lock_guard lk(read_mu_);
+  auto st = read_db_.prepare(
+      "SELECT COALESCE(SUM(cost_nano_usd), 0) FROM usage WHERE key_id = ?1 AND time_ms >= ?2");
+  if (!st) {
+    return st.error();
+  }
+  st->bind(1, key_id).bind(2, since_ms);
+  auto row = st->step();
+  if (!row) {
+    return row.error();
+  }
+  return st->column_int64(0);
+}
+
+}  // namespace gw

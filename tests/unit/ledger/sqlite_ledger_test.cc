@@ -1,0 +1,283 @@
+#include "gw/ledger/sqlite_ledger.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "gw/storage/sqlite.h"
+
+namespace gw {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string temp_db(const std::string& name) {
+  auto p = std::filesystem::temp_directory_path() /
+           ("gw_ledger_" + name + "_" + std::to_string(::getpid()) + ".db");
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(p.string() + suffix);
+  }
+  return p.string();
+}
+
+UsageRecord rec(std::string id, int64_t time_ms, std::string key, std::string model, std::string provider,
+                std::string deployment, uint64_t in, uint64_t out, int64_t cost) {
+  UsageRecord r;
+  r.request_id = std::move(id);
+  r.time_ms = time_ms;
+  r.key_id = "id-" + key;
+  r.key_name = std::move(key);
+  r.model = std::move(model);
+  r.provider = std::move(provider);
+  r.deployment = std::move(deployment);
+  r.usage.input = in;
+  r.usage.output = out;
+  r.cost_nano_usd = cost;
+  r.status = 200;
+  r.outcome = "ok";
+  return r;
+}
+
+// Runs record() for every record concurrently on one io_context; returns the results.
+std::vector<Result<void>> record_all(Ledger& ledger, std::vector<UsageRecord> recs, int threads = 1) {
+  net::io_context io;
+  std::vector<Result<void>> results(recs.size(), make_error(Code::Internal, "not run"));
+  for (size_t i = 0; i < recs.size(); ++i) {
+    net::co_spawn(
+        io,
+        [&, i]() -> net::awaitable<void> { results[i] = co_await ledger.record(std::move(recs[i])); },
+        net::detached);
+  }
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) {
+    pool.emplace_back([&] { io.run(); });
+  }
+  io.run();
+  for (auto& t : pool) {
+    t.join();
+  }
+  return results;
+}
+
+int64_t count_rows(const std::string& path) {
+  auto db = storage::Db::open(path);
+  auto st = db->prepare("SELECT COUNT(*) FROM usage");
+  (void)st->step();
+  return st->column_int64(0);
+}
+
+TEST(SqliteLedgerUrl, ParsesSqliteUrls) {
+  EXPECT_EQ(sqlite_path_from_url("sqlite://switchyard.db"), "switchyard.db");
+  EXPECT_EQ(sqlite_path_from_url("sqlite:///var/lib/sy/ledger.db"), "/var/lib/sy/ledger.db");
+  EXPECT_EQ(sqlite_path_from_url("postgres://u:p@h/db"), std::nullopt);
+  EXPECT_EQ(sqlite_path_from_url("sqlite://"), std::nullopt);
+  config::Config cfg;
+  cfg.ledger = "postgres://user:secret@host/db";
+  try {
+    make_ledger(cfg, real_clock());
+    FAIL() << "postgres is not supported yet";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).find("secret"), std::string::npos) << "never echo credentials";
+  }
+}
+
+TEST(SqliteLedger, StrictRecordIsDurableWhenItCompletes) {
+  const std::string path = temp_db("strict");
+  SqliteLedger ledger(path, config::LedgerSync::Strict, real_clock());
+  auto results = record_all(ledger, {rec("r1", 1000, "k", "m", "p", "d", 10, 5, 42)});
+  ASSERT_TRUE(results[0]) << results[0].error().message;
+  // Completed means committed: another connection sees it without any flush.
+  EXPECT_EQ(count_rows(path), 1);
+  EXPECT_EQ(ledger.commits(), 1u);
+}
+
+TEST(SqliteLedger, GroupCommitServesManyConcurrentRecordsWithFewCommits) {
+  const std::string path = temp_db("group");
+  SqliteLedger ledger(path, config::LedgerSync::Strict, real_clock());
+  std::vector<UsageRecord> recs;
+  for (int i = 0; i < 100; ++i) {
+    recs.push_back(rec("g" + std::to_string(i), 1000 + i, "k", "m", "p", "d", 1, 1, 1));
+  }
+  auto results = record_all(ledger, std::move(recs), 4);
+  for (const auto& r : results) {
+    ASSERT_TRUE(r);
+  }
+  EXPECT_EQ(count_rows(path), 100);
+  EXPECT_LE(ledger.commits(), 20u) << "one fsync should serve many records";
+  EXPECT_GE(ledger.commits(), 1u);
+}
+
+TEST(SqliteLedger, ReplayedRequestIdIsCountedOnce) {
+  const std::string path = temp_db("idem");
+  SqliteLedger ledger(path, config::LedgerSync::Strict, real_clock());
+  record_all(ledger, {rec("same", 1000, "k", "m", "p", "d", 10, 5, 100)});
+  auto again = record_all(ledger, {rec("same", 1000, "k", "m", "p", "d", 10, 5, 100),
+                                   rec("same", 1000, "k", "m", "p", "d", 10, 5, 100)});
+  EXPECT_TRUE(again[0]);
+  EXPECT_TRUE(again[1]);
+  EXPECT_EQ(count_rows(path), 1);
+  auto rows = ledger.usage({});
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].requests, 1);
+  EXPECT_EQ((*rows)[0].cost_nano_usd, 100);
+}
+
+TEST(SqliteLedger, RelaxedCompletesAtOnceAndFlushesWithin100ms) {
+  const std::string path = temp_db("relaxed");
+  SqliteLedger ledger(path, config::LedgerSync::Relaxed, real_clock());
+  const auto t0 = std::chrono::steady_clock::now();
+  auto results = record_all(ledger, {rec("x1", 1, "k", "m", "p", "d", 1, 1, 1),
+                                     rec("x2", 2, "k", "m", "p", "d", 1, 1, 1)});
+  ASSERT_TRUE(results[0]);
+  ASSERT_TRUE(results[1]);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 100ms);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(count_rows(path), 2);
+}
+
+TEST(SqliteLedger, FlushBlockingDrainsAndRecordsSurviveReopen) {
+  const std::string path = temp_db("reopen");
+  {
+    SqliteLedger ledger(path, config::LedgerSync::Relaxed, real_clock());
+    std::vector<UsageRecord> recs;
+    for (int i = 0; i < 50; ++i) {
+      recs.push_back(rec("f" + std::to_string(i), i, "k", "m", "p", "d", 2, 3, 7));
+    }
+    record_all(ledger, std::move(recs));
+    ledger.flush_blocking();
+    EXPECT_EQ(count_rows(path), 50);
+  }
+  SqliteLedger reopened(path, config::LedgerSync::Strict, real_clock());
+  auto rows = reopened.usage({.group_by = {"key"}});
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].requests, 50);
+  EXPECT_EQ((*rows)[0].input_tokens, 100);
+  EXPECT_EQ((*rows)[0].output_tokens, 150);
+  EXPECT_EQ((*rows)[0].cost_nano_usd, 350);
+}
+
+TEST(SqliteLedger, StoresEveryFieldOfTheRecord) {
+  const std::string path = temp_db("fields");
+  {
+    SqliteLedger ledger(path, config::LedgerSync::Strict, real_clock());
+    UsageRecord r = rec("full", 1234, "team", "claude", "aws", "us.claude", 11, 22, 33);
+    r.key_id = "key_abc";
+    r.usage.cache_read = 3;
+    r.usage.cache_write = 4;
+    r.usage.reasoning = 5;
+    r.usage_counted = true;
+    r.status = 499;
+    r.outcome = "client_disconnected";
+    r.latency_ms = 250;
+    r.ttft_ms = 40;
+    r.stream = true;
+    record_all(ledger, {r});
+  }
+  auto db = storage::Db::open(path);
+  auto st = db->prepare(
+      "SELECT request_id, time_ms, key_id, key_name, model, provider, deployment, input_tokens,"
+      " output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, usage_counted,"
+      " cost_nano_usd, status, outcome, latency_ms, ttft_ms, stream FROM usage");
+  ASSERT_TRUE(*st->step());
+  EXPECT_EQ(st->column_text(0), "full");
+  EXPECT_EQ(st->column_int64(1), 1234);
+  EXPECT_EQ(st->column_text(2), "key_abc");
+  EXPECT_EQ(st->column_text(3), "team");
+  EXPECT_EQ(st->column_text(4), "claude");
+  EXPECT_EQ(st->column_text(5), "aws");
+  EXPECT_EQ(st->column_text(6), "us.claude");
+  EXPECT_EQ(st->column_int64(7), 11);
+  EXPECT_EQ(st->column_int64(8), 22);
+  EXPECT_EQ(st->column_int64(9), 3);
+  EXPECT_EQ(st->column_int64(10), 4);
+  EXPECT_EQ(st->column_int64(11), 5);
+  EXPECT_EQ(st->column_int64(12), 1);
+  EXPECT_EQ(st->column_int64(13), 33);
+  EXPECT_EQ(st->column_int64(14), 499);
+  EXPECT_EQ(st->column_text(15), "client_disconnected");
+  EXPECT_EQ(st->column_int64(16), 250);
+  EXPECT_EQ(st->column_int64(17), 40);
+  EXPECT_EQ(st->column_int64(18), 1);
+}
+
+class SqliteLedgerUsage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ledger_ = std::make_unique<SqliteLedger>(temp_db("usage"), config::LedgerSync::Strict, real_clock());
+    record_all(*ledger_, {
+                             rec("u1", 1000, "a", "m1", "p1", "d1", 10, 1, 100),
+                             rec("u2", 2000, "a", "m1", "p2", "d2", 20, 2, 200),
+                             rec("u3", 3000, "a", "m2", "p1", "d3", 30, 3, 300),
+                             rec("u4", 4000, "b", "m1", "p1", "d1", 40, 4, 400),
+                         });
+  }
+  std::unique_ptr<SqliteLedger> ledger_;
+};
+
+TEST_F(SqliteLedgerUsage, NoGroupByGivesOneTotalRow) {
+  auto rows = ledger_->usage({});
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  const auto& r = (*rows)[0];
+  EXPECT_EQ(r.requests, 4);
+  EXPECT_EQ(r.input_tokens, 100);
+  EXPECT_EQ(r.output_tokens, 10);
+  EXPECT_EQ(r.cost_nano_usd, 1000);
+  EXPECT_TRUE(r.key.empty() && r.model.empty() && r.provider.empty() && r.deployment.empty());
+}
+
+TEST_F(SqliteLedgerUsage, GroupsByAnySubset) {
+  auto by_key = ledger_->usage({.group_by = {"key"}});
+  ASSERT_TRUE(by_key);
+  ASSERT_EQ(by_key->size(), 2u);
+  EXPECT_EQ((*by_key)[0].key, "a");
+  EXPECT_EQ((*by_key)[0].requests, 3);
+  EXPECT_EQ((*by_key)[0].cost_nano_usd, 600);
+  EXPECT_TRUE((*by_key)[0].model.empty());
+  EXPECT_EQ((*by_key)[1].key, "b");
+
+  auto by_model_provider = ledger_->usage({.group_by = {"model", "provider"}});
+  ASSERT_TRUE(by_model_provider);
+  ASSERT_EQ(by_model_provider->size(), 3u);  // m1/p1 (u1,u4), m1/p2, m2/p1
+  EXPECT_EQ((*by_model_provider)[0].model, "m1");
+  EXPECT_EQ((*by_model_provider)[0].provider, "p1");
+  EXPECT_EQ((*by_model_provider)[0].requests, 2);
+  EXPECT_EQ((*by_model_provider)[0].input_tokens, 50);
+  EXPECT_TRUE((*by_model_provider)[0].key.empty());
+
+  auto by_dep = ledger_->usage({.group_by = {"deployment"}});
+  ASSERT_TRUE(by_dep);
+  ASSERT_EQ(by_dep->size(), 3u);
+  EXPECT_EQ((*by_dep)[0].deployment, "d1");
+  EXPECT_EQ((*by_dep)[0].requests, 2);
+}
+
+TEST_F(SqliteLedgerUsage, SinceIsInclusiveUntilIsExclusive) {
+  auto rows = ledger_->usage({.group_by = {"key"}, .since_ms = 2000, .until_ms = 4000});
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].key, "a");
+  EXPECT_EQ((*rows)[0].requests, 2);  // u2, u3
+  auto none = ledger_->usage({.since_ms = 5000});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(SqliteLedgerUsage, UnknownGroupByIsInvalid) {
+  auto rows = ledger_->usage({.group_by = {"key; DROP TABLE usage"}});
+  ASSERT_FALSE(rows);
+  EXPECT_EQ(rows.error().code, Code::InvalidRequest);
+}
+
+TEST_F(SqliteLedgerUsage, SpentSinceSumsOneKeysCost) {
+  EXPECT_EQ(*ledger_->spent_since("id-a", 0), 600);
+  EXPECT_EQ(*ledger_->spent_since("id-a", 2000), 500);
+  EXPECT_EQ(*ledger_->spent_since("id-b", 0), 400);
+  EXPECT_EQ(*ledger_->spent_since("nobody", 0), 0);
+}
+
+}  // namespace
+}  // namespace gw
