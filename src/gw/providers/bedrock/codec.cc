@@ -1,0 +1,98 @@
+// The Bedrock ProviderCodec: which API a model takes, the URL and headers (protocols.md 4.1-4.4,
+// bedrock_sdk_wire_requests.json). Bodies, streams and errors live in their own files.
+#include <string>
+
+#include "gw/providers/bedrock/bedrock_codec.h"
+#include "gw/providers/bedrock/bedrock_wire.h"
+#include "gw/providers/bedrock/sigv4.h"
+
+namespace gw::bedrock {
+
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kEventStream = "application/vnd.amazon.eventstream";
+
+std::string trim_slash(std::string s) {
+  while (!s.empty() && s.back() == '/') {
+    s.pop_back();
+  }
+  return s;
+}
+
+class BedrockCodec final : public ProviderCodec {
+ public:
+  explicit BedrockCodec(const config::Provider& p) : p_(p) {}
+
+  Result<UpstreamRequest> encode(const ChatRequest& req, const config::Deployment& dep) const override {
+    const Api api = api_for(dep.model);
+    auto body = api == Api::InvokeModel ? encode_invoke_body(req, dep) : encode_converse_body(req, dep);
+    if (!body) {
+      return body.error();
+    }
+    UpstreamRequest r;
+    r.method = "POST";
+    r.url = trim_slash(p_.base_url) + operation_path(dep.model, req.stream);
+    r.headers.emplace_back("content-type", "application/json");
+    if (!req.stream) {
+      r.headers.emplace_back("accept", "application/json");
+    } else {
+      r.headers.emplace_back("accept", std::string(kEventStream));
+      if (api == Api::InvokeModel) {
+        // The type of the payload inside each chunk, as the AWS SDK asks for it.
+        r.headers.emplace_back("x-amzn-bedrock-accept", "application/json");
+      }
+    }
+    for (const auto& [k, v] : p_.headers) {
+      r.headers.emplace_back(k, v);
+    }
+    r.body = json::serialize(*body);
+    return r;
+  }
+
+  Result<ChatResponse> decode(const UpstreamResponse& resp) const override {
+    // Both answers describe themselves: Converse wraps the message in "output".
+    json::error_code ec;
+    json::value v = json::parse(resp.body, ec);
+    const bool converse = !ec && v.is_object() && v.get_object().contains("output");
+    auto r = converse ? decode_converse_body(resp.body) : decode_invoke_response(resp);
+    if (!r) {
+      Error e = r.error();
+      e.provider = p_.name;
+      return e;
+    }
+    return r;
+  }
+
+  std::unique_ptr<StreamDecoder> stream_decoder() const override { return make_stream_decoder(p_.name); }
+
+  Error classify(const UpstreamResponse& resp) const override { return classify_error(resp, p_.name); }
+
+ private:
+  const config::Provider& p_;
+};
+
+}  // namespace
+
+Api api_for(std::string_view model_id) {
+  return model_id.find("anthropic.") != std::string_view::npos ? Api::InvokeModel : Api::Converse;
+}
+
+std::string encode_model_id(std::string_view model_id) { return uri_encode(model_id); }
+
+std::string operation_path(std::string_view model_id, bool stream) {
+  std::string op;
+  if (api_for(model_id) == Api::InvokeModel) {
+    op = stream ? "invoke-with-response-stream" : "invoke";
+  } else {
+    op = stream ? "converse-stream" : "converse";
+  }
+  return "/model/" + encode_model_id(model_id) + "/" + op;
+}
+
+std::unique_ptr<ProviderCodec> make_bedrock_codec(const config::Provider& p) {
+  return std::make_unique<BedrockCodec>(p);
+}
+
+}  // namespace gw::bedrock
