@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "gw/storage/migrations.h"
 #include "gw/storage/sqlite.h"
 
 namespace gw {
@@ -201,6 +202,26 @@ TEST(SqliteLedger, StoresEveryFieldOfTheRecord) {
   EXPECT_EQ(st->column_int64(16), 250);
   EXPECT_EQ(st->column_int64(17), 40);
   EXPECT_EQ(st->column_int64(18), 1);
+}
+
+// A failed write is retried, never dropped: the table vanishes under the writer and comes back.
+TEST(SqliteLedger, FailedWritesAreRetriedUntilDurable) {
+  const std::string path = temp_db("retry");
+  SqliteLedger ledger(path, config::LedgerSync::Strict, real_clock());
+  auto other = storage::Db::open(path);
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(other->exec("DROP TABLE usage"));
+  std::thread restore([&] {
+    std::this_thread::sleep_for(150ms);  // after the first tries failed
+    ASSERT_TRUE(other->exec(storage::migrations()[0].sql));
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  auto results = record_all(ledger, {rec("kept", 1, "k", "m", "p", "d", 1, 1, 1)});
+  restore.join();
+  EXPECT_TRUE(results[0]) << "completed once the retry committed";
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 150ms) << "not before the record was durable";
+  EXPECT_EQ(count_rows(path), 1);
+  EXPECT_EQ(ledger.commits(), 1u);
 }
 
 class SqliteLedgerUsage : public ::testing::Test {
