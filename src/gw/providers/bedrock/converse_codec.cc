@@ -145,11 +145,9 @@ struct Encoder {
         if (inner.empty()) {
           inner.push_back(json::object{{"text", b.is_error ? "error" : "(no output)"}});
         }
-        json::object tr{{"toolUseId", tool_id(b.tool_use_id)}, {"content", std::move(inner)}};
-        if (b.is_error) {
-          tr["status"] = "error";
-        }
-        o["toolResult"] = std::move(tr);
+        o["toolResult"] = json::object{{"toolUseId", tool_id(b.tool_use_id)},
+                                       {"content", std::move(inner)},
+                                       {"status", b.is_error ? "error" : "success"}};
         break;
       }
       case BlockType::Thinking:
