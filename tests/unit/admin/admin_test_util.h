@@ -1,6 +1,8 @@
 #pragma once
 #include <boost/json.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <string>
 
