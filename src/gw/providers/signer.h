@@ -18,6 +18,10 @@ class RequestSigner {
   // Adds the authentication headers. Errors are the gateway's own credential problems: 502 that
   // names the provider and never contains a secret.
   virtual net::awaitable<Result<void>> sign(UpstreamRequest& req) = 0;
+  // The upstream answered 401 to a request this signer signed: drop cached credentials (an OAuth
+  // token revoked or expired early) so that the next sign() obtains fresh ones. protocols.md 5.5:
+  // "on a 401 from Vertex, refresh once and retry". No-op for signers without a cache.
+  virtual void invalidate() {}
 };
 
 // nullptr for providers whose codec already set static credentials (openai, azure, anthropic).

@@ -1,0 +1,123 @@
+// Addressing and body shape of Claude on Vertex (protocols.md 5.1, 5.2); the Messages wire format
+// itself is shared with the anthropic provider (messages_wire.h).
+#include <string>
+
+#include "gw/providers/anthropic/anthropic_codec.h"
+#include "gw/providers/anthropic/messages_wire.h"
+#include "gw/providers/vertex/vertex_codec.h"
+
+namespace gw::vertex {
+
+namespace {
+
+namespace json = boost::json;
+
+std::string trim_slash(std::string s) {
+  while (!s.empty() && s.back() == '/') {
+    s.pop_back();
+  }
+  return s;
+}
+
+// RFC 3986 pchar minus ';' (the Vertex SDK encodes it) and '/' (it would split the segment).
+bool segment_safe(char c) {
+  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+    return true;
+  }
+  return std::string_view("-._~@:!$&'()*+,=").find(c) != std::string_view::npos;
+}
+
+void append_segment(std::string_view s, std::string& out) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (char c : s) {
+    if (segment_safe(c)) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[(uint8_t(c) >> 4) & 0xf]);
+      out.push_back(kHex[uint8_t(c) & 0xf]);
+    }
+  }
+}
+
+class VertexCodec final : public ProviderCodec {
+ public:
+  explicit VertexCodec(const config::Provider& p) : p_(p) {}
+
+  Result<UpstreamRequest> encode(const ChatRequest& req,
+                                 const config::Deployment& dep) const override {
+    anthropic::BodyOptions opts;
+    opts.include_model = false;  // the model is in the URL; Vertex rejects it in the body
+    opts.anthropic_version = std::string(kVertexAnthropicVersion);
+    opts.betas_in_body = false;       // Vertex takes anthropic-beta as a header
+    opts.include_stream_flag = true;  // Vertex wants "stream": true with :streamRawPredict
+    auto body = anthropic::encode_request_body(req, dep, opts);
+    if (!body) {
+      return body.error();
+    }
+    UpstreamRequest r;
+    r.method = "POST";
+    r.url = predict_url(p_, dep.model, req.stream);
+    r.headers.emplace_back("content-type", "application/json");
+    if (!req.anthropic_beta.empty()) {
+      r.headers.emplace_back("anthropic-beta", req.anthropic_beta);
+    }
+    for (const auto& [k, v] : p_.headers) {
+      r.headers.emplace_back(k, v);
+    }
+    r.body = json::serialize(*body);
+    return r;
+  }
+
+  Result<ChatResponse> decode(const UpstreamResponse& resp) const override {
+    auto r = anthropic::decode_response_body(resp.body);
+    if (!r) {
+      Error e = r.error();
+      e.provider = p_.name;
+      return e;
+    }
+    return r;
+  }
+
+  std::unique_ptr<StreamDecoder> stream_decoder() const override {
+    // :streamRawPredict speaks exactly the Anthropic SSE of protocols.md 2.7.
+    return anthropic::make_messages_stream_decoder(p_.name);
+  }
+
+  Error classify(const UpstreamResponse& resp) const override {
+    return classify_error(resp, p_.name);
+  }
+
+ private:
+  const config::Provider& p_;
+};
+
+}  // namespace
+
+std::unique_ptr<ProviderCodec> make_vertex_codec(const config::Provider& p) {
+  return std::make_unique<VertexCodec>(p);
+}
+
+std::string default_base_url(std::string_view region) {
+  if (region == "global") {
+    return "https://aiplatform.googleapis.com";
+  }
+  if (region == "us" || region == "eu") {
+    return "https://aiplatform." + std::string(region) + ".rep.googleapis.com";
+  }
+  return "https://" + std::string(region) + "-aiplatform.googleapis.com";
+}
+
+std::string predict_url(const config::Provider& p, std::string_view model, bool stream) {
+  std::string url = p.base_url.empty() ? default_base_url(p.region) : trim_slash(p.base_url);
+  url += "/v1/projects/";
+  append_segment(p.project, url);
+  url += "/locations/";
+  append_segment(p.region, url);
+  url += "/publishers/anthropic/models/";
+  append_segment(model, url);
+  url += stream ? ":streamRawPredict" : ":rawPredict";
+  return url;
+}
+
+}  // namespace gw::vertex

@@ -1,0 +1,62 @@
+// The Vertex RequestSigner: a TokenSource per provider and worker, whose bearer token goes into
+// every request. The key file is read once at construction; its error, if any, is kept and
+// reported on each request instead of aborting start-up.
+#include <boost/algorithm/string/predicate.hpp>
+#include <optional>
+
+#include "gw/providers/vertex/token_source.h"
+#include "gw/providers/vertex/vertex_signer.h"
+
+namespace gw::vertex {
+
+namespace {
+
+class VertexSigner final : public RequestSigner {
+ public:
+  VertexSigner(const config::Provider& p, HttpClient& client, const Clock& clock) {
+    auto sa = load_service_account(p.credentials_file, p.name);
+    if (!sa) {
+      load_error_ = sa.error();
+      return;
+    }
+    source_.emplace(p.name, std::move(*sa), client, clock);
+  }
+
+  net::awaitable<Result<void>> sign(UpstreamRequest& req) override {
+    if (!source_) {
+      co_return *load_error_;
+    }
+    auto token = co_await source_->token();
+    if (!token) {
+      co_return token.error();
+    }
+    // Replace rather than add: a retried request arrives here with the previous attempt's header.
+    std::erase_if(req.headers,
+                  [](const auto& h) { return boost::algorithm::iequals(h.first, "authorization"); });
+    req.headers.emplace_back("authorization", "Bearer " + *token);
+    co_return Result<void>{};
+  }
+
+  void invalidate() override {
+    if (source_) {
+      source_->invalidate();
+    }
+  }
+
+ private:
+  std::optional<TokenSource> source_;
+  std::optional<Error> load_error_;
+};
+
+}  // namespace
+
+std::unique_ptr<RequestSigner> make_vertex_signer(const config::Provider& p, HttpClient& client,
+                                                  const Clock& clock) {
+  return std::make_unique<VertexSigner>(p, client, clock);
+}
+
+std::unique_ptr<RequestSigner> make_vertex_signer(const config::Provider& p, HttpClient& client) {
+  return make_vertex_signer(p, client, real_clock());
+}
+
+}  // namespace gw::vertex

@@ -1,0 +1,77 @@
+#pragma once
+// Google OAuth2 access tokens from a service account (JWT-bearer grant, protocols.md 5.5):
+// cached until shortly before they expire, refreshed by at most one exchange at a time.
+//
+// One TokenSource lives on one io_context (one per worker, like HttpClient): its state is not
+// locked, and concurrent callers on that context share a single in-flight refresh.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "gw/common/asio.h"
+#include "gw/common/clock.h"
+#include "gw/common/result.h"
+#include "gw/providers/vertex/service_account.h"
+#include "gw/upstream/http_client.h"
+
+namespace gw::vertex {
+
+struct TokenSourceOptions {
+  // Refresh once less than this remains (google-auth-library's eager threshold). Capped at half
+  // the token's lifetime so short-lived tokens are still reused.
+  std::chrono::seconds refresh_margin{300};
+  // While a refresh is in flight, other callers keep using the old token if it stays valid at
+  // least this long; otherwise they wait for the refresh.
+  std::chrono::seconds min_validity{30};
+  std::string scope = std::string(kCloudPlatformScope);
+  Timeouts timeouts{std::chrono::milliseconds(5000), std::chrono::milliseconds(15000),
+                    std::chrono::milliseconds(15000)};
+};
+
+// The token endpoint request body: grant_type and assertion, application/x-www-form-urlencoded.
+std::string token_request_body(std::string_view assertion);
+
+class TokenSource {
+ public:
+  // `http` and `clock` outlive the source. `provider` names the provider in errors.
+  TokenSource(std::string provider, ServiceAccount sa, HttpClient& http, const Clock& clock,
+              TokenSourceOptions opts = {});
+  ~TokenSource();
+  TokenSource(const TokenSource&) = delete;
+  TokenSource& operator=(const TokenSource&) = delete;
+
+  // A valid access token: the cached one, or a fresh one from the token endpoint. Errors are
+  // UpstreamError naming the provider, "could not obtain a Google access token", never the
+  // assertion or the key; retryable for connection failures, timeouts, 429 and 5xx, not for
+  // rejections of the credential (400/401/403: invalid_grant and the like).
+  net::awaitable<Result<std::string>> token();
+
+  // Forgets the cached token (Vertex answered 401 with it), so the next token() fetches anew.
+  void invalidate();
+
+  // The signed assertion for time `now` (exposed for tests; the exchange sends exactly this).
+  Result<std::string> assertion(SystemTime now) const;
+
+ private:
+  struct Flight;
+  class FlightGuard;
+
+  bool usable_for(std::chrono::nanoseconds d) const;
+  net::awaitable<Result<std::string>> fetch();
+  net::awaitable<Result<std::string>> wait_for(std::shared_ptr<Flight> f);
+  void settle(Flight& f, Result<std::string> r);
+
+  std::string provider_;
+  ServiceAccount sa_;
+  HttpClient& http_;
+  const Clock& clock_;
+  TokenSourceOptions opts_;
+
+  std::string token_;
+  SteadyTime expiry_{};       // the token's end of life
+  SteadyTime refresh_at_{};   // from here on, the next caller refreshes
+  std::shared_ptr<Flight> flight_;  // the refresh in progress, if any
+};
+
+}  // namespace gw::vertex

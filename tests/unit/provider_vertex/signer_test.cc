@@ -1,0 +1,95 @@
+// The Vertex signer: Authorization from the token source, key-file problems as 502s per request.
+#include "gw/providers/vertex/vertex_signer.h"
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace gw::vertex {
+namespace {
+
+using testing::FakeHttpClient;
+using testing::FakeReply;
+using testing::token_json;
+
+config::Provider provider(std::string credentials_file) {
+  config::Provider p;
+  p.name = "gcp";
+  p.type = config::ProviderType::Vertex;
+  p.project = "my-proj";
+  p.region = "us-east5";
+  p.base_url = "https://us-east5-aiplatform.googleapis.com";
+  p.credentials_file = std::move(credentials_file);
+  return p;
+}
+
+Result<void> sign(RequestSigner& s, UpstreamRequest& req) {
+  return testing::run<Result<void>>([&]() { return s.sign(req); });
+}
+
+TEST(VertexSigner, AddsTheBearerTokenAndReplacesAStaleOne) {
+  const config::Provider p = provider(testing::write_key_file("sa_signer.json", "http://127.0.0.1:9/token"));
+  FakeHttpClient http;
+  http.replies = {FakeReply{200u, token_json("ya29.one", 3599)},
+                  FakeReply{200u, token_json("ya29.two", 3599)}};
+  ManualClock clock;
+  auto signer = make_vertex_signer(p, http, clock);
+
+  UpstreamRequest req;
+  req.url = "https://us-east5-aiplatform.googleapis.com/v1/projects/my-proj/locations/us-east5/"
+            "publishers/anthropic/models/m:rawPredict";
+  req.headers = {{"content-type", "application/json"}, {"Authorization", "Bearer old"}};
+  auto r = sign(*signer, req);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(find_header(req.headers, "authorization"), "Bearer ya29.one");
+  EXPECT_EQ(std::count_if(req.headers.begin(), req.headers.end(),
+                          [](const auto& h) { return h.first == "authorization" || h.first == "Authorization"; }),
+            1);
+  ASSERT_EQ(http.requests.size(), 1u);
+  EXPECT_EQ(http.requests[0].url, "http://127.0.0.1:9/token");  // the key file's token_uri
+
+  UpstreamRequest again;
+  ASSERT_TRUE(sign(*signer, again).has_value());
+  EXPECT_EQ(find_header(again.headers, "authorization"), "Bearer ya29.one");
+  EXPECT_EQ(http.requests.size(), 1u);  // cached
+
+  signer->invalidate();  // Vertex answered 401 with it
+  UpstreamRequest third;
+  ASSERT_TRUE(sign(*signer, third).has_value());
+  EXPECT_EQ(find_header(third.headers, "authorization"), "Bearer ya29.two");
+}
+
+TEST(VertexSigner, AMissingKeyFileFailsEachRequestWithA502NamingTheProvider) {
+  const config::Provider p = provider("/nonexistent/sa.json");
+  FakeHttpClient http;
+  auto signer = make_vertex_signer(p, http);  // no throw, no abort: other providers keep serving
+  ASSERT_NE(signer, nullptr);
+  UpstreamRequest req;
+  auto r = sign(*signer, req);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().http_status(), 502u);
+  EXPECT_EQ(r.error().provider, "gcp");
+  EXPECT_NE(r.error().message.find("provider gcp: credentials file /nonexistent/sa.json"),
+            std::string::npos);
+  EXPECT_TRUE(http.requests.empty());
+  EXPECT_EQ(find_header(req.headers, "authorization"), "");
+}
+
+TEST(VertexSigner, TokenEndpointRejectionIsA502WithoutSecrets) {
+  const config::Provider p = provider(testing::write_key_file("sa_signer_bad.json", "http://127.0.0.1:9/token"));
+  FakeHttpClient http;
+  http.replies = {FakeReply{400u, R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})"}};
+  auto signer = make_vertex_signer(p, http);
+  UpstreamRequest req;
+  auto r = sign(*signer, req);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().http_status(), 502u);
+  EXPECT_FALSE(r.error().retryable);
+  EXPECT_NE(r.error().message.find("provider gcp: could not obtain a Google access token"),
+            std::string::npos);
+  EXPECT_EQ(r.error().message.find("eyJ"), std::string::npos);
+  EXPECT_EQ(r.error().message.find("PRIVATE KEY"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gw::vertex

@@ -1,0 +1,277 @@
+// TokenSource against a scripted fake HttpClient: the exchange on the wire, caching, refresh
+// before expiry, single flight, and errors that carry no secret.
+#include "gw/providers/vertex/token_source.h"
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace gw::vertex {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using testing::FakeHttpClient;
+using testing::FakeReply;
+using testing::token_json;
+
+constexpr std::string_view kTokenUri = "http://127.0.0.1:9/token";
+
+ServiceAccount test_account() {
+  json::object o =
+      testing::read_json(testing::vector_path("gcp_service_account_TEST_ONLY.json")).as_object();
+  o["token_uri"] = kTokenUri;
+  auto sa = parse_service_account(json::serialize(o), "test");
+  EXPECT_TRUE(sa.has_value());
+  return std::move(*sa);
+}
+
+class TokenSourceTest : public ::testing::Test {
+ protected:
+  TokenSourceTest() : src_("gcp", test_account(), http_, clock_) {}
+
+  Result<std::string> get() {
+    return testing::run<Result<std::string>>([this]() { return src_.token(); });
+  }
+
+  // The assertion that went out in request `i`.
+  std::string sent_assertion(size_t i) {
+    const std::string& body = http_.requests.at(i).body;
+    const std::string marker = "&assertion=";
+    return body.substr(body.find(marker) + marker.size());
+  }
+
+  void expect_no_secret(const Error& e) {
+    EXPECT_EQ(e.message.find("PRIVATE KEY"), std::string::npos) << e.message;
+    for (size_t i = 0; i < http_.requests.size(); ++i) {
+      const std::string a = sent_assertion(i);
+      for (size_t p = 0; p + 16 <= a.size(); p += 16) {
+        ASSERT_EQ(e.message.find(a.substr(p, 16)), std::string::npos) << e.message;
+      }
+    }
+  }
+
+  FakeHttpClient http_;
+  ManualClock clock_;
+  TokenSource src_;
+};
+
+TEST_F(TokenSourceTest, ExchangesASignedAssertionAtTheTokenUri) {
+  http_.replies = {FakeReply{200u, token_json("ya29.first", 3599)}};
+  auto t = get();
+  ASSERT_TRUE(t.has_value()) << t.error().message;
+  EXPECT_EQ(*t, "ya29.first");
+  ASSERT_EQ(http_.requests.size(), 1u);
+  const UpstreamRequest& req = http_.requests[0];
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.url, kTokenUri);
+  EXPECT_EQ(find_header(req.headers, "content-type"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(req.body.rfind("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
+                           "&assertion=", 0),
+            0u);
+
+  // The assertion: RS256 by the account's key, claims for this token_uri and this clock.
+  const std::string jwt = sent_assertion(0);
+  const size_t dot2 = jwt.rfind('.');
+  const size_t dot1 = jwt.find('.');
+  ASSERT_NE(dot1, dot2);
+  const ServiceAccount sa = test_account();
+  auto sig = base64url_decode(jwt.substr(dot2 + 1));
+  ASSERT_TRUE(sig.has_value());
+  EXPECT_TRUE(sa.key.verify_sha256(jwt.substr(0, dot2), *sig));
+  const json::object header = json::parse(*base64url_decode(jwt.substr(0, dot1))).as_object();
+  EXPECT_EQ(header.at("alg").as_string(), "RS256");
+  EXPECT_EQ(header.at("kid").as_string(), sa.private_key_id);
+  const json::object claims =
+      json::parse(*base64url_decode(jwt.substr(dot1 + 1, dot2 - dot1 - 1))).as_object();
+  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                            clock_.now().time_since_epoch()).count();
+  EXPECT_EQ(claims.at("iss").as_string(), sa.client_email);
+  EXPECT_EQ(claims.at("aud").as_string(), kTokenUri);
+  EXPECT_EQ(claims.at("scope").as_string(), "https://www.googleapis.com/auth/cloud-platform");
+  EXPECT_EQ(claims.at("iat").as_int64(), now_s);
+  EXPECT_EQ(claims.at("exp").as_int64(), now_s + 3600);
+}
+
+TEST_F(TokenSourceTest, CachesTheTokenUntilFiveMinutesBeforeExpiry) {
+  http_.replies = {FakeReply{200u, token_json("ya29.first", 3600)},
+                   FakeReply{200u, token_json("ya29.second", 3600)}};
+  EXPECT_EQ(*get(), "ya29.first");
+  EXPECT_EQ(*get(), "ya29.first");
+  EXPECT_EQ(http_.requests.size(), 1u);  // the second call did not fetch
+
+  clock_.advance(55min - 1s);
+  EXPECT_EQ(*get(), "ya29.first");
+  EXPECT_EQ(http_.requests.size(), 1u);
+
+  clock_.advance(2s);  // under five minutes left: refreshed before it expires
+  EXPECT_EQ(*get(), "ya29.second");
+  EXPECT_EQ(http_.requests.size(), 2u);
+  EXPECT_EQ(*get(), "ya29.second");
+  EXPECT_EQ(http_.requests.size(), 2u);
+}
+
+TEST_F(TokenSourceTest, ShortLivedTokensAreStillReused) {
+  // A 2-minute token: a 5-minute margin would refresh on every call; half its life is used.
+  http_.replies = {FakeReply{200u, token_json("ya29.short", 120)},
+                   FakeReply{200u, token_json("ya29.next", 120)}};
+  EXPECT_EQ(*get(), "ya29.short");
+  clock_.advance(59s);
+  EXPECT_EQ(*get(), "ya29.short");
+  clock_.advance(2s);
+  EXPECT_EQ(*get(), "ya29.next");
+  EXPECT_EQ(http_.requests.size(), 2u);
+}
+
+TEST_F(TokenSourceTest, InvalidateForcesAFreshExchange) {
+  http_.replies = {FakeReply{200u, token_json("ya29.first", 3600)},
+                   FakeReply{200u, token_json("ya29.second", 3600)}};
+  EXPECT_EQ(*get(), "ya29.first");
+  src_.invalidate();
+  EXPECT_EQ(*get(), "ya29.second");
+  EXPECT_EQ(http_.requests.size(), 2u);
+}
+
+// Runs `n` concurrent token() calls on one io_context.
+std::vector<Result<std::string>> concurrent(TokenSource& src, int n,
+                                            std::function<void()> between = {}) {
+  net::io_context io;
+  std::vector<Result<std::string>> out;
+  for (int i = 0; i < n; ++i) {
+    net::co_spawn(io, [&]() -> net::awaitable<void> { out.push_back(co_await src.token()); },
+                  [](std::exception_ptr e) {
+                    if (e) {
+                      std::rethrow_exception(e);
+                    }
+                  });
+  }
+  io.run();
+  return out;
+}
+
+TEST_F(TokenSourceTest, ConcurrentCallersShareOneExchange) {
+  http_.replies = {FakeReply{200u, token_json("ya29.shared", 3600), 30}};
+  auto results = concurrent(src_, 8);
+  ASSERT_EQ(results.size(), 8u);
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(*r, "ya29.shared");
+  }
+  EXPECT_EQ(http_.requests.size(), 1u);
+}
+
+TEST_F(TokenSourceTest, ConcurrentCallersShareOneFailure) {
+  http_.replies = {FakeReply{400u, R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})", 30},
+                   FakeReply{200u, token_json("ya29.later", 3600)}};
+  auto results = concurrent(src_, 5);
+  ASSERT_EQ(results.size(), 5u);
+  for (const auto& r : results) {
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("invalid_grant"), std::string::npos);
+  }
+  EXPECT_EQ(http_.requests.size(), 1u);
+  // Failures are not cached: the next caller tries again.
+  EXPECT_EQ(*get(), "ya29.later");
+  EXPECT_EQ(http_.requests.size(), 2u);
+}
+
+TEST_F(TokenSourceTest, DuringAnEarlyRefreshOthersKeepTheOldToken) {
+  http_.replies = {FakeReply{200u, token_json("ya29.old", 3600)},
+                   FakeReply{200u, token_json("ya29.new", 3600), 30}};
+  EXPECT_EQ(*get(), "ya29.old");
+  clock_.advance(56min);  // four minutes left: refresh due, the old token still good
+  auto results = concurrent(src_, 4);
+  ASSERT_EQ(results.size(), 4u);
+  // The three that arrived during the exchange did not wait for it.
+  EXPECT_EQ(*results[0], "ya29.old");
+  EXPECT_EQ(*results[1], "ya29.old");
+  EXPECT_EQ(*results[2], "ya29.old");
+  EXPECT_EQ(*results[3], "ya29.new");  // the refresher
+  EXPECT_EQ(http_.requests.size(), 2u);
+  EXPECT_EQ(*get(), "ya29.new");
+}
+
+TEST_F(TokenSourceTest, AFailedEarlyRefreshFallsBackToTheStillValidToken) {
+  http_.replies = {FakeReply{200u, token_json("ya29.old", 3600)},
+                   FakeReply{503u, R"({"error":"backend_error"})"},
+                   FakeReply{200u, token_json("ya29.new", 3600)}};
+  EXPECT_EQ(*get(), "ya29.old");
+  clock_.advance(56min);
+  EXPECT_EQ(*get(), "ya29.old");  // refresh failed, old token has minutes left
+  EXPECT_EQ(http_.requests.size(), 2u);
+  EXPECT_EQ(*get(), "ya29.new");  // and the next caller tried again
+}
+
+TEST_F(TokenSourceTest, InvalidGrantIsNotRetryableAndCarriesNoSecret) {
+  http_.replies = {FakeReply{400u, R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})"}};
+  auto r = get();
+  ASSERT_FALSE(r.has_value());
+  const Error& e = r.error();
+  EXPECT_EQ(e.code, Code::UpstreamError);
+  EXPECT_EQ(e.http_status(), 502u);
+  EXPECT_FALSE(e.retryable);
+  EXPECT_EQ(e.provider, "gcp");
+  EXPECT_EQ(e.upstream_status, 400u);
+  EXPECT_EQ(e.upstream_type, "invalid_grant");
+  EXPECT_EQ(e.message,
+            "provider gcp: could not obtain a Google access token: token endpoint answered HTTP 400 "
+            "invalid_grant (Invalid JWT Signature.)");
+  expect_no_secret(e);
+}
+
+TEST_F(TokenSourceTest, AnEchoedAssertionIsWithheld) {
+  // A token server that quotes the grant back: the message must not carry it on.
+  http_.replies = {FakeReply{401u, ""}};
+  (void)get();
+  const std::string a = sent_assertion(0);
+  http_.requests.clear();
+  http_.replies = {FakeReply{401u, R"({"error":"unauthorized_client","error_description":"bad assertion )" +
+                                       a + R"("})"}};
+  auto r = get();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_FALSE(r.error().retryable);
+  EXPECT_NE(r.error().message.find("description withheld"), std::string::npos);
+  expect_no_secret(r.error());
+}
+
+TEST_F(TokenSourceTest, ServerErrorsAndConnectionFailuresAreRetryable) {
+  http_.replies = {FakeReply{503u, "<html>Service Unavailable</html>"}};
+  auto r = get();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_TRUE(r.error().retryable);
+  EXPECT_EQ(r.error().http_status(), 502u);
+  EXPECT_NE(r.error().message.find("HTTP 503"), std::string::npos);
+
+  Error refused = make_error(Code::UpstreamError, "connect: Connection refused");
+  refused.retryable = true;
+  http_.replies = {FakeReply{refused, ""}};
+  r = get();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_TRUE(r.error().retryable);
+  EXPECT_EQ(r.error().message.rfind("provider gcp: could not obtain a Google access token: ", 0), 0u);
+  EXPECT_NE(r.error().message.find("Connection refused"), std::string::npos);
+  expect_no_secret(r.error());
+
+  http_.replies = {FakeReply{make_error(Code::UpstreamTimeout, "connect timed out"), ""}};
+  r = get();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Code::UpstreamTimeout);
+  EXPECT_TRUE(r.error().retryable);
+}
+
+TEST_F(TokenSourceTest, MalformedSuccessIsAnError) {
+  http_.replies = {FakeReply{200u, "not json"}};
+  auto r = get();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("without an access_token"), std::string::npos);
+  http_.replies = {FakeReply{200u, R"({"access_token":"ya29.x","expires_in":-5})"}};
+  r = get();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("invalid expires_in"), std::string::npos);
+  EXPECT_EQ(r.error().message.find("ya29.x"), std::string::npos);  // the token is not echoed
+  http_.replies = {FakeReply{200u, R"({"access_token":"ya29.quoted","expires_in":"3599"})"}};
+  EXPECT_EQ(*get(), "ya29.quoted");
+}
+
+}  // namespace
+}  // namespace gw::vertex
