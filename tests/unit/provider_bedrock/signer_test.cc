@@ -76,6 +76,11 @@ TEST(BedrockSigner, ResigningReplacesStaleHeadersAndKeepsPorts) {
   si.time = kVectorTime;
   EXPECT_EQ(find_header(local.headers, "authorization"), sign_v4(creds, si).authorization);
 
+  UpstreamRequest default_port;
+  default_port.url = "https://bedrock-runtime.us-east-1.amazonaws.com:443/model/x/invoke";
+  ASSERT_TRUE(sign_request(default_port, creds, "us-east-1", kVectorTime).has_value());
+  EXPECT_EQ(find_header(default_port.headers, "host"), "bedrock-runtime.us-east-1.amazonaws.com");
+
   UpstreamRequest relative;
   relative.url = "/model/x/invoke";
   EXPECT_FALSE(sign_request(relative, creds, "us-east-1", kVectorTime).has_value());

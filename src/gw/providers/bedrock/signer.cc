@@ -59,8 +59,11 @@ Result<void> sign_request(UpstreamRequest& req, const Credentials& creds, std::s
   }
   SigningInput in;
   in.method = req.method;
+  // Host as the HTTP client would write it (a default port left out); the client sends ours.
   in.host = std::string(url->encoded_host());
-  if (url->has_port()) {
+  const bool default_port = (url->scheme() == "https" && url->port() == "443") ||
+                            (url->scheme() == "http" && url->port() == "80");
+  if (url->has_port() && !url->port().empty() && !default_port) {
     in.host += ":" + std::string(url->port());
   }
   in.path = url->encoded_path().empty() ? std::string("/") : std::string(url->encoded_path());
