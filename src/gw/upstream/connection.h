@@ -1,0 +1,67 @@
+#pragma once
+// One upstream connection, plain or TLS, with the read buffer that belongs to it. Every operation
+// is bounded by a deadline on the underlying beast::tcp_stream; errors come back as values.
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "gw/common/asio.h"
+#include "gw/common/result.h"
+#include "gw/upstream/target.h"
+
+namespace gw::upstream {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using SteadyClock = std::chrono::steady_clock;
+
+// Bodies are streamed through caller-provided buffers: never buffered whole.
+using ResponseParser = http::response_parser<http::buffer_body>;
+using RequestMessage = http::request<http::span_body<const char>>;
+
+class Connection {
+ public:
+  using PlainStream = beast::tcp_stream;
+  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+  // Resolves, connects and, for https, does the verified TLS handshake, all within `timeout`.
+  // Errors: UpstreamTimeout or UpstreamError, both retryable.
+  static net::awaitable<Result<std::unique_ptr<Connection>>> open(net::any_io_executor ex,
+                                                                  const Target& target,
+                                                                  boost::asio::ssl::context& tls,
+                                                                  std::chrono::milliseconds timeout);
+
+  Connection(net::any_io_executor ex, std::string pool_key);
+  Connection(net::any_io_executor ex, boost::asio::ssl::context& tls, std::string pool_key);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  net::awaitable<beast::error_code> write(const RequestMessage& req, SteadyClock::time_point deadline);
+  net::awaitable<beast::error_code> read_header(ResponseParser& p, SteadyClock::time_point deadline);
+  // One step of body parsing: http::error::need_buffer is not an error here.
+  net::awaitable<beast::error_code> read_some(ResponseParser& p, std::chrono::milliseconds idle);
+
+  // Whether the server could still be listening: false once it closed (or, for plain HTTP, sent
+  // bytes nobody asked for) while the connection sat idle. One non-blocking peek, no I/O wait.
+  bool looks_alive() const;
+  bool has_buffered_bytes() const { return buffer_.size() != 0; }
+  void close();
+
+  const std::string& pool_key() const { return pool_key_; }
+  SteadyClock::time_point idle_since{};  // set by the pool when the connection is parked
+
+ private:
+  beast::tcp_stream& lowest();
+  const beast::tcp_stream& lowest() const;
+
+  std::variant<PlainStream, TlsStream> stream_;
+  beast::flat_buffer buffer_;
+  std::string pool_key_;
+};
+
+}  // namespace gw::upstream

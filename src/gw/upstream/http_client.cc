@@ -1,0 +1,202 @@
+// The upstream HTTP/1.1 client.
+//
+// Pool policy. Connections are pooled per (scheme, host, port) inside one HttpClient, which serves
+// one worker io_context, so the pool needs no locks. A connection goes back to the pool only when
+// its response body was read to the end, both sides allowed keep-alive (HTTP/1.1 without
+// `Connection: close`), and no unread bytes follow the response; anything else (a body abandoned
+// half way, an error, a timeout) closes it when the UpstreamExchange is destroyed, since the only
+// way to reuse such a connection safely would be to drain an unbounded body. Idle connections are
+// taken newest first (LIFO), so under light load a few warm connections serve everything and the
+// rest age out; at most max_idle_per_host stay parked per key (the oldest is dropped on overflow),
+// and one parked longer than idle_keepalive is closed by a sweep timer or when found on acquire.
+// Before reuse a cheap non-blocking peek discards connections the server has already closed. The
+// server may still close one in the instant between that peek and our request: if a reused
+// connection then fails before the first response byte (EOF, reset, broken pipe), the request is
+// sent once more on a fresh connection, transparently. A timeout on a reused connection is not
+// retried: the server may be working on the request. A fresh connection is never retried here;
+// whether to try again is the router's decision (the error says retryable).
+#include "gw/upstream/http_client.h"
+
+#include <boost/beast/core/string.hpp>
+
+#include "gw/upstream/conn_pool.h"
+#include "gw/upstream/connection.h"
+#include "gw/upstream/exchange.h"
+#include "gw/upstream/target.h"
+#include "gw/upstream/tls.h"
+
+namespace gw {
+
+namespace {
+
+using upstream::Connection;
+using upstream::ResponseParser;
+using upstream::SteadyClock;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+constexpr uint32_t kHeaderLimit = 64 * 1024;
+constexpr std::string_view kUserAgent = "switchyard/" SWITCHYARD_VERSION;
+
+Error retryable(Code code, std::string message) {
+  Error e = make_error(code, std::move(message));
+  e.retryable = true;
+  return e;
+}
+
+bool has_ctl(std::string_view s) {
+  for (char c : s) {
+    if (c == '\r' || c == '\n' || c == '\0') {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Builds the wire request. The body is referenced, not copied: `req` outlives start().
+Result<upstream::RequestMessage> build_request(const UpstreamRequest& req,
+                                               const upstream::Target& t) {
+  upstream::RequestMessage m;
+  m.version(11);
+  if (req.method.empty() || has_ctl(req.method) || req.method.find(' ') != std::string::npos) {
+    return make_error(Code::Internal, "invalid upstream request method");
+  }
+  m.method_string(req.method);
+  m.target(t.target);
+  bool has_host = false;
+  bool has_user_agent = false;
+  for (const auto& [name, value] : req.headers) {
+    // A CR or LF would let a forwarded value smuggle headers. The value is never echoed: secrets.
+    if (name.empty() || has_ctl(name) || has_ctl(value)) {
+      return make_error(Code::InvalidRequest, "upstream request header '" +
+                                                  (has_ctl(name) ? std::string("?") : name) +
+                                                  "' contains a line break");
+    }
+    // We frame the body ourselves; a caller's framing headers could only contradict it.
+    if (beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding")) {
+      continue;
+    }
+    has_host = has_host || beast::iequals(name, "host");
+    has_user_agent = has_user_agent || beast::iequals(name, "user-agent");
+    m.insert(name, value);
+  }
+  if (!has_host) {
+    m.set(http::field::host, t.host_header);
+  }
+  if (!has_user_agent) {
+    m.set(http::field::user_agent, kUserAgent);
+  }
+  m.body() = {req.body.data(), req.body.size()};
+  if (m.method() == http::verb::trace && !req.body.empty()) {
+    return make_error(Code::Internal, "TRACE requests carry no body");  // prepare_payload throws
+  }
+  // Content-Length when there is a body (and for POST/PUT/OPTIONS always). HTTP/1.1 keeps the
+  // connection alive unless the caller's own headers say `Connection: close`.
+  m.prepare_payload();
+  return m;
+}
+
+// The outcome of sending one request on one connection.
+struct Sent {
+  beast::error_code ec;
+  bool got_response_bytes = false;
+};
+
+net::awaitable<Sent> send(Connection& conn,
+                          const upstream::RequestMessage& msg,
+                          std::unique_ptr<ResponseParser>& parser,
+                          bool head,
+                          SteadyClock::time_point deadline) {
+  if (auto ec = co_await conn.write(msg, deadline); ec) {
+    co_return Sent{ec, false};
+  }
+  for (;;) {
+    parser = std::make_unique<ResponseParser>();
+    parser->header_limit(kHeaderLimit);
+    parser->body_limit(boost::none);  // bodies stream through; read_all applies its own limit
+    parser->skip(head);
+    auto ec = co_await conn.read_header(*parser, deadline);
+    if (ec) {
+      co_return Sent{ec, parser->got_some() || conn.has_buffered_bytes()};
+    }
+    // Interim 1xx answers (103 Early Hints, a stray 100 Continue) precede the real one.
+    const unsigned status = parser->get().result_int();
+    if (status < 100 || status >= 200 || status == 101) {
+      co_return Sent{};
+    }
+  }
+}
+
+bool stale_connection_error(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == net::error::connection_aborted || ec == boost::asio::ssl::error::stream_truncated;
+}
+
+class HttpClientImpl final : public HttpClient {
+ public:
+  HttpClientImpl(net::any_io_executor ex, HttpClientOptions opts)
+      : ex_(std::move(ex)),
+        tls_(upstream::make_tls_context(opts.ca_file)),
+        pool_(std::make_shared<upstream::ConnPool>(ex_, opts.max_idle_per_host, opts.idle_keepalive)) {}
+
+  net::awaitable<Result<std::unique_ptr<UpstreamExchange>>> start(const UpstreamRequest& req,
+                                                                  const Timeouts& t) override {
+    auto target = upstream::parse_target(req.url);
+    if (!target) {
+      co_return target.error();
+    }
+    auto msg = build_request(req, *target);
+    if (!msg) {
+      co_return msg.error();
+    }
+    const bool head = beast::iequals(req.method, "HEAD");
+    const std::string where = target->authority();
+
+    for (int attempt = 0;; ++attempt) {
+      // The retry takes a fresh connection: another parked one is likely just as stale.
+      std::unique_ptr<Connection> conn = attempt == 0 ? pool_->acquire(target->pool_key) : nullptr;
+      const bool reused = conn != nullptr;
+      if (!conn) {
+        auto opened = co_await Connection::open(ex_, *target, *tls_, t.connect);
+        if (!opened) {
+          co_return opened.error();
+        }
+        conn = std::move(*opened);
+      }
+      std::unique_ptr<ResponseParser> parser;
+      const auto sent = co_await send(*conn, *msg, parser, head, SteadyClock::now() + t.first_byte);
+      if (!sent.ec) {
+        co_return std::make_unique<upstream::Exchange>(pool_, std::move(conn), std::move(parser), where,
+                                                       t.idle, msg->keep_alive());
+      }
+      conn->close();
+      if (reused && attempt == 0 && !sent.got_response_bytes && stale_connection_error(sent.ec)) {
+        continue;
+      }
+      if (sent.ec == beast::error::timeout) {
+        co_return retryable(Code::UpstreamTimeout, "upstream " + where + " sent no response headers within " +
+                                                       std::to_string(t.first_byte.count()) + " ms");
+      }
+      if (sent.ec == http::error::header_limit) {
+        co_return retryable(Code::UpstreamError, "upstream " + where + " response headers exceed " +
+                                                     std::to_string(kHeaderLimit / 1024) + " KiB");
+      }
+      co_return retryable(Code::UpstreamError,
+                          "upstream " + where + " failed before response headers: " + sent.ec.message());
+    }
+  }
+
+ private:
+  net::any_io_executor ex_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::shared_ptr<upstream::ConnPool> pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<HttpClient> make_http_client(net::any_io_executor ex, HttpClientOptions opts) {
+  return std::make_unique<HttpClientImpl>(std::move(ex), std::move(opts));
+}
+
+}  // namespace gw
