@@ -41,7 +41,7 @@ net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, Pro
     co_return fail(std::move(e));
   }
   call.usage.on_response(*decoded);
-  ClientReply reply{200, {{"content-type", "application/json"}}, call.dialect.render(*decoded, call.chat)};
+  ClientReply reply{200, Headers{{"content-type", "application/json"}}, call.dialect.render(*decoded, call.chat)};
   call.status = 200;
   call.ttft_ms = call.elapsed_ms();
   // The record is durable before the client can see the end of a successful response.

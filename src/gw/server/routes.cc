@@ -17,12 +17,13 @@ std::string_view path_of(std::string_view target) {
 }
 
 ClientReply json_reply(unsigned status, std::string body) {
-  return ClientReply{status, {{"content-type", "application/json"}}, std::move(body)};
+  return ClientReply{status, Headers{{"content-type", "application/json"}}, std::move(body)};
 }
 
 net::awaitable<void> reply_and_log(Session& s, const ClientRequest& req, const ClientReply& r,
                                    const std::string& request_id) {
-  co_await s.write_reply(r, {{"x-request-id", request_id}});
+  const Headers extra{{"x-request-id", request_id}};
+  co_await s.write_reply(r, extra);
   AccessLogEntry e;
   e.request_id = request_id;
   e.method = std::string(req.method_string());
@@ -54,7 +55,8 @@ ClientReply list_models(App& app, const ClientRequest& req) {
 
 ClientReply admin(App& app, const ClientRequest& req) {
   auto err = [](unsigned status, const char* type, const char* msg) {
-    boost::json::object o{{"error", {{"message", msg}, {"type", type}}}};
+    boost::json::object inner{{"message", msg}, {"type", type}};
+    boost::json::object o{{"error", inner}};
     return json_reply(status, boost::json::serialize(o));
   };
   if (app.cfg.master_key.empty()) {
@@ -115,9 +117,9 @@ net::awaitable<void> dispatch(Session& s, ClientRequest& req) {
                                         : json_reply(200, R"({"status":"ready"})"),
                            request_id);
   } else if (method == http::verb::get && path == "/metrics") {
-    co_await s.write_reply(
-        ClientReply{200, {{"content-type", "text/plain; version=0.0.4; charset=utf-8"}}, app.metrics.render()},
-        {});
+    const ClientReply metrics{200, Headers{{"content-type", "text/plain; version=0.0.4; charset=utf-8"}},
+                              app.metrics.render()};
+    co_await s.write_reply(metrics, Headers{});
   } else if (method == http::verb::get && path == "/v1/models") {
     co_await reply_and_log(s, req, list_models(app, req), request_id);
   } else if (path.starts_with("/admin/")) {

@@ -85,6 +85,8 @@ int run_server(const config::Config& cfg) {
   if (app.inflight.load() > 0) {
     log_event("drain_timeout", std::to_string(app.inflight.load()) + " requests still in flight");
   }
+  // Flush while the workers still run: a strict record() completes by posting to its worker.
+  app.ledger->flush_blocking();
   for (auto& w : workers) {
     w->stop();
   }
@@ -92,7 +94,6 @@ int run_server(const config::Config& cfg) {
     t.join();
   }
   workers.clear();
-  app.ledger->flush_blocking();
   log_event("stopped", "");
   return 0;
 }

@@ -40,10 +40,10 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, use_nothrow);
   if (ec) {
     if (ec == http::error::header_limit) {
-      ClientReply r{431, {{"content-type", "application/json"}},
+      ClientReply r{431, Headers{{"content-type", "application/json"}},
                     R"({"error":{"message":"request headers too large","type":"invalid_request_error"}})"};
       keep_alive_ = false;
-      co_await write_reply(r, {});
+      co_await write_reply(r, Headers{});
     }
     co_return false;
   }
@@ -52,7 +52,7 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   // Refuse an announced oversized body before reading it (and before 100-continue).
   if (auto len = parser.content_length(); len && *len > cfg.max_body_bytes) {
     keep_alive_ = false;
-    co_await write_reply(render_too_large(req.target()), {});
+    co_await write_reply(render_too_large(req.target()), Headers{});
     co_return false;
   }
   if (beast::iequals(req[http::field::expect], "100-continue")) {
@@ -68,7 +68,7 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   if (bec) {
     if (bec == http::error::body_limit) {
       keep_alive_ = false;
-      co_await write_reply(render_too_large(req.target()), {});
+      co_await write_reply(render_too_large(req.target()), Headers{});
     }
     co_return false;
   }
