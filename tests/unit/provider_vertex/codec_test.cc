@@ -1,8 +1,8 @@
 // The Vertex codec: URLs and bodies as the Anthropic Vertex SDK sends them (the vector's
 // rawPredict / streamRawPredict requests), responses and streams in the Anthropic format.
-#include "gw/providers/vertex/vertex_codec.h"
-
 #include <gtest/gtest.h>
+
+#include "gw/providers/vertex/vertex_codec.h"
 
 #include "test_support.h"
 
@@ -29,7 +29,8 @@ config::Deployment deployment(std::string model) {
   return d;
 }
 
-// What the vector's SDK call asked for: {max_tokens: 256, messages: [{role: user, content: "Hello"}]}.
+// What the vector's SDK call asked for: {max_tokens: 256, messages: [{role: user, content:
+// "Hello"}]}.
 ChatRequest hello(bool stream) {
   ChatRequest r;
   r.source = Dialect::AnthropicMessages;
@@ -92,16 +93,18 @@ TEST(VertexCodec, GlobalRegionUsesTheGlobalHostAndLocation) {
 
 TEST(VertexCodec, BaseUrlOverrideAndDefaults) {
   // A loopback emulator (the e2e tests) replaces the host; the path stays Vertex's.
-  EXPECT_EQ(predict_url(provider("us-east5", "http://127.0.0.1:4100"), "claude-sonnet-4@20250514", true),
-            "http://127.0.0.1:4100/v1/projects/my-proj/locations/us-east5/publishers/anthropic/"
-            "models/claude-sonnet-4@20250514:streamRawPredict");
+  EXPECT_EQ(
+      predict_url(provider("us-east5", "http://127.0.0.1:4100"), "claude-sonnet-4@20250514", true),
+      "http://127.0.0.1:4100/v1/projects/my-proj/locations/us-east5/publishers/anthropic/"
+      "models/claude-sonnet-4@20250514:streamRawPredict");
   EXPECT_EQ(predict_url(provider("europe-west1", ""), "m", false),
             "https://europe-west1-aiplatform.googleapis.com/v1/projects/my-proj/locations/"
             "europe-west1/publishers/anthropic/models/m:rawPredict");
   EXPECT_EQ(default_base_url("global"), "https://aiplatform.googleapis.com");
   EXPECT_EQ(default_base_url("us"), "https://aiplatform.us.rep.googleapis.com");
   EXPECT_EQ(default_base_url("eu"), "https://aiplatform.eu.rep.googleapis.com");
-  EXPECT_EQ(default_base_url("asia-southeast1"), "https://asia-southeast1-aiplatform.googleapis.com");
+  EXPECT_EQ(default_base_url("asia-southeast1"),
+            "https://asia-southeast1-aiplatform.googleapis.com");
 }
 
 TEST(VertexCodec, ModelSegmentIsEncodedLikeTheSdk) {
@@ -127,7 +130,8 @@ TEST(VertexCodec, AnthropicBetaIsAHeaderAndExtraHeadersAreSent) {
 TEST(VertexCodec, DecodesARawPredictResponse) {
   const config::Provider p = provider("us-east5", "https://us-east5-aiplatform.googleapis.com");
   auto codec = make_vertex_codec(p);
-  UpstreamResponse resp{200, {{"content-type", "application/json"}},
+  UpstreamResponse resp{200,
+                        {{"content-type", "application/json"}},
                         testing::read_file(testing::fixture_path("response_tool_use.json"))};
   auto r = codec->decode(resp);
   ASSERT_TRUE(r.has_value()) << r.error().message;
@@ -145,7 +149,8 @@ TEST(VertexCodec, DecodesARawPredictResponse) {
   EXPECT_EQ(bad.error().provider, "gcp");
 }
 
-std::vector<StreamEvent> decode_stream(const ProviderCodec& codec, const std::string& bytes,
+std::vector<StreamEvent> decode_stream(const ProviderCodec& codec,
+                                       const std::string& bytes,
                                        size_t chunk) {
   auto dec = codec.stream_decoder();
   std::vector<StreamEvent> out;

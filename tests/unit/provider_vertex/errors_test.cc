@@ -1,10 +1,11 @@
 // Vertex error classification, data-driven from tests/fixtures/providers/vertex/error_*.json:
 // Google shapes (object and one-element array) and Anthropic shapes from the model.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 
+#include <gtest/gtest.h>
+
 #include "gw/providers/vertex/vertex_codec.h"
+
 #include "test_support.h"
 
 namespace gw::vertex {
@@ -63,7 +64,9 @@ TEST_P(VertexErrors, Classify) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, VertexErrors, ::testing::ValuesIn(error_fixtures()),
+INSTANTIATE_TEST_SUITE_P(Fixtures,
+                         VertexErrors,
+                         ::testing::ValuesIn(error_fixtures()),
                          [](const auto& info) {
                            std::string n = info.param.substr(0, info.param.size() - 5);
                            return n;

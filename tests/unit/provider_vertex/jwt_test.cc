@@ -7,6 +7,7 @@
 
 #include "gw/providers/vertex/service_account.h"
 #include "gw/providers/vertex/token_source.h"
+
 #include "test_support.h"
 
 namespace gw::vertex {
@@ -22,7 +23,7 @@ std::string vstr(const json::value& v, std::string_view key) {
 }
 
 class JwtVector : public ::testing::Test {
- protected:
+protected:
   void SetUp() override {
     vec_ = read_json(vector_path("gcp_jwt_bearer.json"));
     sa_json_ = read_json(vector_path("gcp_service_account_TEST_ONLY.json"));
@@ -85,8 +86,8 @@ TEST_F(JwtVector, SignedJwtIsExactlyTheVector) {
 }
 
 TEST_F(JwtVector, TokenSourceAssertionAndRequestBodyMatchTheVector) {
-  auto sa = parse_service_account(testing::read_file(vector_path("gcp_service_account_TEST_ONLY.json")),
-                                  "test");
+  auto sa = parse_service_account(
+      testing::read_file(vector_path("gcp_service_account_TEST_ONLY.json")), "test");
   ASSERT_TRUE(sa.has_value()) << sa.error().message;
   testing::FakeHttpClient http;
   ManualClock clock;
@@ -99,7 +100,8 @@ TEST_F(JwtVector, TokenSourceAssertionAndRequestBodyMatchTheVector) {
 
 TEST(RsaKey, RejectsWhatIsNotAnRsaPrivateKeyWithoutQuotingIt) {
   const std::string garbage =
-      "-----BEGIN PRIVATE KEY-----\nTUlJRXZnSUJBREFOQmdrcWhraUc5dzBCQVFFRkFBU0NC\n-----END PRIVATE KEY-----\n";
+      "-----BEGIN PRIVATE KEY-----\nTUlJRXZnSUJBREFOQmdrcWhraUc5dzBCQVFFRkFBU0NC\n-----END PRIVATE "
+      "KEY-----\n";
   auto r = RsaKey::from_pem(garbage);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().message.find("TUlJ"), std::string::npos);

@@ -17,7 +17,9 @@ json::object vector_sa() {
   return read_json(vector_path("gcp_service_account_TEST_ONLY.json")).as_object();
 }
 
-std::string key_pem() { return std::string(vector_sa().at("private_key").as_string()); }
+std::string key_pem() {
+  return std::string(vector_sa().at("private_key").as_string());
+}
 
 // No 24-byte run of the PEM's base64 body appears in `text`.
 void expect_no_key_material(const std::string& text) {

@@ -1,7 +1,7 @@
 // The Vertex signer: Authorization from the token source, key-file problems as 502s per request.
-#include "gw/providers/vertex/vertex_signer.h"
-
 #include <gtest/gtest.h>
+
+#include "gw/providers/vertex/vertex_signer.h"
 
 #include "test_support.h"
 
@@ -28,7 +28,8 @@ Result<void> sign(RequestSigner& s, UpstreamRequest& req) {
 }
 
 TEST(VertexSigner, AddsTheBearerTokenAndReplacesAStaleOne) {
-  const config::Provider p = provider(testing::write_key_file("sa_signer.json", "http://127.0.0.1:9/token"));
+  const config::Provider p =
+      provider(testing::write_key_file("sa_signer.json", "http://127.0.0.1:9/token"));
   FakeHttpClient http;
   http.replies = {FakeReply{200u, token_json("ya29.one", 3599)},
                   FakeReply{200u, token_json("ya29.two", 3599)}};
@@ -36,14 +37,17 @@ TEST(VertexSigner, AddsTheBearerTokenAndReplacesAStaleOne) {
   auto signer = make_vertex_signer(p, http, clock);
 
   UpstreamRequest req;
-  req.url = "https://us-east5-aiplatform.googleapis.com/v1/projects/my-proj/locations/us-east5/"
-            "publishers/anthropic/models/m:rawPredict";
+  req.url =
+      "https://us-east5-aiplatform.googleapis.com/v1/projects/my-proj/locations/us-east5/"
+      "publishers/anthropic/models/m:rawPredict";
   req.headers = {{"content-type", "application/json"}, {"Authorization", "Bearer old"}};
   auto r = sign(*signer, req);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(find_header(req.headers, "authorization"), "Bearer ya29.one");
   EXPECT_EQ(std::count_if(req.headers.begin(), req.headers.end(),
-                          [](const auto& h) { return h.first == "authorization" || h.first == "Authorization"; }),
+                          [](const auto& h) {
+                            return h.first == "authorization" || h.first == "Authorization";
+                          }),
             1);
   ASSERT_EQ(http.requests.size(), 1u);
   EXPECT_EQ(http.requests[0].url, "http://127.0.0.1:9/token");  // the key file's token_uri
@@ -76,9 +80,11 @@ TEST(VertexSigner, AMissingKeyFileFailsEachRequestWithA502NamingTheProvider) {
 }
 
 TEST(VertexSigner, TokenEndpointRejectionIsA502WithoutSecrets) {
-  const config::Provider p = provider(testing::write_key_file("sa_signer_bad.json", "http://127.0.0.1:9/token"));
+  const config::Provider p =
+      provider(testing::write_key_file("sa_signer_bad.json", "http://127.0.0.1:9/token"));
   FakeHttpClient http;
-  http.replies = {FakeReply{400u, R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})"}};
+  http.replies = {
+      FakeReply{400u, R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})"}};
   auto signer = make_vertex_signer(p, http);
   UpstreamRequest req;
   auto r = sign(*signer, req);

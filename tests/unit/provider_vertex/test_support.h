@@ -1,15 +1,15 @@
 #pragma once
 // Test support for provider_vertex: file helpers and a scripted fake HttpClient (no sockets).
-#include <gtest/gtest.h>
-
-#include <boost/json.hpp>
 #include <deque>
 #include <fstream>
 #include <functional>
-#include <sstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "gw/common/asio.h"
 #include "gw/common/result.h"
@@ -28,7 +28,9 @@ inline boost::json::value read_json(const std::string& path) {
   return boost::json::parse(read_file(path));
 }
 
-inline std::string vector_path(const std::string& name) { return std::string(GW_VECTORS_DIR) + "/" + name; }
+inline std::string vector_path(const std::string& name) {
+  return std::string(GW_VECTORS_DIR) + "/" + name;
+}
 inline std::string fixture_path(const std::string& name) {
   return std::string(GW_FIXTURES_DIR) + "/providers/vertex/" + name;
 }
@@ -49,7 +51,7 @@ struct FakeReply {
 };
 
 class FakeExchange final : public UpstreamExchange {
- public:
+public:
   FakeExchange(unsigned status, std::string body) : status_(status), body_(std::move(body)) {}
   unsigned status() const override { return status_; }
   const Headers& headers() const override { return headers_; }
@@ -69,7 +71,7 @@ class FakeExchange final : public UpstreamExchange {
     co_return body_;
   }
 
- private:
+private:
   unsigned status_;
   Headers headers_{{"content-type", "application/json"}};
   std::string body_;
@@ -78,7 +80,7 @@ class FakeExchange final : public UpstreamExchange {
 
 // Answers start() from a queue of scripted replies (the last one repeats) and records requests.
 class FakeHttpClient final : public HttpClient {
- public:
+public:
   std::vector<UpstreamRequest> requests;
   std::deque<FakeReply> replies;
 
@@ -110,12 +112,13 @@ template <class T>
 T run(std::function<net::awaitable<T>()> f) {
   net::io_context io;
   std::optional<T> out;
-  net::co_spawn(io, [&]() -> net::awaitable<void> { out.emplace(co_await f()); },
-                [](std::exception_ptr e) {
-                  if (e) {
-                    std::rethrow_exception(e);
-                  }
-                });
+  net::co_spawn(
+      io, [&]() -> net::awaitable<void> { out.emplace(co_await f()); },
+      [](std::exception_ptr e) {
+        if (e) {
+          std::rethrow_exception(e);
+        }
+      });
   io.run();
   return std::move(*out);
 }

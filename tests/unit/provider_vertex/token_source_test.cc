@@ -27,7 +27,7 @@ ServiceAccount test_account() {
 }
 
 class TokenSourceTest : public ::testing::Test {
- protected:
+protected:
   TokenSourceTest() : src_("gcp", test_account(), http_, clock_) {}
 
   Result<std::string> get() {
@@ -67,7 +67,8 @@ TEST_F(TokenSourceTest, ExchangesASignedAssertionAtTheTokenUri) {
   EXPECT_EQ(req.url, kTokenUri);
   EXPECT_EQ(find_header(req.headers, "content-type"), "application/x-www-form-urlencoded");
   EXPECT_EQ(req.body.rfind("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
-                           "&assertion=", 0),
+                           "&assertion=",
+                           0),
             0u);
 
   // The assertion: RS256 by the account's key, claims for this token_uri and this clock.
@@ -84,8 +85,8 @@ TEST_F(TokenSourceTest, ExchangesASignedAssertionAtTheTokenUri) {
   EXPECT_EQ(header.at("kid").as_string(), sa.private_key_id);
   const json::object claims =
       json::parse(*base64url_decode(jwt.substr(dot1 + 1, dot2 - dot1 - 1))).as_object();
-  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                            clock_.now().time_since_epoch()).count();
+  const int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
   EXPECT_EQ(claims.at("iss").as_string(), sa.client_email);
   EXPECT_EQ(claims.at("aud").as_string(), kTokenUri);
   EXPECT_EQ(claims.at("scope").as_string(), "https://www.googleapis.com/auth/cloud-platform");
@@ -133,17 +134,19 @@ TEST_F(TokenSourceTest, InvalidateForcesAFreshExchange) {
 }
 
 // Runs `n` concurrent token() calls on one io_context.
-std::vector<Result<std::string>> concurrent(TokenSource& src, int n,
+std::vector<Result<std::string>> concurrent(TokenSource& src,
+                                            int n,
                                             std::function<void()> between = {}) {
   net::io_context io;
   std::vector<Result<std::string>> out;
   for (int i = 0; i < n; ++i) {
-    net::co_spawn(io, [&]() -> net::awaitable<void> { out.push_back(co_await src.token()); },
-                  [](std::exception_ptr e) {
-                    if (e) {
-                      std::rethrow_exception(e);
-                    }
-                  });
+    net::co_spawn(
+        io, [&]() -> net::awaitable<void> { out.push_back(co_await src.token()); },
+        [](std::exception_ptr e) {
+          if (e) {
+            std::rethrow_exception(e);
+          }
+        });
   }
   io.run();
   return out;
@@ -161,8 +164,10 @@ TEST_F(TokenSourceTest, ConcurrentCallersShareOneExchange) {
 }
 
 TEST_F(TokenSourceTest, ConcurrentCallersShareOneFailure) {
-  http_.replies = {FakeReply{400u, R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})", 30},
-                   FakeReply{200u, token_json("ya29.later", 3600)}};
+  http_.replies = {
+      FakeReply{400u, R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})",
+                30},
+      FakeReply{200u, token_json("ya29.later", 3600)}};
   auto results = concurrent(src_, 5);
   ASSERT_EQ(results.size(), 5u);
   for (const auto& r : results) {
@@ -203,7 +208,8 @@ TEST_F(TokenSourceTest, AFailedEarlyRefreshFallsBackToTheStillValidToken) {
 }
 
 TEST_F(TokenSourceTest, InvalidGrantIsNotRetryableAndCarriesNoSecret) {
-  http_.replies = {FakeReply{400u, R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})"}};
+  http_.replies = {
+      FakeReply{400u, R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})"}};
   auto r = get();
   ASSERT_FALSE(r.has_value());
   const Error& e = r.error();
@@ -213,9 +219,10 @@ TEST_F(TokenSourceTest, InvalidGrantIsNotRetryableAndCarriesNoSecret) {
   EXPECT_EQ(e.provider, "gcp");
   EXPECT_EQ(e.upstream_status, 400u);
   EXPECT_EQ(e.upstream_type, "invalid_grant");
-  EXPECT_EQ(e.message,
-            "provider gcp: could not obtain a Google access token: token endpoint answered HTTP 400 "
-            "invalid_grant (Invalid JWT Signature.)");
+  EXPECT_EQ(
+      e.message,
+      "provider gcp: could not obtain a Google access token: token endpoint answered HTTP 400 "
+      "invalid_grant (Invalid JWT Signature.)");
   expect_no_secret(e);
 }
 
@@ -225,8 +232,8 @@ TEST_F(TokenSourceTest, AnEchoedAssertionIsWithheld) {
   (void)get();
   const std::string a = sent_assertion(0);
   http_.requests.clear();
-  http_.replies = {FakeReply{401u, R"({"error":"unauthorized_client","error_description":"bad assertion )" +
-                                       a + R"("})"}};
+  http_.replies = {FakeReply{
+      401u, R"({"error":"unauthorized_client","error_description":"bad assertion )" + a + R"("})"}};
   auto r = get();
   ASSERT_FALSE(r.has_value());
   EXPECT_FALSE(r.error().retryable);
@@ -248,7 +255,8 @@ TEST_F(TokenSourceTest, ServerErrorsAndConnectionFailuresAreRetryable) {
   r = get();
   ASSERT_FALSE(r.has_value());
   EXPECT_TRUE(r.error().retryable);
-  EXPECT_EQ(r.error().message.rfind("provider gcp: could not obtain a Google access token: ", 0), 0u);
+  EXPECT_EQ(r.error().message.rfind("provider gcp: could not obtain a Google access token: ", 0),
+            0u);
   EXPECT_NE(r.error().message.find("Connection refused"), std::string::npos);
   expect_no_secret(r.error());
 

@@ -1,9 +1,10 @@
 // Vertex error answers -> Error (protocols.md 3.8, 5.3). Two shapes arrive on the same endpoint:
 // Google's ({"error":{"code","message","status"}}, sometimes wrapped in a one-element array) for
 // the platform (auth, quota, model not enabled), and Anthropic's for the model itself.
-#include <boost/json.hpp>
 #include <charconv>
 #include <string>
+
+#include <boost/json.hpp>
 
 #include "gw/providers/anthropic/messages_wire.h"
 #include "gw/providers/vertex/vertex_codec.h"
@@ -17,8 +18,8 @@ namespace {
 constexpr size_t kMaxMessageBytes = 1000;
 
 struct GoogleError {
-  unsigned code = 0;           // error.code, the HTTP status Google meant
-  std::string status;          // error.status, e.g. "RESOURCE_EXHAUSTED"
+  unsigned code = 0;   // error.code, the HTTP status Google meant
+  std::string status;  // error.status, e.g. "RESOURCE_EXHAUSTED"
   std::string message;
   std::optional<int64_t> retry_delay_s;  // google.rpc.RetryInfo in error.details
 };
@@ -38,10 +39,12 @@ std::optional<int64_t> duration_s(std::string_view d) {
   int64_t whole = 0;
   const std::string_view int_part = d.substr(0, dot);
   auto [p, ec] = std::from_chars(int_part.data(), int_part.data() + int_part.size(), whole);
-  if (int_part.empty() || ec != std::errc() || p != int_part.data() + int_part.size() || whole < 0) {
+  if (int_part.empty() || ec != std::errc() || p != int_part.data() + int_part.size() ||
+      whole < 0) {
     return std::nullopt;
   }
-  if (dot != std::string_view::npos && d.find_first_not_of('0', dot + 1) != std::string_view::npos) {
+  if (dot != std::string_view::npos &&
+      d.find_first_not_of('0', dot + 1) != std::string_view::npos) {
     ++whole;
   }
   return whole;
@@ -106,7 +109,9 @@ std::optional<int64_t> retry_after_header(const Headers& headers) {
   return v;
 }
 
-Error credentials_rejected(unsigned status, std::string_view google_status, std::string_view provider) {
+Error credentials_rejected(unsigned status,
+                           std::string_view google_status,
+                           std::string_view provider) {
   Error e;
   e.code = Code::UpstreamError;  // ours, not the client's: never a 401/403 to the client
   e.retryable = false;
@@ -144,10 +149,10 @@ Error classify_error(const UpstreamResponse& resp, std::string_view provider) {
   e.provider = std::string(provider);
   e.upstream_status = resp.status;
   e.upstream_type = g->status;
-  e.message = g->message.empty() ? "provider " + std::string(provider) + " answered HTTP " +
-                                       std::to_string(resp.status) +
-                                       (gstatus.empty() ? "" : " " + g->status)
-                                 : g->message;
+  e.message = g->message.empty()
+                  ? "provider " + std::string(provider) + " answered HTTP " +
+                        std::to_string(resp.status) + (gstatus.empty() ? "" : " " + g->status)
+                  : g->message;
   const unsigned status = resp.status;
   if (gstatus == "RESOURCE_EXHAUSTED" || (gstatus.empty() && status == 429)) {
     e.code = Code::RateLimited;
@@ -160,7 +165,8 @@ Error classify_error(const UpstreamResponse& resp, std::string_view provider) {
     e.code = Code::UpstreamOverloaded;
     e.retryable = true;
     e.retry_after_s = retry_after_header(resp.headers);
-  } else if (gstatus == "DEADLINE_EXCEEDED" || (gstatus.empty() && (status == 504 || status == 408))) {
+  } else if (gstatus == "DEADLINE_EXCEEDED" ||
+             (gstatus.empty() && (status == 504 || status == 408))) {
     e.code = Code::UpstreamTimeout;
     e.retryable = true;
   } else if (gstatus == "INTERNAL" || gstatus == "UNKNOWN" || gstatus == "ABORTED" ||

@@ -2,12 +2,11 @@
 // OpenSSL's error queue is cleared after every failure, since its strings can quote PEM lines.
 #include "gw/providers/vertex/jwt.h"
 
+#include <boost/json.hpp>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-
-#include <boost/json.hpp>
 
 namespace gw::vertex {
 
@@ -37,7 +36,9 @@ int decode_char(char c) {
 
 // A passphrase callback that supplies none: without it OpenSSL would prompt on the terminal
 // for an encrypted key, hanging a server that has no terminal.
-int no_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return -1; }
+int no_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) {
+  return -1;
+}
 
 Error key_error(std::string message) {
   ERR_clear_error();
@@ -183,7 +184,8 @@ std::string jwt_claims_json(const JwtClaims& c) {
   return boost::json::serialize(o);
 }
 
-Result<std::string> sign_jwt(std::string_view header_json, std::string_view claims_json,
+Result<std::string> sign_jwt(std::string_view header_json,
+                             std::string_view claims_json,
                              const RsaKey& key) {
   std::string jwt = base64url_encode(header_json);
   jwt.push_back('.');

@@ -1,13 +1,13 @@
 #pragma once
 // RS256 JSON Web Tokens for Google's OAuth2 JWT-bearer flow (protocols.md 5.5): base64url without
 // padding, RSASSA-PKCS1-v1_5 over SHA-256 with the service account's RSA key (OpenSSL EVP).
-#include <openssl/types.h>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <openssl/types.h>
 
 #include "gw/common/result.h"
 
@@ -21,7 +21,7 @@ std::optional<std::string> base64url_decode(std::string_view text);
 // An RSA private key parsed once from PEM. Copies share the same immutable key; signing with it
 // from several threads is safe (OpenSSL 3 keys are read-only once loaded).
 class RsaKey {
- public:
+public:
   RsaKey() = default;  // holds no key: signing fails
   // PKCS#8 ("BEGIN PRIVATE KEY") or PKCS#1 ("BEGIN RSA PRIVATE KEY") PEM. Encrypted keys are
   // refused rather than prompting for a passphrase on the terminal. The error message never
@@ -33,7 +33,7 @@ class RsaKey {
   bool verify_sha256(std::string_view data, std::string_view signature) const;
   bool has_key() const { return pkey_ != nullptr; }
 
- private:
+private:
   explicit RsaKey(std::shared_ptr<EVP_PKEY> pkey) : pkey_(std::move(pkey)) {}
   std::shared_ptr<EVP_PKEY> pkey_;
 };
@@ -56,7 +56,8 @@ std::string jwt_header_json(std::string_view kid);
 std::string jwt_claims_json(const JwtClaims& claims);
 // base64url(header) "." base64url(claims) "." base64url(RS256 signature). The JSON bytes are
 // signed exactly as given, so a known vector reproduces byte for byte.
-Result<std::string> sign_jwt(std::string_view header_json, std::string_view claims_json,
+Result<std::string> sign_jwt(std::string_view header_json,
+                             std::string_view claims_json,
                              const RsaKey& key);
 
 }  // namespace gw::vertex

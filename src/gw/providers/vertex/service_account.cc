@@ -2,9 +2,10 @@
 // fault but never echoes a value: a half-pasted key would otherwise end up in logs and replies.
 #include "gw/providers/vertex/service_account.h"
 
-#include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
+
+#include <boost/json.hpp>
 
 namespace gw::vertex {
 
@@ -42,8 +43,8 @@ Result<ServiceAccount> parse_service_account(std::string_view json_text, std::st
     return credential_error(what, "is not a JSON object (expected a service-account key file)");
   }
   const json::object& o = v.get_object();
-  for (std::string_view key : {"type", "client_email", "private_key", "private_key_id", "token_uri",
-                               "project_id"}) {
+  for (std::string_view key :
+       {"type", "client_email", "private_key", "private_key_id", "token_uri", "project_id"}) {
     if (!string_member(o, key)) {
       return credential_error(what, std::string(key) + " must be a string");
     }

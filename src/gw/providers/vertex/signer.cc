@@ -1,8 +1,9 @@
 // The Vertex RequestSigner: a TokenSource per provider and worker, whose bearer token goes into
 // every request. The key file is read once at construction; its error, if any, is kept and
 // reported on each request instead of aborting start-up.
-#include <boost/algorithm/string/predicate.hpp>
 #include <optional>
+
+#include <boost/algorithm/string/predicate.hpp>
 
 #include "gw/providers/vertex/token_source.h"
 #include "gw/providers/vertex/vertex_signer.h"
@@ -12,7 +13,7 @@ namespace gw::vertex {
 namespace {
 
 class VertexSigner final : public RequestSigner {
- public:
+public:
   VertexSigner(const config::Provider& p, HttpClient& client, const Clock& clock) {
     auto sa = load_service_account(p.credentials_file, p.name);
     if (!sa) {
@@ -31,8 +32,9 @@ class VertexSigner final : public RequestSigner {
       co_return token.error();
     }
     // Replace rather than add: a retried request arrives here with the previous attempt's header.
-    std::erase_if(req.headers,
-                  [](const auto& h) { return boost::algorithm::iequals(h.first, "authorization"); });
+    std::erase_if(req.headers, [](const auto& h) {
+      return boost::algorithm::iequals(h.first, "authorization");
+    });
     req.headers.emplace_back("authorization", "Bearer " + *token);
     co_return Result<void>{};
   }
@@ -43,14 +45,15 @@ class VertexSigner final : public RequestSigner {
     }
   }
 
- private:
+private:
   std::optional<TokenSource> source_;
   std::optional<Error> load_error_;
 };
 
 }  // namespace
 
-std::unique_ptr<RequestSigner> make_vertex_signer(const config::Provider& p, HttpClient& client,
+std::unique_ptr<RequestSigner> make_vertex_signer(const config::Provider& p,
+                                                  HttpClient& client,
                                                   const Clock& clock) {
   return std::make_unique<VertexSigner>(p, client, clock);
 }

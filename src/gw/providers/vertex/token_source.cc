@@ -4,8 +4,9 @@
 #include "gw/providers/vertex/token_source.h"
 
 #include <algorithm>
-#include <boost/json.hpp>
 #include <optional>
+
+#include <boost/json.hpp>
 
 namespace gw::vertex {
 
@@ -46,7 +47,8 @@ std::string safe_description(std::string_view d, std::string_view assertion) {
     out.push_back(c >= 0x20 && c < 0x7f ? c : ' ');
   }
   const size_t dot = assertion.rfind('.');
-  const std::string_view signature = dot == std::string_view::npos ? assertion : assertion.substr(dot + 1);
+  const std::string_view signature =
+      dot == std::string_view::npos ? assertion : assertion.substr(dot + 1);
   if (out.find("eyJ") != std::string::npos ||
       (signature.size() >= 16 && out.find(signature.substr(0, 16)) != std::string::npos)) {
     return "(description withheld: it quoted the assertion)";
@@ -98,7 +100,7 @@ struct TokenSource::Flight {
 // Settles the flight even when the refreshing coroutine is destroyed mid-exchange (its caller
 // was cancelled), so that waiters never hang on a refresh nobody will finish.
 class TokenSource::FlightGuard {
- public:
+public:
   FlightGuard(TokenSource& src, std::shared_ptr<Flight> f) : src_(src), f_(std::move(f)) {}
   ~FlightGuard() {
     if (!f_->result) {
@@ -113,14 +115,20 @@ class TokenSource::FlightGuard {
   FlightGuard(const FlightGuard&) = delete;
   FlightGuard& operator=(const FlightGuard&) = delete;
 
- private:
+private:
   TokenSource& src_;
   std::shared_ptr<Flight> f_;
 };
 
-TokenSource::TokenSource(std::string provider, ServiceAccount sa, HttpClient& http,
-                         const Clock& clock, TokenSourceOptions opts)
-    : provider_(std::move(provider)), sa_(std::move(sa)), http_(http), clock_(clock),
+TokenSource::TokenSource(std::string provider,
+                         ServiceAccount sa,
+                         HttpClient& http,
+                         const Clock& clock,
+                         TokenSourceOptions opts)
+    : provider_(std::move(provider)),
+      sa_(std::move(sa)),
+      http_(http),
+      clock_(clock),
       opts_(std::move(opts)) {}
 
 TokenSource::~TokenSource() = default;
@@ -136,8 +144,12 @@ bool TokenSource::usable_for(std::chrono::nanoseconds d) const {
 }
 
 Result<std::string> TokenSource::assertion(SystemTime now) const {
-  const int64_t iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  JwtClaims c{.iss = sa_.client_email, .scope = opts_.scope, .aud = sa_.token_uri, .iat = iat,
+  const int64_t iat =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  JwtClaims c{.iss = sa_.client_email,
+              .scope = opts_.scope,
+              .aud = sa_.token_uri,
+              .iat = iat,
               .exp = iat + kAssertionLifetimeS};
   return sign_jwt(jwt_header_json(sa_.private_key_id), jwt_claims_json(c), sa_.key);
 }
@@ -230,7 +242,8 @@ net::awaitable<Result<std::string>> TokenSource::fetch() {
         type = safe_description(err->get_string(), *jwt);
         why += " " + type;
       }
-      if (const json::value* d = o->if_contains("error_description"); d != nullptr && d->is_string()) {
+      if (const json::value* d = o->if_contains("error_description");
+          d != nullptr && d->is_string()) {
         why += " (" + safe_description(d->get_string(), *jwt) + ")";
       }
     }

@@ -33,9 +33,12 @@ struct TokenSourceOptions {
 std::string token_request_body(std::string_view assertion);
 
 class TokenSource {
- public:
+public:
   // `http` and `clock` outlive the source. `provider` names the provider in errors.
-  TokenSource(std::string provider, ServiceAccount sa, HttpClient& http, const Clock& clock,
+  TokenSource(std::string provider,
+              ServiceAccount sa,
+              HttpClient& http,
+              const Clock& clock,
               TokenSourceOptions opts = {});
   ~TokenSource();
   TokenSource(const TokenSource&) = delete;
@@ -53,7 +56,7 @@ class TokenSource {
   // The signed assertion for time `now` (exposed for tests; the exchange sends exactly this).
   Result<std::string> assertion(SystemTime now) const;
 
- private:
+private:
   struct Flight;
   class FlightGuard;
 
@@ -69,8 +72,8 @@ class TokenSource {
   TokenSourceOptions opts_;
 
   std::string token_;
-  SteadyTime expiry_{};       // the token's end of life
-  SteadyTime refresh_at_{};   // from here on, the next caller refreshes
+  SteadyTime expiry_{};             // the token's end of life
+  SteadyTime refresh_at_{};         // from here on, the next caller refreshes
   std::shared_ptr<Flight> flight_;  // the refresh in progress, if any
 };
 

@@ -13,7 +13,8 @@ namespace gw::vertex {
 // key), so the other providers keep serving and failover can move on.
 std::unique_ptr<RequestSigner> make_vertex_signer(const config::Provider& p, HttpClient& client);
 // The same with an injected clock (tests).
-std::unique_ptr<RequestSigner> make_vertex_signer(const config::Provider& p, HttpClient& client,
+std::unique_ptr<RequestSigner> make_vertex_signer(const config::Provider& p,
+                                                  HttpClient& client,
                                                   const Clock& clock);
 
 }  // namespace gw::vertex
