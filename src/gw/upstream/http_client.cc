@@ -53,6 +53,22 @@ bool has_ctl(std::string_view s) {
   return false;
 }
 
+// RFC 9110 field names are tokens: no controls, spaces, separators like ':' or DEL.
+bool valid_field_name(std::string_view s) {
+  if (s.empty()) {
+    return false;
+  }
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == ':' || c == '(' || c == ')' || c == ',' || c == ';' ||
+        c == '<' || c == '>' || c == '@' || c == '[' || c == ']' || c == '\\' || c == '"' ||
+        c == '/' || c == '?' || c == '=' || c == '{' || c == '}') {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Builds the wire request. The body is referenced, not copied: `req` outlives start().
 Result<upstream::RequestMessage> build_request(const UpstreamRequest& req,
                                                const upstream::Target& t) {
@@ -67,10 +83,10 @@ Result<upstream::RequestMessage> build_request(const UpstreamRequest& req,
   bool has_user_agent = false;
   for (const auto& [name, value] : req.headers) {
     // A CR or LF would let a forwarded value smuggle headers. The value is never echoed: secrets.
-    if (name.empty() || has_ctl(name) || has_ctl(value)) {
-      return make_error(Code::InvalidRequest, "upstream request header '" +
-                                                  (has_ctl(name) ? std::string("?") : name) +
-                                                  "' contains a line break");
+    if (!valid_field_name(name) || has_ctl(value)) {
+      return make_error(Code::InvalidRequest,
+                        "upstream request header '" +
+                            (valid_field_name(name) ? name : std::string("?")) + "' is malformed");
     }
     // We frame the body ourselves; a caller's framing headers could only contradict it.
     if (beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding")) {

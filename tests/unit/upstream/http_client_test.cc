@@ -102,6 +102,10 @@ TEST(HttpClient, HeaderWithLineBreakIsRejectedWithoutEchoingIt) {
     auto ex = co_await client->start(req, generous());
     CO_ASSERT_TRUE(!ex.has_value());
     EXPECT_EQ(ex.error().message.find("SECRET"), std::string::npos);
+    req.headers = {{"bad name:", "v"}};
+    auto bad_name = co_await client->start(req, generous());
+    CO_ASSERT_TRUE(!bad_name.has_value());
+    EXPECT_EQ(bad_name.error().code, Code::InvalidRequest);
   });
   EXPECT_EQ(server.accepted(), 0);
 }
