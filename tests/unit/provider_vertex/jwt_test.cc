@@ -23,7 +23,7 @@ std::string vstr(const json::value& v, std::string_view key) {
 }
 
 class JwtVector : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     vec_ = read_json(vector_path("gcp_jwt_bearer.json"));
     sa_json_ = read_json(vector_path("gcp_service_account_TEST_ONLY.json"));

@@ -51,7 +51,7 @@ struct FakeReply {
 };
 
 class FakeExchange final : public UpstreamExchange {
-public:
+ public:
   FakeExchange(unsigned status, std::string body) : status_(status), body_(std::move(body)) {}
   unsigned status() const override { return status_; }
   const Headers& headers() const override { return headers_; }
@@ -71,7 +71,7 @@ public:
     co_return body_;
   }
 
-private:
+ private:
   unsigned status_;
   Headers headers_{{"content-type", "application/json"}};
   std::string body_;
@@ -80,7 +80,7 @@ private:
 
 // Answers start() from a queue of scripted replies (the last one repeats) and records requests.
 class FakeHttpClient final : public HttpClient {
-public:
+ public:
   std::vector<UpstreamRequest> requests;
   std::deque<FakeReply> replies;
 

@@ -27,7 +27,7 @@ ServiceAccount test_account() {
 }
 
 class TokenSourceTest : public ::testing::Test {
-protected:
+ protected:
   TokenSourceTest() : src_("gcp", test_account(), http_, clock_) {}
 
   Result<std::string> get() {
@@ -279,6 +279,37 @@ TEST_F(TokenSourceTest, MalformedSuccessIsAnError) {
   EXPECT_EQ(r.error().message.find("ya29.x"), std::string::npos);  // the token is not echoed
   http_.replies = {FakeReply{200u, R"({"access_token":"ya29.quoted","expires_in":"3599"})"}};
   EXPECT_EQ(*get(), "ya29.quoted");
+}
+
+}  // namespace
+}  // namespace gw::vertex
+
+namespace gw::vertex {
+namespace {
+
+// A worker destroys its providers before its io_context: a refresh still suspended then is
+// destroyed after its TokenSource and must not touch it (ASan would flag the use after free).
+TEST(TokenSourceTeardown, ARefreshOutlivingItsSourceIsHarmless) {
+  FakeHttpClient http;
+  http.replies = {FakeReply{200u, token_json("ya29.late", 3600), 5000}};
+  ManualClock clock;
+  auto io = std::make_unique<net::io_context>();
+  auto src = std::make_unique<TokenSource>("gcp", test_account(), http, clock);
+  int finished = 0;
+  for (int i = 0; i < 2; ++i) {  // the refresher and one waiter
+    net::co_spawn(
+        *io,
+        [&]() -> net::awaitable<void> {
+          (void)co_await src->token();
+          ++finished;
+        },
+        net::detached);
+  }
+  io->run_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(http.requests.size(), 1u);
+  src.reset();
+  io.reset();
+  EXPECT_EQ(finished, 0);
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ void append_segment(std::string_view s, std::string& out) {
 }
 
 class VertexCodec final : public ProviderCodec {
-public:
+ public:
   explicit VertexCodec(const config::Provider& p) : p_(p) {}
 
   Result<UpstreamRequest> encode(const ChatRequest& req,
@@ -88,7 +88,7 @@ public:
     return classify_error(resp, p_.name);
   }
 
-private:
+ private:
   const config::Provider& p_;
 };
 

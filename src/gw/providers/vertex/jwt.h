@@ -21,7 +21,7 @@ std::optional<std::string> base64url_decode(std::string_view text);
 // An RSA private key parsed once from PEM. Copies share the same immutable key; signing with it
 // from several threads is safe (OpenSSL 3 keys are read-only once loaded).
 class RsaKey {
-public:
+ public:
   RsaKey() = default;  // holds no key: signing fails
   // PKCS#8 ("BEGIN PRIVATE KEY") or PKCS#1 ("BEGIN RSA PRIVATE KEY") PEM. Encrypted keys are
   // refused rather than prompting for a passphrase on the terminal. The error message never
@@ -33,7 +33,7 @@ public:
   bool verify_sha256(std::string_view data, std::string_view signature) const;
   bool has_key() const { return pkey_ != nullptr; }
 
-private:
+ private:
   explicit RsaKey(std::shared_ptr<EVP_PKEY> pkey) : pkey_(std::move(pkey)) {}
   std::shared_ptr<EVP_PKEY> pkey_;
 };

@@ -13,7 +13,7 @@ namespace gw::vertex {
 namespace {
 
 class VertexSigner final : public RequestSigner {
-public:
+ public:
   VertexSigner(const config::Provider& p, HttpClient& client, const Clock& clock) {
     auto sa = load_service_account(p.credentials_file, p.name);
     if (!sa) {
@@ -45,7 +45,7 @@ public:
     }
   }
 
-private:
+ private:
   std::optional<TokenSource> source_;
   std::optional<Error> load_error_;
 };

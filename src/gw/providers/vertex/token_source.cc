@@ -98,25 +98,35 @@ struct TokenSource::Flight {
 };
 
 // Settles the flight even when the refreshing coroutine is destroyed mid-exchange (its caller
-// was cancelled), so that waiters never hang on a refresh nobody will finish.
+// was cancelled, or the worker's io_context is torn down with the request pending), so that
+// waiters never hang on a refresh nobody will finish. The source may already be gone in the
+// teardown case (a worker destroys its providers before its io_context), hence the weak_ptr.
 class TokenSource::FlightGuard {
-public:
-  FlightGuard(TokenSource& src, std::shared_ptr<Flight> f) : src_(src), f_(std::move(f)) {}
+ public:
+  FlightGuard(TokenSource& src, std::shared_ptr<Flight> f)
+      : src_(src.alive_), provider_(src.provider_), f_(std::move(f)) {}
   ~FlightGuard() {
-    if (!f_->result) {
-      Error e = make_error(Code::UpstreamError, "provider " + src_.provider_ +
-                                                    ": could not obtain a Google access token: "
-                                                    "the refresh was cancelled");
-      e.provider = src_.provider_;
-      e.retryable = true;
-      src_.settle(*f_, std::move(e));
+    if (f_->result) {
+      return;
+    }
+    Error e = make_error(Code::UpstreamError, "provider " + provider_ +
+                                                  ": could not obtain a Google access token: "
+                                                  "the refresh was cancelled");
+    e.provider = provider_;
+    e.retryable = true;
+    if (auto alive = src_.lock()) {
+      (*alive)->settle(*f_, std::move(e));
+    } else {
+      f_->result = std::move(e);
+      f_->done.cancel();
     }
   }
   FlightGuard(const FlightGuard&) = delete;
   FlightGuard& operator=(const FlightGuard&) = delete;
 
-private:
-  TokenSource& src_;
+ private:
+  std::weak_ptr<TokenSource*> src_;
+  std::string provider_;
   std::shared_ptr<Flight> f_;
 };
 

@@ -33,7 +33,7 @@ struct TokenSourceOptions {
 std::string token_request_body(std::string_view assertion);
 
 class TokenSource {
-public:
+ public:
   // `http` and `clock` outlive the source. `provider` names the provider in errors.
   TokenSource(std::string provider,
               ServiceAccount sa,
@@ -56,7 +56,7 @@ public:
   // The signed assertion for time `now` (exposed for tests; the exchange sends exactly this).
   Result<std::string> assertion(SystemTime now) const;
 
-private:
+ private:
   struct Flight;
   class FlightGuard;
 
@@ -75,6 +75,8 @@ private:
   SteadyTime expiry_{};             // the token's end of life
   SteadyTime refresh_at_{};         // from here on, the next caller refreshes
   std::shared_ptr<Flight> flight_;  // the refresh in progress, if any
+  // Expires with the source: a refresh coroutine outliving it must not touch it.
+  std::shared_ptr<TokenSource*> alive_ = std::make_shared<TokenSource*>(this);
 };
 
 }  // namespace gw::vertex
