@@ -105,16 +105,23 @@ net::awaitable<void> serve(Emulator& emu, tcp::socket socket) {
     co_await sleep_ms(emu.opts.latency_ms);
     bool ok = true;
     if (emu.should_fail()) {
-      ok = anthropic ? co_await write_plain(stream, 529, R"({"type":"error","error":{"type":"overloaded_error","message":"emulated overload"}})", keep)
-                     : co_await write_plain(stream, 503, R"({"error":{"message":"emulated overload","type":"server_error"}})", keep);
+      const char* body = anthropic ? R"({"type":"error","error":{"type":"overloaded_error","message":"emulated overload"}})"
+                                   : R"({"error":{"message":"emulated overload","type":"server_error"}})";
+      ok = co_await write_plain(stream, anthropic ? 529 : 503, body, keep);
     } else if (anthropic) {
       auto s = emulate::plan_anthropic(body.as_object());
-      ok = s.stream ? co_await write_stream(stream, emulate::anthropic_stream(s), gap_ms, keep)
-                    : co_await write_plain(stream, 200, emulate::anthropic_response(s), keep);
+      if (s.stream) {
+        ok = co_await write_stream(stream, emulate::anthropic_stream(s), gap_ms, keep);
+      } else {
+        ok = co_await write_plain(stream, 200, emulate::anthropic_response(s), keep);
+      }
     } else {
       auto s = emulate::plan_openai(body.as_object());
-      ok = s.stream ? co_await write_stream(stream, emulate::openai_stream(s), gap_ms, keep)
-                    : co_await write_plain(stream, 200, emulate::openai_response(s), keep);
+      if (s.stream) {
+        ok = co_await write_stream(stream, emulate::openai_stream(s), gap_ms, keep);
+      } else {
+        ok = co_await write_plain(stream, 200, emulate::openai_response(s), keep);
+      }
     }
     if (!ok || !keep) {
       break;

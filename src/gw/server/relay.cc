@@ -192,8 +192,14 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     co_return fail(std::move(e));
   }
   app.health.on_success(a.id, latency);
-  co_return call.chat.stream ? co_await relay_stream(call, exchange, *rt)
-                             : co_await relay_plain(call, exchange, *rt);
+  // Two statements, not a conditional expression: g++ 12 mis-destroys temporaries of a
+  // co_await inside ?: (seen as a double free of the outcome).
+  if (call.chat.stream) {
+    AttemptOutcome streamed = co_await relay_stream(call, exchange, *rt);
+    co_return streamed;
+  }
+  AttemptOutcome plain = co_await relay_plain(call, exchange, *rt);
+  co_return plain;
 }
 
 }  // namespace gw
