@@ -63,6 +63,26 @@ TEST(VertexSigner, AddsTheBearerTokenAndReplacesAStaleOne) {
   EXPECT_EQ(find_header(third.headers, "authorization"), "Bearer ya29.two");
 }
 
+TEST(VertexSigner, SignersOfOneServiceAccountShareTheToken) {
+  // What every worker does: make_vertex_signer with its own HTTP client and the real clock.
+  const std::string key = testing::write_key_file("sa_shared.json", "http://127.0.0.1:9/shared");
+  const config::Provider a = provider(key);
+  config::Provider b = provider(key);
+  b.name = "gcp-other";  // another provider with the same key file shares the token too
+  FakeHttpClient http1;
+  FakeHttpClient http2;
+  http1.replies = {FakeReply{200u, token_json("ya29.shared", 3599)}};
+  auto s1 = make_vertex_signer(a, http1);
+  auto s2 = make_vertex_signer(b, http2);
+  UpstreamRequest r1;
+  UpstreamRequest r2;
+  ASSERT_TRUE(sign(*s1, r1).has_value());
+  ASSERT_TRUE(sign(*s2, r2).has_value());
+  EXPECT_EQ(find_header(r2.headers, "authorization"), "Bearer ya29.shared");
+  EXPECT_EQ(http1.requests.size(), 1u);
+  EXPECT_TRUE(http2.requests.empty());
+}
+
 TEST(VertexSigner, AMissingKeyFileFailsEachRequestWithA502NamingTheProvider) {
   const config::Provider p = provider("/nonexistent/sa.json");
   FakeHttpClient http;

@@ -314,3 +314,57 @@ TEST(TokenSourceTeardown, ARefreshOutlivingItsSourceIsHarmless) {
 
 }  // namespace
 }  // namespace gw::vertex
+
+namespace gw::vertex {
+namespace {
+
+TEST(SharedTokenCache, KeepsTheLongerLivedTokenAndForgetsOnlyItsOwn) {
+  SharedTokenCache c;
+  const SteadyTime t0{};
+  c.put({.token = "a", .expiry = t0 + 3600s, .refresh_at = t0 + 3300s});
+  c.put({.token = "b", .expiry = t0 + 60s, .refresh_at = t0 + 30s});  // an older answer, late
+  EXPECT_EQ(c.get().token, "a");
+  c.forget("b");
+  EXPECT_EQ(c.get().token, "a");
+  c.forget("a");
+  EXPECT_EQ(c.get().token, "");
+}
+
+// Two workers: separate io_contexts and HTTP clients, one cache for the same service account.
+TEST(SharedTokenCache, WorkersShareOneTokenPerServiceAccount) {
+  ManualClock clock;
+  FakeHttpClient http1;
+  FakeHttpClient http2;
+  http1.replies = {FakeReply{200u, token_json("ya29.w1", 3600)}};
+  http2.replies = {FakeReply{200u, token_json("ya29.w2", 3600)}};
+  const ServiceAccount sa = test_account();
+  EXPECT_EQ(TokenSource::cache_key(sa, {}), TokenSource::cache_key(test_account(), {}));
+  auto cache = std::make_shared<SharedTokenCache>();
+  TokenSource w1("gcp", test_account(), http1, clock, {}, cache);
+  TokenSource w2("gcp", test_account(), http2, clock, {}, cache);
+  auto get = [](TokenSource& s) {
+    return testing::run<Result<std::string>>([&]() { return s.token(); });
+  };
+  EXPECT_EQ(*get(w1), "ya29.w1");
+  EXPECT_EQ(*get(w2), "ya29.w1");
+  EXPECT_TRUE(http2.requests.empty());
+
+  // Worker 2 got a 401 with it: both move to the next token, fetched once.
+  w2.invalidate();
+  EXPECT_EQ(*get(w2), "ya29.w2");
+  EXPECT_EQ(*get(w1), "ya29.w2");
+  EXPECT_EQ(http1.requests.size(), 1u);
+  // Worker 1's late invalidate of the token it used before does not drop the new one.
+  http1.replies = {FakeReply{200u, token_json("ya29.w1b", 3600)}};
+  TokenSource w3("gcp", test_account(), http1, clock, {}, cache);
+  EXPECT_EQ(*get(w3), "ya29.w2");
+  w2.invalidate();  // forgets ya29.w2
+  EXPECT_EQ(*get(w3), "ya29.w1b");
+  EXPECT_EQ(http1.requests.size(), 2u);
+  w1.invalidate();  // w1 last handed out ya29.w2, no longer cached: no effect
+  EXPECT_EQ(*get(w1), "ya29.w1b");
+  EXPECT_EQ(http1.requests.size(), 2u);
+}
+
+}  // namespace
+}  // namespace gw::vertex

@@ -20,7 +20,12 @@ class VertexSigner final : public RequestSigner {
       load_error_ = sa.error();
       return;
     }
-    source_.emplace(p.name, std::move(*sa), client, clock);
+    // Every worker's signer for this service account shares one token (token_cache.h). A test
+    // clock gets a cache of its own: ManualClock times mean nothing to the real clock's users.
+    TokenSourceOptions opts;
+    auto cache =
+        &clock == &real_clock() ? shared_token_cache(TokenSource::cache_key(*sa, opts)) : nullptr;
+    source_.emplace(p.name, std::move(*sa), client, clock, std::move(opts), std::move(cache));
   }
 
   net::awaitable<Result<void>> sign(UpstreamRequest& req) override {

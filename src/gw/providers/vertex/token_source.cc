@@ -134,23 +134,31 @@ TokenSource::TokenSource(std::string provider,
                          ServiceAccount sa,
                          HttpClient& http,
                          const Clock& clock,
-                         TokenSourceOptions opts)
+                         TokenSourceOptions opts,
+                         std::shared_ptr<SharedTokenCache> cache)
     : provider_(std::move(provider)),
       sa_(std::move(sa)),
       http_(http),
       clock_(clock),
-      opts_(std::move(opts)) {}
+      opts_(std::move(opts)),
+      cache_(cache ? std::move(cache) : std::make_shared<SharedTokenCache>()) {}
 
 TokenSource::~TokenSource() = default;
 
 void TokenSource::invalidate() {
-  token_.clear();
-  expiry_ = {};
-  refresh_at_ = {};
+  if (!last_.empty()) {
+    cache_->forget(last_);
+  }
 }
 
-bool TokenSource::usable_for(std::chrono::nanoseconds d) const {
-  return !token_.empty() && clock_.steady_now() + d < expiry_;
+std::string TokenSource::cache_key(const ServiceAccount& sa, const TokenSourceOptions& opts) {
+  // '\n' cannot occur in any of the parts (a JSON string could hold one, but then the key is
+  // merely more specific, never shared by mistake).
+  return sa.client_email + '\n' + sa.private_key_id + '\n' + sa.token_uri + '\n' + opts.scope;
+}
+
+bool TokenSource::usable_for(const CachedToken& t, std::chrono::nanoseconds d) const {
+  return !t.token.empty() && clock_.steady_now() + d < t.expiry;
 }
 
 Result<std::string> TokenSource::assertion(SystemTime now) const {
@@ -165,12 +173,15 @@ Result<std::string> TokenSource::assertion(SystemTime now) const {
 }
 
 net::awaitable<Result<std::string>> TokenSource::token() {
-  if (!token_.empty() && clock_.steady_now() < refresh_at_) {
-    co_return token_;
+  CachedToken t = cache_->get();
+  if (!t.token.empty() && clock_.steady_now() < t.refresh_at) {
+    last_ = t.token;
+    co_return std::move(t.token);
   }
   if (flight_) {
-    if (usable_for(opts_.min_validity)) {
-      co_return token_;
+    if (usable_for(t, opts_.min_validity)) {
+      last_ = t.token;
+      co_return std::move(t.token);
     }
     co_return co_await wait_for(flight_);
   }
@@ -178,9 +189,14 @@ net::awaitable<Result<std::string>> TokenSource::token() {
   flight_ = f;
   FlightGuard guard(*this, f);
   Result<std::string> r = co_await fetch();
-  if (!r && usable_for(opts_.min_validity)) {
+  if (!r) {
     // A failed early refresh costs nothing while the old token lasts; the next caller retries.
-    r = token_;
+    if (CachedToken old = cache_->get(); usable_for(old, opts_.min_validity)) {
+      r = std::move(old.token);
+    }
+  }
+  if (r) {
+    last_ = *r;
   }
   settle(*f, r);
   co_return r;
@@ -274,10 +290,12 @@ net::awaitable<Result<std::string>> TokenSource::fetch() {
     co_return fail("token endpoint answered with an invalid expires_in", false);
   }
   const std::chrono::seconds lifetime(*expires_in);
-  token_ = std::string(tok->get_string());
-  expiry_ = asked + lifetime;
-  refresh_at_ = expiry_ - std::min<std::chrono::seconds>(opts_.refresh_margin, lifetime / 2);
-  co_return token_;
+  CachedToken fresh{
+      .token = std::string(tok->get_string()), .expiry = asked + lifetime, .refresh_at = {}};
+  fresh.refresh_at =
+      fresh.expiry - std::min<std::chrono::seconds>(opts_.refresh_margin, lifetime / 2);
+  cache_->put(fresh);
+  co_return std::move(fresh.token);
 }
 
 }  // namespace gw::vertex

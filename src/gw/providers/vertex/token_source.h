@@ -2,8 +2,9 @@
 // Google OAuth2 access tokens from a service account (JWT-bearer grant, protocols.md 5.5):
 // cached until shortly before they expire, refreshed by at most one exchange at a time.
 //
-// One TokenSource lives on one io_context (one per worker, like HttpClient): its state is not
-// locked, and concurrent callers on that context share a single in-flight refresh.
+// One TokenSource lives on one io_context (one per worker, like HttpClient): concurrent callers on
+// that context share a single in-flight refresh. The token itself is kept in a SharedTokenCache
+// that the workers' sources for the same service account share.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 #include "gw/common/clock.h"
 #include "gw/common/result.h"
 #include "gw/providers/vertex/service_account.h"
+#include "gw/providers/vertex/token_cache.h"
 #include "gw/upstream/http_client.h"
 
 namespace gw::vertex {
@@ -34,12 +36,14 @@ std::string token_request_body(std::string_view assertion);
 
 class TokenSource {
  public:
-  // `http` and `clock` outlive the source. `provider` names the provider in errors.
+  // `http` and `clock` outlive the source. `provider` names the provider in errors. `cache`
+  // null: a cache of its own (tests); see cache_key() for the process-wide one.
   TokenSource(std::string provider,
               ServiceAccount sa,
               HttpClient& http,
               const Clock& clock,
-              TokenSourceOptions opts = {});
+              TokenSourceOptions opts = {},
+              std::shared_ptr<SharedTokenCache> cache = nullptr);
   ~TokenSource();
   TokenSource(const TokenSource&) = delete;
   TokenSource& operator=(const TokenSource&) = delete;
@@ -50,8 +54,12 @@ class TokenSource {
   // rejections of the credential (400/401/403: invalid_grant and the like).
   net::awaitable<Result<std::string>> token();
 
-  // Forgets the cached token (Vertex answered 401 with it), so the next token() fetches anew.
+  // Forgets the token this source last handed out (Vertex answered 401 with it), so the next
+  // token() fetches anew, unless another worker has already replaced it.
   void invalidate();
+
+  // What identifies a token: the same account, endpoint and scope get the same token.
+  static std::string cache_key(const ServiceAccount& sa, const TokenSourceOptions& opts);
 
   // The signed assertion for time `now` (exposed for tests; the exchange sends exactly this).
   Result<std::string> assertion(SystemTime now) const;
@@ -60,7 +68,7 @@ class TokenSource {
   struct Flight;
   class FlightGuard;
 
-  bool usable_for(std::chrono::nanoseconds d) const;
+  bool usable_for(const CachedToken& t, std::chrono::nanoseconds d) const;
   net::awaitable<Result<std::string>> fetch();
   net::awaitable<Result<std::string>> wait_for(std::shared_ptr<Flight> f);
   void settle(Flight& f, Result<std::string> r);
@@ -71,9 +79,8 @@ class TokenSource {
   const Clock& clock_;
   TokenSourceOptions opts_;
 
-  std::string token_;
-  SteadyTime expiry_{};             // the token's end of life
-  SteadyTime refresh_at_{};         // from here on, the next caller refreshes
+  std::shared_ptr<SharedTokenCache> cache_;
+  std::string last_;                // the token last handed out, for invalidate()
   std::shared_ptr<Flight> flight_;  // the refresh in progress, if any
   // Expires with the source: a refresh coroutine outliving it must not touch it.
   std::shared_ptr<TokenSource*> alive_ = std::make_shared<TokenSource*>(this);

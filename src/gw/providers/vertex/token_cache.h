@@ -1,0 +1,39 @@
+#pragma once
+// One access token per service account and token endpoint, shared by every worker's
+// TokenSource: each worker has its own io_context and TokenSource (like its HttpClient), but a
+// token obtained by one serves them all, so N workers do not make N exchanges an hour.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "gw/common/clock.h"
+
+namespace gw::vertex {
+
+struct CachedToken {
+  std::string token;        // empty: none
+  SteadyTime expiry{};      // the token's end of life
+  SteadyTime refresh_at{};  // from here on, the next caller refreshes
+};
+
+// Thread-safe. Reads copy the token under a mutex held for a string copy: far off the cost of
+// the upstream call each read precedes.
+class SharedTokenCache {
+ public:
+  CachedToken get() const;
+  // Keeps whichever token lives longer (two workers may refresh at the same moment).
+  void put(CachedToken t);
+  // Forgets `token` if it is still the cached one (a newer token from another worker stays).
+  void forget(std::string_view token);
+
+ private:
+  mutable std::mutex mu_;
+  CachedToken tok_;
+};
+
+// The process-wide cache for `key` (service account, token endpoint and scope), created on
+// first use and kept for the life of the process.
+std::shared_ptr<SharedTokenCache> shared_token_cache(const std::string& key);
+
+}  // namespace gw::vertex
