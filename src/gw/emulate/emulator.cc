@@ -64,12 +64,14 @@ net::awaitable<bool> write_stream(beast::tcp_stream& s, const std::vector<std::s
   }
   for (const auto& e : events) {
     co_await sleep_ms(gap_ms);
-    auto [wec, wn] = co_await net::async_write(s, http::make_chunk(net::buffer(e)), use_nothrow);
+    const auto chunk = http::make_chunk(net::buffer(e));  // named: g++ 12 and co_await temporaries
+    auto [wec, wn] = co_await net::async_write(s, chunk, use_nothrow);
     if (wec) {
       co_return false;
     }
   }
-  auto [lec, ln] = co_await net::async_write(s, http::make_chunk_last(), use_nothrow);
+  const auto last = http::make_chunk_last();
+  auto [lec, ln] = co_await net::async_write(s, last, use_nothrow);
   co_return !lec;
 }
 
@@ -111,14 +113,16 @@ net::awaitable<void> serve(Emulator& emu, tcp::socket socket) {
     } else if (anthropic) {
       auto s = emulate::plan_anthropic(body.as_object());
       if (s.stream) {
-        ok = co_await write_stream(stream, emulate::anthropic_stream(s), gap_ms, keep);
+        const auto events = emulate::anthropic_stream(s);
+        ok = co_await write_stream(stream, events, gap_ms, keep);
       } else {
         ok = co_await write_plain(stream, 200, emulate::anthropic_response(s), keep);
       }
     } else {
       auto s = emulate::plan_openai(body.as_object());
       if (s.stream) {
-        ok = co_await write_stream(stream, emulate::openai_stream(s), gap_ms, keep);
+        const auto events = emulate::openai_stream(s);
+        ok = co_await write_stream(stream, events, gap_ms, keep);
       } else {
         ok = co_await write_plain(stream, 200, emulate::openai_response(s), keep);
       }

@@ -105,7 +105,8 @@ net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
   if (auto refused = admit(call)) {
     co_await call.reply_error(*refused);
   } else if (auto plan = app.router.plan(*call.model); !plan) {
-    co_await call.reply_error(plan.error());
+    const Error refused = plan.error();
+    co_await call.reply_error(refused);
   } else {
     std::optional<Error> last;
     while (auto attempt = plan->next()) {

@@ -46,7 +46,8 @@ net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, Pro
   call.ttft_ms = call.elapsed_ms();
   // The record is durable before the client can see the end of a successful response.
   co_await call.meter();
-  if (!co_await call.session.write_reply(reply, call.routing_headers())) {
+  const Headers routing = call.routing_headers();
+  if (!co_await call.session.write_reply(reply, routing)) {
     call.outcome = "client_disconnected";
   }
   co_return AttemptOutcome{true, std::nullopt};
@@ -86,7 +87,8 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
       call.usage.on_event(ev);
       if (!started) {
         call.status = 200;
-        if (!co_await call.session.begin_stream(call.routing_headers())) {
+        const Headers routing = call.routing_headers();
+        if (!co_await call.session.begin_stream(routing)) {
           call.outcome = "client_disconnected";
           break;
         }
@@ -100,7 +102,8 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
         co_await call.meter();  // durable before the final SSE event
         metered = true;
       }
-      if (!co_await call.session.write_chunk(encoder->encode(ev))) {
+      const std::string bytes = encoder->encode(ev);
+      if (!co_await call.session.write_chunk(bytes)) {
         call.outcome = "client_disconnected";
         ended = true;
         break;

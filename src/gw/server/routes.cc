@@ -95,11 +95,38 @@ ClientReply render_too_large(std::string_view target) {
       make_error(Code::PayloadTooLarge, "request body exceeds max_body_bytes"));
 }
 
+namespace {
+
+// Every non-chat route: plain values in, a reply out (no coroutine, so no temporaries cross a
+// co_await — g++ 12 destroys such temporaries twice).
+ClientReply simple_route(App& app, const ClientRequest& req, std::string_view path) {
+  const auto method = req.method();
+  if (method == http::verb::get && path == "/health/live") {
+    return json_reply(200, R"({"status":"ok"})");
+  }
+  if (method == http::verb::get && path == "/health/ready") {
+    return app.draining ? json_reply(503, R"({"status":"draining"})") : json_reply(200, R"({"status":"ready"})");
+  }
+  if (method == http::verb::get && path == "/metrics") {
+    return ClientReply{200, Headers{{"content-type", "text/plain; version=0.0.4; charset=utf-8"}},
+                       app.metrics.render()};
+  }
+  if (method == http::verb::get && path == "/v1/models") {
+    return list_models(app, req);
+  }
+  if (path.starts_with("/admin/")) {
+    return admin(app, req);
+  }
+  Error e = make_error(Code::NotFound, "no route for " + std::string(req.method_string()) + " " +
+                                           std::string(path));
+  return dialect_for_path(path).render_error(e);
+}
+
+}  // namespace
+
 net::awaitable<void> dispatch(Session& s, ClientRequest& req) {
-  App& app = s.worker().app();
   const std::string_view path = path_of(req.target());
   const auto method = req.method();
-
   if (method == http::verb::post && path == "/v1/chat/completions") {
     co_await handle_chat(s, req, openai_chat_dialect());
     co_return;
@@ -109,26 +136,13 @@ net::awaitable<void> dispatch(Session& s, ClientRequest& req) {
     co_return;
   }
   const std::string request_id = new_request_id();
-  if (method == http::verb::get && path == "/health/live") {
-    co_await reply_and_log(s, req, json_reply(200, R"({"status":"ok"})"), request_id);
-  } else if (method == http::verb::get && path == "/health/ready") {
-    co_await reply_and_log(s, req,
-                           app.draining ? json_reply(503, R"({"status":"draining"})")
-                                        : json_reply(200, R"({"status":"ready"})"),
-                           request_id);
-  } else if (method == http::verb::get && path == "/metrics") {
-    const ClientReply metrics{200, Headers{{"content-type", "text/plain; version=0.0.4; charset=utf-8"}},
-                              app.metrics.render()};
-    co_await s.write_reply(metrics, Headers{});
-  } else if (method == http::verb::get && path == "/v1/models") {
-    co_await reply_and_log(s, req, list_models(app, req), request_id);
-  } else if (path.starts_with("/admin/")) {
-    co_await reply_and_log(s, req, admin(app, req), request_id);
-  } else {
-    Error e = make_error(Code::NotFound, "no route for " + std::string(req.method_string()) + " " +
-                                             std::string(path));
-    co_await reply_and_log(s, req, dialect_for_path(path).render_error(e), request_id);
+  const ClientReply reply = simple_route(s.worker().app(), req, path);
+  if (path == "/metrics") {
+    const Headers none;
+    co_await s.write_reply(reply, none);  // scrapes are not requests worth a log line
+    co_return;
   }
+  co_await reply_and_log(s, req, reply, request_id);
 }
 
 }  // namespace gw

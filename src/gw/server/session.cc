@@ -43,7 +43,8 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
       ClientReply r{431, Headers{{"content-type", "application/json"}},
                     R"({"error":{"message":"request headers too large","type":"invalid_request_error"}})"};
       keep_alive_ = false;
-      co_await write_reply(r, Headers{});
+      const Headers none;
+      co_await write_reply(r, none);
     }
     co_return false;
   }
@@ -52,7 +53,9 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   // Refuse an announced oversized body before reading it (and before 100-continue).
   if (auto len = parser.content_length(); len && *len > cfg.max_body_bytes) {
     keep_alive_ = false;
-    co_await write_reply(render_too_large(req.target()), Headers{});
+    const ClientReply too_large = render_too_large(req.target());
+    const Headers none;
+    co_await write_reply(too_large, none);
     co_return false;
   }
   if (beast::iequals(req[http::field::expect], "100-continue")) {
@@ -68,7 +71,9 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   if (bec) {
     if (bec == http::error::body_limit) {
       keep_alive_ = false;
-      co_await write_reply(render_too_large(req.target()), Headers{});
+      const ClientReply too_large = render_too_large(req.target());
+      const Headers none;
+      co_await write_reply(too_large, none);
     }
     co_return false;
   }
@@ -139,7 +144,8 @@ net::awaitable<bool> Session::write_chunk(std::string_view data) {
     co_return true;  // an empty chunk would end the body
   }
   stream_.expires_after(kWriteTimeout);
-  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk(net::buffer(data)), use_nothrow);
+  const auto chunk = http::make_chunk(net::buffer(data));  // named: see relay.cc on g++ 12
+  auto [ec, n] = co_await net::async_write(stream_, chunk, use_nothrow);
   stream_.expires_never();
   if (ec) {
     keep_alive_ = false;
@@ -151,7 +157,8 @@ net::awaitable<bool> Session::write_chunk(std::string_view data) {
 net::awaitable<bool> Session::end_stream() {
   streaming_ = false;
   stream_.expires_after(kWriteTimeout);
-  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), use_nothrow);
+  const auto last = http::make_chunk_last();
+  auto [ec, n] = co_await net::async_write(stream_, last, use_nothrow);
   stream_.expires_never();
   if (ec) {
     keep_alive_ = false;
