@@ -1,5 +1,7 @@
 #include "gw/server/session.h"
 
+#include <array>
+
 #include "gw/server/routes.h"
 #include "gw/server/worker.h"
 
@@ -8,6 +10,7 @@ namespace gw {
 namespace {
 constexpr auto kWriteTimeout = std::chrono::seconds(120);  // a client that stops reading entirely
 constexpr unsigned kHttp11 = 11;
+constexpr size_t kMaxLingerBytes = 64 << 20;
 
 void apply_headers(http::fields& f, const Headers& hs) {
   for (const auto& [k, v] : hs) {
@@ -39,6 +42,15 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   stream_.expires_after(cfg.read_timeout);
   auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, use_nothrow);
   if (ec) {
+    if (ec == http::error::body_limit) {
+      // Beast refuses an announced Content-Length over the limit while parsing the header.
+      keep_alive_ = false;
+      linger_ = true;
+      const ClientReply too_large = render_too_large(parser.get().target());
+      const Headers none;
+      co_await write_reply(too_large, none);
+      co_return false;
+    }
     if (ec == http::error::header_limit) {
       ClientReply r{431, Headers{{"content-type", "application/json"}},
                     R"({"error":{"message":"request headers too large","type":"invalid_request_error"}})"};
@@ -53,6 +65,7 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   // Refuse an announced oversized body before reading it (and before 100-continue).
   if (auto len = parser.content_length(); len && *len > cfg.max_body_bytes) {
     keep_alive_ = false;
+    linger_ = true;
     const ClientReply too_large = render_too_large(req.target());
     const Headers none;
     co_await write_reply(too_large, none);
@@ -71,6 +84,7 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   if (bec) {
     if (bec == http::error::body_limit) {
       keep_alive_ = false;
+      linger_ = true;
       const ClientReply too_large = render_too_large(req.target());
       const Headers none;
       co_await write_reply(too_large, none);
@@ -98,6 +112,20 @@ net::awaitable<void> Session::run() {
   }
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (linger_) {
+    // We answered before reading the whole body (413). Closing with unread bytes would reset
+    // the connection and the client could lose our answer: read and discard for a moment first.
+    std::array<char, 16384> sink;
+    size_t discarded = 0;
+    while (discarded < kMaxLingerBytes) {
+      stream_.expires_after(std::chrono::seconds(2));
+      auto [rec, n] = co_await stream_.async_read_some(net::buffer(sink), use_nothrow);
+      if (rec) {
+        break;
+      }
+      discarded += n;
+    }
+  }
   stream_.close();
 }
 

@@ -49,6 +49,7 @@ class Session {
   bool keep_alive_ = true;
   bool busy_ = false;
   bool streaming_ = false;
+  bool linger_ = false;  // answered before the body was read: drain before closing
   std::list<Session*>::iterator self_;
 };
 
