@@ -77,7 +77,8 @@ Error exhausted(const Error& last, int attempts) {
     case Code::UpstreamUnavailable:
       break;
     case Code::RateLimited:
-      e.code = Code::UpstreamUnavailable;
+      // Every deployment we could try is throttling: say so (429 + the upstream's retry-after,
+      // protocols.md 3.8) so the client backs off instead of treating it as an outage.
       break;
     default:
       e.code = Code::UpstreamError;

@@ -88,6 +88,9 @@ int run_server(const config::Config& cfg) {
   // Flush while the workers still run: a strict record() completes by posting to its worker.
   app.ledger->flush_blocking();
   for (auto& w : workers) {
+    w->close_all_and_wait(std::chrono::seconds(2));
+  }
+  for (auto& w : workers) {
     w->stop();
   }
   for (auto& t : threads) {

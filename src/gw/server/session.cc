@@ -34,6 +34,14 @@ void Session::close_if_idle() {
   }
 }
 
+void Session::close_now() {
+  keep_alive_ = false;
+  linger_ = false;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.close();
+}
+
 net::awaitable<bool> Session::read_request(ClientRequest& out) {
   const auto& cfg = worker_.app().cfg;
   http::request_parser<http::string_body> parser;

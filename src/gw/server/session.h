@@ -29,6 +29,8 @@ class Session {
 
   // Drain: closes the connection now if no request is in progress; otherwise after it.
   void close_if_idle();
+  // Shutdown after the drain: closes the connection whatever it is doing.
+  void close_now();
 
   // --- the writer handlers use. Each returns false if the client is gone. ---
   net::awaitable<bool> write_reply(const ClientReply& r, const Headers& extra);

@@ -1,5 +1,7 @@
 #include "gw/server/worker.h"
 
+#include <thread>
+
 #include "gw/server/session.h"
 #include "gw/telemetry/access_log.h"
 
@@ -83,12 +85,29 @@ void Worker::begin_drain() {
   });
 }
 
+void Worker::close_all_and_wait(std::chrono::milliseconds limit) {
+  net::post(io_, [this] {
+    std::vector<Session*> open(sessions_.begin(), sessions_.end());
+    for (Session* s : open) {
+      s->close_now();
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (session_count_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 void Worker::stop() { io_.stop(); }
 
 std::list<Session*>::iterator Worker::add_session(Session* s) {
+  ++session_count_;
   return sessions_.insert(sessions_.end(), s);
 }
 
-void Worker::remove_session(std::list<Session*>::iterator it) { sessions_.erase(it); }
+void Worker::remove_session(std::list<Session*>::iterator it) {
+  sessions_.erase(it);
+  --session_count_;
+}
 
 }  // namespace gw

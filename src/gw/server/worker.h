@@ -2,6 +2,8 @@
 // One worker = one thread running its own io_context, with its own acceptor (SO_REUSEPORT lets
 // the kernel spread connections), its own upstream connection pool and its own provider runtimes,
 // so the hot path takes no locks except in the shared App services.
+#include <atomic>
+#include <chrono>
 #include <list>
 #include <map>
 #include <memory>
@@ -32,6 +34,9 @@ class Worker {
   void listen(const tcp::endpoint& ep);
   void run();   // blocks: the thread body
   void begin_drain();  // posted: stop accepting, close idle connections
+  // Posted after the drain: closes every remaining connection, so that every session coroutine
+  // ends while the worker's members still exist; then waits (bounded) for them to end.
+  void close_all_and_wait(std::chrono::milliseconds limit);
   void stop();
 
   App& app() { return app_; }
@@ -54,6 +59,7 @@ class Worker {
   std::unique_ptr<HttpClient> http_;
   std::map<std::string, ProviderRuntime> providers_;
   std::list<Session*> sessions_;
+  std::atomic<size_t> session_count_{0};
 };
 
 }  // namespace gw
