@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "../provider_openai/canonical_json.h"
+#include "gw/canonical/tool.h"
 #include "gw/dialects/anthropic_messages/anthropic_messages.h"
 
 namespace gw {
@@ -109,9 +110,9 @@ TEST(AnthropicDialect, ParsesEveryFeature) {
   EXPECT_EQ(res.content[1].type, BlockType::Image);
 
   ASSERT_EQ(r.tools.size(), 2u);
-  EXPECT_FALSE(anthropic::is_server_tool(r.tools[0]));
+  EXPECT_FALSE(gw::is_server_tool(r.tools[0]));
   EXPECT_TRUE(r.tools[0].extra.contains("cache_control"));
-  EXPECT_TRUE(anthropic::is_server_tool(r.tools[1]));
+  EXPECT_TRUE(gw::is_server_tool(r.tools[1]));
   EXPECT_EQ(r.tools[1].name, "web_search");
   EXPECT_EQ(r.tools[1].extra.at("max_uses"), 3);
 

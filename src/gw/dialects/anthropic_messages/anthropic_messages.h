@@ -36,9 +36,5 @@ boost::json::object messages_usage(const Usage& u, bool all_fields);
 // The "msg_" id an Anthropic client expects, built from an upstream id (random when empty).
 std::string message_id(std::string_view upstream_id);
 
-// Server tools (web_search_..., code_execution_..., bash_...) keep their wire `type` in
-// Tool::extra["type"]; custom tools have none (or "custom"). Only Anthropic-family upstreams can
-// run them, so other encoders refuse such a tool with a 400 naming tools[i].
-bool is_server_tool(const Tool& t);
 
 }  // namespace gw::anthropic

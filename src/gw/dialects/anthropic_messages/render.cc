@@ -81,11 +81,6 @@ std::string message_id(std::string_view upstream_id) {
   return "msg_" + std::string(upstream_id);
 }
 
-bool is_server_tool(const Tool& t) {
-  const json::value* type = t.extra.if_contains("type");
-  return type != nullptr && type->is_string() && type->get_string() != "custom";
-}
-
 std::string render_message(const ChatResponse& resp, const ChatRequest& req) {
   json::array content;
   for (const auto& b : resp.content) {

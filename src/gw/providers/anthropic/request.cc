@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "gw/canonical/tool.h"
 #include "gw/providers/anthropic/messages_wire.h"
 #include "gw/providers/anthropic/request_messages.h"
 
@@ -14,11 +15,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr int64_t kDefaultMaxTokens = 4096;
-
-bool is_server_tool(const Tool& t) {
-  const json::value* type = t.extra.if_contains("type");
-  return type != nullptr && type->is_string() && type->get_string() != "custom";
-}
 
 json::array encode_tools(const ChatRequest& req, bool same_dialect) {
   json::array tools;

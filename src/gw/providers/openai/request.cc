@@ -2,6 +2,7 @@
 #include <string>
 #include <utility>
 
+#include "gw/canonical/tool.h"
 #include "gw/providers/openai/openai_codec.h"
 
 namespace gw::openai {
@@ -205,7 +206,12 @@ Result<json::object> encode_chat_body(const ChatRequest& req, const config::Depl
 
   if (!req.tools.empty()) {
     json::array tools;
-    for (const auto& t : req.tools) {
+    for (size_t i = 0; i < req.tools.size(); ++i) {
+      const Tool& t = req.tools[i];
+      if (is_server_tool(t)) {
+        return invalid_field("tools[" + std::to_string(i) + "]",
+                             "server tools run only on Anthropic-family upstreams");
+      }
       json::object fn{{"name", t.name}};
       if (!t.description.empty()) {
         fn["description"] = t.description;
