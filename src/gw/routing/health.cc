@@ -43,12 +43,16 @@ void DeploymentHealth::on_failure(const std::string& id, const Error& err) {
     // The upstream told us when to come back: honour it as this deployment's cool-down.
     auto d = std::min<std::chrono::seconds>(std::chrono::seconds(*err.retry_after_s), kMaxRetryAfter);
     s.cool_until = std::max(s.cool_until, now + d);
+    s.throttled = err.code == Code::RateLimited;
   }
   ++s.consecutive_failures;
   if (s.consecutive_failures >= kEjectAfter) {
     auto d = std::min<std::chrono::seconds>(kEjectBase * (s.consecutive_failures - kEjectAfter + 1),
                                             kEjectMax);
-    s.cool_until = std::max(s.cool_until, now + d);
+    if (now + d > s.cool_until) {
+      s.cool_until = now + d;
+      s.throttled = false;
+    }
   }
 }
 
@@ -63,6 +67,12 @@ std::optional<std::chrono::milliseconds> DeploymentHealth::cooling(const std::st
     return std::nullopt;
   }
   return std::chrono::duration_cast<std::chrono::milliseconds>(it->second.cool_until - now);
+}
+
+bool DeploymentHealth::throttled(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = states_.find(id);
+  return it != states_.end() && it->second.throttled && it->second.cool_until > clock_.steady_now();
 }
 
 int DeploymentHealth::inflight(const std::string& id) const {

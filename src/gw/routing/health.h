@@ -24,12 +24,16 @@ class DeploymentHealth {
 
   // Remaining cool-down, or nullopt when the deployment may take traffic.
   std::optional<std::chrono::milliseconds> cooling(const std::string& id) const;
+  // True when the current cool-down came from the upstream throttling us (429 + retry-after),
+  // not from failures: the client then hears "rate limited" rather than "unavailable".
+  bool throttled(const std::string& id) const;
   int inflight(const std::string& id) const;
   double latency_ewma_ms(const std::string& id) const;  // 0 = never measured
 
  private:
   struct State {
     SteadyTime cool_until{};
+    bool throttled = false;
     int consecutive_failures = 0;
     int inflight = 0;
     double ewma_ms = 0;

@@ -70,6 +70,7 @@ std::vector<size_t> Router::order(const config::Model& model) const {
 Result<RoutePlan> Router::plan(const config::Model& model) const {
   std::vector<Attempt> attempts;
   std::optional<std::chrono::milliseconds> shortest;
+  bool all_throttled = true;
   for (size_t i : order(model)) {
     const auto& dep = model.deployments[i];
     if (model.route == config::RouteStrategy::Weighted && dep.weight <= 0) {
@@ -78,13 +79,17 @@ Result<RoutePlan> Router::plan(const config::Model& model) const {
     std::string id = deployment_id(dep);
     if (auto cool = health_.cooling(id)) {
       shortest = shortest ? std::min(*shortest, *cool) : *cool;
+      all_throttled = all_throttled && health_.throttled(id);
       continue;
     }
     attempts.push_back(Attempt{&dep, cfg_.provider(dep.provider), std::move(id)});
   }
   if (attempts.empty()) {
-    Error e = make_error(Code::UpstreamUnavailable,
-                         "every deployment of model '" + model.name + "' is cooling down");
+    Error e = all_throttled
+                  ? make_error(Code::RateLimited, "every deployment of model '" + model.name +
+                                                      "' is rate-limited by its upstream")
+                  : make_error(Code::UpstreamUnavailable,
+                               "every deployment of model '" + model.name + "' is cooling down");
     if (shortest) {
       e.retry_after_s = std::max<int64_t>(1, (shortest->count() + 999) / 1000);
     }

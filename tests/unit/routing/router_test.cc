@@ -70,7 +70,7 @@ TEST(Router, RetryAfterCoolsADeploymentDownUntilItPasses) {
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])), (std::vector<std::string>{"p0", "p1"}));
 }
 
-TEST(Router, EveryDeploymentCoolingIs503WithRetryAfter) {
+TEST(Router, EveryDeploymentThrottledIs429WithRetryAfter) {
   auto cfg = make_config(config::RouteStrategy::Priority, {1});
   ManualClock clock;
   DeploymentHealth health(clock);
@@ -81,8 +81,24 @@ TEST(Router, EveryDeploymentCoolingIs503WithRetryAfter) {
   health.on_failure("p0/up-0", e);
   auto plan = router.plan(cfg.models["m"]);
   ASSERT_FALSE(plan);
-  EXPECT_EQ(plan.error().http_status(), 503u);
+  EXPECT_EQ(plan.error().http_status(), 429u);
   EXPECT_EQ(plan.error().retry_after_s.value_or(0), 7);
+}
+
+TEST(Router, EveryDeploymentEjectedIs503WithRetryAfter) {
+  auto cfg = make_config(config::RouteStrategy::Priority, {1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  Error e = make_error(Code::UpstreamError, "reset");
+  e.retryable = true;
+  for (int i = 0; i < 3; ++i) {
+    health.on_failure("p0/up-0", e);
+  }
+  auto plan = router.plan(cfg.models["m"]);
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().http_status(), 503u);
+  EXPECT_EQ(plan.error().retry_after_s.value_or(0), 5);
 }
 
 TEST(Router, NonRetryableFailuresDoNotEject) {
