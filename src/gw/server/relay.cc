@@ -60,6 +60,7 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
   bool metered = false;
   bool ended = false;
   std::string chunk;
+  std::string out;  // client bytes of the current batch
   std::vector<StreamEvent> events;
   while (!ended) {
     chunk.clear();
@@ -99,20 +100,30 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
       }
       const bool last = std::holds_alternative<MessageStop>(ev) || std::holds_alternative<StreamError>(ev);
       if (std::holds_alternative<MessageStop>(ev)) {
-        co_await call.meter();  // durable before the final SSE event
+        // Everything before the final event goes out now; the final event only once the
+        // record is durable.
+        if (!out.empty() && !co_await call.session.write_chunk(out)) {
+          call.outcome = "client_disconnected";
+          ended = true;
+          break;
+        }
+        out.clear();
+        co_await call.meter();
         metered = true;
       }
-      const std::string bytes = encoder->encode(ev);
-      if (!co_await call.session.write_chunk(bytes)) {
-        call.outcome = "client_disconnected";
-        ended = true;
-        break;
-      }
+      out += encoder->encode(ev);
       if (last) {
         ended = true;
         break;
       }
     }
+    // One write per upstream read: the events decoded from it go out together.
+    if (!out.empty() && call.outcome != "client_disconnected") {
+      if (!co_await call.session.write_chunk(out)) {
+        call.outcome = "client_disconnected";
+      }
+    }
+    out.clear();
     if (call.outcome == "client_disconnected") {
       break;
     }
