@@ -36,6 +36,7 @@ struct Call {
   std::unique_ptr<Reservation> deployment_reservation;
   std::optional<Attempt> attempt;  // the deployment being (or last) tried
   int attempts = 0;
+  uint64_t input_estimate = 0;  // estimate_input_tokens(chat), computed once at admission
   bool reached_upstream = false;
   UsageAccumulator usage{0};
 

@@ -50,6 +50,7 @@ std::optional<Error> admit(Call& call) {
 
   // Reserve an estimate now, settle with the actual usage later (limits/limiter.h).
   const uint64_t input = estimate_input_tokens(call.chat);
+  call.input_estimate = input;
   call.usage = UsageAccumulator(input);
   Estimate est;
   est.tokens = input + static_cast<uint64_t>(call.chat.params.max_tokens.value_or(kDefaultMaxTokensEstimate));

@@ -151,7 +151,7 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
   }
 
   // A deployment at its rpm/tpm capacity is skipped, not hammered.
-  const uint64_t tokens = estimate_input_tokens(call.chat) +
+  const uint64_t tokens = call.input_estimate +
                           static_cast<uint64_t>(call.chat.params.max_tokens.value_or(0));
   auto cap = app.limiter->reserve_deployment(a.id, dep.rpm, dep.tpm, tokens);
   if (!cap) {
