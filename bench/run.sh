@@ -3,6 +3,7 @@
 #
 #   bench/run.sh                     # uses build/switchyard (or $SWITCHYARD_BIN)
 #   DURATION=5 CONNECTIONS=16 bench/run.sh
+#   PERF_OUT=/tmp/prof bench/run.sh  # also `perf record -g` the gateway during its runs
 #
 # Upstream: nginx answering POST …/chat/completions with a fixed OpenAI chat.completion JSON
 # (/plain/v1) or a fixed SSE stream (/sse/v1). Measured with wrk (POST, JSON body, Authorization)
@@ -190,7 +191,12 @@ declare -A RPS P50 P99 ERR
 measure() { # name url stream
   local name="$1" url="$2" stream="$3" out
   BENCH_KEY="$BENCH_KEY" BENCH_STREAM="$stream" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WORK/post.lua" "$url" >/dev/null 2>&1 || true
+  local perf_pid=""
+  if [[ -n "${PERF_OUT:-}" && "$name" == switchyard-* ]]; then   # profile the gateway during its own runs
+    perf record -F 999 -g -p "$SY_PID" -o "$PERF_OUT/$name.perf.data" -- sleep "$DURATION" >/dev/null 2>&1 & perf_pid=$!
+  fi
   out="$(BENCH_KEY="$BENCH_KEY" BENCH_STREAM="$stream" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "$url" 2>&1)"
+  [[ -n "$perf_pid" ]] && wait "$perf_pid"
   read -r _ RPS[$name] P50[$name] P99[$name] sockerr staterr < <(grep '^RESULT' <<<"$out")
   ERR[$name]="$sockerr/$staterr"
 }

@@ -87,7 +87,7 @@ net::awaitable<void> Call::meter() {
 
 void Call::finish_log() {
   App& app = worker.app();
-  const std::string provider = attempt ? attempt->deployment->provider : "";
+  const std::string_view provider = attempt ? std::string_view(attempt->deployment->provider) : std::string_view();
   const double latency_s = static_cast<double>(elapsed_ms()) / 1000.0;
   app.metrics.request_done(http.target() == "/v1/messages" ? "messages" : "chat_completions",
                            chat.model, provider, status, latency_s);
@@ -96,8 +96,8 @@ void Call::finish_log() {
   }
   AccessLogEntry e;
   e.request_id = request_id;
-  e.method = std::string(http.method_string());
-  e.path = std::string(http.target());
+  e.method = http.method_string();
+  e.path = http.target();
   e.status = status;
   e.model = chat.model;
   if (attempt) {

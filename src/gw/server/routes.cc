@@ -26,8 +26,8 @@ net::awaitable<void> reply_and_log(Session& s, const ClientRequest& req, const C
   co_await s.write_reply(r, extra);
   AccessLogEntry e;
   e.request_id = request_id;
-  e.method = std::string(req.method_string());
-  e.path = std::string(path_of(req.target()));
+  e.method = req.method_string();
+  e.path = path_of(req.target());
   e.status = r.status;
   e.outcome = r.status < 400 ? "ok" : "error";
   write_access_log(e);

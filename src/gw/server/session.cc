@@ -2,6 +2,10 @@
 
 #include <array>
 
+#include <fmt/format.h>
+
+#include "gw/common/http_head.h"
+
 #include "gw/server/routes.h"
 #include "gw/server/worker.h"
 
@@ -12,10 +16,33 @@ constexpr auto kWriteTimeout = std::chrono::seconds(120);  // a client that stop
 constexpr unsigned kHttp11 = 11;
 constexpr size_t kMaxLingerBytes = 64 << 20;
 
-void apply_headers(http::fields& f, const Headers& hs) {
+bool named_in(const Headers& hs, std::string_view name) {
   for (const auto& [k, v] : hs) {
-    f.set(k, v);
+    if (beast::iequals(k, name)) {
+      return true;
+    }
   }
+  return false;
+}
+
+// Status line, Server, the reply's fields (those `extra` does not override) and then `extra`.
+// Framing fields are the writer's own; a malformed field is dropped rather than sent.
+std::string reply_head(unsigned status, const Headers& fields, const Headers& extra) {
+  std::string head;
+  head.reserve(256);
+  http_head::append_status_line(head, status);
+  head += "Server: switchyard\r\n";
+  for (const auto& [k, v] : fields) {
+    if (!http_head::is_framing_field(k) && !named_in(extra, k)) {
+      http_head::append_field(head, k, v);
+    }
+  }
+  for (const auto& [k, v] : extra) {
+    if (!http_head::is_framing_field(k)) {
+      http_head::append_field(head, k, v);
+    }
+  }
+  return head;
 }
 }  // namespace
 
@@ -138,37 +165,30 @@ net::awaitable<void> Session::run() {
 }
 
 net::awaitable<bool> Session::write_reply(const ClientReply& r, const Headers& extra) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), kHttp11};
-  res.set(http::field::server, "switchyard");
-  apply_headers(res, r.headers);
-  apply_headers(res, extra);
-  res.body() = r.body;
-  res.keep_alive(keep_alive_);
-  res.prepare_payload();
-  stream_.expires_after(kWriteTimeout);
-  auto [ec, n] = co_await http::async_write(stream_, res, use_nothrow);
-  stream_.expires_never();
-  if (ec) {
-    keep_alive_ = false;
-    co_return false;
+  std::string head = reply_head(r.status, r.headers, extra);
+  const bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
+  if (!bodiless) {
+    http_head::append_content_length(head, r.body.size());
   }
-  co_return true;
+  if (!keep_alive_) {
+    head += "Connection: close\r\n";
+  }
+  head += "\r\n";
+  const std::array<net::const_buffer, 2> bufs{net::buffer(head),
+                                               net::buffer(r.body.data(), bodiless ? 0 : r.body.size())};
+  co_return co_await write_all(bufs);
 }
 
 net::awaitable<bool> Session::begin_stream(const Headers& extra) {
-  http::response<http::empty_body> res{http::status::ok, kHttp11};
-  res.set(http::field::server, "switchyard");
-  res.set(http::field::content_type, "text/event-stream; charset=utf-8");
-  res.set(http::field::cache_control, "no-cache");
-  apply_headers(res, extra);
-  res.keep_alive(keep_alive_);
-  res.chunked(true);
-  http::response_serializer<http::empty_body> sr{res};
-  stream_.expires_after(kWriteTimeout);
-  auto [ec, n] = co_await http::async_write_header(stream_, sr, use_nothrow);
-  stream_.expires_never();
-  if (ec) {
-    keep_alive_ = false;
+  const Headers fields{{"content-type", "text/event-stream; charset=utf-8"}, {"cache-control", "no-cache"}};
+  std::string head = reply_head(200, fields, extra);
+  head += "Transfer-Encoding: chunked\r\n";
+  if (!keep_alive_) {
+    head += "Connection: close\r\n";
+  }
+  head += "\r\n";
+  const std::array<net::const_buffer, 1> bufs{net::buffer(head)};
+  if (!co_await write_all(bufs)) {
     co_return false;
   }
   streaming_ = true;
@@ -179,22 +199,23 @@ net::awaitable<bool> Session::write_chunk(std::string_view data) {
   if (data.empty()) {
     co_return true;  // an empty chunk would end the body
   }
-  stream_.expires_after(kWriteTimeout);
-  const auto chunk = http::make_chunk(net::buffer(data));  // named: see relay.cc on g++ 12
-  auto [ec, n] = co_await net::async_write(stream_, chunk, use_nothrow);
-  stream_.expires_never();
-  if (ec) {
-    keep_alive_ = false;
-    co_return false;
-  }
-  co_return true;
+  char size_line[24];
+  const auto r = fmt::format_to_n(size_line, sizeof size_line, "{:x}\r\n", data.size());
+  const std::array<net::const_buffer, 3> bufs{net::buffer(size_line, r.size), net::buffer(data),
+                                               net::buffer("\r\n", 2)};
+  co_return co_await write_all(bufs);
 }
 
 net::awaitable<bool> Session::end_stream() {
   streaming_ = false;
+  const std::array<net::const_buffer, 1> bufs{net::buffer("0\r\n\r\n", 5)};
+  co_return co_await write_all(bufs);
+}
+
+template <size_t N>
+net::awaitable<bool> Session::write_all(const std::array<net::const_buffer, N>& bufs) {
   stream_.expires_after(kWriteTimeout);
-  const auto last = http::make_chunk_last();
-  auto [ec, n] = co_await net::async_write(stream_, last, use_nothrow);
+  auto [ec, n] = co_await net::async_write(stream_, bufs, use_nothrow);
   stream_.expires_never();
   if (ec) {
     keep_alive_ = false;

@@ -5,6 +5,7 @@
 // buffer (back-pressure).
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <list>
 #include <string>
 #include <string_view>
@@ -44,6 +45,9 @@ class Session {
 
  private:
   net::awaitable<bool> read_request(ClientRequest& out);
+  // One gather write of whole buffers, bounded by the write timeout; false once the client is gone.
+  template <size_t N>
+  net::awaitable<bool> write_all(const std::array<net::const_buffer, N>& bufs);
 
   Worker& worker_;
   beast::tcp_stream stream_;

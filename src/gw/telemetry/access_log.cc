@@ -1,84 +1,164 @@
 #include "gw/telemetry/access_log.h"
 
-#include <boost/json.hpp>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <mutex>
+#include <ctime>
+
+#include <fmt/format.h>
 
 namespace gw {
 
 namespace {
 
-std::mutex& log_mutex() {
-  static std::mutex mu;
-  return mu;
+// Lines stay below PIPE_BUF (4096) so that each one reaches a pipe in a single atomic write(2):
+// workers write without a lock and lines never interleave (a regular file is atomic anyway).
+constexpr size_t kMaxFieldBytes = 1024;
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  if (s.size() > kMaxFieldBytes) {
+    size_t cut = kMaxFieldBytes;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) {
+      --cut;  // never split a UTF-8 sequence
+    }
+    s = s.substr(0, cut);
+  }
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += "\\u00";
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
 }
 
-std::string now_rfc3339() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
+// "2026-11-27T01:20:21.094Z". The date-time part is formatted once per second per thread.
+void append_rfc3339(std::string& out, int64_t ms) {
+  thread_local int64_t cached_sec = -1;
+  thread_local char cached[24];
+  const int64_t sec = ms / 1000;
+  if (sec != cached_sec) {
+    const auto t = static_cast<std::time_t>(sec);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    fmt::format_to_n(cached, sizeof cached, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_sec = sec;
+  }
+  out.push_back('"');
+  out.append(cached, 19);
+  fmt::format_to(std::back_inserter(out), ".{:03}Z\"", static_cast<int>(ms % 1000));
 }
 
-void emit(const boost::json::object& o) {
-  std::string line = boost::json::serialize(o);
-  line.push_back('\n');
-  std::lock_guard lock(log_mutex());
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void key(std::string& out, std::string_view k) {
+  out.push_back(',');
+  out.push_back('"');
+  out.append(k);
+  out.append("\":");
+}
+
+void field(std::string& out, std::string_view k, std::string_view v) {
+  key(out, k);
+  append_json_string(out, v);
+}
+
+template <typename Int>
+void number_field(std::string& out, std::string_view k, Int v) {
+  key(out, k);
+  fmt::format_to(std::back_inserter(out), "{}", v);
+}
+
+void emit(const std::string& line) {
+  const char* p = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return;  // nowhere to report a failing stderr
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
 }
 
 }  // namespace
 
-void write_access_log(const AccessLogEntry& e) {
-  boost::json::object o;
-  o["ts"] = now_rfc3339();
-  o["level"] = e.status >= 500 ? "error" : (e.status >= 400 ? "warn" : "info");
-  o["msg"] = "request";
-  o["request_id"] = e.request_id;
-  o["method"] = e.method;
-  o["path"] = e.path;
-  o["status"] = e.status;
+void format_access_log(const AccessLogEntry& e, int64_t ts_ms, std::string& out) {
+  out += "{\"ts\":";
+  append_rfc3339(out, ts_ms);
+  field(out, "level", e.status >= 500 ? "error" : (e.status >= 400 ? "warn" : "info"));
+  field(out, "msg", "request");
+  field(out, "request_id", e.request_id);
+  field(out, "method", e.method);
+  field(out, "path", e.path);
+  number_field(out, "status", e.status);
   if (!e.model.empty()) {
-    o["model"] = e.model;
+    field(out, "model", e.model);
   }
   if (!e.provider.empty()) {
-    o["provider"] = e.provider;
-    o["deployment"] = e.deployment;
+    field(out, "provider", e.provider);
+    field(out, "deployment", e.deployment);
   }
   if (!e.key_name.empty()) {
-    o["key"] = e.key_name;
+    field(out, "key", e.key_name);
   }
-  o["attempts"] = e.attempts;
-  o["stream"] = e.stream;
-  o["latency_ms"] = e.latency_ms;
+  number_field(out, "attempts", e.attempts);
+  key(out, "stream");
+  out += e.stream ? "true" : "false";
+  number_field(out, "latency_ms", e.latency_ms);
   if (e.ttft_ms >= 0) {
-    o["ttft_ms"] = e.ttft_ms;
+    number_field(out, "ttft_ms", e.ttft_ms);
   }
-  o["input_tokens"] = e.input_tokens;
-  o["output_tokens"] = e.output_tokens;
-  o["outcome"] = e.outcome;
+  number_field(out, "input_tokens", e.input_tokens);
+  number_field(out, "output_tokens", e.output_tokens);
+  field(out, "outcome", e.outcome);
   if (!e.error.empty()) {
-    o["error"] = e.error;
+    field(out, "error", e.error);
   }
-  emit(o);
+  out += "}\n";
+}
+
+void write_access_log(const AccessLogEntry& e) {
+  thread_local std::string line;
+  line.clear();
+  format_access_log(e, now_ms(), line);
+  emit(line);
 }
 
 void log_event(const std::string& event, const std::string& detail) {
-  boost::json::object o;
-  o["ts"] = now_rfc3339();
-  o["level"] = "info";
-  o["msg"] = event;
+  std::string line = "{\"ts\":";
+  append_rfc3339(line, now_ms());
+  field(line, "level", "info");
+  field(line, "msg", event);
   if (!detail.empty()) {
-    o["detail"] = detail;
+    field(line, "detail", detail);
   }
-  emit(o);
+  line += "}\n";
+  emit(line);
 }
 
 }  // namespace gw

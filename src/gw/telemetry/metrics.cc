@@ -2,13 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <initializer_list>
+
 namespace gw {
 
 namespace {
 
-std::string escape(const std::string& v) {
-  std::string out;
-  out.reserve(v.size());
+void append_escaped(std::string& out, std::string_view v) {
   for (char c : v) {
     if (c == '\\' || c == '"') {
       out.push_back('\\');
@@ -19,13 +20,45 @@ std::string escape(const std::string& v) {
       out.push_back(c);
     }
   }
-  return out;
+}
+
+// Renders `{k1="v1",...}` into a per-thread buffer and returns a view of it, valid until the next
+// call on this thread. Label names are literals; values are escaped.
+std::string_view labels_view(std::initializer_list<std::pair<std::string_view, std::string_view>> kv) {
+  thread_local std::string buf;
+  buf.clear();
+  if (kv.size() == 0) {
+    return buf;
+  }
+  buf.push_back('{');
+  bool first = true;
+  for (const auto& [k, v] : kv) {
+    if (!first) {
+      buf.push_back(',');
+    }
+    first = false;
+    buf.append(k);
+    buf.append("=\"");
+    append_escaped(buf, v);
+    buf.push_back('"');
+  }
+  buf.push_back('}');
+  return buf;
+}
+
+template <typename Map>
+typename Map::mapped_type& slot(Map& m, std::string_view key) {
+  auto it = m.find(key);
+  if (it == m.end()) {
+    it = m.emplace(std::string(key), typename Map::mapped_type{}).first;
+  }
+  return it->second;
 }
 
 std::string number(double v) { return fmt::format("{}", v); }
 
 void render_counter(std::string& out, const char* name, const char* help,
-                    const std::map<std::string, double>& values) {
+                    const std::map<std::string, double, std::less<>>& values) {
   out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", name, help, name);
   for (const auto& [labels, v] : values) {
     out += fmt::format("{}{} {}\n", name, labels, number(v));
@@ -43,76 +76,79 @@ std::string format_labels(const Labels& labels) {
     if (i > 0) {
       out += ",";
     }
-    out += labels[i].first + "=\"" + escape(labels[i].second) + "\"";
+    out += labels[i].first;
+    out += "=\"";
+    append_escaped(out, labels[i].second);
+    out += "\"";
   }
   return out + "}";
 }
 
-Metrics::Metrics()
-    : bounds_{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120} {}
+Metrics::Metrics() : bounds_{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120} {}
 
-void Metrics::add(std::map<std::string, double>& c, const std::string& labels, double v) {
-  std::lock_guard lock(mu_);
-  c[labels] += v;
-}
+void Metrics::add_locked(Counters& c, std::string_view labels, double v) { slot(c, labels) += v; }
 
-void Metrics::observe(std::map<std::string, Histogram>& h, const std::string& labels, double v) {
-  std::lock_guard lock(mu_);
-  auto& hist = h[labels];
-  if (hist.buckets.empty()) {
-    hist.buckets.assign(bounds_.size(), 0);
-  }
-  for (size_t i = 0; i < bounds_.size(); ++i) {
-    if (v <= bounds_[i]) {
-      ++hist.buckets[i];
-    }
+void Metrics::observe_locked(Histograms& h, std::string_view labels, double v) {
+  auto& hist = slot(h, labels);
+  // Buckets are stored per interval (the first bound >= v) and summed when rendered.
+  const auto it = std::lower_bound(bounds_.begin(), bounds_.end(), v);
+  if (it != bounds_.end()) {
+    ++hist.buckets[static_cast<size_t>(it - bounds_.begin())];
   }
   hist.sum += v;
   ++hist.count;
 }
 
-void Metrics::request_done(const std::string& route, const std::string& model,
-                           const std::string& provider, unsigned status, double latency_s) {
-  add(requests_,
-      format_labels({{"route", route}, {"model", model}, {"provider", provider},
-                     {"status", std::to_string(status)}}),
-      1);
-  observe(latency_, format_labels({{"route", route}, {"model", model}}), latency_s);
+void Metrics::request_done(std::string_view route, std::string_view model, std::string_view provider,
+                           unsigned status, double latency_s) {
+  char status_text[8];
+  const auto end = fmt::format_to_n(status_text, sizeof status_text, "{}", status).out;
+  const std::string_view st(status_text, static_cast<size_t>(end - status_text));
+  std::lock_guard lock(mu_);
+  add_locked(requests_, labels_view({{"route", route}, {"model", model}, {"provider", provider}, {"status", st}}),
+             1);
+  observe_locked(latency_, labels_view({{"route", route}, {"model", model}}), latency_s);
 }
 
-void Metrics::time_to_first_token(const std::string& model, const std::string& provider,
-                                  double seconds) {
-  observe(ttft_, format_labels({{"model", model}, {"provider", provider}}), seconds);
+void Metrics::time_to_first_token(std::string_view model, std::string_view provider, double seconds) {
+  std::lock_guard lock(mu_);
+  observe_locked(ttft_, labels_view({{"model", model}, {"provider", provider}}), seconds);
 }
 
-void Metrics::upstream_latency(const std::string& provider, double seconds) {
-  observe(upstream_latency_, format_labels({{"provider", provider}}), seconds);
+void Metrics::upstream_latency(std::string_view provider, double seconds) {
+  std::lock_guard lock(mu_);
+  observe_locked(upstream_latency_, labels_view({{"provider", provider}}), seconds);
 }
 
-void Metrics::tokens(const std::string& model, const std::string& provider, uint64_t input,
-                     uint64_t output, uint64_t cache_read, uint64_t cache_write) {
-  auto l = [&](const char* dir) {
-    return format_labels({{"model", model}, {"provider", provider}, {"direction", dir}});
-  };
-  add(tokens_, l("input"), static_cast<double>(input));
-  add(tokens_, l("output"), static_cast<double>(output));
-  add(tokens_, l("cache_read"), static_cast<double>(cache_read));
-  add(tokens_, l("cache_write"), static_cast<double>(cache_write));
+void Metrics::tokens(std::string_view model, std::string_view provider, uint64_t input, uint64_t output,
+                     uint64_t cache_read, uint64_t cache_write) {
+  std::lock_guard lock(mu_);
+  auto& t = slot(tokens_, labels_view({{"model", model}, {"provider", provider}}));
+  t[0] += static_cast<double>(input);
+  t[1] += static_cast<double>(output);
+  t[2] += static_cast<double>(cache_read);
+  t[3] += static_cast<double>(cache_write);
 }
 
-void Metrics::upstream_error(const std::string& provider, const std::string& code) {
-  add(upstream_errors_, format_labels({{"provider", provider}, {"code", code}}), 1);
+void Metrics::upstream_error(std::string_view provider, std::string_view code) {
+  std::lock_guard lock(mu_);
+  add_locked(upstream_errors_, labels_view({{"provider", provider}, {"code", code}}), 1);
 }
 
-void Metrics::failover(const std::string& model) {
-  add(failovers_, format_labels({{"model", model}}), 1);
+void Metrics::failover(std::string_view model) {
+  std::lock_guard lock(mu_);
+  add_locked(failovers_, labels_view({{"model", model}}), 1);
 }
 
-void Metrics::rate_limited(const std::string& reason) {
-  add(rate_limited_, format_labels({{"reason", reason}}), 1);
+void Metrics::rate_limited(std::string_view reason) {
+  std::lock_guard lock(mu_);
+  add_locked(rate_limited_, labels_view({{"reason", reason}}), 1);
 }
 
-void Metrics::ledger_error() { add(ledger_errors_, "", 1); }
+void Metrics::ledger_error() {
+  std::lock_guard lock(mu_);
+  add_locked(ledger_errors_, "", 1);
+}
 
 void Metrics::inflight_add(int delta) {
   std::lock_guard lock(mu_);
@@ -124,19 +160,30 @@ std::string Metrics::render() const {
   std::string out;
   render_counter(out, "switchyard_requests_total", "Requests handled, by route, model, provider and status.",
                  requests_);
-  render_counter(out, "switchyard_tokens_total", "Tokens metered, by model, provider and direction.", tokens_);
+  out += "# HELP switchyard_tokens_total Tokens metered, by model, provider and direction.\n"
+         "# TYPE switchyard_tokens_total counter\n";
+  static constexpr const char* kDirections[] = {"input", "output", "cache_read", "cache_write"};
+  for (const auto& [labels, t] : tokens_) {
+    // labels is `{model="…",provider="…"}`: the direction goes in before the closing brace.
+    const std::string_view base(labels.data(), labels.size() - 1);
+    for (size_t i = 0; i < t.size(); ++i) {
+      out += fmt::format("switchyard_tokens_total{},direction=\"{}\"}} {}\n", base, kDirections[i], number(t[i]));
+    }
+  }
   render_counter(out, "switchyard_upstream_errors_total", "Failed upstream attempts, by provider and error.",
                  upstream_errors_);
   render_counter(out, "switchyard_failovers_total", "Attempts moved to another deployment.", failovers_);
   render_counter(out, "switchyard_rate_limited_total", "Requests refused by a limit or budget.", rate_limited_);
   render_counter(out, "switchyard_ledger_errors_total", "Ledger write failures.", ledger_errors_);
-  auto hist = [&](const char* name, const char* help, const std::map<std::string, Histogram>& hs) {
+  auto hist = [&](const char* name, const char* help, const Histograms& hs) {
     out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
     for (const auto& [labels, h] : hs) {
       // Insert le="…" into the existing label set.
       std::string base = labels.empty() ? "{" : labels.substr(0, labels.size() - 1) + ",";
+      uint64_t cumulative = 0;
       for (size_t i = 0; i < bounds_.size(); ++i) {
-        out += fmt::format("{}_bucket{}le=\"{}\"}} {}\n", name, base, number(bounds_[i]), h.buckets[i]);
+        cumulative += h.buckets[i];
+        out += fmt::format("{}_bucket{}le=\"{}\"}} {}\n", name, base, number(bounds_[i]), cumulative);
       }
       out += fmt::format("{}_bucket{}le=\"+Inf\"}} {}\n", name, base, h.count);
       out += fmt::format("{}_sum{} {}\n{}_count{} {}\n", name, labels, number(h.sum), name, labels, h.count);

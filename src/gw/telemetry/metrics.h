@@ -1,10 +1,15 @@
 #pragma once
 // Prometheus metrics (text exposition 0.0.4, protocols.md 7.2). Counters and histograms keyed by
-// a label set; one mutex, touched a handful of times per request, never per stream chunk.
+// their rendered label set; one mutex, taken once or twice per request, never per stream chunk.
+// The hot path allocates nothing once a series exists: label sets are built in a per-thread buffer
+// and looked up by string_view.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gw {
@@ -14,34 +19,41 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 class Metrics {
  public:
   Metrics();
-  void request_done(const std::string& route, const std::string& model, const std::string& provider,
+  void request_done(std::string_view route, std::string_view model, std::string_view provider,
                     unsigned status, double latency_s);
-  void time_to_first_token(const std::string& model, const std::string& provider, double seconds);
-  void upstream_latency(const std::string& provider, double seconds);
-  void tokens(const std::string& model, const std::string& provider, uint64_t input, uint64_t output,
+  void time_to_first_token(std::string_view model, std::string_view provider, double seconds);
+  void upstream_latency(std::string_view provider, double seconds);
+  void tokens(std::string_view model, std::string_view provider, uint64_t input, uint64_t output,
               uint64_t cache_read, uint64_t cache_write);
-  void upstream_error(const std::string& provider, const std::string& code);
-  void failover(const std::string& model);
-  void rate_limited(const std::string& reason);
+  void upstream_error(std::string_view provider, std::string_view code);
+  void failover(std::string_view model);
+  void rate_limited(std::string_view reason);
   void inflight_add(int delta);
   void ledger_error();
 
   std::string render() const;
 
+  static constexpr size_t kBuckets = 14;
+
  private:
   struct Histogram {
-    std::vector<uint64_t> buckets;  // cumulative at render time
+    std::array<uint64_t, kBuckets> buckets{};  // per bucket; made cumulative at render time
     double sum = 0;
     uint64_t count = 0;
   };
-  void observe(std::map<std::string, Histogram>& h, const std::string& labels, double v);
-  void add(std::map<std::string, double>& c, const std::string& labels, double v);
+  using Counters = std::map<std::string, double, std::less<>>;
+  using Histograms = std::map<std::string, Histogram, std::less<>>;
+  // Token counters per model/provider label set: input, output, cache_read, cache_write.
+  using TokenCounters = std::map<std::string, std::array<double, 4>, std::less<>>;
+
+  void observe_locked(Histograms& h, std::string_view labels, double v);
+  static void add_locked(Counters& c, std::string_view labels, double v);
 
   mutable std::mutex mu_;
-  std::vector<double> bounds_;
-  std::map<std::string, double> requests_, tokens_, upstream_errors_, failovers_, rate_limited_,
-      ledger_errors_;
-  std::map<std::string, Histogram> latency_, ttft_, upstream_latency_;
+  std::array<double, kBuckets> bounds_;
+  Counters requests_, upstream_errors_, failovers_, rate_limited_, ledger_errors_;
+  TokenCounters tokens_;
+  Histograms latency_, ttft_, upstream_latency_;
   int64_t inflight_ = 0;
 };
 

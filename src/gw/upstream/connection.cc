@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <array>
 #include <cerrno>
 #include <vector>
 
@@ -147,11 +148,12 @@ net::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
   co_return conn;
 }
 
-net::awaitable<beast::error_code> Connection::write(const RequestMessage& req,
+net::awaitable<beast::error_code> Connection::write(std::string_view head, std::string_view body,
                                                     SteadyClock::time_point deadline) {
   lowest().expires_at(deadline);
+  const std::array<net::const_buffer, 2> bufs{net::buffer(head), net::buffer(body)};
   auto [ec, n] = co_await std::visit(
-      [&](auto& s) { return http::async_write(s, req, use_nothrow); }, stream_);
+      [&](auto& s) { return net::async_write(s, bufs, use_nothrow); }, stream_);
   co_return ec;
 }
 

@@ -22,7 +22,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 // Bodies are streamed through caller-provided buffers: never buffered whole.
 using ResponseParser = http::response_parser<http::buffer_body>;
-using RequestMessage = http::request<http::span_body<const char>>;
 
 class Connection {
  public:
@@ -41,7 +40,9 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  net::awaitable<beast::error_code> write(const RequestMessage& req, SteadyClock::time_point deadline);
+  // Head and body in one gather write.
+  net::awaitable<beast::error_code> write(std::string_view head, std::string_view body,
+                                          SteadyClock::time_point deadline);
   net::awaitable<beast::error_code> read_header(ResponseParser& p, SteadyClock::time_point deadline);
   // One step of body parsing: http::error::need_buffer is not an error here.
   net::awaitable<beast::error_code> read_some(ResponseParser& p, std::chrono::milliseconds idle);

@@ -1,5 +1,7 @@
 #include "gw/upstream/exchange.h"
 
+#include <algorithm>
+
 namespace gw::upstream {
 
 namespace {
@@ -73,14 +75,31 @@ net::awaitable<Result<bool>> Exchange::read_some(std::string& out) {
       finish();
       co_return out.size() > before;
     }
-    // The parser writes straight into `out`: no intermediate copy, no whole-body buffer.
+    // With a known length the parser writes straight into `out`, sized to what is left (growing a
+    // string zero-fills it). Otherwise it writes into a scratch chunk that is appended.
     const size_t at = out.size();
-    out.resize(at + kReadChunk);
+    const auto remaining = parser_->content_length_remaining();
+    const size_t want = remaining ? std::min<size_t>(kReadChunk, std::max<uint64_t>(*remaining, 1)) : kReadChunk;
+    char* dst = nullptr;
+    if (remaining) {
+      out.resize(at + want);
+      dst = out.data() + at;
+    } else {
+      if (!scratch_) {
+        scratch_.reset(new char[kReadChunk]);
+      }
+      dst = scratch_.get();
+    }
     auto& body = parser_->get().body();
-    body.data = out.data() + at;
-    body.size = kReadChunk;
+    body.data = dst;
+    body.size = want;
     const auto ec = co_await conn_->read_some(*parser_, idle_);
-    out.resize(at + (kReadChunk - body.size));
+    const size_t got = want - body.size;
+    if (remaining) {
+      out.resize(at + got);
+    } else {
+      out.append(dst, got);
+    }
     body.data = nullptr;
     body.size = 0;
     if (ec == beast::error::timeout) {

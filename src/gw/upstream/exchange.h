@@ -39,6 +39,7 @@ class Exchange final : public UpstreamExchange {
   unsigned status_ = 0;
   Headers headers_;
   bool done_ = false;
+  std::unique_ptr<char[]> scratch_;  // chunked bodies are parsed here, then appended (no zero-fill)
   std::optional<Error> error_;  // sticky: a failed body stays failed
 };
 

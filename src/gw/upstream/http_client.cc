@@ -18,7 +18,9 @@
 #include "gw/upstream/http_client.h"
 
 #include <boost/beast/core/string.hpp>
+#include <unordered_map>
 
+#include "gw/common/http_head.h"
 #include "gw/upstream/conn_pool.h"
 #include "gw/upstream/connection.h"
 #include "gw/upstream/exchange.h"
@@ -44,72 +46,77 @@ Error retryable(Code code, std::string message) {
   return e;
 }
 
-bool has_ctl(std::string_view s) {
-  for (char c : s) {
-    if (c == '\r' || c == '\n' || c == '\0') {
+// The wire request: its head as one string (the body is sent from the caller's buffer, which
+// outlives start()), and whether it lets the connection be reused.
+struct WireRequest {
+  std::string head;
+  bool keep_alive = true;
+};
+
+bool has_close_token(std::string_view v) {
+  // Connection: a comma-separated token list, compared case-insensitively.
+  while (!v.empty()) {
+    const size_t comma = v.find(',');
+    std::string_view tok = v.substr(0, comma);
+    while (!tok.empty() && (tok.front() == ' ' || tok.front() == '\t')) tok.remove_prefix(1);
+    while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\t')) tok.remove_suffix(1);
+    if (beast::iequals(tok, "close")) {
       return true;
     }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    v.remove_prefix(comma + 1);
   }
   return false;
 }
 
-// RFC 9110 field names are tokens: no controls, spaces, separators like ':' or DEL.
-bool valid_field_name(std::string_view s) {
-  if (s.empty()) {
-    return false;
+Result<WireRequest> build_request(const UpstreamRequest& req, const upstream::Target& t) {
+  WireRequest w;
+  w.head.reserve(512 + req.url.size());
+  if (!http_head::append_request_line(w.head, req.method, t.target)) {
+    return make_error(Code::Internal, "invalid upstream request method or target");
   }
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f || c == ':' || c == '(' || c == ')' || c == ',' || c == ';' ||
-        c == '<' || c == '>' || c == '@' || c == '[' || c == ']' || c == '\\' || c == '"' ||
-        c == '/' || c == '?' || c == '=' || c == '{' || c == '}') {
-      return false;
-    }
+  if (beast::iequals(req.method, "TRACE") && !req.body.empty()) {
+    return make_error(Code::Internal, "TRACE requests carry no body");
   }
-  return true;
-}
-
-// Builds the wire request. The body is referenced, not copied: `req` outlives start().
-Result<upstream::RequestMessage> build_request(const UpstreamRequest& req,
-                                               const upstream::Target& t) {
-  upstream::RequestMessage m;
-  m.version(11);
-  if (req.method.empty() || has_ctl(req.method) || req.method.find(' ') != std::string::npos) {
-    return make_error(Code::Internal, "invalid upstream request method");
-  }
-  m.method_string(req.method);
-  m.target(t.target);
   bool has_host = false;
   bool has_user_agent = false;
   for (const auto& [name, value] : req.headers) {
     // A CR or LF would let a forwarded value smuggle headers. The value is never echoed: secrets.
-    if (!valid_field_name(name) || has_ctl(value)) {
+    if (!http_head::valid_field_name(name) || !http_head::valid_field_value(value)) {
       return make_error(Code::InvalidRequest,
                         "upstream request header '" +
-                            (valid_field_name(name) ? name : std::string("?")) + "' is malformed");
+                            (http_head::valid_field_name(name) ? name : std::string("?")) + "' is malformed");
+    }
+    if (beast::iequals(name, "connection")) {
+      w.keep_alive = w.keep_alive && !has_close_token(value);
+      continue;
     }
     // We frame the body ourselves; a caller's framing headers could only contradict it.
-    if (beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding")) {
+    if (http_head::is_framing_field(name)) {
       continue;
     }
     has_host = has_host || beast::iequals(name, "host");
     has_user_agent = has_user_agent || beast::iequals(name, "user-agent");
-    m.insert(name, value);
+    http_head::append_field(w.head, name, value);
   }
   if (!has_host) {
-    m.set(http::field::host, t.host_header);
+    http_head::append_field(w.head, "Host", t.host_header);
   }
   if (!has_user_agent) {
-    m.set(http::field::user_agent, kUserAgent);
+    http_head::append_field(w.head, "User-Agent", kUserAgent);
   }
-  m.body() = {req.body.data(), req.body.size()};
-  if (m.method() == http::verb::trace && !req.body.empty()) {
-    return make_error(Code::Internal, "TRACE requests carry no body");  // prepare_payload throws
+  // Content-Length when there is a body, and for methods that carry one always.
+  if (!req.body.empty() || beast::iequals(req.method, "POST") || beast::iequals(req.method, "PUT") ||
+      beast::iequals(req.method, "PATCH")) {
+    http_head::append_content_length(w.head, req.body.size());
   }
-  // Content-Length when there is a body (and for POST/PUT/OPTIONS always). HTTP/1.1 keeps the
-  // connection alive unless the caller's own headers say `Connection: close`.
-  m.prepare_payload();
-  return m;
+  if (!w.keep_alive) {
+    w.head += "Connection: close\r\n";
+  }
+  w.head += "\r\n";
+  return w;
 }
 
 // The outcome of sending one request on one connection.
@@ -119,11 +126,12 @@ struct Sent {
 };
 
 net::awaitable<Sent> send(Connection& conn,
-                          const upstream::RequestMessage& msg,
+                          const WireRequest& msg,
+                          std::string_view body,
                           std::unique_ptr<ResponseParser>& parser,
                           bool head,
                           SteadyClock::time_point deadline) {
-  if (auto ec = co_await conn.write(msg, deadline); ec) {
+  if (auto ec = co_await conn.write(msg.head, body, deadline); ec) {
     co_return Sent{ec, false};
   }
   for (;;) {
@@ -158,33 +166,33 @@ class HttpClientImpl final : public HttpClient {
 
   net::awaitable<Result<std::unique_ptr<UpstreamExchange>>> start(const UpstreamRequest& req,
                                                                   const Timeouts& t) override {
-    auto target = upstream::parse_target(req.url);
+    auto target = cached_target(req.url);
     if (!target) {
       co_return target.error();
     }
-    auto msg = build_request(req, *target);
+    auto msg = build_request(req, **target);
     if (!msg) {
       co_return msg.error();
     }
     const bool head = beast::iequals(req.method, "HEAD");
-    const std::string where = target->authority();
+    const std::string where = (*target)->authority();
 
     for (int attempt = 0;; ++attempt) {
       // The retry takes a fresh connection: another parked one is likely just as stale.
-      std::unique_ptr<Connection> conn = attempt == 0 ? pool_->acquire(target->pool_key) : nullptr;
+      std::unique_ptr<Connection> conn = attempt == 0 ? pool_->acquire((*target)->pool_key) : nullptr;
       const bool reused = conn != nullptr;
       if (!conn) {
-        auto opened = co_await Connection::open(ex_, *target, *tls_, t.connect);
+        auto opened = co_await Connection::open(ex_, **target, *tls_, t.connect);
         if (!opened) {
           co_return opened.error();
         }
         conn = std::move(*opened);
       }
       std::unique_ptr<ResponseParser> parser;
-      const auto sent = co_await send(*conn, *msg, parser, head, SteadyClock::now() + t.first_byte);
+      const auto sent = co_await send(*conn, *msg, req.body, parser, head, SteadyClock::now() + t.first_byte);
       if (!sent.ec) {
         co_return std::make_unique<upstream::Exchange>(pool_, std::move(conn), std::move(parser), where,
-                                                       t.idle, msg->keep_alive());
+                                                       t.idle, msg->keep_alive);
       }
       conn->close();
       if (reused && attempt == 0 && !sent.got_response_bytes && stale_connection_error(sent.ec)) {
@@ -204,6 +212,27 @@ class HttpClientImpl final : public HttpClient {
   }
 
  private:
+  // Deployment URLs repeat on every request; parsing one with Boost.URL costs more than the lookup.
+  // Bounded: a provider that puts request data into its URLs cannot grow it without limit.
+  // Shared, so that a target in use survives the cache being cleared by another request.
+  Result<std::shared_ptr<const upstream::Target>> cached_target(const std::string& url) {
+    if (auto it = targets_.find(url); it != targets_.end()) {
+      return it->second;
+    }
+    auto parsed = upstream::parse_target(url);
+    if (!parsed) {
+      return parsed.error();
+    }
+    if (targets_.size() >= kMaxCachedTargets) {
+      targets_.clear();
+    }
+    auto t = std::make_shared<const upstream::Target>(std::move(*parsed));
+    targets_.emplace(url, t);
+    return t;
+  }
+
+  static constexpr size_t kMaxCachedTargets = 1024;
+  std::unordered_map<std::string, std::shared_ptr<const upstream::Target>> targets_;  // this worker's only: no lock
   net::any_io_executor ex_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   std::shared_ptr<upstream::ConnPool> pool_;

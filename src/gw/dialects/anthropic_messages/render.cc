@@ -73,7 +73,7 @@ json::object messages_usage(const Usage& u, bool all_fields) {
 
 std::string message_id(std::string_view upstream_id) {
   if (upstream_id.empty()) {
-    return "msg_" + random_token(12);
+    return "msg_" + random_id(12);
   }
   if (upstream_id.substr(0, 4) == "msg_") {
     return std::string(upstream_id);  // Anthropic, Bedrock (msg_bdrk_) and Vertex ids as they are

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "gw/common/ids.h"
+#include "gw/common/json_util.h"
 #include "gw/dialects/openai_chat/openai_chat.h"
 
 namespace gw::openai {
@@ -77,7 +78,7 @@ json::object usage_object(const Usage& u) {
 
 std::string completion_id(std::string_view upstream_id) {
   if (upstream_id.empty()) {
-    return "chatcmpl-" + random_token(12);
+    return "chatcmpl-" + random_id(12);
   }
   if (upstream_id.substr(0, 9) == "chatcmpl-") {
     return std::string(upstream_id);
@@ -86,6 +87,8 @@ std::string completion_id(std::string_view upstream_id) {
 }
 
 std::string render_chat_response(const ChatResponse& resp, const ChatRequest& req, int64_t created) {
+  // Written as text (the order usage_object() and a chat.completion DOM would serialize in): this
+  // runs for every non-streamed answer. Tool calls, rare, still go through a document.
   std::string text;
   bool has_text = false;
   json::array calls;
@@ -101,22 +104,43 @@ std::string render_chat_response(const ChatResponse& resp, const ChatRequest& re
     }
     // Thinking and redacted thinking have no place in a chat.completion (protocols.md 3.9).
   }
-  json::object message{{"role", "assistant"}, {"refusal", nullptr}};
-  message["content"] = has_text ? json::value(text) : json::value(nullptr);
-  if (!calls.empty()) {
-    message["tool_calls"] = std::move(calls);
+  const Usage& u = resp.usage;
+  std::string out;
+  out.reserve(256 + text.size() + req.model.size());
+  out += R"({"id":)";
+  append_json_string(out, completion_id(resp.id));
+  out += R"(,"object":"chat.completion","created":)";
+  out += std::to_string(created);
+  out += R"(,"model":)";
+  append_json_string(out, req.model);
+  out += R"(,"choices":[{"index":0,"message":{"role":"assistant","refusal":null,"content":)";
+  if (has_text) {
+    append_json_string(out, text);
+  } else {
+    out += "null";
   }
-  json::object choice{{"index", 0},
-                      {"message", std::move(message)},
-                      {"logprobs", nullptr},
-                      {"finish_reason", finish_reason_of(resp.stop_reason)}};
-  json::object out{{"id", completion_id(resp.id)},
-                   {"object", "chat.completion"},
-                   {"created", created},
-                   {"model", req.model},
-                   {"choices", json::array{std::move(choice)}},
-                   {"usage", usage_object(resp.usage)}};
-  return json::serialize(out);
+  if (!calls.empty()) {
+    out += R"(,"tool_calls":)";
+    out += json::serialize(calls);
+  }
+  out += R"(},"logprobs":null,"finish_reason":)";
+  append_json_string(out, finish_reason_of(resp.stop_reason));
+  out += R"(}],"usage":{"prompt_tokens":)";
+  out += std::to_string(u.prompt_total());
+  out += R"(,"completion_tokens":)";
+  out += std::to_string(u.output);
+  out += R"(,"total_tokens":)";
+  out += std::to_string(u.total());
+  out += R"(,"prompt_tokens_details":{"cached_tokens":)";
+  out += std::to_string(u.cache_read);
+  out += "}";
+  if (u.reasoning > 0) {
+    out += R"(,"completion_tokens_details":{"reasoning_tokens":)";
+    out += std::to_string(u.reasoning);
+    out += "}";
+  }
+  out += "}}";
+  return out;
 }
 
 json::object chat_error_object(const Error& err) {

@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "gw/common/json_util.h"
 #include "gw/common/sse.h"
 #include "gw/dialects/openai_chat/openai_chat.h"
 
@@ -49,12 +50,16 @@ class ChatStreamEncoder final : public StreamEncoder {
     tools_[e.index] = st;
     json::object fn{{"name", e.name}, {"arguments", ""}};
     json::object call{{"index", st.ordinal}, {"id", e.id}, {"type", "function"}, {"function", fn}};
-    out += chunk(json::object{{"tool_calls", json::array{call}}});
+    out += chunk(json::serialize(json::object{{"tool_calls", json::array{call}}}));
   }
   void on(const TextDelta& e, std::string& out) {
     ensure_started(out);
     if (!e.text.empty()) {
-      out += chunk(json::object{{"content", e.text}});
+      // The hot path of every stream: written as text, no document.
+      std::string delta = "{\"content\":";
+      append_json_string(delta, e.text);
+      delta.push_back('}');
+      out += chunk(delta);
     }
   }
   void on(const ToolArgsDelta& e, std::string& out) {
@@ -78,13 +83,13 @@ class ChatStreamEncoder final : public StreamEncoder {
   void on(const Finish& e, std::string& out) {
     ensure_started(out);
     finished_ = true;
-    out += chunk(json::object{}, finish_reason_of(e.reason));
+    out += chunk("{}", finish_reason_of(e.reason));
   }
   void on(const UsageUpdate& e, std::string&) { merge_usage(e.usage); }
   void on(const MessageStop&, std::string& out) {
     ensure_started(out);
     if (!finished_) {
-      out += chunk(json::object{}, "stop");  // an OpenAI client expects a finish_reason
+      out += chunk("{}", "stop");  // an OpenAI client expects a finish_reason
     }
     if (include_usage_) {
       json::object o = envelope();
@@ -108,7 +113,7 @@ class ChatStreamEncoder final : public StreamEncoder {
     if (id_.empty()) {
       id_ = completion_id("");
     }
-    out += chunk(json::object{{"role", "assistant"}, {"content", ""}});
+    out += chunk(R"({"role":"assistant","content":""})");
   }
 
   void merge_usage(const Usage& u) {
@@ -127,27 +132,44 @@ class ChatStreamEncoder final : public StreamEncoder {
                         {"model", model_}};
   }
 
-  std::string args_chunk(size_t ordinal, std::string_view args) const {
+  std::string args_chunk(size_t ordinal, std::string_view args) {
     json::object call{{"index", ordinal}, {"function", json::object{{"arguments", args}}}};
-    return chunk(json::object{{"tool_calls", json::array{call}}});
+    return chunk(json::serialize(json::object{{"tool_calls", json::array{call}}}));
   }
 
-  std::string chunk(json::object delta, std::string_view finish_reason = {}) const {
-    json::object choice{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr}};
-    choice["finish_reason"] =
-        finish_reason.empty() ? json::value(nullptr) : json::value(finish_reason);
-    json::object o = envelope();
-    o["choices"] = json::array{std::move(choice)};
-    if (include_usage_) {
-      o["usage"] = nullptr;  // as OpenAI does; absent entirely when the client did not ask
+  // One chunk event around `delta_json` (a serialized delta object), laid out as envelope() plus
+  // choices would serialize: id, object, created, model, choices[index, delta, logprobs,
+  // finish_reason], then usage. The envelope text is built once per stream.
+  std::string chunk(std::string_view delta_json, std::string_view finish_reason = {}) {
+    if (prefix_.empty()) {
+      json::object o = envelope();
+      std::string env = json::serialize(o);
+      env.pop_back();  // the closing brace: choices follow
+      prefix_ = "data: " + env + R"(,"choices":[{"index":0,"delta":)";
     }
-    return format_sse("", json::serialize(o));
+    std::string out;
+    out.reserve(prefix_.size() + delta_json.size() + 96);
+    out += prefix_;
+    out += delta_json;
+    out += R"(,"logprobs":null,"finish_reason":)";
+    if (finish_reason.empty()) {
+      out += "null";
+    } else {
+      append_json_string(out, finish_reason);
+    }
+    out += "}]";
+    if (include_usage_) {
+      out += R"(,"usage":null)";  // as OpenAI does; absent entirely when the client did not ask
+    }
+    out += "}\n\n";
+    return out;
   }
 
   std::string model_;
   bool include_usage_;
   int64_t created_;
   std::string id_;
+  std::string prefix_;  // "data: " + envelope up to the delta; set on the first chunk (id_ is final)
   bool started_ = false;
   bool finished_ = false;
   bool closed_ = false;

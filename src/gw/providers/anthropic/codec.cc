@@ -2,6 +2,7 @@
 // protocols.md 2.1): addressing and credentials here, the wire format in messages_wire.h.
 #include <string>
 
+#include "gw/common/json_util.h"
 #include "gw/common/sse.h"
 #include "gw/providers/anthropic/anthropic_codec.h"
 #include "gw/providers/anthropic/messages_wire.h"
@@ -34,7 +35,8 @@ class MessagesStreamDecoder final : public StreamDecoder {
         return;
       }
       json::error_code ec;
-      json::value v = json::parse(ev.data, ec);
+      TransientJson scratch;  // the translator copies strings and numbers out of `v`
+      json::value v = scratch.parse(ev.data, ec);
       if (ec || !v.is_object()) {
         fail("upstream sent a malformed stream event", out);
         return;

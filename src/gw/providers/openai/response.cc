@@ -2,6 +2,7 @@
 #include <string>
 #include <utility>
 
+#include "gw/common/json_util.h"
 #include "gw/providers/openai/openai_codec.h"
 
 namespace gw::openai {
@@ -65,7 +66,8 @@ Usage usage_of(const json::object& usage) {
 // sent back to an upstream that checks thinking blocks, and OpenAI clients do not expect it.
 Result<ChatResponse> decode_chat_body(std::string_view body) {
   json::error_code ec;
-  json::value v = json::parse(body, ec);
+  TransientJson scratch;  // only strings and numbers are copied out of `v`
+  json::value v = scratch.parse(body, ec);
   if (ec || !v.is_object()) {
     return make_error(Code::UpstreamError, "upstream returned a body that is not a JSON object");
   }

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "gw/common/json_util.h"
 #include "gw/common/sse.h"
 #include "gw/providers/openai/openai_codec.h"
 
@@ -83,7 +84,8 @@ class ChatStreamDecoder final : public StreamDecoder {
       return;
     }
     json::error_code ec;
-    json::value v = json::parse(data, ec);
+    TransientJson scratch;  // only strings and numbers are copied out of `v`
+    json::value v = scratch.parse(data, ec);
     if (ec || !v.is_object()) {
       fail(out, "upstream sent a stream chunk that is not a JSON object");
       return;

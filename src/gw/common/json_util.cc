@@ -1,0 +1,67 @@
+#include "gw/common/json_util.h"
+
+#include <optional>
+
+namespace gw {
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;  // start of the pending run of bytes that need no escape
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') {
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    out.push_back('\\');
+    switch (u) {
+      case '"': out.push_back('"'); break;
+      case '\\': out.push_back('\\'); break;
+      case '\b': out.push_back('b'); break;
+      case '\f': out.push_back('f'); break;
+      case '\n': out.push_back('n'); break;
+      case '\r': out.push_back('r'); break;
+      case '\t': out.push_back('t'); break;
+      default:
+        out += "u00";
+        out.push_back(kHex[u >> 4]);
+        out.push_back(kHex[u & 15]);
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+struct TransientJson::Arena {
+  static constexpr size_t kBytes = 32 * 1024;  // one typical completion body or a few chunks
+  std::unique_ptr<unsigned char[]> buffer{new unsigned char[kBytes]};
+  std::optional<boost::json::monotonic_resource> resource;
+  bool busy = false;
+};
+
+TransientJson::TransientJson() {
+  thread_local Arena arena;
+  if (!arena.busy) {
+    arena.busy = true;
+    // Fresh on every use: starts again at the top of the buffer; blocks a big document needed
+    // beyond it were freed when the previous one was destroyed.
+    arena.resource.emplace(arena.buffer.get(), Arena::kBytes);
+    arena_ = &arena;
+    sp_ = boost::json::storage_ptr(&*arena.resource);
+  }
+}
+
+TransientJson::~TransientJson() {
+  if (arena_ != nullptr) {
+    arena_->resource.reset();
+    arena_->busy = false;
+  }
+}
+
+boost::json::value TransientJson::parse(std::string_view text, boost::json::error_code& ec) {
+  return boost::json::parse(text, ec, sp_);
+}
+
+}  // namespace gw

@@ -1,0 +1,79 @@
+#include "gw/common/json_util.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace gw {
+namespace {
+
+std::string ours(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+TEST(AppendJsonString, MatchesBoostSerializeOnEveryByte) {
+  for (int c = 0; c < 256; ++c) {
+    const std::string s = "a" + std::string(1, static_cast<char>(c)) + "b";
+    EXPECT_EQ(ours(s), boost::json::serialize(boost::json::string(s))) << "byte " << c;
+  }
+}
+
+TEST(AppendJsonString, MatchesBoostSerializeOnRandomText) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> byte(0, 255), len(0, 64);
+  for (int i = 0; i < 2000; ++i) {
+    std::string s(static_cast<size_t>(len(rng)), '\0');
+    for (auto& ch : s) {
+      ch = static_cast<char>(byte(rng));
+    }
+    ASSERT_EQ(ours(s), boost::json::serialize(boost::json::string(s)));
+  }
+  EXPECT_EQ(ours(""), "\"\"");
+  EXPECT_EQ(ours("h\xc3\xa9llo \"q\" \\ \n"), "\"h\xc3\xa9llo \\\"q\\\" \\\\ \\n\"");
+}
+
+TEST(TransientJson, ParsesIntoTheArenaAndNestedUseFallsBackToTheHeap) {
+  boost::json::error_code ec;
+  TransientJson outer;
+  boost::json::value a = outer.parse(R"({"k":[1,2,{"s":"text"}]})", ec);
+  ASSERT_FALSE(ec);
+  EXPECT_EQ(a.storage().get(), outer.storage().get());
+  EXPECT_NE(outer.storage().get(), boost::json::storage_ptr().get());
+  {
+    TransientJson inner;  // the arena is taken: this one uses the default resource
+    EXPECT_EQ(inner.storage().get(), boost::json::storage_ptr().get());
+    boost::json::value b = inner.parse(R"({"x":1})", ec);
+    ASSERT_FALSE(ec);
+    EXPECT_EQ(b.at("x").as_int64(), 1);
+  }
+  EXPECT_EQ(a.at("k").at(2).at("s").as_string(), "text");
+  // A copy made for keeping lives on the heap, independent of the arena.
+  boost::json::value kept(a.at("k"), boost::json::storage_ptr());
+  EXPECT_EQ(kept.storage().get(), boost::json::storage_ptr().get());
+}
+
+TEST(TransientJson, ReportsMalformedInputAndTakesDocumentsLargerThanItsBuffer) {
+  boost::json::error_code ec;
+  {
+    TransientJson t;
+    boost::json::value v = t.parse("{\"a\":", ec);
+    EXPECT_TRUE(ec);
+  }
+  std::string big = "[";
+  for (int i = 0; i < 20000; ++i) {
+    big += (i ? "," : "") + std::string("\"item-") + std::to_string(i) + "\"";
+  }
+  big += "]";
+  for (int round = 0; round < 3; ++round) {  // the arena is reused after each
+    TransientJson t;
+    boost::json::value v = t.parse(big, ec);
+    ASSERT_FALSE(ec);
+    ASSERT_EQ(v.as_array().size(), 20000u);
+    EXPECT_EQ(v.as_array()[19999].as_string(), "item-19999");
+  }
+}
+
+}  // namespace
+}  // namespace gw
