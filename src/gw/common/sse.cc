@@ -1,5 +1,7 @@
 #include "gw/common/sse.h"
 
+#include <cstring>
+
 namespace gw {
 
 bool SseReader::feed(std::string_view bytes, std::vector<SseEvent>& out) {
@@ -13,23 +15,54 @@ bool SseReader::feed(std::string_view bytes, std::vector<SseEvent>& out) {
     }
     bom_checked_ = true;
   }
-  for (char c : bytes) {
-    if (skip_lf_) {
-      skip_lf_ = false;
-      if (c == '\n') {
-        continue;
-      }
+  size_t i = 0;
+  if (skip_lf_ && !bytes.empty()) {
+    skip_lf_ = false;
+    if (bytes.front() == '\n') {
+      i = 1;  // the LF of a CRLF split across two reads
     }
-    if (c == '\r' || c == '\n') {
-      skip_lf_ = (c == '\r');
+  }
+  while (i < bytes.size()) {
+    // Whole runs up to the next CR or LF at a time; a line complete within this read is processed
+    // in place, without passing through line_.
+    const char* start = bytes.data() + i;
+    const size_t left = bytes.size() - i;
+    const char* cr = static_cast<const char*>(std::memchr(start, '\r', left));
+    const char* lf = static_cast<const char*>(std::memchr(start, '\n', cr != nullptr ? static_cast<size_t>(cr - start) : left));
+    const char* eol = lf != nullptr ? lf : cr;
+    if (eol == nullptr) {
+      line_.append(start, left);
+      if (line_.size() + cur_.data.size() > max_event_bytes_) {
+        failed_ = true;
+        return false;
+      }
+      return true;
+    }
+    const auto len = static_cast<size_t>(eol - start);
+    if (line_.empty()) {
+      if (len + cur_.data.size() > max_event_bytes_) {
+        failed_ = true;
+        return false;
+      }
+      process_line(std::string_view(start, len), out);
+    } else {
+      line_.append(start, len);
+      if (line_.size() + cur_.data.size() > max_event_bytes_) {
+        failed_ = true;
+        return false;
+      }
       process_line(line_, out);
       line_.clear();
-      continue;
     }
-    line_.push_back(c);
-    if (line_.size() + cur_.data.size() > max_event_bytes_) {
-      failed_ = true;
-      return false;
+    i += len + 1;
+    if (*eol == '\r') {
+      if (i < bytes.size()) {
+        if (bytes[i] == '\n') {
+          ++i;
+        }
+      } else {
+        skip_lf_ = true;
+      }
     }
   }
   return true;

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "gw/providers/openai/openai_codec.h"
+#include "gw/providers/openai/read_json.h"
 
 namespace gw {
 namespace {
@@ -143,10 +144,18 @@ TEST(OpenAICodec, StopReasonsAndUsage) {
   EXPECT_EQ(openai::stop_reason_of("function_call"), StopReason::ToolUse);
   EXPECT_EQ(openai::stop_reason_of("content_filter"), StopReason::Refusal);
   EXPECT_EQ(openai::stop_reason_of("eos"), StopReason::EndTurn);
-  Usage u = openai::usage_of(json::parse(R"({"prompt_tokens":100,"completion_tokens":7,
+  openai::dom::object usage;
+  ASSERT_TRUE(openai::parse_answer(R"({"prompt_tokens":100,"completion_tokens":7,
       "prompt_tokens_details":{"cached_tokens":30,"cache_write_tokens":10},
-      "completion_tokens_details":{"reasoning_tokens":4}})").as_object());
-  EXPECT_EQ(u, (Usage{60, 7, 30, 10, 4}));
+      "completion_tokens_details":{"reasoning_tokens":4}})", usage));
+  EXPECT_EQ(openai::usage_of(usage), (Usage{60, 7, 30, 10, 4}));
+  // Negative, fractional and mistyped counts read as zero.
+  ASSERT_TRUE(openai::parse_answer(R"({"prompt_tokens":-5,"completion_tokens":2.5,
+      "prompt_tokens_details":{"cached_tokens":"3"}})", usage));
+  EXPECT_EQ(openai::usage_of(usage), (Usage{}));
+  EXPECT_FALSE(openai::parse_answer("[1,2]", usage));
+  EXPECT_FALSE(openai::parse_answer("{\"a\":", usage));
+  EXPECT_FALSE(openai::parse_answer("{\"a\":\"\xff\"}", usage));  // invalid UTF-8 is refused
 }
 
 std::vector<StreamEvent> decode(std::string_view bytes) {

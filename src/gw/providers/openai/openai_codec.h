@@ -24,9 +24,6 @@ Result<ChatResponse> decode_chat_body(std::string_view body);
 // finish_reason -> canonical (protocols.md 3.4); unknown values are a natural stop.
 StopReason stop_reason_of(std::string_view finish_reason);
 
-// An OpenAI "usage" object -> canonical (input excludes cached tokens, protocols.md 3.5).
-Usage usage_of(const boost::json::object& usage);
-
 // An OpenAI (or Azure) error response -> Error, for provider `provider`.
 Error classify_chat_error(unsigned status, const Headers& headers, std::string_view body,
                           std::string_view provider);

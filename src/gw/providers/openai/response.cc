@@ -2,35 +2,12 @@
 #include <string>
 #include <utility>
 
-#include "gw/common/json_util.h"
 #include "gw/providers/openai/openai_codec.h"
+#include "gw/providers/openai/read_json.h"
 
 namespace gw::openai {
 
 namespace json = boost::json;
-
-namespace {
-
-uint64_t u64(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr) {
-    return 0;
-  }
-  if (v->is_uint64()) {
-    return v->get_uint64();
-  }
-  if (v->is_int64() && v->get_int64() > 0) {
-    return static_cast<uint64_t>(v->get_int64());
-  }
-  return 0;
-}
-
-std::string str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-}  // namespace
 
 StopReason stop_reason_of(std::string_view finish_reason) {
   if (finish_reason == "length") {
@@ -45,84 +22,59 @@ StopReason stop_reason_of(std::string_view finish_reason) {
   return StopReason::EndTurn;  // "stop", and the odd values compatible servers invent
 }
 
-Usage usage_of(const json::object& usage) {
-  Usage u;
-  const uint64_t prompt = u64(usage, "prompt_tokens");
-  if (const json::value* d = usage.if_contains("prompt_tokens_details"); d != nullptr && d->is_object()) {
-    u.cache_read = u64(d->get_object(), "cached_tokens");
-    u.cache_write = u64(d->get_object(), "cache_write_tokens");
-  }
-  // prompt_tokens includes the cached subset; canonical input does not (usage.h).
-  const uint64_t cached = u.cache_read + u.cache_write;
-  u.input = prompt > cached ? prompt - cached : 0;
-  u.output = u64(usage, "completion_tokens");
-  if (const json::value* d = usage.if_contains("completion_tokens_details"); d != nullptr && d->is_object()) {
-    u.reasoning = u64(d->get_object(), "reasoning_tokens");
-  }
-  return u;
-}
-
 // reasoning_content (vLLM, DeepSeek) is dropped: it carries no signature, so it could not be
 // sent back to an upstream that checks thinking blocks, and OpenAI clients do not expect it.
 Result<ChatResponse> decode_chat_body(std::string_view body) {
-  json::error_code ec;
-  TransientJson scratch;  // only strings and numbers are copied out of `v`
-  json::value v = scratch.parse(body, ec);
-  if (ec || !v.is_object()) {
+  dom::object o;
+  if (!parse_answer(body, o)) {
     return make_error(Code::UpstreamError, "upstream returned a body that is not a JSON object");
   }
-  const auto& o = v.get_object();
-  if (const json::value* err = o.if_contains("error"); err != nullptr && !err->is_null()) {
+  if (has_non_null(o, "error")) {
     return make_error(Code::UpstreamError, "upstream returned an error in a 2xx response");
   }
-  const json::value* choices = o.if_contains("choices");
-  if (choices == nullptr || !choices->is_array() || choices->get_array().empty() ||
-      !choices->get_array()[0].is_object()) {
+  dom::array choices;
+  dom::object choice;
+  if (!array_field(o, "choices", choices) || choices.at(0).get_object().get(choice) != simdjson::SUCCESS) {
     return make_error(Code::UpstreamError, "upstream response has no choices");
   }
-  const auto& choice = choices->get_array()[0].get_object();
   ChatResponse r;
-  r.id = str(o, "id");
-  r.model = str(o, "model");
-  r.stop_reason = stop_reason_of(str(choice, "finish_reason"));
-  const json::value* msg = choice.if_contains("message");
-  if (msg != nullptr && msg->is_object()) {
-    const auto& m = msg->get_object();
+  r.id = std::string(str_field(o, "id"));
+  r.model = std::string(str_field(o, "model"));
+  r.stop_reason = stop_reason_of(str_field(choice, "finish_reason"));
+  if (dom::object m; object_field(choice, "message", m)) {
     std::string text;
-    if (const json::value* c = m.if_contains("content"); c != nullptr && c->is_string()) {
-      text = std::string(c->get_string());
-    } else if (c != nullptr && c->is_array()) {
-      for (const auto& part : c->get_array()) {
-        if (part.is_object()) {
-          text += str(part.get_object(), "text");
+    std::string_view content;
+    dom::array parts;
+    if (m.at_key("content").get_string().get(content) == simdjson::SUCCESS) {
+      text = std::string(content);
+    } else if (array_field(m, "content", parts)) {
+      for (dom::element part : parts) {
+        if (dom::object po; part.get_object().get(po) == simdjson::SUCCESS) {
+          text += str_field(po, "text");
         }
       }
     }
     if (text.empty()) {
-      text = str(m, "refusal");  // a refusal is what the model said instead of content
+      text = std::string(str_field(m, "refusal"));  // a refusal is what the model said instead of content
     }
     if (!text.empty()) {
       r.content.push_back(ContentBlock::make_text(std::move(text)));
     }
-    const json::value* calls = m.if_contains("tool_calls");
-    if (calls != nullptr && calls->is_array()) {
-      for (const auto& cv : calls->get_array()) {
-        if (!cv.is_object()) {
-          continue;
-        }
-        const auto& c = cv.get_object();
-        const json::value* fn = c.if_contains("function");
-        if (fn == nullptr || !fn->is_object()) {
+    if (dom::array calls; array_field(m, "tool_calls", calls)) {
+      for (dom::element cv : calls) {
+        dom::object c, fn;
+        if (cv.get_object().get(c) != simdjson::SUCCESS || !object_field(c, "function", fn)) {
           continue;
         }
         ContentBlock b;
         b.type = BlockType::ToolUse;
-        b.id = str(c, "id");
-        b.name = str(fn->get_object(), "name");
-        const std::string args = str(fn->get_object(), "arguments");
+        b.id = std::string(str_field(c, "id"));
+        b.name = std::string(str_field(fn, "name"));
+        const std::string args(str_field(fn, "arguments"));
         b.input = json::object{};
         if (!args.empty()) {
-          json::value parsed = json::parse(args, ec);
+          json::error_code ec;
+          json::value parsed = json::parse(args, ec);  // kept in the canonical block: a heap document
           if (!ec && parsed.is_object()) {
             b.input = std::move(parsed);
           } else {
@@ -134,8 +86,8 @@ Result<ChatResponse> decode_chat_body(std::string_view body) {
       }
     }
   }
-  if (const json::value* u = o.if_contains("usage"); u != nullptr && u->is_object()) {
-    r.usage = usage_of(u->get_object());
+  if (dom::object u; object_field(o, "usage", u)) {
+    r.usage = usage_of(u);
   }
   return r;
 }

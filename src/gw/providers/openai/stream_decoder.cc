@@ -6,20 +6,15 @@
 #include <utility>
 #include <vector>
 
-#include "gw/common/json_util.h"
 #include "gw/common/sse.h"
 #include "gw/providers/openai/openai_codec.h"
+#include "gw/providers/openai/read_json.h"
 
 namespace gw::openai {
 
 namespace json = boost::json;
 
 namespace {
-
-std::string str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 Error stream_error(std::string message) {
   Error e = make_error(Code::UpstreamError, std::move(message));
@@ -83,45 +78,45 @@ class ChatStreamDecoder final : public StreamDecoder {
       done_ = true;
       return;
     }
-    json::error_code ec;
-    TransientJson scratch;  // only strings and numbers are copied out of `v`
-    json::value v = scratch.parse(data, ec);
-    if (ec || !v.is_object()) {
+    dom::object o;
+    if (!parse_answer(data, o)) {
       fail(out, "upstream sent a stream chunk that is not a JSON object");
       return;
     }
-    const auto& o = v.get_object();
-    if (const json::value* err = o.if_contains("error"); err != nullptr && !err->is_null()) {
-      std::string msg = err->is_object() ? str(err->get_object(), "message") : std::string();
+    if (has_non_null(o, "error")) {
+      dom::object err;
+      const bool is_obj = object_field(o, "error", err);
+      std::string msg = is_obj ? std::string(str_field(err, "message")) : std::string();
       Error e = stream_error("upstream error mid-stream: " + (msg.empty() ? "unknown" : msg));
-      if (err->is_object()) {
-        e.upstream_type = str(err->get_object(), "type");
+      if (is_obj) {
+        e.upstream_type = std::string(str_field(err, "type"));
       }
       out.emplace_back(StreamError{std::move(e)});
       done_ = true;
       return;
     }
-    const json::value* choices = o.if_contains("choices");
-    const bool has_choice = choices != nullptr && choices->is_array() &&
-                            !choices->get_array().empty() && choices->get_array()[0].is_object();
-    const json::value* usage = o.if_contains("usage");
-    const bool has_usage = usage != nullptr && usage->is_object();
+    dom::array choices;
+    dom::object choice;
+    const bool has_choice = array_field(o, "choices", choices) &&
+                            choices.at(0).get_object().get(choice) == simdjson::SUCCESS;
+    dom::object usage;
+    const bool has_usage = object_field(o, "usage", usage);
     if (!has_choice && !has_usage) {
       return;  // Azure's prompt_filter_results chunk, keep-alive objects, ...
     }
     if (!started_) {
       MessageStart ms;
-      ms.id = str(o, "id");
-      ms.model = str(o, "model");
+      ms.id = std::string(str_field(o, "id"));
+      ms.model = std::string(str_field(o, "model"));
       out.emplace_back(std::move(ms));
       started_ = true;
     }
     if (has_choice) {
-      on_choice(choices->get_array()[0].get_object(), out);
+      on_choice(choice, out);
     }
     if (has_usage) {
       usage_seen_ = true;
-      out.emplace_back(UsageUpdate{usage_of(usage->get_object())});
+      out.emplace_back(UsageUpdate{usage_of(usage)});
     }
   }
 
@@ -132,13 +127,11 @@ class ChatStreamDecoder final : public StreamDecoder {
     }
   }
 
-  void on_choice(const json::object& choice, std::vector<StreamEvent>& out) {
-    const json::value* delta = choice.if_contains("delta");
-    if (delta != nullptr && delta->is_object() && !finish_seen_) {
-      const auto& d = delta->get_object();
-      std::string text = str(d, "content");
+  void on_choice(const dom::object& choice, std::vector<StreamEvent>& out) {
+    if (dom::object d; object_field(choice, "delta", d) && !finish_seen_) {
+      std::string text(str_field(d, "content"));
       if (text.empty()) {
-        text = str(d, "refusal");
+        text = std::string(str_field(d, "refusal"));
       }
       if (!text.empty()) {
         if (!text_index_) {
@@ -146,43 +139,50 @@ class ChatStreamDecoder final : public StreamDecoder {
         }
         out.emplace_back(TextDelta{*text_index_, std::move(text)});
       }
-      if (const json::value* calls = d.if_contains("tool_calls"); calls != nullptr && calls->is_array()) {
-        for (size_t j = 0; j < calls->get_array().size(); ++j) {
-          if (calls->get_array()[j].is_object()) {
-            on_tool_fragment(calls->get_array()[j].get_object(), j, out);
+      if (dom::array calls; array_field(d, "tool_calls", calls)) {
+        size_t j = 0;
+        for (dom::element cv : calls) {
+          if (dom::object c; cv.get_object().get(c) == simdjson::SUCCESS) {
+            on_tool_fragment(c, j, out);
           }
+          ++j;
         }
       }
     }
-    const json::value* fr = choice.if_contains("finish_reason");
-    if (fr != nullptr && fr->is_string() && !finish_seen_) {
+    if (std::string_view fr; choice.at_key("finish_reason").get_string().get(fr) == simdjson::SUCCESS &&
+                             !finish_seen_) {
       close_blocks(out);
-      out.emplace_back(Finish{stop_reason_of(fr->get_string()), {}});
+      out.emplace_back(Finish{stop_reason_of(fr), {}});
       finish_seen_ = true;
     }
   }
 
-  void on_tool_fragment(const json::object& call, size_t position, std::vector<StreamEvent>& out) {
+  void on_tool_fragment(const dom::object& call, size_t position, std::vector<StreamEvent>& out) {
     // `index` is required by OpenAI; servers that omit it send each call whole, in order.
     int64_t key = static_cast<int64_t>(position);
-    if (const json::value* idx = call.if_contains("index"); idx != nullptr && idx->is_number()) {
-      json::error_code ec;
-      key = idx->to_number<int64_t>(ec);
+    if (dom::element idx; call.at_key("index").get(idx) == simdjson::SUCCESS) {
+      int64_t i = 0;
+      double d = 0;
+      if (idx.get_int64().get(i) == simdjson::SUCCESS) {
+        key = i;
+      } else if (idx.get_double().get(d) == simdjson::SUCCESS && d >= -9.2e18 && d <= 9.2e18) {
+        key = static_cast<int64_t>(d);
+      }
     }
-    const json::value* fn = call.if_contains("function");
-    const json::object* f = fn != nullptr && fn->is_object() ? &fn->get_object() : nullptr;
+    dom::object f;
+    const bool has_fn = object_field(call, "function", f);
     auto it = tools_.find(key);
     if (it == tools_.end()) {
-      std::string id = str(call, "id");
+      std::string id(str_field(call, "id"));
       if (id.empty()) {
         id = "call_" + std::to_string(next_index_);  // some servers send none; clients need one
       }
       size_t index = open(out, BlockStart{next_index_, BlockType::ToolUse, std::move(id),
-                                          f != nullptr ? str(*f, "name") : std::string(), {}});
+                                          has_fn ? std::string(str_field(f, "name")) : std::string(), {}});
       it = tools_.emplace(key, index).first;
     }
-    if (f != nullptr) {
-      std::string args = str(*f, "arguments");
+    if (has_fn) {
+      std::string args(str_field(f, "arguments"));
       if (!args.empty()) {
         out.emplace_back(ToolArgsDelta{it->second, std::move(args)});
       }
