@@ -4,6 +4,10 @@
 
 namespace gw::upstream {
 
+namespace {
+constexpr std::chrono::milliseconds kPeekAfter{1000};
+}  // namespace
+
 ConnPool::ConnPool(net::any_io_executor ex, size_t max_idle_per_host, std::chrono::seconds keepalive)
     : max_idle_per_host_(max_idle_per_host), keepalive_(keepalive), sweep_timer_(std::move(ex)) {}
 
@@ -13,11 +17,15 @@ std::unique_ptr<Connection> ConnPool::acquire(const std::string& key) {
     return nullptr;
   }
   auto& conns = it->second;
-  const auto cutoff = SteadyClock::now() - keepalive_;
+  const auto now = SteadyClock::now();
+  const auto cutoff = now - keepalive_;
   while (!conns.empty()) {
     std::unique_ptr<Connection> c = std::move(conns.back());
     conns.pop_back();
-    if (c->idle_since > cutoff && c->looks_alive()) {
+    // The peek costs a syscall. A connection parked a moment ago is almost never closed yet, and
+    // if it was, the client's transparent retry of a stale reused connection covers it.
+    const bool fresh = now - c->idle_since < kPeekAfter;
+    if (c->idle_since > cutoff && (fresh || c->looks_alive())) {
       return c;
     }
     c->close();
