@@ -47,6 +47,9 @@ std::string reply_head(unsigned status, const Headers& fields, const Headers& ex
 }  // namespace
 
 Session::Session(Worker& worker, tcp::socket socket) : worker_(worker), stream_(std::move(socket)) {
+  // Beast reads into the buffer's spare capacity, 512 bytes at first: a typical request would take
+  // several reads.
+  buffer_.reserve(8 * 1024);
   self_ = worker_.add_session(this);
 }
 
