@@ -117,13 +117,14 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
         break;
       }
     }
-    // One write per upstream read: the events decoded from it go out together.
-    if (!out.empty() && call.outcome != "client_disconnected") {
+    // One write per upstream read: the events decoded from it go out together. The last batch
+    // waits for end_stream below, which sends it with the terminating chunk.
+    if (!ended && !out.empty() && call.outcome != "client_disconnected") {
       if (!co_await call.session.write_chunk(out)) {
         call.outcome = "client_disconnected";
       }
+      out.clear();
     }
-    out.clear();
     if (call.outcome == "client_disconnected") {
       break;
     }
@@ -132,7 +133,9 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
     co_await call.meter();
   }
   if (started && call.outcome != "client_disconnected") {
-    co_await call.session.end_stream();
+    if (!co_await call.session.end_stream(out)) {
+      call.outcome = "client_disconnected";
+    }
   } else if (!started) {
     call.session.no_keep_alive();
   }

@@ -183,17 +183,14 @@ net::awaitable<bool> Session::write_reply(const ClientReply& r, const Headers& e
 }
 
 net::awaitable<bool> Session::begin_stream(const Headers& extra) {
+  // The head is held and leaves with the first chunk, in the same write (one send, not two).
   const Headers fields{{"content-type", "text/event-stream; charset=utf-8"}, {"cache-control", "no-cache"}};
-  std::string head = reply_head(200, fields, extra);
-  head += "Transfer-Encoding: chunked\r\n";
+  pending_head_ = reply_head(200, fields, extra);
+  pending_head_ += "Transfer-Encoding: chunked\r\n";
   if (!keep_alive_) {
-    head += "Connection: close\r\n";
+    pending_head_ += "Connection: close\r\n";
   }
-  head += "\r\n";
-  const std::array<net::const_buffer, 1> bufs{net::buffer(head)};
-  if (!co_await write_all(bufs)) {
-    co_return false;
-  }
+  pending_head_ += "\r\n";
   streaming_ = true;
   co_return true;
 }
@@ -202,16 +199,27 @@ net::awaitable<bool> Session::write_chunk(std::string_view data) {
   if (data.empty()) {
     co_return true;  // an empty chunk would end the body
   }
-  char size_line[24];
-  const auto r = fmt::format_to_n(size_line, sizeof size_line, "{:x}\r\n", data.size());
-  const std::array<net::const_buffer, 3> bufs{net::buffer(size_line, r.size), net::buffer(data),
-                                               net::buffer("\r\n", 2)};
-  co_return co_await write_all(bufs);
+  co_return co_await write_stream(data, false);
 }
 
-net::awaitable<bool> Session::end_stream() {
+net::awaitable<bool> Session::end_stream(std::string_view last_data) {
   streaming_ = false;
-  const std::array<net::const_buffer, 1> bufs{net::buffer("0\r\n\r\n", 5)};
+  co_return co_await write_stream(last_data, true);
+}
+
+// [held head] [chunk of `data`] [last chunk]: whatever applies, in one gather write.
+net::awaitable<bool> Session::write_stream(std::string_view data, bool last) {
+  const std::string head = std::move(pending_head_);
+  pending_head_.clear();
+  char size_line[24];
+  size_t size_len = 0;
+  if (!data.empty()) {
+    size_len = fmt::format_to_n(size_line, sizeof size_line, "{:x}\r\n", data.size()).size;
+  }
+  const std::string_view crlf = data.empty() ? std::string_view() : std::string_view("\r\n", 2);
+  const std::string_view terminator = last ? std::string_view("0\r\n\r\n", 5) : std::string_view();
+  const std::array<net::const_buffer, 5> bufs{net::buffer(head), net::buffer(size_line, size_len), net::buffer(data),
+                                               net::buffer(crlf), net::buffer(terminator)};
   co_return co_await write_all(bufs);
 }
 

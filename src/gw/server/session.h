@@ -35,9 +35,11 @@ class Session {
 
   // --- the writer handlers use. Each returns false if the client is gone. ---
   net::awaitable<bool> write_reply(const ClientReply& r, const Headers& extra);
+  // The stream's head is held until the first chunk (or the end), so that both leave in one write.
   net::awaitable<bool> begin_stream(const Headers& extra);
   net::awaitable<bool> write_chunk(std::string_view data);
-  net::awaitable<bool> end_stream();
+  // Writes `last_data` (if any) and the terminating chunk together.
+  net::awaitable<bool> end_stream(std::string_view last_data = {});
   // The request may not be followed by another on this connection.
   void no_keep_alive() { keep_alive_ = false; }
 
@@ -48,6 +50,7 @@ class Session {
   // One gather write of whole buffers, bounded by the write timeout; false once the client is gone.
   template <size_t N>
   net::awaitable<bool> write_all(const std::array<net::const_buffer, N>& bufs);
+  net::awaitable<bool> write_stream(std::string_view data, bool last);
 
   Worker& worker_;
   beast::tcp_stream stream_;
@@ -55,6 +58,7 @@ class Session {
   bool keep_alive_ = true;
   bool busy_ = false;
   bool streaming_ = false;
+  std::string pending_head_;  // a stream's head, until its first write
   bool linger_ = false;  // answered before the body was read: drain before closing
   std::list<Session*>::iterator self_;
 };
