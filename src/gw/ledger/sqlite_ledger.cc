@@ -61,12 +61,7 @@ SqliteLedger::SqliteLedger(const std::string& path, config::LedgerSync sync, con
   }
   insert_ = std::move(*st);
   read_db_ = open_or_throw(path, storage::Sync::Normal);
-  write_db_.disable_auto_checkpoint();
-  checkpoint_db_ = open_or_throw(path, sync == config::LedgerSync::Strict ? storage::Sync::Full
-                                                                          : storage::Sync::Normal);
-  checkpoint_db_.disable_auto_checkpoint();
   writer_ = std::thread([this] { writer_loop(); });
-  checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
 
 SqliteLedger::~SqliteLedger() {
@@ -76,36 +71,6 @@ SqliteLedger::~SqliteLedger() {
   }
   wake_.notify_one();
   writer_.join();  // the writer drains the queue before it exits
-  {
-    std::lock_guard lk(checkpoint_mu_);
-    checkpoint_stop_ = true;
-  }
-  checkpoint_wake_.notify_one();
-  checkpointer_.join();
-}
-
-void SqliteLedger::checkpoint_loop() {
-  // Every 250 ms, if anything was committed since the last pass. At 10k records/s the WAL grows
-  // by ~10 MB between passes; a passive checkpoint then lets the next commit restart it.
-  constexpr std::chrono::milliseconds kInterval{250};
-  uint64_t seen = commits_.load();
-  std::unique_lock lk(checkpoint_mu_);
-  for (;;) {
-    checkpoint_wake_.wait_for(lk, kInterval, [&] { return checkpoint_stop_; });
-    const bool stop = checkpoint_stop_;
-    const uint64_t now = commits_.load();
-    if (now != seen) {
-      seen = now;
-      lk.unlock();
-      if (auto r = checkpoint_db_.checkpoint_passive(); !r) {
-        log_line(clock_, "warn", "ledger_checkpoint_failed", r.error().message);
-      }
-      lk.lock();
-    }
-    if (stop) {
-      return;  // the writer has exited: the pass above copied its last commits
-    }
-  }
 }
 
 net::awaitable<Result<void>> SqliteLedger::record(UsageRecord rec) {

@@ -8,10 +8,6 @@
 //         idle (well within the contract's 100 ms); a commit survives a process crash but a power
 //         loss may take back what was committed since the last WAL checkpoint.
 //
-// The writer never checkpoints the WAL itself (a checkpoint copies pages into the database and
-// fsyncs it, which would hold up every request waiting on the next group commit): a checkpointer
-// thread with its own connection runs passive checkpoints while commits continue.
-//
 // A failed write is logged and retried with back-off, never dropped. Waiters of a batch that keeps
 // failing are told so (Internal) after a few tries while the records stay queued for retry; only a
 // shutdown (flush_blocking or destruction) gives up, after about 30 s of failures, and logs every
@@ -67,7 +63,6 @@ class SqliteLedger final : public Ledger {
 
   void enqueue(UsageRecord rec, Done done);
   void writer_loop();
-  void checkpoint_loop();
   Result<void> write_batch(const std::vector<Pending>& batch);
   bool give_up_allowed() const;  // under mu_
 
@@ -88,12 +83,6 @@ class SqliteLedger final : public Ledger {
   bool stop_ = false;
   std::atomic<uint64_t> commits_{0};
   std::thread writer_;
-
-  storage::Db checkpoint_db_;        // the checkpointer's only
-  std::mutex checkpoint_mu_;
-  std::condition_variable checkpoint_wake_;
-  bool checkpoint_stop_ = false;     // under checkpoint_mu_
-  std::thread checkpointer_;
 };
 
 }  // namespace gw

@@ -149,16 +149,6 @@ Result<Statement> Db::prepare(std::string_view sql) {
 
 int64_t Db::changes() const { return sqlite3_changes(db_); }
 
-void Db::disable_auto_checkpoint() { sqlite3_wal_autocheckpoint(db_, 0); }
-
-Result<void> Db::checkpoint_passive() {
-  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {  // BUSY: another checkpoint is running; try later
-    return db_error(db_, "checkpoint");
-  }
-  return {};
-}
-
 Result<Transaction> Transaction::begin(Db& db) {
   if (auto r = db.exec("BEGIN IMMEDIATE"); !r) {
     return r.error();

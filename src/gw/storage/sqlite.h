@@ -77,13 +77,6 @@ class Db {
   int64_t changes() const;  // rows changed by the last statement
   bool is_open() const { return db_ != nullptr; }
 
-  // WAL checkpoints (sqlite.org/wal.html#ckpt). By default SQLite checkpoints inside the commit
-  // that grows the WAL past 1000 pages, on the committing connection; a connection that must
-  // not stall turns that off and leaves checkpoints to another connection's checkpoint_passive(),
-  // which copies what it can without waiting for (or blocking) readers and writers.
-  void disable_auto_checkpoint();
-  Result<void> checkpoint_passive();
-
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_ = nullptr;

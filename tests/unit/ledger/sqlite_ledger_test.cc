@@ -111,32 +111,6 @@ TEST(SqliteLedger, GroupCommitServesManyConcurrentRecordsWithFewCommits) {
   EXPECT_GE(ledger.commits(), 1u);
 }
 
-TEST(SqliteLedger, TheCheckpointerCopiesTheWalIntoTheDatabaseOffTheWriter) {
-  const std::string path = temp_db("checkpoint");
-  const auto main_size = [&] { return std::filesystem::file_size(path); };
-  uintmax_t before = 0;
-  {
-    SqliteLedger ledger(path, config::LedgerSync::Strict, real_clock());
-    before = main_size();
-    std::vector<UsageRecord> recs;
-    for (int i = 0; i < 3000; ++i) {
-      recs.push_back(rec("c" + std::to_string(100000 + i), 1000 + i, "k", "m", "p", "d", 1, 1, 1));
-    }
-    auto results = record_all(ledger, std::move(recs), 2);
-    for (const auto& r : results) {
-      ASSERT_TRUE(r);
-    }
-    // The writer does not checkpoint (auto-checkpoint is off on its connection): the rows reach
-    // the main database file only through the checkpointer, within a few of its 250 ms passes.
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (main_size() <= before && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(50ms);
-    }
-    EXPECT_GT(main_size(), before) << "no checkpoint copied the WAL into " << path;
-  }
-  EXPECT_EQ(count_rows(path), 3000);
-}
-
 TEST(SqliteLedger, ReplayedRequestIdIsCountedOnce) {
   const std::string path = temp_db("idem");
   SqliteLedger ledger(path, config::LedgerSync::Strict, real_clock());
