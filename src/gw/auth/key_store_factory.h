@@ -16,7 +16,8 @@ namespace gw {
 // cannot revoke them. Created keys get "key_<16 hex>" ids and "sk-sy-<48 hex>" secrets.
 // Revocation through this store takes effect at once on every thread; keys created or revoked by
 // another process (the CLI next to a running server) are seen within kKeyReloadInterval (an unknown
-// secret is also looked up in the database at once, so a new key works immediately).
+// secret is also looked up in the database at once, so a new key works immediately; a secret found
+// nowhere is remembered as unknown until the next reload, so repeating it costs no lookup).
 std::unique_ptr<KeyStore> make_key_store(const config::Config& cfg, const std::string& db_path,
                                          const Clock& clock = real_clock());
 // The same, with the database that `cfg.ledger` names (sqlite://PATH).

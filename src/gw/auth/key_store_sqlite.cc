@@ -6,6 +6,7 @@
 #include <shared_mutex>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "gw/auth/key_store_factory.h"
 #include "gw/common/ids.h"
@@ -133,17 +134,31 @@ class SqliteKeyStore final : public KeyStore {
       if (auto it = db_index_.find(hash); it != db_index_.end()) {
         return it->second;
       }
+      // Known to be unknown: a client retrying a revoked or mistyped key does not queue on the
+      // database lock every time. (A secret nobody has created yet cannot be in here: secrets are
+      // random, so none is presented before it exists.)
+      if (unknown_.count(hash) != 0) {
+        return make_error(Code::Unauthenticated, "invalid API key");
+      }
     }
     // Unknown here: perhaps created a moment ago by another process (the CLI).
     std::lock_guard db_lock(db_mu_);
     auto st = db_.prepare("SELECT " + std::string(kColumns) + " FROM keys WHERE hash = ?1 AND revoked_at IS NULL");
     if (st) {
       st->bind(1, hash);
-      if (auto row = st->step(); row && *row) {
+      auto row = st->step();
+      if (row && *row) {
         Principal p = principal_of(read_row(*st).info);
         std::unique_lock lk(mu_);
         db_index_[hash] = p;
         return p;
+      }
+      if (row) {  // a clean miss, not a database error
+        std::unique_lock lk(mu_);
+        if (unknown_.size() >= kMaxUnknownKeys) {
+          unknown_.clear();  // bounded: a flood of distinct bad keys costs lookups, not memory
+        }
+        unknown_.insert(hash);
       }
     }
     return make_error(Code::Unauthenticated, "invalid API key");
@@ -285,6 +300,7 @@ class SqliteKeyStore final : public KeyStore {
     }
     std::unique_lock lk(mu_);
     db_index_.swap(fresh);
+    unknown_.clear();  // a negative answer is trusted for one reload interval at most
     last_reload_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                           clock_.steady_now().time_since_epoch()).count();
     return {};
@@ -297,6 +313,9 @@ class SqliteKeyStore final : public KeyStore {
   // Keys of the database, by hash.
   mutable std::shared_mutex mu_;
   mutable std::unordered_map<std::string, Principal> db_index_;
+  // Hashes presented and found in no table (see authenticate); under mu_.
+  static constexpr size_t kMaxUnknownKeys = 10000;
+  mutable std::unordered_set<std::string> unknown_;
   mutable std::mutex db_mu_;  // guards db_ and orders reloads against create/revoke
   mutable storage::Db db_;
   mutable std::atomic<int64_t> last_reload_ms_{0};

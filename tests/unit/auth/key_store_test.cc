@@ -164,6 +164,32 @@ TEST(KeyStore, KeysSurviveRestartAndOtherProcessesChangesAreSeen) {
   EXPECT_TRUE(restarted->list()[0].revoked);
 }
 
+TEST(KeyStore, AnUnknownSecretIsRememberedUntilTheNextReload) {
+  ManualClock clock;
+  const std::string path = temp_db("unknown");
+  auto server = make_key_store(config::Config{}, path, clock);
+  const std::string secret = "sk-sy-never-issued";
+  EXPECT_EQ(server->authenticate(secret).error().code, Code::Unauthenticated);
+  // Put a row with exactly that hash into the database behind the store's back (no real secret is
+  // ever presented before it exists; this only makes the cached answer observable).
+  auto cli = make_key_store(config::Config{}, path, clock);
+  auto created = cli->create(KeySpec{"other"});
+  ASSERT_TRUE(created);
+  {
+    auto db = storage::Db::open(path);
+    auto st = db->prepare("UPDATE keys SET hash = ?1 WHERE id = ?2");
+    st->bind(1, sha256_hex(secret)).bind(2, created->first.id);
+    ASSERT_TRUE(st->run());
+  }
+  EXPECT_FALSE(server->authenticate(secret)) << "the miss is served from the negative cache";
+  clock.advance(kKeyReloadInterval + 1ms);
+  EXPECT_TRUE(server->authenticate(secret)) << "the reload forgets negative answers";
+  // A key created after some unknown secret was presented works at once, as before.
+  auto fresh = cli->create(KeySpec{"fresh"});
+  ASSERT_TRUE(fresh);
+  EXPECT_TRUE(server->authenticate(fresh->second));
+}
+
 TEST(KeyStore, RevocationIsImmediateAcrossThreads) {
   ManualClock clock;
   auto store = make_key_store(config::Config{}, temp_db("threads"), clock);
