@@ -224,6 +224,22 @@ test('bad AWS secret: 502 naming the provider, never the secret', async () => {
   await stillServes();
 });
 
+test('vertex: a token revoked early is refreshed once on the 401 and the request still succeeds', async () => {
+  const text = replyText('gcp', CLAUDE_VX);
+  assert.equal((await anthropic().messages.create({ model: 'claude-vertex', max_tokens: 64, messages: MSG })).content[0].text, text);
+  const exchanges = vx.tokenRequests.filter((r) => r.ok).length;
+  const seen = vx.requests.length;
+  vx.revokeTokens();
+  const m = await anthropic().messages.create({ model: 'claude-vertex', max_tokens: 64, messages: MSG });
+  assert.equal(m.content[0].text, text);
+  const after = vx.requests.slice(seen);
+  assert.equal(after.length, 2, `one refused call and one retry: ${JSON.stringify(after.map((r) => r.authOk))}`);
+  assert.equal(after[0].authOk, false);
+  assert.equal(after[1].authOk, true);
+  assert.equal(vx.tokenRequests.filter((r) => r.ok).length, exchanges + 1, 'exactly one new token exchange');
+  await stillServes();
+});
+
 test('vertex quota error (Google shape, array-wrapped): 429 to the client', async () => {
   const r = await call(gw, '/v1/messages', { key: KEY, body: { model: 'claude-vertex-429', max_tokens: 10, messages: MSG } });
   assert.equal(r.status, 429, r.text);

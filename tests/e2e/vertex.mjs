@@ -5,6 +5,7 @@
 //   emu.baseUrl                 -> 'http://127.0.0.1:PORT' (the `vertex` provider base_url)
 //   emu.writeKeyFile(dir)       -> path of a copy of the key file whose token_uri is this emulator
 //   emu.tokenRequests           -> every token exchange: {ok, error, claims, header}
+//   emu.revokeTokens()          -> every issued access token stops working (401)
 //
 // POST /token: grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer; the RS256 assertion is
 // verified against the public key of the service account's private key; claims iss/scope/aud/iat/exp
@@ -146,6 +147,8 @@ export async function startVertex({ name = 'vertex', keyFile, project = 'emu-pro
     served,
     tokenRequests,
     calls: () => requests.filter((r) => r.authOk),
+    // Forgets every issued access token, as Google does when one is revoked before its expiry.
+    revokeTokens: () => tokens.clear(),
     // Writes a copy of the service-account key whose token_uri points at this emulator.
     writeKeyFile(dir) {
       const p = path.join(dir, `sa-${name}.json`);

@@ -20,8 +20,9 @@ class RequestSigner {
   virtual net::awaitable<Result<void>> sign(UpstreamRequest& req) = 0;
   // The upstream answered 401 to a request this signer signed: drop cached credentials (an OAuth
   // token revoked or expired early) so that the next sign() obtains fresh ones. protocols.md 5.5:
-  // "on a 401 from Vertex, refresh once and retry". No-op for signers without a cache.
-  virtual void invalidate() {}
+  // "on a 401 from Vertex, refresh once and retry". Returns whether anything was dropped, that is,
+  // whether a retry could fare better; false for signers without a cache (SigV4).
+  virtual bool invalidate() { return false; }
 };
 
 // nullptr for providers whose codec already set static credentials (openai, azure, anthropic).

@@ -172,34 +172,50 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     co_return fail(req.error());  // the request cannot be expressed for this provider: 400
   }
   req->headers.emplace_back("x-request-id", call.request_id);
-  if (rt->signer) {
-    auto signed_ok = co_await rt->signer->sign(*req);
-    if (!signed_ok) {
-      Error e = signed_ok.error();
-      e.provider = dep.provider;
-      app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
-      co_return fail(std::move(e));
-    }
-  }
 
   InflightGuard inflight(app.health, a.id);
   const auto& p = *rt->cfg;
-  const auto sent = app.clock.steady_now();
-  auto ex = co_await call.worker.http().start(*req, Timeouts{p.connect_timeout, p.first_byte_timeout, p.idle_timeout});
-  if (!ex) {
-    Error e = ex.error();
-    e.provider = dep.provider;
-    app.health.on_failure(a.id, e);
-    app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
-    co_return fail(std::move(e));
-  }
-  call.reached_upstream = true;
-  const auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(app.clock.steady_now() - sent);
-  app.metrics.upstream_latency(dep.provider, static_cast<double>(latency.count()) / 1000.0);
+  std::unique_ptr<UpstreamExchange> exchange_owner;
+  std::chrono::milliseconds latency{0};
+  // A 401 to a request signed with cached credentials (a Vertex OAuth token revoked or expired
+  // early) drops them and tries once more with fresh ones (protocols.md 5.5).
+  UpstreamRequest& wire = *req;
+  const size_t unsigned_headers = wire.headers.size();  // signing appends; a retry signs afresh
+  for (int auth_try = 0;; ++auth_try) {
+    wire.headers.resize(unsigned_headers);
+    if (rt->signer) {
+      auto signed_ok = co_await rt->signer->sign(wire);
+      if (!signed_ok) {
+        Error e = signed_ok.error();
+        e.provider = dep.provider;
+        app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
+        co_return fail(std::move(e));
+      }
+    }
+    const auto sent = app.clock.steady_now();
+    const Timeouts timeouts{p.connect_timeout, p.first_byte_timeout, p.idle_timeout};
+    auto ex = co_await call.worker.http().start(wire, timeouts);
+    if (!ex) {
+      Error e = ex.error();
+      e.provider = dep.provider;
+      app.health.on_failure(a.id, e);
+      app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
+      co_return fail(std::move(e));
+    }
+    call.reached_upstream = true;
+    latency = std::chrono::duration_cast<std::chrono::milliseconds>(app.clock.steady_now() - sent);
+    app.metrics.upstream_latency(dep.provider, static_cast<double>(latency.count()) / 1000.0);
 
-  UpstreamExchange& exchange = **ex;
-  if (exchange.status() < 200 || exchange.status() >= 300) {
+    UpstreamExchange& exchange = **ex;
+    if (exchange.status() >= 200 && exchange.status() < 300) {
+      exchange_owner = std::move(*ex);
+      break;
+    }
     auto body = co_await exchange.read_all(kMaxErrorBody);
+    if (exchange.status() == 401 && rt->signer && auth_try == 0 && rt->signer->invalidate()) {
+      app.metrics.upstream_error(dep.provider, "Unauthenticated");
+      continue;
+    }
     UpstreamResponse resp{exchange.status(), exchange.headers(), body ? std::move(*body) : std::string()};
     Error e = rt->codec->classify(resp);
     e.provider = dep.provider;
@@ -208,6 +224,7 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
     co_return fail(std::move(e));
   }
+  UpstreamExchange& exchange = *exchange_owner;
   app.health.on_success(a.id, latency);
   // Two statements, not a conditional expression: g++ 12 mis-destroys temporaries of a
   // co_await inside ?: (seen as a double free of the outcome).

@@ -44,10 +44,12 @@ class VertexSigner final : public RequestSigner {
     co_return Result<void>{};
   }
 
-  void invalidate() override {
-    if (source_) {
-      source_->invalidate();
+  bool invalidate() override {
+    if (!source_) {
+      return false;  // no credentials loaded: nothing a retry could change
     }
+    source_->invalidate();
+    return true;
   }
 
  private:
