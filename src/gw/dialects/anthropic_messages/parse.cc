@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "gw/canonical/json_fields.h"
 #include "gw/dialects/anthropic_messages/anthropic_messages.h"
 #include "gw/dialects/anthropic_messages/content_parse.h"
 
@@ -16,41 +17,6 @@ bool is_modelled_field(std::string_view k) {
   return k == "model" || k == "max_tokens" || k == "system" || k == "messages" || k == "tools" ||
          k == "tool_choice" || k == "stop_sequences" || k == "temperature" || k == "top_p" ||
          k == "top_k" || k == "metadata" || k == "stream" || k == "thinking";
-}
-
-Result<std::optional<int64_t>> opt_int(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) {
-    return std::optional<int64_t>{};
-  }
-  if (v->is_int64()) {
-    return std::optional<int64_t>{v->get_int64()};
-  }
-  if (v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
-    return std::optional<int64_t>{static_cast<int64_t>(v->get_uint64())};
-  }
-  // 1024.0 is how some JSON encoders write integers; accept exact integral doubles.
-  if (v->is_double() && v->get_double() == static_cast<double>(static_cast<int64_t>(v->get_double())) &&
-      v->get_double() >= -9.0e18 && v->get_double() <= 9.0e18) {
-    return std::optional<int64_t>{static_cast<int64_t>(v->get_double())};
-  }
-  return invalid_field(key, "must be an integer");
-}
-
-Result<std::optional<double>> opt_number(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) {
-    return std::optional<double>{};
-  }
-  if (!v->is_number()) {
-    return invalid_field(key, "must be a number");
-  }
-  json::error_code ec;
-  double d = v->to_number<double>(ec);
-  if (ec) {
-    return invalid_field(key, "must be a number");
-  }
-  return std::optional<double>{d};
 }
 
 // `system`: a string or an array of text blocks -> one System message at the front.

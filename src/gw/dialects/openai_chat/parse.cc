@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "gw/canonical/json_fields.h"
 #include "gw/dialects/openai_chat/content_parse.h"
 #include "gw/dialects/openai_chat/openai_chat.h"
 
@@ -20,36 +21,6 @@ bool is_modelled_field(std::string_view k) {
          k == "max_tokens" || k == "max_completion_tokens" || k == "temperature" ||
          k == "top_p" || k == "stop" || k == "user" || k == "tools" || k == "tool_choice" ||
          k == "parallel_tool_calls" || k == "response_format" || k == "n";
-}
-
-Result<std::optional<int64_t>> opt_int(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) {
-    return std::optional<int64_t>{};
-  }
-  if (v->is_int64()) {
-    return std::optional<int64_t>{v->get_int64()};
-  }
-  if (v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
-    return std::optional<int64_t>{static_cast<int64_t>(v->get_uint64())};
-  }
-  return invalid_field(key, "must be an integer");
-}
-
-Result<std::optional<double>> opt_number(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) {
-    return std::optional<double>{};
-  }
-  if (!v->is_number()) {
-    return invalid_field(key, "must be a number");
-  }
-  json::error_code ec;
-  double d = v->to_number<double>(ec);
-  if (ec) {
-    return invalid_field(key, "must be a number");
-  }
-  return std::optional<double>{d};
 }
 
 Result<std::optional<bool>> opt_bool(const json::object& o, std::string_view key,

@@ -1,0 +1,43 @@
+#include "gw/canonical/json_fields.h"
+
+#include "gw/common/error.h"
+
+namespace gw {
+
+Result<std::optional<int64_t>> opt_int(const boost::json::object& o, std::string_view key) {
+  const boost::json::value* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) {
+    return std::optional<int64_t>{};
+  }
+  if (v->is_int64()) {
+    return std::optional<int64_t>{v->get_int64()};
+  }
+  if (v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+    return std::optional<int64_t>{static_cast<int64_t>(v->get_uint64())};
+  }
+  if (v->is_double()) {
+    const double d = v->get_double();
+    if (d >= -9.0e18 && d <= 9.0e18 && d == static_cast<double>(static_cast<int64_t>(d))) {
+      return std::optional<int64_t>{static_cast<int64_t>(d)};
+    }
+  }
+  return invalid_field(key, "must be an integer");
+}
+
+Result<std::optional<double>> opt_number(const boost::json::object& o, std::string_view key) {
+  const boost::json::value* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) {
+    return std::optional<double>{};
+  }
+  if (!v->is_number()) {
+    return invalid_field(key, "must be a number");
+  }
+  boost::json::error_code ec;
+  const double d = v->to_number<double>(ec);
+  if (ec) {
+    return invalid_field(key, "must be a number");
+  }
+  return std::optional<double>{d};
+}
+
+}  // namespace gw
