@@ -18,19 +18,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace gw::testing;
 
-std::vector<std::string> fixtures(const std::string& dir) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(std::string(GW_FIXTURES_DIR) + "/" + dir)) {
-    if (e.path().extension() == ".json") {
-      out.push_back(e.path().string());
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-json::object load(const std::string& path) { return json::parse(read_text(path)).as_object(); }
-
 ChatRequest client_request(const json::object& fx) {
   auto r = openai::parse_chat_request(json::serialize(fx.at("request")));
   EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);

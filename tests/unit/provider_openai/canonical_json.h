@@ -4,6 +4,8 @@
 // test canonical -> upstream, so the pair covers client -> upstream without one binary linking
 // both libraries. Responses and streams are chained the same way. Defaults are omitted on output.
 #include <boost/json.hpp>
+#include <algorithm>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -30,6 +32,20 @@ inline void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
 }
+
+// The *.json fixtures of GW_FIXTURES_DIR/<dir>, sorted by name.
+inline std::vector<std::string> fixtures(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(GW_FIXTURES_DIR) + "/" + dir)) {
+    if (e.path().extension() == ".json") {
+      out.push_back(e.path().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+inline json::object load(const std::string& path) { return json::parse(read_text(path)).as_object(); }
 
 inline bool update_golden() { return std::getenv("GW_UPDATE_GOLDEN") != nullptr; }
 

@@ -29,6 +29,8 @@ Result<boost::json::object> encode_request_body(const ChatRequest& req,
 
 // A Messages API response body -> canonical.
 Result<ChatResponse> decode_response_body(std::string_view body);
+// The same, with the provider named on an error (the Anthropic and Vertex codecs both decode so).
+Result<ChatResponse> decode_response_body(std::string_view body, std::string_view provider);
 
 // One Anthropic stream event, already parsed from JSON (an SSE data line, or a Bedrock chunk's
 // decoded bytes) -> canonical events. Tracks whether message_stop was seen.

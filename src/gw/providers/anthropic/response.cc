@@ -144,4 +144,14 @@ Result<ChatResponse> decode_response_body(std::string_view body) {
   return r;
 }
 
+Result<ChatResponse> decode_response_body(std::string_view body, std::string_view provider) {
+  auto r = decode_response_body(body);
+  if (!r) {
+    Error e = r.error();
+    e.provider = std::string(provider);
+    return e;
+  }
+  return r;
+}
+
 }  // namespace gw::anthropic

@@ -70,13 +70,7 @@ class VertexCodec final : public ProviderCodec {
   }
 
   Result<ChatResponse> decode(const UpstreamResponse& resp) const override {
-    auto r = anthropic::decode_response_body(resp.body);
-    if (!r) {
-      Error e = r.error();
-      e.provider = p_.name;
-      return e;
-    }
-    return r;
+    return anthropic::decode_response_body(resp.body, p_.name);
   }
 
   std::unique_ptr<StreamDecoder> stream_decoder() const override {
