@@ -310,8 +310,37 @@ test('upstream connection drops mid-stream: the SDK stream throws (no silent tru
   await stillServes();
 });
 
-test('access log: JSON lines on stderr', async () => {
-  await stillServes();
-  const lines = gw.logs;
-  assert.ok(lines.length > 0, `JSON log lines on stderr; got:\n${gw.stderr.slice(-1000)}`);
+test('access log: one JSON line per request on stderr, with its id and routing, and no secret', async () => {
+  const { response } = await client().chat.completions.create({ model: 'gpt-ok', messages: MSG }).withResponse();
+  const id = response.headers.get('x-request-id');
+  const bad = await call(gw, '/v1/chat/completions', { key: 'sk-not-a-key', body: { model: 'gpt-ok', messages: MSG } });
+  assert.equal(bad.status, 401);
+  const badId = bad.headers.get('x-request-id');
+  // Lines are written before the next request is read; give the pipe a moment to deliver them.
+  let mine = [];
+  for (let i = 0; i < 50 && mine.length < 2; i++) {
+    mine = gw.logs.filter((l) => l.request_id === id || l.request_id === badId);
+    if (mine.length < 2) await new Promise((r) => setTimeout(r, 20));
+  }
+  const ok = gw.logs.filter((l) => l.request_id === id);
+  assert.equal(ok.length, 1, `exactly one line for ${id}; stderr tail:\n${gw.stderr.slice(-1500)}`);
+  const l = ok[0];
+  assert.equal(l.msg, 'request');
+  assert.equal(l.level, 'info');
+  assert.equal(l.status, 200);
+  assert.equal(l.method, 'POST');
+  assert.equal(l.path, '/v1/chat/completions');
+  assert.equal(l.model, 'gpt-ok');
+  assert.equal(l.provider, response.headers.get('x-switchyard-provider'));
+  assert.equal(l.key, 'team-a');
+  assert.equal(l.outcome, 'ok');
+  assert.ok(l.input_tokens > 0 && l.output_tokens > 0, JSON.stringify(l));
+  assert.ok(Number.isInteger(l.latency_ms) && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(l.ts), JSON.stringify(l));
+  const refused = gw.logs.filter((x) => x.request_id === badId);
+  assert.equal(refused.length, 1, `one line for the refused request ${badId}`);
+  assert.equal(refused[0].status, 401);
+  assert.equal(refused[0].level, 'warn');
+  for (const secret of [KEY_A, KEY_B, 'sk-not-a-key', 'sk-upstream-a', 'sk-upstream-b']) {
+    assert.ok(!gw.stderr.includes(secret), `the logs never hold ${secret.slice(0, 6)}…`);
+  }
 });
