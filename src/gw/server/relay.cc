@@ -88,11 +88,7 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
       call.usage.on_event(ev);
       if (!started) {
         call.status = 200;
-        const Headers routing = call.routing_headers();
-        if (!co_await call.session.begin_stream(routing)) {
-          call.outcome = "client_disconnected";
-          break;
-        }
+        call.session.begin_stream(call.routing_headers());
         started = true;
       }
       if (call.ttft_ms < 0 && is_output(ev)) {

@@ -182,7 +182,7 @@ net::awaitable<bool> Session::write_reply(const ClientReply& r, const Headers& e
   co_return co_await write_all(bufs);
 }
 
-net::awaitable<bool> Session::begin_stream(const Headers& extra) {
+void Session::begin_stream(const Headers& extra) {
   // The head is held and leaves with the first chunk, in the same write (one send, not two).
   const Headers fields{{"content-type", "text/event-stream; charset=utf-8"}, {"cache-control", "no-cache"}};
   pending_head_ = reply_head(200, fields, extra);
@@ -191,8 +191,6 @@ net::awaitable<bool> Session::begin_stream(const Headers& extra) {
     pending_head_ += "Connection: close\r\n";
   }
   pending_head_ += "\r\n";
-  streaming_ = true;
-  co_return true;
 }
 
 net::awaitable<bool> Session::write_chunk(std::string_view data) {
@@ -203,7 +201,6 @@ net::awaitable<bool> Session::write_chunk(std::string_view data) {
 }
 
 net::awaitable<bool> Session::end_stream(std::string_view last_data) {
-  streaming_ = false;
   co_return co_await write_stream(last_data, true);
 }
 

@@ -33,10 +33,11 @@ class Session {
   // Shutdown after the drain: closes the connection whatever it is doing.
   void close_now();
 
-  // --- the writer handlers use. Each returns false if the client is gone. ---
+  // --- the writer handlers use. Each that writes returns false if the client is gone. ---
   net::awaitable<bool> write_reply(const ClientReply& r, const Headers& extra);
-  // The stream's head is held until the first chunk (or the end), so that both leave in one write.
-  net::awaitable<bool> begin_stream(const Headers& extra);
+  // No I/O: the stream's head is held until the first chunk (or the end), so that both leave in
+  // one write.
+  void begin_stream(const Headers& extra);
   net::awaitable<bool> write_chunk(std::string_view data);
   // Writes `last_data` (if any) and the terminating chunk together.
   net::awaitable<bool> end_stream(std::string_view last_data = {});
@@ -57,7 +58,6 @@ class Session {
   beast::flat_buffer buffer_;
   bool keep_alive_ = true;
   bool busy_ = false;
-  bool streaming_ = false;
   std::string pending_head_;  // a stream's head, until its first write
   bool linger_ = false;  // answered before the body was read: drain before closing
   std::list<Session*>::iterator self_;
