@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "gw/common/json_util.h"
+
 namespace gw {
 
 namespace {
@@ -16,36 +18,16 @@ namespace {
 // workers write without a lock and lines never interleave (a regular file is atomic anyway).
 constexpr size_t kMaxFieldBytes = 1024;
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
+// At most kMaxFieldBytes of `s` as a JSON string, never cut inside a UTF-8 sequence.
+void append_field_string(std::string& out, std::string_view s) {
   if (s.size() > kMaxFieldBytes) {
     size_t cut = kMaxFieldBytes;
     while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) {
-      --cut;  // never split a UTF-8 sequence
+      --cut;
     }
     s = s.substr(0, cut);
   }
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      out += "\\u00";
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
+  append_json_string(out, s);
 }
 
 // "2026-11-27T01:20:21.094Z". The date-time part is formatted once per second per thread.
@@ -80,7 +62,7 @@ void key(std::string& out, std::string_view k) {
 
 void field(std::string& out, std::string_view k, std::string_view v) {
   key(out, k);
-  append_json_string(out, v);
+  append_field_string(out, v);
 }
 
 template <typename Int>

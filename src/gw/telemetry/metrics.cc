@@ -67,23 +67,6 @@ void render_counter(std::string& out, const char* name, const char* help,
 
 }  // namespace
 
-std::string format_labels(const Labels& labels) {
-  if (labels.empty()) {
-    return "";
-  }
-  std::string out = "{";
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (i > 0) {
-      out += ",";
-    }
-    out += labels[i].first;
-    out += "=\"";
-    append_escaped(out, labels[i].second);
-    out += "\"";
-  }
-  return out + "}";
-}
-
 Metrics::Metrics() : bounds_{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120} {}
 
 void Metrics::add_locked(Counters& c, std::string_view labels, double v) { slot(c, labels) += v; }

@@ -9,12 +9,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 namespace gw {
-
-using Labels = std::vector<std::pair<std::string, std::string>>;
 
 class Metrics {
  public:
@@ -56,8 +52,5 @@ class Metrics {
   Histograms latency_, ttft_, upstream_latency_;
   int64_t inflight_ = 0;
 };
-
-// `{a="x",b="y"}` with values escaped per the exposition format.
-std::string format_labels(const Labels& labels);
 
 }  // namespace gw
