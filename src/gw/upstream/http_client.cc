@@ -18,6 +18,7 @@
 #include "gw/upstream/http_client.h"
 
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <unordered_map>
 
 #include "gw/common/http_head.h"
@@ -54,19 +55,10 @@ struct WireRequest {
 };
 
 bool has_close_token(std::string_view v) {
-  // Connection: a comma-separated token list, compared case-insensitively.
-  while (!v.empty()) {
-    const size_t comma = v.find(',');
-    std::string_view tok = v.substr(0, comma);
-    while (!tok.empty() && (tok.front() == ' ' || tok.front() == '\t')) tok.remove_prefix(1);
-    while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\t')) tok.remove_suffix(1);
-    if (beast::iequals(tok, "close")) {
+  for (const auto& token : http::token_list{v}) {  // Connection: a comma-separated token list
+    if (beast::iequals(token, "close")) {
       return true;
     }
-    if (comma == std::string_view::npos) {
-      break;
-    }
-    v.remove_prefix(comma + 1);
   }
   return false;
 }

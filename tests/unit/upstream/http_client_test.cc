@@ -176,6 +176,28 @@ TEST(HttpClientPool, ConnectionCloseResponsesAreNotReused) {
   EXPECT_EQ(server.accepted(), 3);
 }
 
+TEST(HttpClientPool, ACallersConnectionCloseIsSentAndTheConnectionNotReused) {
+  net::io_context io;
+  std::vector<std::string> seen;
+  TestServer server(io, keep_alive_handler([&](const auto& req) {
+    seen.emplace_back(req[http::field::connection]);
+    return ok("x");
+  }));
+  auto client = make_http_client(io.get_executor());
+  run(io, [&]() -> net::awaitable<void> {
+    for (int i = 0; i < 3; ++i) {
+      UpstreamRequest r = get(server.url());
+      r.headers.emplace_back("Connection", "keep-alive, Close");  // a token list, any case
+      auto ex = co_await client->start(r, generous());
+      CO_ASSERT_TRUE(ex.has_value());
+      auto body = co_await (*ex)->read_all(100);
+      CO_ASSERT_TRUE(body.has_value());
+    }
+  });
+  EXPECT_EQ(seen, std::vector<std::string>(3, "close"));
+  EXPECT_EQ(server.accepted(), 3);
+}
+
 TEST(HttpClientPool, AbandonedBodyClosesTheConnection) {
   net::io_context io;
   TestServer server(io, keep_alive_handler([&](const auto&) { return ok(std::string(100000, 'x')); }));
