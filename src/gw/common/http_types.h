@@ -1,5 +1,7 @@
 #pragma once
 // Transport-neutral HTTP values exchanged between pure codecs and the I/O layers.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,6 +13,12 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // Case-insensitive header lookup; empty view when absent.
 std::string_view find_header(const Headers& h, std::string_view name);
+// A header holding a non-negative decimal integer (delta-seconds, a count); nullopt when it is
+// absent or holds anything else (an HTTP-date retry-after is ignored rather than guessed at).
+std::optional<int64_t> header_int(const Headers& h, std::string_view name);
+// Seconds to wait before retrying: `retry-after-ms` (sent by OpenAI and Anthropic, rounded up)
+// before `retry-after` in seconds.
+std::optional<int64_t> retry_after_seconds(const Headers& h);
 
 struct UpstreamRequest {
   std::string method = "POST";

@@ -1,5 +1,4 @@
 // Anthropic error responses -> Error (protocols.md 2.1, 2.8, 3.8).
-#include <charconv>
 #include <string>
 
 #include "gw/providers/anthropic/messages_wire.h"
@@ -8,27 +7,6 @@
 namespace gw::anthropic {
 
 namespace json = boost::json;
-
-namespace {
-
-std::optional<int64_t> parse_int(std::string_view s) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < 0) {
-    return std::nullopt;
-  }
-  return v;
-}
-
-// retry-after in seconds (what Anthropic sends); an HTTP-date is ignored rather than guessed at.
-std::optional<int64_t> retry_after(const Headers& headers) {
-  if (auto ms = parse_int(find_header(headers, "retry-after-ms"))) {
-    return (*ms + 999) / 1000;
-  }
-  return parse_int(find_header(headers, "retry-after"));
-}
-
-}  // namespace
 
 Error classify_error(unsigned status, const Headers& headers, std::string_view body,
                      std::string_view provider) {
@@ -60,18 +38,18 @@ Error classify_error(unsigned status, const Headers& headers, std::string_view b
   if (status == 429) {
     e.code = Code::RateLimited;
     e.retryable = true;
-    e.retry_after_s = retry_after(headers);
+    e.retry_after_s = retry_after_seconds(headers);
   } else if (status == 529) {
     e.code = Code::UpstreamOverloaded;
     e.retryable = true;
-    e.retry_after_s = retry_after(headers);
+    e.retry_after_s = retry_after_seconds(headers);
   } else if (status == 504 || status == 408) {
     e.code = Code::UpstreamTimeout;
     e.retryable = true;
   } else if (status >= 500) {
     e.code = Code::UpstreamError;
     e.retryable = true;
-    e.retry_after_s = retry_after(headers);
+    e.retry_after_s = retry_after_seconds(headers);
   } else {
     e.code = Code::UpstreamRejected;  // the client's request was at fault: pass it on as is
     e.retryable = false;

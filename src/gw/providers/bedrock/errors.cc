@@ -3,7 +3,6 @@
 // request, which carries the session token.
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <string>
 
 #include "gw/providers/bedrock/bedrock_wire.h"
@@ -35,16 +34,6 @@ bool is_credential_error(std::string_view name) {
       "ExpiredTokenException",       "MissingAuthenticationTokenException", "AccessDeniedException",
       "InvalidClientTokenId"};
   return std::any_of(kAuth.begin(), kAuth.end(), [&](std::string_view a) { return is(name, a); });
-}
-
-std::optional<int64_t> retry_after(const Headers& headers) {
-  const std::string_view s = find_header(headers, "retry-after");
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < 0) {
-    return std::nullopt;
-  }
-  return v;
 }
 
 // Fills code and retryable from the AWS name, with `status` (0 in a stream) as the fallback.
@@ -123,7 +112,7 @@ Error classify_error(const UpstreamResponse& resp, std::string_view provider) {
   }
   apply_kind(e, name, resp.status);
   if (e.code == Code::RateLimited || e.code == Code::UpstreamOverloaded) {
-    e.retry_after_s = retry_after(resp.headers);
+    e.retry_after_s = header_int(resp.headers, "retry-after");
   }
   if (e.code == Code::UpstreamRejected && resp.status >= 400 && resp.status < 500) {
     // ValidationException and friends pass through with AWS's own explanation.

@@ -1,5 +1,4 @@
 // OpenAI / Azure OpenAI error responses -> Error (protocols.md 1.1, 1.7, 3.8, 6.1).
-#include <charconv>
 #include <string>
 
 #include "gw/providers/openai/openai_codec.h"
@@ -9,24 +8,6 @@ namespace gw::openai {
 namespace json = boost::json;
 
 namespace {
-
-std::optional<int64_t> parse_int(std::string_view s) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < 0) {
-    return std::nullopt;
-  }
-  return v;
-}
-
-// retry-after-ms (the SDK's own, more precise) before retry-after in seconds; an HTTP-date
-// retry-after is ignored rather than guessed at.
-std::optional<int64_t> retry_after(const Headers& headers) {
-  if (auto ms = parse_int(find_header(headers, "retry-after-ms"))) {
-    return (*ms + 999) / 1000;
-  }
-  return parse_int(find_header(headers, "retry-after"));
-}
 
 std::string scalar_text(const json::value* v) {
   if (v == nullptr) {
@@ -84,14 +65,14 @@ Error classify_chat_error(unsigned status, const Headers& headers, std::string_v
   if (status == 429) {
     e.code = Code::RateLimited;
     e.retryable = true;
-    e.retry_after_s = retry_after(headers);
+    e.retry_after_s = retry_after_seconds(headers);
   } else if (status == 408) {
     e.code = Code::UpstreamTimeout;
     e.retryable = true;
   } else if (status == 503) {
     e.code = Code::UpstreamOverloaded;
     e.retryable = true;
-    e.retry_after_s = retry_after(headers);
+    e.retry_after_s = retry_after_seconds(headers);
   } else if (status >= 500) {
     e.code = Code::UpstreamError;
     e.retryable = true;

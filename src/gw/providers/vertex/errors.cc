@@ -99,16 +99,6 @@ std::optional<GoogleError> google_error(std::string_view body) {
   return g;
 }
 
-std::optional<int64_t> retry_after_header(const Headers& headers) {
-  const std::string_view s = find_header(headers, "retry-after");
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < 0) {
-    return std::nullopt;
-  }
-  return v;
-}
-
 Error credentials_rejected(unsigned status,
                            std::string_view google_status,
                            std::string_view provider) {
@@ -157,14 +147,14 @@ Error classify_error(const UpstreamResponse& resp, std::string_view provider) {
   if (gstatus == "RESOURCE_EXHAUSTED" || (gstatus.empty() && status == 429)) {
     e.code = Code::RateLimited;
     e.retryable = true;
-    e.retry_after_s = retry_after_header(resp.headers);
+    e.retry_after_s = header_int(resp.headers, "retry-after");
     if (!e.retry_after_s) {
       e.retry_after_s = g->retry_delay_s;
     }
   } else if (gstatus == "UNAVAILABLE" || (gstatus.empty() && status == 503)) {
     e.code = Code::UpstreamOverloaded;
     e.retryable = true;
-    e.retry_after_s = retry_after_header(resp.headers);
+    e.retry_after_s = header_int(resp.headers, "retry-after");
   } else if (gstatus == "DEADLINE_EXCEEDED" ||
              (gstatus.empty() && (status == 504 || status == 408))) {
     e.code = Code::UpstreamTimeout;
