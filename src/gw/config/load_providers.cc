@@ -2,6 +2,7 @@
 // vendor-default base_url (contract.md "Configuration").
 #include <string_view>
 
+#include "gw/common/http_head.h"
 #include "gw/config/yaml_reader.h"
 
 namespace gw::config::detail {
@@ -44,11 +45,6 @@ bool valid_name(std::string_view s) {
     }
   }
   return true;
-}
-
-bool is_tchar(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 // The type decides which keys are allowed, so it is looked up before the mapping is checked.
@@ -118,11 +114,7 @@ void read_headers(Reader& r, const Field& f, Provider& p) {
     return;
   }
   for (auto& [name, hf] : *all) {
-    bool token = !name.empty();
-    for (unsigned char c : name) {
-      token = token && is_tchar(c);
-    }
-    if (!token) {
+    if (!http_head::valid_field_name(name)) {
       r.problem(hf, "is not a valid HTTP header name");
       continue;
     }
@@ -130,7 +122,7 @@ void read_headers(Reader& r, const Field& f, Provider& p) {
     if (!v) {
       continue;
     }
-    if (v->find_first_of("\r\n") != std::string::npos || v->find('\0') != std::string::npos) {
+    if (!http_head::valid_field_value(*v)) {
       r.problem(hf, "header values may not contain line breaks or NUL");
       continue;
     }
