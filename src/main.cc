@@ -1,6 +1,11 @@
 // switchyard: the command line (contract.md "The program").
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string>
+
+#ifdef SWITCHYARD_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #include "gw/admin/cli.h"
 #include "gw/config/load.h"
@@ -26,7 +31,12 @@ std::optional<gw::config::Config> load_or_report(const std::string& path) {
 
 int main(int argc, char** argv) {
   CLI::App app{"switchyard: a self-hosted AI gateway"};
-  app.set_version_flag("--version", std::string("switchyard ") + SWITCHYARD_VERSION);
+  std::string version = std::string("switchyard ") + SWITCHYARD_VERSION;
+#ifdef SWITCHYARD_MIMALLOC
+  // Also a direct reference, so no --as-needed link can drop the allocator.
+  version += " (mimalloc " + std::to_string(mi_version()) + ")";
+#endif
+  app.set_version_flag("--version", version);
   app.require_subcommand(1);
 
   std::string config_path;
