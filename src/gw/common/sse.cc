@@ -22,12 +22,20 @@ bool SseReader::feed(std::string_view bytes, std::vector<SseEvent>& out) {
       i = 1;  // the LF of a CRLF split across two reads
     }
   }
+  // The next CR at or after the current position, found once and reused while it lies ahead:
+  // streams without CRs (most) would otherwise rescan the rest of the read for one on every line.
+  const char* next_cr = nullptr;
+  bool cr_known = false;
   while (i < bytes.size()) {
     // Whole runs up to the next CR or LF at a time; a line complete within this read is processed
     // in place, without passing through line_.
     const char* start = bytes.data() + i;
     const size_t left = bytes.size() - i;
-    const char* cr = static_cast<const char*>(std::memchr(start, '\r', left));
+    if (!cr_known || (next_cr != nullptr && next_cr < start)) {
+      next_cr = static_cast<const char*>(std::memchr(start, '\r', left));
+      cr_known = true;
+    }
+    const char* cr = next_cr;
     const char* lf = static_cast<const char*>(std::memchr(start, '\n', cr != nullptr ? static_cast<size_t>(cr - start) : left));
     const char* eol = lf != nullptr ? lf : cr;
     if (eol == nullptr) {

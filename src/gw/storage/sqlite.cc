@@ -119,14 +119,42 @@ Result<Db> Db::open(const std::string& path, const OpenOptions& opts) {
 
 Db& Db::operator=(Db&& o) noexcept {
   if (this != &o) {
+    finalize_tx();
     sqlite3_close(db_);
     db_ = o.db_;
+    tx_ = o.tx_;
     o.db_ = nullptr;
+    o.tx_ = {};
   }
   return *this;
 }
 
-Db::~Db() { sqlite3_close(db_); }
+Db::~Db() {
+  finalize_tx();
+  sqlite3_close(db_);
+}
+
+void Db::finalize_tx() {
+  for (auto*& st : tx_) {
+    sqlite3_finalize(st);
+    st = nullptr;
+  }
+}
+
+Result<void> Db::tx_step(TxStep step) {
+  static constexpr const char* kSql[] = {"BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"};
+  sqlite3_stmt*& st = tx_[step];
+  if (st == nullptr && sqlite3_prepare_v2(db_, kSql[step], -1, &st, nullptr) != SQLITE_OK) {
+    return db_error(db_, kSql[step]);
+  }
+  if (sqlite3_step(st) != SQLITE_DONE) {
+    Error e = db_error(db_, kSql[step]);
+    sqlite3_reset(st);
+    return e;
+  }
+  sqlite3_reset(st);
+  return {};
+}
 
 Result<void> Db::exec(std::string_view sql) {
   const std::string text(sql);
@@ -150,7 +178,7 @@ Result<Statement> Db::prepare(std::string_view sql) {
 int64_t Db::changes() const { return sqlite3_changes(db_); }
 
 Result<Transaction> Transaction::begin(Db& db) {
-  if (auto r = db.exec("BEGIN IMMEDIATE"); !r) {
+  if (auto r = db.tx_step(Db::kBegin); !r) {
     return r.error();
   }
   return Transaction(&db);
@@ -158,12 +186,12 @@ Result<Transaction> Transaction::begin(Db& db) {
 
 Transaction::~Transaction() {
   if (db_ != nullptr) {
-    (void)db_->exec("ROLLBACK");
+    (void)db_->tx_step(Db::kRollback);
   }
 }
 
 Result<void> Transaction::commit() {
-  auto r = db_->exec("COMMIT");
+  auto r = db_->tx_step(Db::kCommit);
   if (r) {
     db_ = nullptr;
   }

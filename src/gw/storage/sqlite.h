@@ -2,6 +2,7 @@
 // A thin RAII wrapper over SQLite (design.md: storage/ holds wrappers only, no policy).
 // Errors are values: every call returns Result<T> whose Error carries SQLite's message.
 // A Db or Statement is used by one thread at a time; callers that share one hold a mutex.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -66,7 +67,10 @@ class Db {
   static Result<Db> open(const std::string& path, const OpenOptions& opts = {});
 
   Db() = default;
-  Db(Db&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  Db(Db&& o) noexcept : db_(o.db_), tx_(o.tx_) {
+    o.db_ = nullptr;
+    o.tx_ = {};
+  }
   Db& operator=(Db&& o) noexcept;
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -78,8 +82,16 @@ class Db {
   bool is_open() const { return db_ != nullptr; }
 
  private:
+  friend class Transaction;
+  enum TxStep { kBegin, kCommit, kRollback };
+  // Runs BEGIN IMMEDIATE / COMMIT / ROLLBACK from statements prepared once per connection: the
+  // ledger writer commits hundreds of groups a second, and parsing them each time showed.
+  Result<void> tx_step(TxStep step);
+  void finalize_tx();
+
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_ = nullptr;
+  std::array<sqlite3_stmt*, 3> tx_{};
 };
 
 // BEGIN IMMEDIATE (takes the write lock up front, so busy_timeout applies at BEGIN rather than

@@ -9,17 +9,20 @@ namespace gw {
 
 namespace {
 
+// Prometheus label-value escaping: backslash, double quote and newline. Runs without any are
+// appended whole (label values almost never have one).
 void append_escaped(std::string& out, std::string_view v) {
-  for (char c : v) {
-    if (c == '\\' || c == '"') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out.push_back(c);
+  size_t run = 0;  // start of the pending run that needs no escape
+  for (size_t i = 0; i < v.size(); ++i) {
+    const char c = v[i];
+    if (c != '\\' && c != '"' && c != '\n') {
+      continue;
     }
+    out.append(v.data() + run, i - run);
+    out += c == '\n' ? "\\n" : (c == '\\' ? "\\\\" : "\\\"");
+    run = i + 1;
   }
+  out.append(v.data() + run, v.size() - run);
 }
 
 // Renders `{k1="v1",...}` into a per-thread buffer and returns a view of it, valid until the next
