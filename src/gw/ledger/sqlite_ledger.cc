@@ -184,13 +184,14 @@ Result<void> SqliteLedger::write_batch(const std::vector<Pending>& batch) {
   for (const auto& p : batch) {
     const UsageRecord& r = p.rec;
     insert_.reset();
-    insert_.bind(1, r.request_id)
+    // The record outlives the statement's use of it (reset below), so its text is not copied.
+    insert_.bind_static(1, r.request_id)
         .bind(2, r.time_ms)
-        .bind(3, r.key_id)
-        .bind(4, r.key_name)
-        .bind(5, r.model)
-        .bind(6, r.provider)
-        .bind(7, r.deployment)
+        .bind_static(3, r.key_id)
+        .bind_static(4, r.key_name)
+        .bind_static(5, r.model)
+        .bind_static(6, r.provider)
+        .bind_static(7, r.deployment)
         .bind(8, as_i64(r.usage.input))
         .bind(9, as_i64(r.usage.output))
         .bind(10, as_i64(r.usage.cache_read))
@@ -199,7 +200,7 @@ Result<void> SqliteLedger::write_batch(const std::vector<Pending>& batch) {
         .bind(13, int64_t{r.usage_counted ? 1 : 0})
         .bind(14, r.cost_nano_usd)
         .bind(15, static_cast<int64_t>(r.status))
-        .bind(16, r.outcome)
+        .bind_static(16, r.outcome)
         .bind(17, r.latency_ms)
         .bind(18, r.ttft_ms)
         .bind(19, int64_t{r.stream ? 1 : 0});

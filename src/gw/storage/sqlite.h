@@ -39,6 +39,8 @@ class Statement {
   // Parameters are 1-based, as in SQLite.
   Statement& bind(int index, int64_t value);
   Statement& bind(int index, std::string_view text);
+  // Binds without copying: `text` must stay alive and unchanged until reset().
+  Statement& bind_static(int index, std::string_view text);
   Statement& bind(int index, const std::optional<int64_t>& value);  // nullopt binds NULL
   Statement& bind_null(int index);
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 
@@ -45,7 +46,10 @@ void append_rfc3339(std::string& out, int64_t ms) {
   }
   out.push_back('"');
   out.append(cached, 19);
-  fmt::format_to(std::back_inserter(out), ".{:03}Z\"", static_cast<int>(ms % 1000));
+  const int milli = static_cast<int>(ms % 1000);
+  const char frac[] = {'.', static_cast<char>('0' + milli / 100), static_cast<char>('0' + milli / 10 % 10),
+                       static_cast<char>('0' + milli % 10), 'Z', '"'};
+  out.append(frac, sizeof frac);
 }
 
 int64_t now_ms() {
@@ -68,7 +72,8 @@ void field(std::string& out, std::string_view k, std::string_view v) {
 template <typename Int>
 void number_field(std::string& out, std::string_view k, Int v) {
   key(out, k);
-  fmt::format_to(std::back_inserter(out), "{}", v);
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
 
 void emit(const std::string& line) {
