@@ -83,9 +83,11 @@ class ChatStreamDecoder final : public StreamDecoder {
       fail(out, "upstream sent a stream chunk that is not a JSON object");
       return;
     }
-    if (has_non_null(o, "error")) {
+    enum { kError, kChoices, kUsage, kId, kModel };
+    const Fields<5> f(o, {"error", "choices", "usage", "id", "model"});
+    if (f.non_null(kError)) {
       dom::object err;
-      const bool is_obj = object_field(o, "error", err);
+      const bool is_obj = f.object(kError, err);
       std::string msg = is_obj ? std::string(str_field(err, "message")) : std::string();
       Error e = stream_error("upstream error mid-stream: " + (msg.empty() ? "unknown" : msg));
       if (is_obj) {
@@ -97,17 +99,16 @@ class ChatStreamDecoder final : public StreamDecoder {
     }
     dom::array choices;
     dom::object choice;
-    const bool has_choice = array_field(o, "choices", choices) &&
-                            choices.at(0).get_object().get(choice) == simdjson::SUCCESS;
+    const bool has_choice = f.array(kChoices, choices) && choices.at(0).get_object().get(choice) == simdjson::SUCCESS;
     dom::object usage;
-    const bool has_usage = object_field(o, "usage", usage);
+    const bool has_usage = f.object(kUsage, usage);
     if (!has_choice && !has_usage) {
       return;  // Azure's prompt_filter_results chunk, keep-alive objects, ...
     }
     if (!started_) {
       MessageStart ms;
-      ms.id = std::string(str_field(o, "id"));
-      ms.model = std::string(str_field(o, "model"));
+      ms.id = std::string(f.str(kId));
+      ms.model = std::string(f.str(kModel));
       out.emplace_back(std::move(ms));
       started_ = true;
     }
@@ -128,10 +129,14 @@ class ChatStreamDecoder final : public StreamDecoder {
   }
 
   void on_choice(const dom::object& choice, std::vector<StreamEvent>& out) {
-    if (dom::object d; object_field(choice, "delta", d) && !finish_seen_) {
-      std::string text(str_field(d, "content"));
+    enum { kDelta, kFinish };
+    const Fields<2> cf(choice, {"delta", "finish_reason"});
+    if (dom::object d; cf.object(kDelta, d) && !finish_seen_) {
+      enum { kContent, kRefusal, kToolCalls };
+      const Fields<3> df(d, {"content", "refusal", "tool_calls"});
+      std::string text(df.str(kContent));
       if (text.empty()) {
-        text = std::string(str_field(d, "refusal"));
+        text = std::string(df.str(kRefusal));
       }
       if (!text.empty()) {
         if (!text_index_) {
@@ -139,7 +144,7 @@ class ChatStreamDecoder final : public StreamDecoder {
         }
         out.emplace_back(TextDelta{*text_index_, std::move(text)});
       }
-      if (dom::array calls; array_field(d, "tool_calls", calls)) {
+      if (dom::array calls; df.array(kToolCalls, calls)) {
         size_t j = 0;
         for (dom::element cv : calls) {
           if (dom::object c; cv.get_object().get(c) == simdjson::SUCCESS) {
@@ -149,8 +154,7 @@ class ChatStreamDecoder final : public StreamDecoder {
         }
       }
     }
-    if (std::string_view fr; choice.at_key("finish_reason").get_string().get(fr) == simdjson::SUCCESS &&
-                             !finish_seen_) {
+    if (std::string_view fr; cf.string(kFinish, fr) && !finish_seen_) {
       close_blocks(out);
       out.emplace_back(Finish{stop_reason_of(fr), {}});
       finish_seen_ = true;
