@@ -1,5 +1,7 @@
 #include "gw/server/call.h"
 
+#include <chrono>
+
 #include "gw/common/ids.h"
 #include "gw/ledger/pricing.h"
 #include "gw/server/worker.h"
@@ -78,7 +80,9 @@ net::awaitable<void> Call::meter() {
     app.metrics.tokens(chat.model, attempt->deployment->provider, u.input, u.output, u.cache_read,
                        u.cache_write);
   }
+  const auto waited_from = std::chrono::steady_clock::now();
   auto r = co_await app.ledger->record(std::move(rec));
+  app.metrics.ledger_wait(std::chrono::duration<double>(std::chrono::steady_clock::now() - waited_from).count());
   if (!r) {
     app.metrics.ledger_error();
     log_event("ledger_error", r.error().message);

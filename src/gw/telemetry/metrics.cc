@@ -70,16 +70,18 @@ void render_counter(std::string& out, const char* name, const char* help,
 
 }  // namespace
 
-Metrics::Metrics() : bounds_{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120} {}
+Metrics::Metrics()
+    : bounds_{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120},
+      ledger_bounds_{0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5} {}
 
 void Metrics::add_locked(Counters& c, std::string_view labels, double v) { slot(c, labels) += v; }
 
-void Metrics::observe_locked(Histograms& h, std::string_view labels, double v) {
+void Metrics::observe_locked(Histograms& h, std::string_view labels, double v, const Bounds& bounds) {
   auto& hist = slot(h, labels);
   // Buckets are stored per interval (the first bound >= v) and summed when rendered.
-  const auto it = std::lower_bound(bounds_.begin(), bounds_.end(), v);
-  if (it != bounds_.end()) {
-    ++hist.buckets[static_cast<size_t>(it - bounds_.begin())];
+  const auto it = std::lower_bound(bounds.begin(), bounds.end(), v);
+  if (it != bounds.end()) {
+    ++hist.buckets[static_cast<size_t>(it - bounds.begin())];
   }
   hist.sum += v;
   ++hist.count;
@@ -93,17 +95,17 @@ void Metrics::request_done(std::string_view route, std::string_view model, std::
   std::lock_guard lock(mu_);
   add_locked(requests_, labels_view({{"route", route}, {"model", model}, {"provider", provider}, {"status", st}}),
              1);
-  observe_locked(latency_, labels_view({{"route", route}, {"model", model}}), latency_s);
+  observe_locked(latency_, labels_view({{"route", route}, {"model", model}}), latency_s, bounds_);
 }
 
 void Metrics::time_to_first_token(std::string_view model, std::string_view provider, double seconds) {
   std::lock_guard lock(mu_);
-  observe_locked(ttft_, labels_view({{"model", model}, {"provider", provider}}), seconds);
+  observe_locked(ttft_, labels_view({{"model", model}, {"provider", provider}}), seconds, bounds_);
 }
 
 void Metrics::upstream_latency(std::string_view provider, double seconds) {
   std::lock_guard lock(mu_);
-  observe_locked(upstream_latency_, labels_view({{"provider", provider}}), seconds);
+  observe_locked(upstream_latency_, labels_view({{"provider", provider}}), seconds, bounds_);
 }
 
 void Metrics::tokens(std::string_view model, std::string_view provider, uint64_t input, uint64_t output,
@@ -136,6 +138,11 @@ void Metrics::ledger_error() {
   add_locked(ledger_errors_, "", 1);
 }
 
+void Metrics::ledger_wait(double seconds) {
+  std::lock_guard lock(mu_);
+  observe_locked(ledger_wait_, "", seconds, ledger_bounds_);
+}
+
 void Metrics::inflight_add(int delta) {
   std::lock_guard lock(mu_);
   inflight_ += delta;
@@ -161,23 +168,27 @@ std::string Metrics::render() const {
   render_counter(out, "switchyard_failovers_total", "Attempts moved to another deployment.", failovers_);
   render_counter(out, "switchyard_rate_limited_total", "Requests refused by a limit or budget.", rate_limited_);
   render_counter(out, "switchyard_ledger_errors_total", "Ledger write failures.", ledger_errors_);
-  auto hist = [&](const char* name, const char* help, const Histograms& hs) {
+  auto hist = [&](const char* name, const char* help, const Histograms& hs, const Bounds& bounds) {
     out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
     for (const auto& [labels, h] : hs) {
       // Insert le="…" into the existing label set.
       std::string base = labels.empty() ? "{" : labels.substr(0, labels.size() - 1) + ",";
       uint64_t cumulative = 0;
-      for (size_t i = 0; i < bounds_.size(); ++i) {
+      for (size_t i = 0; i < bounds.size(); ++i) {
         cumulative += h.buckets[i];
-        out += fmt::format("{}_bucket{}le=\"{}\"}} {}\n", name, base, number(bounds_[i]), cumulative);
+        out += fmt::format("{}_bucket{}le=\"{}\"}} {}\n", name, base, number(bounds[i]), cumulative);
       }
       out += fmt::format("{}_bucket{}le=\"+Inf\"}} {}\n", name, base, h.count);
       out += fmt::format("{}_sum{} {}\n{}_count{} {}\n", name, labels, number(h.sum), name, labels, h.count);
     }
   };
-  hist("switchyard_request_duration_seconds", "End-to-end request latency.", latency_);
-  hist("switchyard_time_to_first_token_seconds", "Time from request to the first token sent.", ttft_);
-  hist("switchyard_upstream_latency_seconds", "Time to the upstream's response headers.", upstream_latency_);
+  hist("switchyard_request_duration_seconds", "End-to-end request latency.", latency_, bounds_);
+  hist("switchyard_time_to_first_token_seconds", "Time from request to the first token sent.", ttft_, bounds_);
+  hist("switchyard_upstream_latency_seconds", "Time to the upstream's response headers.", upstream_latency_,
+       bounds_);
+  hist("switchyard_ledger_wait_seconds",
+       "Time a request waited for its usage record (strict: until its group commit is durable).", ledger_wait_,
+       ledger_bounds_);
   out += fmt::format("# HELP switchyard_inflight_requests In-flight requests.\n"
                      "# TYPE switchyard_inflight_requests gauge\nswitchyard_inflight_requests {}\n",
                      inflight_);

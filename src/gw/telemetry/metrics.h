@@ -26,6 +26,8 @@ class Metrics {
   void rate_limited(std::string_view reason);
   void inflight_add(int delta);
   void ledger_error();
+  // How long a request waited for its usage record (strict: until the group commit is durable).
+  void ledger_wait(double seconds);
 
   std::string render() const;
 
@@ -42,11 +44,14 @@ class Metrics {
   // Token counters per model/provider label set: input, output, cache_read, cache_write.
   using TokenCounters = std::map<std::string, std::array<double, 4>, std::less<>>;
 
-  void observe_locked(Histograms& h, std::string_view labels, double v);
+  using Bounds = std::array<double, kBuckets>;
+  void observe_locked(Histograms& h, std::string_view labels, double v, const Bounds& bounds);
   static void add_locked(Counters& c, std::string_view labels, double v);
 
   mutable std::mutex mu_;
-  std::array<double, kBuckets> bounds_;
+  Bounds bounds_;         // request-scale latencies, 5 ms .. 120 s
+  Bounds ledger_bounds_;  // the ledger's wait: an fsync is well under 5 ms
+  Histograms ledger_wait_;
   Counters requests_, upstream_errors_, failovers_, rate_limited_, ledger_errors_;
   TokenCounters tokens_;
   Histograms latency_, ttft_, upstream_latency_;

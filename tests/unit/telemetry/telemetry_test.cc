@@ -39,6 +39,25 @@ TEST(Metrics, CountsRequestsTokensAndHistogramsByLabels) {
   EXPECT_TRUE(has_line(text, R"(switchyard_request_duration_seconds_count{route="chat_completions",model="gpt"} 3)"));
 }
 
+// The ledger's wait has its own sub-millisecond buckets: an fsync is far below the 5 ms that the
+// request histograms start at.
+TEST(Metrics, LedgerWaitHasFineBuckets) {
+  Metrics m;
+  m.ledger_wait(0.0004);
+  m.ledger_wait(0.0009);
+  m.ledger_wait(0.004);
+  const std::string text = m.render();
+  EXPECT_TRUE(has_line(text, R"(switchyard_ledger_wait_seconds_bucket{le="0.00025"} 0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(switchyard_ledger_wait_seconds_bucket{le="0.0005"} 1)"));
+  EXPECT_TRUE(has_line(text, R"(switchyard_ledger_wait_seconds_bucket{le="0.001"} 2)"));
+  EXPECT_TRUE(has_line(text, R"(switchyard_ledger_wait_seconds_bucket{le="0.005"} 3)"));
+  EXPECT_TRUE(has_line(text, R"(switchyard_ledger_wait_seconds_bucket{le="+Inf"} 3)"));
+  EXPECT_TRUE(has_line(text, R"(switchyard_ledger_wait_seconds_count 3)"));
+  // The request histograms keep their own bounds.
+  m.request_done("chat_completions", "gpt", "openai", 200, 0.0004);
+  EXPECT_TRUE(has_line(m.render(), R"(switchyard_request_duration_seconds_bucket{route="chat_completions",model="gpt",le="0.005"} 1)"));
+}
+
 TEST(Metrics, EscapesLabelValues) {
   Metrics m;
   m.failover("we\"ird\\model\nname");
