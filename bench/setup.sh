@@ -64,7 +64,7 @@ EOF
 {
   nginx_common "$WORK/proxy"
   cat <<EOF
-  upstream backend { server 127.0.0.1:$UP_PORT; keepalive 64; }
+  upstream backend { server 127.0.0.1:$UP_PORT; keepalive 1024; }  # idle pool >= CONNECTIONS: no churn
   server {
     listen 127.0.0.1:$PROXY_PORT;
     location / {
