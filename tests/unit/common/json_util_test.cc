@@ -34,6 +34,22 @@ TEST(AppendJsonString, MatchesBoostSerializeOnRandomText) {
   EXPECT_EQ(ours("h\xc3\xa9llo \"q\" \\ \n"), "\"h\xc3\xa9llo \\\"q\\\" \\\\ \\n\"");
 }
 
+// The escaper scans 16 bytes at a time: one byte that needs (or looks close to needing) an escape,
+// at every position across several blocks of otherwise plain text, and at block edges.
+TEST(AppendJsonString, MatchesBoostSerializeAtEveryPositionOfLongText) {
+  const std::string plain = "The quick brown fox jumps over the lazy dog, 0123456789 ABCDEFGHIJ xyz.";
+  for (const int special : {0x00, 0x01, 0x1f, 0x20, int('"'), int('\\'), 0x7f, 0x80, 0xc3, 0xff}) {
+    for (size_t at = 0; at < plain.size(); ++at) {
+      std::string s = plain;
+      s[at] = static_cast<char>(special);
+      ASSERT_EQ(ours(s), boost::json::serialize(boost::json::string(s))) << "byte " << special << " at " << at;
+      const std::string two = s.substr(0, at) + static_cast<char>(special);  // ends on it
+      ASSERT_EQ(ours(two), boost::json::serialize(boost::json::string(two))) << "byte " << special << " ending " << at;
+    }
+  }
+  EXPECT_EQ(ours(plain), "\"" + plain + "\"");
+}
+
 TEST(TransientJson, ParsesIntoTheArenaAndNestedUseFallsBackToTheHeap) {
   boost::json::error_code ec;
   TransientJson outer;
