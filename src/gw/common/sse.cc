@@ -38,27 +38,20 @@ bool SseReader::feed(std::string_view bytes, std::vector<SseEvent>& out) {
     const char* cr = next_cr;
     const char* lf = static_cast<const char*>(std::memchr(start, '\n', cr != nullptr ? static_cast<size_t>(cr - start) : left));
     const char* eol = lf != nullptr ? lf : cr;
+    const size_t len = eol != nullptr ? static_cast<size_t>(eol - start) : left;
+    // The line (its part held from earlier reads and this run) with the event it would join.
+    if (line_.size() + len + cur_.data.size() > max_event_bytes_) {
+      failed_ = true;
+      return false;
+    }
     if (eol == nullptr) {
       line_.append(start, left);
-      if (line_.size() + cur_.data.size() > max_event_bytes_) {
-        failed_ = true;
-        return false;
-      }
       return true;
     }
-    const auto len = static_cast<size_t>(eol - start);
     if (line_.empty()) {
-      if (len + cur_.data.size() > max_event_bytes_) {
-        failed_ = true;
-        return false;
-      }
       process_line(std::string_view(start, len), out);
     } else {
       line_.append(start, len);
-      if (line_.size() + cur_.data.size() > max_event_bytes_) {
-        failed_ = true;
-        return false;
-      }
       process_line(line_, out);
       line_.clear();
     }

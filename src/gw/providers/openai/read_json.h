@@ -47,12 +47,13 @@ class Fields {
       }
     }
   }
-  std::string_view str(size_t i) const {
-    std::string_view v;
-    return found_[i] && value_[i].get_string().get(v) == simdjson::SUCCESS ? v : std::string_view();
-  }
   bool string(size_t i, std::string_view& out) const {
     return found_[i] && value_[i].get_string().get(out) == simdjson::SUCCESS;
+  }
+  // The string, or empty when absent or not a string.
+  std::string_view str(size_t i) const {
+    std::string_view v;
+    return string(i, v) ? v : std::string_view();
   }
   bool object(size_t i, dom::object& out) const {
     return found_[i] && value_[i].get_object().get(out) == simdjson::SUCCESS;
