@@ -30,8 +30,9 @@ boost::json::object chat_error_object(const Error& err);
 
 // "stop", "length", "tool_calls", "content_filter" (protocols.md 3.4).
 std::string_view finish_reason_of(StopReason r);
-// Canonical usage in OpenAI's convention (prompt_tokens includes cached tokens, protocols.md 3.5).
-boost::json::object usage_object(const Usage& u);
+// Canonical usage as an OpenAI "usage" object, appended as JSON text (prompt_tokens includes
+// cached tokens, protocols.md 3.5). The chat.completion reply and the stream's usage chunk share it.
+void append_usage_json(std::string& out, const Usage& u);
 // The "chatcmpl-" id an OpenAI client expects, built from an upstream id.
 std::string completion_id(std::string_view upstream_id);
 

@@ -64,16 +64,22 @@ std::string_view finish_reason_of(StopReason r) {
   return "stop";
 }
 
-json::object usage_object(const Usage& u) {
-  json::object o;
-  o["prompt_tokens"] = u.prompt_total();
-  o["completion_tokens"] = u.output;
-  o["total_tokens"] = u.total();
-  o["prompt_tokens_details"] = json::object{{"cached_tokens", u.cache_read}};
+void append_usage_json(std::string& out, const Usage& u) {
+  out += R"({"prompt_tokens":)";
+  out += std::to_string(u.prompt_total());
+  out += R"(,"completion_tokens":)";
+  out += std::to_string(u.output);
+  out += R"(,"total_tokens":)";
+  out += std::to_string(u.total());
+  out += R"(,"prompt_tokens_details":{"cached_tokens":)";
+  out += std::to_string(u.cache_read);
+  out += "}";
   if (u.reasoning > 0) {
-    o["completion_tokens_details"] = json::object{{"reasoning_tokens", u.reasoning}};
+    out += R"(,"completion_tokens_details":{"reasoning_tokens":)";
+    out += std::to_string(u.reasoning);
+    out += "}";
   }
-  return o;
+  out += "}";
 }
 
 std::string completion_id(std::string_view upstream_id) {
@@ -87,8 +93,8 @@ std::string completion_id(std::string_view upstream_id) {
 }
 
 std::string render_chat_response(const ChatResponse& resp, const ChatRequest& req, int64_t created) {
-  // Written as text (the order usage_object() and a chat.completion DOM would serialize in): this
-  // runs for every non-streamed answer. Tool calls, rare, still go through a document.
+  // Written as text (in the order a chat.completion DOM would serialize in): this runs for every
+  // non-streamed answer. Tool calls, rare, still go through a document.
   std::string text;
   bool has_text = false;
   json::array calls;
@@ -104,7 +110,6 @@ std::string render_chat_response(const ChatResponse& resp, const ChatRequest& re
     }
     // Thinking and redacted thinking have no place in a chat.completion (protocols.md 3.9).
   }
-  const Usage& u = resp.usage;
   std::string out;
   out.reserve(256 + text.size() + req.model.size());
   out += R"({"id":)";
@@ -125,21 +130,9 @@ std::string render_chat_response(const ChatResponse& resp, const ChatRequest& re
   }
   out += R"(},"logprobs":null,"finish_reason":)";
   append_json_string(out, finish_reason_of(resp.stop_reason));
-  out += R"(}],"usage":{"prompt_tokens":)";
-  out += std::to_string(u.prompt_total());
-  out += R"(,"completion_tokens":)";
-  out += std::to_string(u.output);
-  out += R"(,"total_tokens":)";
-  out += std::to_string(u.total());
-  out += R"(,"prompt_tokens_details":{"cached_tokens":)";
-  out += std::to_string(u.cache_read);
+  out += R"(}],"usage":)";
+  append_usage_json(out, resp.usage);
   out += "}";
-  if (u.reasoning > 0) {
-    out += R"(,"completion_tokens_details":{"reasoning_tokens":)";
-    out += std::to_string(u.reasoning);
-    out += "}";
-  }
-  out += "}}";
   return out;
 }
 

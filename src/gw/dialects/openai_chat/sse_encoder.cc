@@ -92,10 +92,11 @@ class ChatStreamEncoder final : public StreamEncoder {
       out += chunk("{}", "stop");  // an OpenAI client expects a finish_reason
     }
     if (include_usage_) {
-      json::object o = envelope();
-      o["choices"] = json::array{};
-      o["usage"] = usage_object(usage_);
-      out += format_sse("", json::serialize(o));
+      std::string o = envelope_open();
+      o += R"(,"choices":[],"usage":)";
+      append_usage_json(o, usage_);
+      o += "}";
+      out += format_sse("", o);
     }
     out += format_sse("", "[DONE]");
     closed_ = true;
@@ -125,11 +126,15 @@ class ChatStreamEncoder final : public StreamEncoder {
     usage_.reasoning = std::max(usage_.reasoning, u.reasoning);
   }
 
-  json::object envelope() const {
-    return json::object{{"id", id_},
-                        {"object", "chat.completion.chunk"},
-                        {"created", created_},
-                        {"model", model_}};
+  // The chunk envelope (id, object, created, model) as JSON text without its closing brace: the
+  // fields that follow are appended.
+  std::string envelope_open() const {
+    std::string env = json::serialize(json::object{{"id", id_},
+                                                   {"object", "chat.completion.chunk"},
+                                                   {"created", created_},
+                                                   {"model", model_}});
+    env.pop_back();
+    return env;
   }
 
   std::string args_chunk(size_t ordinal, std::string_view args) {
@@ -137,15 +142,12 @@ class ChatStreamEncoder final : public StreamEncoder {
     return chunk(json::serialize(json::object{{"tool_calls", json::array{call}}}));
   }
 
-  // One chunk event around `delta_json` (a serialized delta object), laid out as envelope() plus
-  // choices would serialize: id, object, created, model, choices[index, delta, logprobs,
-  // finish_reason], then usage. The envelope text is built once per stream.
+  // One chunk event around `delta_json` (a serialized delta object): the envelope, then
+  // choices[index, delta, logprobs, finish_reason], then usage. The envelope text is built once
+  // per stream.
   std::string chunk(std::string_view delta_json, std::string_view finish_reason = {}) {
     if (prefix_.empty()) {
-      json::object o = envelope();
-      std::string env = json::serialize(o);
-      env.pop_back();  // the closing brace: choices follow
-      prefix_ = "data: " + env + R"(,"choices":[{"index":0,"delta":)";
+      prefix_ = "data: " + envelope_open() + R"(,"choices":[{"index":0,"delta":)";
     }
     std::string out;
     out.reserve(prefix_.size() + delta_json.size() + 96);
