@@ -344,3 +344,44 @@ test('access log: one JSON line per request on stderr, with its id and routing, 
     assert.ok(!gw.stderr.includes(secret), `the logs never hold ${secret.slice(0, 6)}…`);
   }
 });
+
+test('read_timeout_ms: a request that stops arriving is closed (header or body), and the gateway still serves', async () => {
+  const net = await import('node:net');
+  const dir = tempDir();
+  const slow = await startGateway({
+    dir,
+    env: { KEY_A },
+    config: {
+      ledger: `sqlite://${dir}/ledger.db`,
+      read_timeout_ms: 600,
+      providers: { 'oa-main': { type: 'openai', base_url: emuA.baseUrl, api_key: 'sk-upstream-a' } },
+      models: { 'gpt-ok': { route: 'priority', deployments: [{ provider: 'oa-main', model: 'emu-ok', price: PRICE }] } },
+      keys: [{ name: 'team-a', key: '${KEY_A}' }],
+    },
+  });
+  try {
+    // Resolves with how long the gateway kept the connection open, and what it sent.
+    const closedAfter = (partial) => new Promise((resolve, reject) => {
+      const s = net.connect(slow.port, '127.0.0.1');
+      const t0 = Date.now();
+      let got = '';
+      const guard = setTimeout(() => { s.destroy(); reject(new Error('connection still open after 10 s')); }, 10000);
+      s.on('connect', () => s.write(partial));
+      s.on('data', (d) => { got += d; });
+      s.on('error', () => {});
+      s.on('close', () => { clearTimeout(guard); resolve({ ms: Date.now() - t0, got }); });
+    });
+    const half = await closedAfter('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n');
+    assert.ok(half.ms >= 500, `closed after ${half.ms} ms: not before the 600 ms read timeout`);
+    assert.equal(half.got, '', 'a request never read gets no answer');
+    const body = '{"model":"gpt-ok","messages":[{"role":"user","content":"hi"}]}';
+    const short = await closedAfter(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY_A}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    assert.ok(short.ms >= 500, `closed after ${short.ms} ms: not before the 600 ms read timeout`);
+    const ok = await call(slow, '/v1/chat/completions', { key: KEY_A, body: { model: 'gpt-ok', messages: MSG } });
+    assert.equal(ok.status, 200);
+  } finally {
+    const r = await slow.stop();
+    assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}`);
+  }
+});

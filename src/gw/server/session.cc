@@ -1,5 +1,6 @@
 #include "gw/server/session.h"
 
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
@@ -13,7 +14,6 @@ namespace gw {
 
 namespace {
 constexpr auto kWriteTimeout = std::chrono::seconds(120);  // a client that stops reading entirely
-constexpr unsigned kHttp11 = 11;
 constexpr size_t kMaxLingerBytes = 64 << 20;
 
 bool named_in(const Headers& hs, std::string_view name) {
@@ -46,10 +46,13 @@ std::string reply_head(unsigned status, const Headers& fields, const Headers& ex
 }
 }  // namespace
 
-Session::Session(Worker& worker, tcp::socket socket) : worker_(worker), stream_(std::move(socket)) {
-  // Beast reads into the buffer's spare capacity, 512 bytes at first: a typical request would take
-  // several reads.
+Session::Session(Worker& worker, tcp::socket socket) : worker_(worker), socket_(std::move(socket)) {
+  // Reads go into the buffer's spare capacity: 8 KiB takes a typical request in one read.
   buffer_.reserve(8 * 1024);
+  // Writes try the socket first (write_all); in non-blocking mode a full send buffer answers
+  // would_block instead of stalling the worker.
+  beast::error_code ec;
+  socket_.non_blocking(true, ec);
   self_ = worker_.add_session(this);
 }
 
@@ -59,8 +62,8 @@ void Session::close_if_idle() {
   keep_alive_ = false;
   if (!busy_) {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
   }
 }
 
@@ -68,18 +71,55 @@ void Session::close_now() {
   keep_alive_ = false;
   linger_ = false;
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream_.close();
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+void Session::expire_if_due(std::chrono::steady_clock::time_point now) {
+  if (now >= deadline_) {
+    timed_out_ = true;
+    disarm_deadline();
+    beast::error_code ec;
+    socket_.cancel(ec);  // the pending read or write completes with operation_aborted
+  }
+}
+
+// Beast's http::async_read, minus its machinery: put() what is buffered; on need_more, read.
+net::awaitable<beast::error_code> Session::read_until(RequestParser& p, bool header_only) {
+  arm_deadline(worker_.app().cfg.read_timeout);
+  beast::error_code ec;
+  while (!(header_only ? p.is_header_done() : p.is_done())) {
+    if (buffer_.size() != 0) {
+      const size_t used = p.put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec && ec != http::error::need_more) {
+        break;
+      }
+      const bool progressed = !ec && used != 0;
+      ec = {};
+      if (progressed) {
+        continue;
+      }
+    }
+    const size_t spare = buffer_.capacity() - buffer_.size();
+    auto [rec, n] = co_await socket_.async_read_some(buffer_.prepare(std::clamp<size_t>(spare, 512, 65536)),
+                                                     use_nothrow);
+    if (rec) {
+      ec = timed_out_ ? beast::error::timeout : (rec == net::error::eof ? http::error::end_of_stream : rec);
+      break;
+    }
+    buffer_.commit(n);
+  }
+  disarm_deadline();
+  co_return ec;
 }
 
 net::awaitable<bool> Session::read_request(ClientRequest& out) {
   const auto& cfg = worker_.app().cfg;
-  http::request_parser<http::string_body> parser;
+  RequestParser parser;
   parser.header_limit(static_cast<uint32_t>(cfg.max_header_bytes));
   parser.body_limit(cfg.max_body_bytes);
-  stream_.expires_after(cfg.read_timeout);
-  auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, use_nothrow);
-  if (ec) {
+  if (auto ec = co_await read_until(parser, true); ec) {
     if (ec == http::error::body_limit) {
       // Beast refuses an announced Content-Length over the limit while parsing the header.
       keep_alive_ = false;
@@ -110,17 +150,15 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
     co_return false;
   }
   if (beast::iequals(req[http::field::expect], "100-continue")) {
-    http::response<http::empty_body> cont{http::status::continue_, kHttp11};
-    stream_.expires_after(kWriteTimeout);
-    auto [wec, wn] = co_await http::async_write(stream_, cont, use_nothrow);
-    if (wec) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    const std::array<net::const_buffer, 1> cont{net::buffer(kContinue)};
+    if (!co_await write_all(cont)) {
       co_return false;
     }
   }
-  stream_.expires_after(cfg.read_timeout);
-  auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, use_nothrow);
-  if (bec) {
-    if (bec == http::error::body_limit) {
+  parser.eager(true);  // the body: as much per put() as is buffered
+  if (auto ec = co_await read_until(parser, false); ec) {
+    if (ec == http::error::body_limit) {
       keep_alive_ = false;
       linger_ = true;
       const ClientReply too_large = render_too_large(req.target());
@@ -144,27 +182,27 @@ net::awaitable<void> Session::run() {
       break;
     }
     keep_alive_ = req.keep_alive() && !worker_.app().draining;
-    stream_.expires_never();
     co_await dispatch(*this, req);
     busy_ = false;
   }
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
   if (linger_) {
     // We answered before reading the whole body (413). Closing with unread bytes would reset
     // the connection and the client could lose our answer: read and discard for a moment first.
     std::array<char, 16384> sink;
     size_t discarded = 0;
-    while (discarded < kMaxLingerBytes) {
-      stream_.expires_after(std::chrono::seconds(2));
-      auto [rec, n] = co_await stream_.async_read_some(net::buffer(sink), use_nothrow);
+    arm_deadline(std::chrono::seconds(2));
+    while (discarded < kMaxLingerBytes && !timed_out_) {
+      auto [rec, n] = co_await socket_.async_read_some(net::buffer(sink), use_nothrow);
       if (rec) {
         break;
       }
       discarded += n;
     }
+    disarm_deadline();
   }
-  stream_.close();
+  socket_.close(ec);
 }
 
 net::awaitable<bool> Session::write_reply(const ClientReply& r, const Headers& extra) {
@@ -222,10 +260,24 @@ net::awaitable<bool> Session::write_stream(std::string_view data, bool last) {
 
 template <size_t N>
 net::awaitable<bool> Session::write_all(const std::array<net::const_buffer, N>& bufs) {
-  stream_.expires_after(kWriteTimeout);
-  auto [ec, n] = co_await net::async_write(stream_, bufs, use_nothrow);
-  stream_.expires_never();
-  if (ec) {
+  // Most replies fit the socket's send buffer: one non-blocking send and no asynchronous operation
+  // (so no scheduler round trip). Whatever the socket does not take is written asynchronously.
+  beast::error_code ec;
+  const size_t total = net::buffer_size(bufs);
+  const size_t sent = socket_.write_some(bufs, ec);
+  if (!ec && sent == total) {
+    co_return true;
+  }
+  if (ec && ec != net::error::would_block && ec != net::error::try_again) {
+    keep_alive_ = false;
+    co_return false;
+  }
+  beast::buffers_suffix<std::array<net::const_buffer, N>> rest(bufs);
+  rest.consume(ec ? 0 : sent);
+  arm_deadline(kWriteTimeout);  // a client that stops reading entirely
+  auto [wec, n] = co_await net::async_write(socket_, rest, use_nothrow);
+  disarm_deadline();
+  if (wec) {
     keep_alive_ = false;
     co_return false;
   }

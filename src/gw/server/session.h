@@ -3,9 +3,17 @@
 // each to the route table, and offers the handlers a writer for plain and streamed (chunked SSE)
 // replies. Every write is awaited, so a slow client slows the upstream read instead of growing a
 // buffer (back-pressure).
+//
+// The socket is read and written directly rather than through beast::tcp_stream and Beast's
+// composed read operations: tcp_stream arms and cancels a timer around every read and write (each
+// cancel is one more handler through the scheduler), and async_read finishes with a post even when
+// the body was already buffered. Here a deadline is a time stored on the session that the worker's
+// sweep enforces (Worker::sweep), and a write that the socket takes whole completes without any
+// asynchronous operation.
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <array>
+#include <chrono>
 #include <list>
 #include <string>
 #include <string_view>
@@ -32,6 +40,8 @@ class Session {
   void close_if_idle();
   // Shutdown after the drain: closes the connection whatever it is doing.
   void close_now();
+  // The worker's sweep: cancels the read or write in progress once its deadline has passed.
+  void expire_if_due(std::chrono::steady_clock::time_point now);
 
   // --- the writer handlers use. Each that writes returns false if the client is gone. ---
   net::awaitable<bool> write_reply(const ClientReply& r, const Headers& extra);
@@ -47,15 +57,27 @@ class Session {
   Worker& worker() { return worker_; }
 
  private:
+  using RequestParser = http::request_parser<http::string_body>;
   net::awaitable<bool> read_request(ClientRequest& out);
+  // Feeds buffered bytes to the parser, reading from the socket while it needs more, until the
+  // header (header_only) or the whole request is parsed, within the read timeout.
+  net::awaitable<beast::error_code> read_until(RequestParser& p, bool header_only);
   // One gather write of whole buffers, bounded by the write timeout; false once the client is gone.
   template <size_t N>
   net::awaitable<bool> write_all(const std::array<net::const_buffer, N>& bufs);
   net::awaitable<bool> write_stream(std::string_view data, bool last);
 
+  void arm_deadline(std::chrono::steady_clock::duration d) {
+    timed_out_ = false;
+    deadline_ = std::chrono::steady_clock::now() + d;
+  }
+  void disarm_deadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+
   Worker& worker_;
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
   beast::flat_buffer buffer_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool timed_out_ = false;
   bool keep_alive_ = true;
   bool busy_ = false;
   std::string pending_head_;  // a stream's head, until its first write

@@ -51,6 +51,9 @@ class Worker {
 
  private:
   net::awaitable<void> accept_loop();
+  // Every kSweepTick, ends the reads and writes of sessions past their deadline (Session keeps a
+  // deadline, not a timer per operation).
+  void arm_sweep();
 
   App& app_;
   int index_;
@@ -58,6 +61,7 @@ class Worker {
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::unique_ptr<HttpClient> http_;
   std::map<std::string, ProviderRuntime> providers_;
+  net::steady_timer sweep_{io_};
   std::list<Session*> sessions_;
   std::atomic<size_t> session_count_{0};
 };
