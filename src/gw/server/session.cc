@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "gw/common/http_head.h"
+#include "gw/common/socket_send.h"
 
 #include "gw/server/routes.h"
 #include "gw/server/worker.h"
@@ -75,14 +76,18 @@ void Session::close_now() {
   socket_.close(ec);
 }
 
-void Session::expire_if_due(std::chrono::steady_clock::time_point now) {
-  if (now >= deadline_) {
-    timed_out_ = true;
-    disarm_deadline();
-    beast::error_code ec;
-    socket_.cancel(ec);  // the pending read or write completes with operation_aborted
-  }
+void Session::expire() {
+  timed_out_ = true;
+  beast::error_code ec;
+  socket_.cancel(ec);  // the pending read or write completes with operation_aborted
 }
+
+void Session::arm_deadline(std::chrono::steady_clock::duration d) {
+  timed_out_ = false;
+  worker_.sweep().arm_after(*this, d);
+}
+
+void Session::disarm_deadline() { worker_.sweep().disarm(*this); }
 
 // Beast's http::async_read, minus its machinery: put() what is buffered; on need_more, read.
 net::awaitable<beast::error_code> Session::read_until(RequestParser& p, bool header_only) {
@@ -260,20 +265,17 @@ net::awaitable<bool> Session::write_stream(std::string_view data, bool last) {
 
 template <size_t N>
 net::awaitable<bool> Session::write_all(const std::array<net::const_buffer, N>& bufs) {
-  // Most replies fit the socket's send buffer: one non-blocking send and no asynchronous operation
-  // (so no scheduler round trip). Whatever the socket does not take is written asynchronously.
   beast::error_code ec;
-  const size_t total = net::buffer_size(bufs);
-  const size_t sent = socket_.write_some(bufs, ec);
-  if (!ec && sent == total) {
-    co_return true;
-  }
-  if (ec && ec != net::error::would_block && ec != net::error::try_again) {
+  const size_t sent = send_now(socket_, bufs, ec);
+  if (ec) {
     keep_alive_ = false;
     co_return false;
   }
+  if (sent == net::buffer_size(bufs)) {
+    co_return true;
+  }
   beast::buffers_suffix<std::array<net::const_buffer, N>> rest(bufs);
-  rest.consume(ec ? 0 : sent);
+  rest.consume(sent);
   arm_deadline(kWriteTimeout);  // a client that stops reading entirely
   auto [wec, n] = co_await net::async_write(socket_, rest, use_nothrow);
   disarm_deadline();

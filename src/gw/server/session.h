@@ -8,7 +8,7 @@
 // composed read operations: tcp_stream arms and cancels a timer around every read and write (each
 // cancel is one more handler through the scheduler), and async_read finishes with a post even when
 // the body was already buffered. Here a deadline is a time stored on the session that the worker's
-// sweep enforces (Worker::sweep), and a write that the socket takes whole completes without any
+// DeadlineSweep enforces, and a write that the socket takes whole completes without any
 // asynchronous operation.
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "gw/common/asio.h"
+#include "gw/common/deadline_sweep.h"
 #include "gw/common/http_types.h"
 
 namespace gw {
@@ -30,7 +31,7 @@ class Worker;
 
 using ClientRequest = http::request<http::string_body>;
 
-class Session {
+class Session final : public Expirable {
  public:
   Session(Worker& worker, tcp::socket socket);
   ~Session();
@@ -40,8 +41,8 @@ class Session {
   void close_if_idle();
   // Shutdown after the drain: closes the connection whatever it is doing.
   void close_now();
-  // The worker's sweep: cancels the read or write in progress once its deadline has passed.
-  void expire_if_due(std::chrono::steady_clock::time_point now);
+  // The deadline passed: cancels the read or write in progress.
+  void expire() override;
 
   // --- the writer handlers use. Each that writes returns false if the client is gone. ---
   net::awaitable<bool> write_reply(const ClientReply& r, const Headers& extra);
@@ -67,16 +68,12 @@ class Session {
   net::awaitable<bool> write_all(const std::array<net::const_buffer, N>& bufs);
   net::awaitable<bool> write_stream(std::string_view data, bool last);
 
-  void arm_deadline(std::chrono::steady_clock::duration d) {
-    timed_out_ = false;
-    deadline_ = std::chrono::steady_clock::now() + d;
-  }
-  void disarm_deadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+  void arm_deadline(std::chrono::steady_clock::duration d);
+  void disarm_deadline();
 
   Worker& worker_;
   tcp::socket socket_;
   beast::flat_buffer buffer_;
-  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   bool timed_out_ = false;
   bool keep_alive_ = true;
   bool busy_ = false;

@@ -7,12 +7,6 @@
 
 namespace gw {
 
-namespace {
-// How late a client deadline may be enforced. Read and write timeouts are seconds; a tenth of a
-// second of slack costs ten wake-ups a second per worker.
-constexpr auto kSweepTick = std::chrono::milliseconds(100);
-}  // namespace
-
 Worker::Worker(App& app, int index) : app_(app), index_(index) {
   http_ = make_http_client(io_.get_executor());
   for (const auto& [name, p] : app_.cfg.providers) {
@@ -74,22 +68,7 @@ net::awaitable<void> Worker::accept_loop() {
 
 void Worker::run() {
   net::co_spawn(io_, accept_loop(), net::detached);
-  arm_sweep();
   io_.run();
-}
-
-void Worker::arm_sweep() {
-  sweep_.expires_after(kSweepTick);
-  sweep_.async_wait([this](const beast::error_code& ec) {
-    if (ec) {
-      return;
-    }
-    const auto now = std::chrono::steady_clock::now();
-    for (Session* s : sessions_) {
-      s->expire_if_due(now);  // cancels only: no session leaves the list during this loop
-    }
-    arm_sweep();
-  });
 }
 
 void Worker::begin_drain() {

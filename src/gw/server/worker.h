@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gw/common/asio.h"
+#include "gw/common/deadline_sweep.h"
 #include "gw/providers/codec.h"
 #include "gw/providers/signer.h"
 #include "gw/server/app.h"
@@ -42,6 +43,7 @@ class Worker {
   App& app() { return app_; }
   net::io_context& io() { return io_; }
   HttpClient& http() { return *http_; }
+  DeadlineSweep& sweep() { return sweep_; }
   ProviderRuntime* provider(const std::string& name);
   tcp::endpoint local_endpoint() const;
 
@@ -51,9 +53,6 @@ class Worker {
 
  private:
   net::awaitable<void> accept_loop();
-  // Every kSweepTick, ends the reads and writes of sessions past their deadline (Session keeps a
-  // deadline, not a timer per operation).
-  void arm_sweep();
 
   App& app_;
   int index_;
@@ -61,7 +60,7 @@ class Worker {
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::unique_ptr<HttpClient> http_;
   std::map<std::string, ProviderRuntime> providers_;
-  net::steady_timer sweep_{io_};
+  DeadlineSweep sweep_{io_.get_executor()};  // client read/write deadlines
   std::list<Session*> sessions_;
   std::atomic<size_t> session_count_{0};
 };

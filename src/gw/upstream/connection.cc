@@ -3,11 +3,14 @@
 #include <sys/socket.h>
 
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <vector>
 
 #include <openssl/ssl.h>
+
+#include "gw/common/socket_send.h"
 
 namespace gw::upstream {
 
@@ -70,33 +73,50 @@ std::string ms_text(std::chrono::milliseconds d) { return std::to_string(d.count
 
 }  // namespace
 
-// Beast reads into what the flat_buffer already holds (at least 512 bytes): left at its initial
-// size, a 3 KB stream arrives in six reads, and each read becomes a write to the client.
+// The read buffer: a 3 KB stream arrives in one read rather than six, and each read becomes a write
+// to the client.
 constexpr size_t kReadBufferBytes = 16 * 1024;
 
-Connection::Connection(net::any_io_executor ex, std::string pool_key)
-    : stream_(std::in_place_type<PlainStream>, std::move(ex)), pool_key_(std::move(pool_key)) {
+Connection::Connection(tcp::socket s, std::shared_ptr<DeadlineSweep> sweep, std::string pool_key)
+    : stream_(std::in_place_type<PlainStream>, std::move(s)), pool_key_(std::move(pool_key)), sweep_(std::move(sweep)) {
   buffer_.reserve(kReadBufferBytes);
 }
 
-Connection::Connection(net::any_io_executor ex, ssl::context& tls, std::string pool_key)
-    : stream_(std::in_place_type<TlsStream>, std::move(ex), tls), pool_key_(std::move(pool_key)) {
+Connection::Connection(tcp::socket s, ssl::context& tls, std::shared_ptr<DeadlineSweep> sweep, std::string pool_key)
+    : stream_(std::in_place_type<TlsStream>, std::move(s), tls),
+      pool_key_(std::move(pool_key)),
+      sweep_(std::move(sweep)) {
   buffer_.reserve(kReadBufferBytes);
 }
 
-beast::tcp_stream& Connection::lowest() {
-  return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
-                    stream_);
+tcp::socket& Connection::lowest() {
+  return std::visit([](auto& s) -> tcp::socket& { return beast::get_lowest_layer(s); }, stream_);
 }
 
-const beast::tcp_stream& Connection::lowest() const {
-  return std::visit(
-      [](const auto& s) -> const beast::tcp_stream& { return beast::get_lowest_layer(s); },
-      stream_);
+const tcp::socket& Connection::lowest() const {
+  return std::visit([](const auto& s) -> const tcp::socket& { return beast::get_lowest_layer(s); }, stream_);
+}
+
+void Connection::arm(SteadyClock::time_point deadline) {
+  timed_out_ = false;
+  sweep_->arm(*this, deadline);
+}
+
+void Connection::disarm() { sweep_->disarm(*this); }
+
+void Connection::expire() {
+  timed_out_ = true;
+  beast::error_code ignored;
+  lowest().cancel(ignored);
+}
+
+beast::error_code Connection::timeout_or(const beast::error_code& ec) const {
+  return ec && timed_out_ ? beast::error_code(beast::error::timeout) : ec;
 }
 
 net::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
-    net::any_io_executor ex, const Target& t, ssl::context& tls, std::chrono::milliseconds timeout) {
+    net::any_io_executor ex, const Target& t, ssl::context& tls, std::chrono::milliseconds timeout,
+    std::shared_ptr<DeadlineSweep> sweep) {
   const auto deadline = SteadyClock::now() + timeout;
   const std::string where = t.authority();
   auto timed_out = [&] {
@@ -112,20 +132,24 @@ net::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
                         "cannot resolve " + t.host + ": " + (ec ? ec.message() : "no addresses"));
   }
 
-  auto conn = t.tls ? std::make_unique<Connection>(ex, tls, t.pool_key)
-                    : std::make_unique<Connection>(ex, t.pool_key);
-  beast::tcp_stream& tcp_layer = conn->lowest();
-  tcp_layer.expires_at(deadline);
-  auto [cec, ep] = co_await tcp_layer.async_connect(endpoints, use_nothrow);
+  // Connecting is once per connection, not per request: tcp_stream's ranged connect with its
+  // timer is kept for it, and the socket is taken over afterwards.
+  beast::tcp_stream connecting(ex);
+  connecting.expires_at(deadline);
+  auto [cec, ep] = co_await connecting.async_connect(endpoints, use_nothrow);
   if (cec == beast::error::timeout) {
     co_return timed_out();
   }
   if (cec) {
     co_return retryable(Code::UpstreamError, "connect to " + where + " failed: " + cec.message());
   }
+  tcp::socket socket = connecting.release_socket();
   beast::error_code ignored;
-  tcp_layer.socket().set_option(tcp::no_delay(true), ignored);  // requests are written whole
+  socket.set_option(tcp::no_delay(true), ignored);  // requests are written whole
+  socket.non_blocking(true, ignored);               // writes try one send first (send_now)
 
+  auto conn = t.tls ? std::make_unique<Connection>(std::move(socket), tls, std::move(sweep), t.pool_key)
+                    : std::make_unique<Connection>(std::move(socket), std::move(sweep), t.pool_key);
   if (auto* s = std::get_if<TlsStream>(&conn->stream_)) {
     beast::error_code not_ip;
     net::ip::make_address(t.host, not_ip);
@@ -143,8 +167,10 @@ net::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
     if (vec) {
       co_return retryable(Code::UpstreamError, "TLS setup for " + where + " failed: " + vec.message());
     }
+    conn->arm(deadline);
     auto [hec] = co_await s->async_handshake(ssl::stream_base::client, use_nothrow);
-    if (hec == beast::error::timeout) {
+    conn->disarm();
+    if (conn->timed_out_) {
       co_return timed_out();
     }
     if (hec) {
@@ -152,32 +178,72 @@ net::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
                           "TLS handshake with " + where + " failed: " + hec.message());
     }
   }
-  tcp_layer.expires_never();
   co_return conn;
 }
 
 net::awaitable<beast::error_code> Connection::write(std::string_view head, std::string_view body,
                                                     SteadyClock::time_point deadline) {
-  lowest().expires_at(deadline);
   const std::array<net::const_buffer, 2> bufs{net::buffer(head), net::buffer(body)};
-  auto [ec, n] = co_await std::visit(
-      [&](auto& s) { return net::async_write(s, bufs, use_nothrow); }, stream_);
-  co_return ec;
+  beast::error_code ec;
+  size_t sent = 0;
+  if (auto* plain = std::get_if<PlainStream>(&stream_)) {
+    sent = send_now(*plain, bufs, ec);
+    if (ec || sent == head.size() + body.size()) {
+      co_return ec;
+    }
+  }
+  beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(bufs);
+  rest.consume(sent);
+  arm(deadline);
+  auto [wec, n] = co_await std::visit([&](auto& s) { return net::async_write(s, rest, use_nothrow); }, stream_);
+  disarm();
+  co_return timeout_or(wec);
+}
+
+net::awaitable<beast::error_code> Connection::read_step(ResponseParser& p) {
+  beast::error_code ec;
+  for (;;) {
+    if (buffer_.size() != 0) {
+      const size_t used = p.put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec != http::error::need_more) {
+        co_return ec;
+      }
+      ec = {};
+    }
+    const size_t spare = buffer_.capacity() - buffer_.size();
+    const auto into = buffer_.prepare(std::clamp<size_t>(spare, 512, 65536));
+    auto [rec, n] = co_await std::visit([&](auto& s) { return s.async_read_some(into, use_nothrow); }, stream_);
+    if (rec == net::error::eof) {
+      if (!p.got_some()) {
+        co_return http::error::end_of_stream;
+      }
+      p.put_eof(ec);  // a body delimited by the close ends here; any other is cut short
+      co_return ec;
+    }
+    if (rec) {
+      co_return timeout_or(rec);
+    }
+    buffer_.commit(n);
+  }
 }
 
 net::awaitable<beast::error_code> Connection::read_header(ResponseParser& p,
                                                           SteadyClock::time_point deadline) {
-  lowest().expires_at(deadline);
-  auto [ec, n] = co_await std::visit(
-      [&](auto& s) { return http::async_read_header(s, buffer_, p, use_nothrow); }, stream_);
+  arm(deadline);
+  beast::error_code ec;
+  while (!ec && !p.is_header_done()) {
+    ec = co_await read_step(p);
+  }
+  disarm();
   co_return ec;
 }
 
 net::awaitable<beast::error_code> Connection::read_some(ResponseParser& p,
                                                         std::chrono::milliseconds idle) {
-  lowest().expires_after(idle);
-  auto [ec, n] = co_await std::visit(
-      [&](auto& s) { return http::async_read_some(s, buffer_, p, use_nothrow); }, stream_);
+  arm(SteadyClock::now() + idle);
+  auto ec = co_await read_step(p);
+  disarm();
   if (ec == http::error::need_buffer) {
     ec = {};
   }
@@ -185,7 +251,7 @@ net::awaitable<beast::error_code> Connection::read_some(ResponseParser& p,
 }
 
 bool Connection::looks_alive() const {
-  const auto& sock = lowest().socket();
+  const auto& sock = lowest();
   if (!sock.is_open()) {
     return false;
   }
@@ -205,8 +271,8 @@ bool Connection::looks_alive() const {
 
 void Connection::close() {
   beast::error_code ignored;
-  lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-  lowest().close();
+  lowest().shutdown(tcp::socket::shutdown_both, ignored);
+  lowest().close(ignored);
 }
 
 }  // namespace gw::upstream

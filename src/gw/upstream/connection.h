@@ -1,6 +1,7 @@
 #pragma once
 // One upstream connection, plain or TLS, with the read buffer that belongs to it. Every operation
-// is bounded by a deadline on the underlying beast::tcp_stream; errors come back as values.
+// is bounded by a deadline that the worker's DeadlineSweep enforces (no timer per read or write);
+// Beast's parser is fed from the connection's own read loop; errors come back as values.
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -11,6 +12,7 @@
 #include <variant>
 
 #include "gw/common/asio.h"
+#include "gw/common/deadline_sweep.h"
 #include "gw/common/result.h"
 #include "gw/upstream/target.h"
 
@@ -23,20 +25,23 @@ using SteadyClock = std::chrono::steady_clock;
 // Bodies are streamed through caller-provided buffers: never buffered whole.
 using ResponseParser = http::response_parser<http::buffer_body>;
 
-class Connection {
+class Connection final : public Expirable {
  public:
-  using PlainStream = beast::tcp_stream;
-  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+  using PlainStream = tcp::socket;
+  using TlsStream = boost::asio::ssl::stream<tcp::socket>;
 
   // Resolves, connects and, for https, does the verified TLS handshake, all within `timeout`.
   // Errors: UpstreamTimeout or UpstreamError, both retryable.
   static net::awaitable<Result<std::unique_ptr<Connection>>> open(net::any_io_executor ex,
                                                                   const Target& target,
                                                                   boost::asio::ssl::context& tls,
-                                                                  std::chrono::milliseconds timeout);
+                                                                  std::chrono::milliseconds timeout,
+                                                                  std::shared_ptr<DeadlineSweep> sweep);
 
-  Connection(net::any_io_executor ex, std::string pool_key);
-  Connection(net::any_io_executor ex, boost::asio::ssl::context& tls, std::string pool_key);
+  // From a connected socket.
+  Connection(tcp::socket s, std::shared_ptr<DeadlineSweep> sweep, std::string pool_key);
+  Connection(tcp::socket s, boost::asio::ssl::context& tls, std::shared_ptr<DeadlineSweep> sweep,
+             std::string pool_key);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -52,17 +57,27 @@ class Connection {
   bool looks_alive() const;
   bool has_buffered_bytes() const { return buffer_.size() != 0; }
   void close();
+  // The deadline passed: cancels the operation in progress (it ends with beast::error::timeout).
+  void expire() override;
 
   const std::string& pool_key() const { return pool_key_; }
   SteadyClock::time_point idle_since{};  // set by the pool when the connection is parked
 
  private:
-  beast::tcp_stream& lowest();
-  const beast::tcp_stream& lowest() const;
+  tcp::socket& lowest();
+  const tcp::socket& lowest() const;
+  void arm(SteadyClock::time_point deadline);
+  void disarm();
+  // Beast's http::async_read_some: put() what is buffered, read from the stream while the parser
+  // needs more. Returns after one step of progress, at the end of the message, or on an error.
+  net::awaitable<beast::error_code> read_step(ResponseParser& p);
+  beast::error_code timeout_or(const beast::error_code& ec) const;
 
   std::variant<PlainStream, TlsStream> stream_;
   beast::flat_buffer buffer_;
   std::string pool_key_;
+  std::shared_ptr<DeadlineSweep> sweep_;
+  bool timed_out_ = false;
 };
 
 }  // namespace gw::upstream

@@ -154,7 +154,8 @@ class HttpClientImpl final : public HttpClient {
   HttpClientImpl(net::any_io_executor ex, HttpClientOptions opts)
       : ex_(std::move(ex)),
         tls_(upstream::make_tls_context(opts.ca_file)),
-        pool_(std::make_shared<upstream::ConnPool>(ex_, opts.max_idle_per_host, opts.idle_keepalive)) {}
+        pool_(std::make_shared<upstream::ConnPool>(ex_, opts.max_idle_per_host, opts.idle_keepalive)),
+        sweep_(std::make_shared<DeadlineSweep>(ex_)) {}
 
   net::awaitable<Result<std::unique_ptr<UpstreamExchange>>> start(const UpstreamRequest& req,
                                                                   const Timeouts& t) override {
@@ -174,7 +175,7 @@ class HttpClientImpl final : public HttpClient {
       std::unique_ptr<Connection> conn = attempt == 0 ? pool_->acquire((*target)->pool_key) : nullptr;
       const bool reused = conn != nullptr;
       if (!conn) {
-        auto opened = co_await Connection::open(ex_, **target, *tls_, t.connect);
+        auto opened = co_await Connection::open(ex_, **target, *tls_, t.connect, sweep_);
         if (!opened) {
           co_return opened.error();
         }
@@ -228,6 +229,9 @@ class HttpClientImpl final : public HttpClient {
   net::any_io_executor ex_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   std::shared_ptr<upstream::ConnPool> pool_;
+  // Upstream read/write deadlines; shared with the connections, which may outlive this client in
+  // the pool or in an exchange.
+  std::shared_ptr<DeadlineSweep> sweep_;
 };
 
 }  // namespace

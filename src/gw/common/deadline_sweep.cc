@@ -1,0 +1,55 @@
+#include "gw/common/deadline_sweep.h"
+
+namespace gw {
+
+DeadlineSweep::DeadlineSweep(net::any_io_executor ex, std::chrono::milliseconds tick)
+    : timer_(std::move(ex)), tick_(tick) {}
+
+DeadlineSweep::~DeadlineSweep() { armed_.clear(); }
+
+void DeadlineSweep::arm(Expirable& e, Expirable::Clock::time_point deadline) {
+  e.deadline_ = deadline;
+  if (!e.is_linked()) {
+    armed_.push_back(e);
+  }
+  if (!ticking_ && !stopped_) {
+    schedule();
+  }
+}
+
+void DeadlineSweep::disarm(Expirable& e) {
+  e.deadline_ = Expirable::Clock::time_point::max();
+  e.unlink();
+}
+
+void DeadlineSweep::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void DeadlineSweep::schedule() {
+  ticking_ = true;
+  timer_.expires_after(tick_);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) {
+      return;  // stop(), or the sweep is gone: touch nothing
+    }
+    ticking_ = false;
+    const auto now = Expirable::Clock::now();
+    for (auto it = armed_.begin(); it != armed_.end();) {
+      Expirable& e = *it;
+      if (e.deadline_ <= now) {
+        it = armed_.erase(it);
+        e.deadline_ = Expirable::Clock::time_point::max();
+        e.expire();
+      } else {
+        ++it;
+      }
+    }
+    if (!armed_.empty()) {  // idle io_contexts see no tick (and unit tests' run() returns)
+      schedule();
+    }
+  });
+}
+
+}  // namespace gw
