@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "gw/common/log_sink.h"
 #include "gw/storage/migrations.h"
 #include "gw/storage/time_text.h"
 
@@ -33,7 +34,8 @@ void log_line(const Clock& clock, std::string_view level, std::string_view msg, 
   o["msg"] = msg;
   o["detail"] = std::move(detail);
   const std::string line = boost::json::serialize(o) + "\n";
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  log_sink::append(line);
+  log_sink::flush();
 }
 
 int64_t as_i64(uint64_t v) { return static_cast<int64_t>(std::min<uint64_t>(v, INT64_MAX)); }

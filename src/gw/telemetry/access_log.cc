@@ -1,8 +1,5 @@
 #include "gw/telemetry/access_log.h"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <ctime>
@@ -10,13 +7,13 @@
 #include <fmt/format.h>
 
 #include "gw/common/json_util.h"
+#include "gw/common/log_sink.h"
 
 namespace gw {
 
 namespace {
 
-// Lines stay below PIPE_BUF (4096) so that each one reaches a pipe in a single atomic write(2):
-// workers write without a lock and lines never interleave (a regular file is atomic anyway).
+// A field longer than this is cut: a line stays a few KiB however large the request.
 constexpr size_t kMaxFieldBytes = 1024;
 
 // At most kMaxFieldBytes of `s` as a JSON string, never cut inside a UTF-8 sequence.
@@ -76,22 +73,6 @@ void number_field(std::string& out, std::string_view k, Int v) {
   out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
 
-void emit(const std::string& line) {
-  const char* p = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return;  // nowhere to report a failing stderr
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-}
-
 }  // namespace
 
 void format_access_log(const AccessLogEntry& e, int64_t ts_ms, std::string& out) {
@@ -133,7 +114,7 @@ void write_access_log(const AccessLogEntry& e) {
   thread_local std::string line;
   line.clear();
   format_access_log(e, now_ms(), line);
-  emit(line);
+  log_sink::append(line);
 }
 
 void log_event(const std::string& event, const std::string& detail) {
@@ -145,7 +126,8 @@ void log_event(const std::string& event, const std::string& detail) {
     field(line, "detail", detail);
   }
   line += "}\n";
-  emit(line);
+  log_sink::append(line);
+  log_sink::flush();  // lifecycle events are rare and awaited by operators: at once
 }
 
 }  // namespace gw
