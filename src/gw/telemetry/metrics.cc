@@ -88,7 +88,7 @@ void Metrics::observe_locked(Histograms& h, std::string_view labels, double v, c
 }
 
 void Metrics::request_done(std::string_view route, std::string_view model, std::string_view provider,
-                           unsigned status, double latency_s) {
+                           unsigned status, double latency_s, double ttft_s) {
   char status_text[8];
   const auto end = fmt::format_to_n(status_text, sizeof status_text, "{}", status).out;
   const std::string_view st(status_text, static_cast<size_t>(end - status_text));
@@ -96,11 +96,9 @@ void Metrics::request_done(std::string_view route, std::string_view model, std::
   add_locked(requests_, labels_view({{"route", route}, {"model", model}, {"provider", provider}, {"status", st}}),
              1);
   observe_locked(latency_, labels_view({{"route", route}, {"model", model}}), latency_s, bounds_);
-}
-
-void Metrics::time_to_first_token(std::string_view model, std::string_view provider, double seconds) {
-  std::lock_guard lock(mu_);
-  observe_locked(ttft_, labels_view({{"model", model}, {"provider", provider}}), seconds, bounds_);
+  if (ttft_s >= 0) {
+    observe_locked(ttft_, labels_view({{"model", model}, {"provider", provider}}), ttft_s, bounds_);
+  }
 }
 
 void Metrics::upstream_latency(std::string_view provider, double seconds) {
@@ -143,10 +141,7 @@ void Metrics::ledger_wait(double seconds) {
   observe_locked(ledger_wait_, "", seconds, ledger_bounds_);
 }
 
-void Metrics::inflight_add(int delta) {
-  std::lock_guard lock(mu_);
-  inflight_ += delta;
-}
+void Metrics::inflight_add(int delta) { inflight_.fetch_add(delta, std::memory_order_relaxed); }
 
 std::string Metrics::render() const {
   std::lock_guard lock(mu_);
@@ -191,7 +186,7 @@ std::string Metrics::render() const {
        ledger_bounds_);
   out += fmt::format("# HELP switchyard_inflight_requests In-flight requests.\n"
                      "# TYPE switchyard_inflight_requests gauge\nswitchyard_inflight_requests {}\n",
-                     inflight_);
+                     inflight_.load(std::memory_order_relaxed));
   return out;
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 // Prometheus metrics (text exposition 0.0.4, protocols.md 7.2). Counters and histograms keyed by
-// their rendered label set; one mutex, taken once or twice per request, never per stream chunk.
+// their rendered label set; one mutex, taken a few times per request, never per stream chunk.
 // The hot path allocates nothing once a series exists: label sets are built in a per-thread buffer
 // and looked up by string_view.
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -15,9 +16,10 @@ namespace gw {
 class Metrics {
  public:
   Metrics();
+  // The end of a request, under one lock: its count and latency and, for a request that produced
+  // tokens, its time to the first one (ttft_s < 0: none).
   void request_done(std::string_view route, std::string_view model, std::string_view provider,
-                    unsigned status, double latency_s);
-  void time_to_first_token(std::string_view model, std::string_view provider, double seconds);
+                    unsigned status, double latency_s, double ttft_s = -1);
   void upstream_latency(std::string_view provider, double seconds);
   void tokens(std::string_view model, std::string_view provider, uint64_t input, uint64_t output,
               uint64_t cache_read, uint64_t cache_write);
@@ -55,7 +57,7 @@ class Metrics {
   Counters requests_, upstream_errors_, failovers_, rate_limited_, ledger_errors_;
   TokenCounters tokens_;
   Histograms latency_, ttft_, upstream_latency_;
-  int64_t inflight_ = 0;
+  std::atomic<int64_t> inflight_{0};  // a gauge moved twice per request: no lock
 };
 
 }  // namespace gw

@@ -39,6 +39,23 @@ TEST(Metrics, CountsRequestsTokensAndHistogramsByLabels) {
   EXPECT_TRUE(has_line(text, R"(switchyard_request_duration_seconds_count{route="chat_completions",model="gpt"} 3)"));
 }
 
+// Time to first token is observed with the request's end, only for requests that had one.
+TEST(Metrics, TimeToFirstTokenOnlyWhenGiven) {
+  Metrics m;
+  m.request_done("chat_completions", "gpt", "openai", 200, 0.5, 0.02);
+  m.request_done("chat_completions", "gpt", "openai", 200, 0.5, 0.3);
+  m.request_done("chat_completions", "gpt", "openai", 502, 0.5);  // no token reached the client
+  m.inflight_add(3);
+  m.inflight_add(-1);
+  const std::string text = m.render();
+  const std::string h = "switchyard_time_to_first_token_seconds_bucket{model=\"gpt\",provider=\"openai\",";
+  EXPECT_TRUE(has_line(text, h + R"(le="0.025"} 1)")) << text;
+  EXPECT_TRUE(has_line(text, h + R"(le="+Inf"} 2)"));
+  EXPECT_TRUE(has_line(text, R"(switchyard_time_to_first_token_seconds_count{model="gpt",provider="openai"} 2)"));
+  EXPECT_TRUE(has_line(text, R"(switchyard_requests_total{route="chat_completions",model="gpt",provider="openai",status="200"} 2)"));
+  EXPECT_TRUE(has_line(text, "switchyard_inflight_requests 2"));
+}
+
 // The ledger's wait has its own sub-millisecond buckets: an fsync is far below the 5 ms that the
 // request histograms start at.
 TEST(Metrics, LedgerWaitHasFineBuckets) {
