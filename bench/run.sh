@@ -31,7 +31,7 @@ source "$HERE/setup.sh"
 nginx -t -q -p "$WORK/up" -c "$WORK/up/nginx.conf"
 nginx -t -q -p "$WORK/proxy" -c "$WORK/proxy/nginx.conf"
 nginx -p "$WORK/up" -c "$WORK/up/nginx.conf" & PIDS+=($!)
-nginx -p "$WORK/proxy" -c "$WORK/proxy/nginx.conf" & PIDS+=($!)
+nginx -p "$WORK/proxy" -c "$WORK/proxy/nginx.conf" & PIDS+=($!); PROXY_PID=$!
 
 BENCH_KEY="$BENCH_KEY" BENCH_MASTER="$MASTER" "$BIN" serve --config "$WORK/sy/switchyard.yaml" --listen "127.0.0.1:$SY_PORT" 2>"$WORK/sy/stderr.log" & SY_PID=$!
 PIDS+=("$SY_PID")
@@ -53,7 +53,17 @@ for url in "http://127.0.0.1:$UP_PORT/sse/v1/chat/completions" "http://127.0.0.1
 done
 [[ -n "${BENCH_SHOW:-}" ]] && cat "$WORK/probe.out"
 
-declare -A RPS P50 P99 ERR
+# CPU time (user+system, clock ticks) of a process and its children (nginx: master and worker).
+cpu_ticks() {
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+declare -A RPS P50 P99 ERR CPU_US
 measure() { # name url stream
   local name="$1" url="$2" stream="$3" out
   BENCH_KEY="$BENCH_KEY" BENCH_STREAM="$stream" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WORK/post.lua" "$url" >/dev/null 2>&1 || true
@@ -61,10 +71,19 @@ measure() { # name url stream
   if [[ -n "${PERF_OUT:-}" && "$name" == switchyard-* ]]; then   # profile the gateway during its own runs
     perf record -F 999 -g -p "$SY_PID" -o "$PERF_OUT/$name.perf.data" -- sleep "$DURATION" >/dev/null 2>&1 & perf_pid=$!
   fi
+  local who=""
+  case "$name" in proxy-*) who="$PROXY_PID" ;; switchyard-*) who="$SY_PID" ;; esac
+  local c0=0; [[ -n "$who" ]] && c0="$(cpu_ticks "$who")"
   out="$(BENCH_KEY="$BENCH_KEY" BENCH_STREAM="$stream" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "$url" 2>&1)"
+  local c1=0; [[ -n "$who" ]] && c1="$(cpu_ticks "$who")"
   [[ -n "$perf_pid" ]] && wait "$perf_pid"
   read -r _ RPS[$name] P50[$name] P99[$name] sockerr staterr < <(grep '^RESULT' <<<"$out")
   ERR[$name]="$sockerr/$staterr"
+  # The proxy's own CPU per request: steadier than requests/s on a machine whose cores the load
+  # generator and the upstream share (the proxy that needs less CPU leaves them more).
+  [[ -n "$who" ]] && CPU_US[$name]="$(awk -v t="$((c1 - c0))" -v us="$TICK_US" -v r="${RPS[$name]}" -v d="$DURATION" \
+    'BEGIN { printf "%.0f", (r > 0) ? t * us / (r * d) : 0 }')"
+  return 0
 }
 
 echo "switchyard bench: ${DURATION}s per run, $THREADS threads, $CONNECTIONS connections, ledger_sync=$LEDGER_SYNC, $(nproc) CPUs"
@@ -78,20 +97,23 @@ done
 rss_kb="$(awk '/^VmRSS/ {print $2}' "/proc/$SY_PID/status" 2>/dev/null || echo 0)"
 hwm_kb="$(awk '/^VmHWM/ {print $2}' "/proc/$SY_PID/status" 2>/dev/null || echo 0)"
 
-printf '\n%-20s %12s %10s %10s %14s\n' target "requests/s" "p50 ms" "p99 ms" "errors s/h"
+printf '\n%-20s %12s %10s %10s %14s %12s\n' target "requests/s" "p50 ms" "p99 ms" "errors s/h" "CPU us/req"
 for mode in plain sse; do
   for t in direct proxy switchyard; do
     k="$t-$mode"
-    printf '%-20s %12s %10s %10s %14s\n' "$k" "${RPS[$k]:-?}" "${P50[$k]:-?}" "${P99[$k]:-?}" "${ERR[$k]:-?}"
+    printf '%-20s %12s %10s %10s %14s %12s\n' "$k" "${RPS[$k]:-?}" "${P50[$k]:-?}" "${P99[$k]:-?}" "${ERR[$k]:-?}" "${CPU_US[$k]:--}"
   done
 done
 echo
 for mode in plain sse; do
   awk -v m="$mode" -v sr="${RPS[switchyard-$mode]:-0}" -v pr="${RPS[proxy-$mode]:-0}" \
       -v s50="${P50[switchyard-$mode]:-0}" -v p50="${P50[proxy-$mode]:-0}" \
-      -v s99="${P99[switchyard-$mode]:-0}" -v p99="${P99[proxy-$mode]:-0}" 'BEGIN {
+      -v s99="${P99[switchyard-$mode]:-0}" -v p99="${P99[proxy-$mode]:-0}" \
+      -v sc="${CPU_US[switchyard-$mode]:-0}" -v pc="${CPU_US[proxy-$mode]:-0}" 'BEGIN {
     r = (pr > 0) ? sr / pr : 0; l50 = (p50 > 0) ? s50 / p50 : 0; l99 = (p99 > 0) ? s99 / p99 : 0;
-    printf "switchyard/nginx-proxy %-5s  throughput x%.2f   p50 x%.2f   p99 x%.2f\n", m, r, l50, l99 }'
+    c = (pc > 0) ? sc / pc : 0;
+    printf "switchyard/nginx-proxy %-5s  throughput x%.2f   p50 x%.2f   p99 x%.2f   CPU per request x%.2f\n", m, r, l50, l99, c }'
 done
 awk -v a="$rss_kb" -v b="$hwm_kb" 'BEGIN { printf "switchyard RSS: %.1f MiB now, %.1f MiB peak\n", a / 1024, b / 1024 }'
-echo "(errors s/h: socket errors / non-2xx responses; ratios only, nothing is asserted)"
+echo "(errors s/h: socket errors / non-2xx responses; CPU us/req: the proxy's own user+system time"
+echo " per request, switchyard's ledger thread included; ratios only, nothing is asserted)"
