@@ -15,9 +15,17 @@ namespace gw {
 class StreamEncoder {
  public:
   virtual ~StreamEncoder() = default;
-  // Bytes to write for this event (may be empty: e.g. a ping, or a tool delta being buffered).
-  // A StreamError renders the dialect's in-stream error event; nothing may follow it.
-  virtual std::string encode(const StreamEvent& ev) = 0;
+  // Appends the bytes to write for this event to `out` (maybe none: e.g. a ping, or a tool delta
+  // being buffered). A StreamError renders the dialect's in-stream error event; nothing may follow
+  // it. Appending lets the relay gather one upstream read's events into one buffer without a
+  // string per event.
+  virtual void encode_to(const StreamEvent& ev, std::string& out) = 0;
+  // The same bytes as a string of their own.
+  std::string encode(const StreamEvent& ev) {
+    std::string out;
+    encode_to(ev, out);
+    return out;
+  }
 };
 
 class ClientDialect {

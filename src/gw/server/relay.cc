@@ -107,7 +107,7 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
         co_await call.meter();
         metered = true;
       }
-      out += encoder->encode(ev);
+      encoder->encode_to(ev, out);
       if (last) {
         ended = true;
         break;

@@ -41,13 +41,11 @@ class MessagesStreamEncoder final : public StreamEncoder {
  public:
   explicit MessagesStreamEncoder(const ChatRequest& req) : model_(req.model) {}
 
-  std::string encode(const StreamEvent& ev) override {
+  void encode_to(const StreamEvent& ev, std::string& out) override {
     if (closed_) {
-      return {};  // nothing may follow message_stop or an error event
+      return;  // nothing may follow message_stop or an error event
     }
-    std::string out;
     std::visit([&](const auto& e) { on(e, out); }, ev);
-    return out;
   }
 
  private:

@@ -24,13 +24,11 @@ class ChatStreamEncoder final : public StreamEncoder {
   ChatStreamEncoder(const ChatRequest& req, int64_t created)
       : model_(req.model), include_usage_(req.include_usage), created_(created) {}
 
-  std::string encode(const StreamEvent& ev) override {
+  void encode_to(const StreamEvent& ev, std::string& out) override {
     if (closed_) {
-      return {};  // nothing may follow [DONE] or an error event
+      return;  // nothing may follow [DONE] or an error event
     }
-    std::string out;
     std::visit([&](const auto& e) { on(e, out); }, ev);
-    return out;
   }
 
  private:
@@ -50,16 +48,17 @@ class ChatStreamEncoder final : public StreamEncoder {
     tools_[e.index] = st;
     json::object fn{{"name", e.name}, {"arguments", ""}};
     json::object call{{"index", st.ordinal}, {"id", e.id}, {"type", "function"}, {"function", fn}};
-    out += chunk(json::serialize(json::object{{"tool_calls", json::array{call}}}));
+    append_chunk(out, json::serialize(json::object{{"tool_calls", json::array{call}}}));
   }
   void on(const TextDelta& e, std::string& out) {
     ensure_started(out);
     if (!e.text.empty()) {
-      // The hot path of every stream: written as text, no document.
-      std::string delta = "{\"content\":";
-      append_json_string(delta, e.text);
-      delta.push_back('}');
-      out += chunk(delta);
+      // The hot path of every stream: written as text straight into `out`, no document.
+      open_chunk(out);
+      out += "{\"content\":";
+      append_json_string(out, e.text);
+      out.push_back('}');
+      close_chunk(out, {});
     }
   }
   void on(const ToolArgsDelta& e, std::string& out) {
@@ -69,7 +68,7 @@ class ChatStreamEncoder final : public StreamEncoder {
       return;
     }
     it->second.args_seen = true;
-    out += args_chunk(it->second.ordinal, e.partial_json);
+    append_chunk(out, args_delta(it->second.ordinal, e.partial_json));
   }
   void on(const ThinkingDelta&, std::string&) {}
   void on(const BlockStop& e, std::string& out) {
@@ -77,19 +76,19 @@ class ChatStreamEncoder final : public StreamEncoder {
     if (it != tools_.end() && !it->second.args_seen) {
       // A tool called with no arguments still needs a parseable arguments string.
       it->second.args_seen = true;
-      out += args_chunk(it->second.ordinal, "{}");
+      append_chunk(out, args_delta(it->second.ordinal, "{}"));
     }
   }
   void on(const Finish& e, std::string& out) {
     ensure_started(out);
     finished_ = true;
-    out += chunk("{}", finish_reason_of(e.reason));
+    append_chunk(out, "{}", finish_reason_of(e.reason));
   }
   void on(const UsageUpdate& e, std::string&) { merge_usage(e.usage); }
   void on(const MessageStop&, std::string& out) {
     ensure_started(out);
     if (!finished_) {
-      out += chunk("{}", "stop");  // an OpenAI client expects a finish_reason
+      append_chunk(out, "{}", "stop");  // an OpenAI client expects a finish_reason
     }
     if (include_usage_) {
       std::string o = envelope_open();
@@ -114,7 +113,7 @@ class ChatStreamEncoder final : public StreamEncoder {
     if (id_.empty()) {
       id_ = completion_id("");
     }
-    out += chunk(R"({"role":"assistant","content":""})");
+    append_chunk(out, R"({"role":"assistant","content":""})");
   }
 
   void merge_usage(const Usage& u) {
@@ -137,22 +136,27 @@ class ChatStreamEncoder final : public StreamEncoder {
     return env;
   }
 
-  std::string args_chunk(size_t ordinal, std::string_view args) {
+  static std::string args_delta(size_t ordinal, std::string_view args) {
     json::object call{{"index", ordinal}, {"function", json::object{{"arguments", args}}}};
-    return chunk(json::serialize(json::object{{"tool_calls", json::array{call}}}));
+    return json::serialize(json::object{{"tool_calls", json::array{call}}});
   }
 
   // One chunk event around `delta_json` (a serialized delta object): the envelope, then
-  // choices[index, delta, logprobs, finish_reason], then usage. The envelope text is built once
-  // per stream.
-  std::string chunk(std::string_view delta_json, std::string_view finish_reason = {}) {
+  // choices[index, delta, logprobs, finish_reason], then usage.
+  void append_chunk(std::string& out, std::string_view delta_json, std::string_view finish_reason = {}) {
+    open_chunk(out);
+    out += delta_json;
+    close_chunk(out, finish_reason);
+  }
+  // "data: " and the envelope up to the delta; the envelope text is built once per stream.
+  void open_chunk(std::string& out) {
     if (prefix_.empty()) {
       prefix_ = "data: " + envelope_open() + R"(,"choices":[{"index":0,"delta":)";
     }
-    std::string out;
-    out.reserve(prefix_.size() + delta_json.size() + 96);
     out += prefix_;
-    out += delta_json;
+  }
+  // What follows the delta: finish_reason (null when empty), usage, the event's end.
+  void close_chunk(std::string& out, std::string_view finish_reason) const {
     out += R"(,"logprobs":null,"finish_reason":)";
     if (finish_reason.empty()) {
       out += "null";
@@ -164,7 +168,6 @@ class ChatStreamEncoder final : public StreamEncoder {
       out += R"(,"usage":null)";  // as OpenAI does; absent entirely when the client did not ask
     }
     out += "}\n\n";
-    return out;
   }
 
   std::string model_;
