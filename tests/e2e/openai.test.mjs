@@ -385,3 +385,64 @@ test('read_timeout_ms: a request that stops arriving is closed (header or body),
     assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}`);
   }
 });
+
+// Raw HTTP/1.1 framing the SDKs never produce: the session's own read loop must handle requests that
+// arrive together, byte by byte, or with a chunked body.
+test('HTTP framing: pipelined requests, a request dribbled byte by byte, and a chunked request body', async () => {
+  const net = await import('node:net');
+  const body = JSON.stringify({ model: 'gpt-ok', messages: MSG });
+  const head = (extra) => `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY_A}\r\n` +
+    `Content-Type: application/json\r\n${extra}\r\n`;
+  const plain = head(`Content-Length: ${Buffer.byteLength(body)}\r\n`) + body;
+  // Sends the pieces (awaiting each write), then reads until `responses` complete replies arrived.
+  const exchange = (pieces, responses) => new Promise((resolve, reject) => {
+    const s = net.connect(gw.port, '127.0.0.1');
+    let got = '';
+    const guard = setTimeout(() => { s.destroy(); reject(new Error(`timed out; got:\n${got}`)); }, 20000);
+    const complete = () => {
+      const replies = [];
+      let rest = got;
+      while (rest.length) {
+        const end = rest.indexOf('\r\n\r\n');
+        if (end < 0) return null;
+        const m = /content-length: (\d+)/i.exec(rest.slice(0, end));
+        if (!m) return null;
+        const len = Number(m[1]);
+        if (rest.length < end + 4 + len) return null;
+        replies.push({ head: rest.slice(0, end), body: rest.slice(end + 4, end + 4 + len) });
+        rest = rest.slice(end + 4 + len);
+      }
+      return replies;
+    };
+    s.setEncoding('utf8');
+    s.on('data', (d) => {
+      got += d;
+      const r = complete();
+      if (r && r.length >= responses) { clearTimeout(guard); s.destroy(); resolve(r); }
+    });
+    s.on('error', (e) => { clearTimeout(guard); reject(e); });
+    s.on('connect', async () => {
+      for (const p of pieces) {
+        await new Promise((ok) => s.write(p, ok));
+        if (pieces.length > 1) await new Promise((ok) => setImmediate(ok));
+      }
+    });
+  });
+  const ok = (r) => {
+    assert.match(r.head, /^HTTP\/1\.1 200 /, r.head);
+    assert.equal(JSON.parse(r.body).choices[0].message.content, replyText('emu-a', 'emu-ok'));
+  };
+
+  const two = await exchange([plain + plain], 2);  // both in one write
+  assert.equal(two.length, 2);
+  two.forEach(ok);
+  assert.notEqual(/x-request-id: (\S+)/i.exec(two[0].head)[1], /x-request-id: (\S+)/i.exec(two[1].head)[1]);
+
+  const dribbled = await exchange([...plain], 1);  // one byte per write
+  ok(dribbled[0]);
+
+  const chunked = head('Transfer-Encoding: chunked\r\n') +
+    `${(10).toString(16)}\r\n${body.slice(0, 10)}\r\n${(body.length - 10).toString(16)}\r\n${body.slice(10)}\r\n0\r\n\r\n`;
+  ok((await exchange([chunked], 1))[0]);
+  await stillServes();
+});
