@@ -19,6 +19,7 @@ DURATION="${DURATION:-10}"          # seconds per measurement (6 measurements + 
 WARMUP="${WARMUP:-2}"
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-32}"
+ROUNDS="${ROUNDS:-1}"               # proxy and switchyard measured alternately this many times
 LEDGER_SYNC="${LEDGER_SYNC:-strict}"
 
 for tool in nginx wrk curl; do
@@ -86,12 +87,33 @@ measure() { # name url stream
   return 0
 }
 
-echo "switchyard bench: ${DURATION}s per run, $THREADS threads, $CONNECTIONS connections, ledger_sync=$LEDGER_SYNC, $(nproc) CPUs"
+median() { # [printf format] < space-separated values
+  tr ' ' '\n' | grep -v '^$' | sort -g | awk -v f="${1:-%.2f}" '{ v[NR] = $1 }
+    END { if (NR == 0) { print "?"; exit } m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf f "\n", m }'
+}
+
+echo "switchyard bench: ${DURATION}s per run, $ROUNDS round(s), $THREADS threads, $CONNECTIONS connections, ledger_sync=$LEDGER_SYNC, $(nproc) CPUs"
+# Per target, the values of every round (space-separated); per mode, each round's ratios. The host's
+# speed drifts between runs, so proxy and switchyard are measured back to back within a round and
+# the ratio is taken per round; with ROUNDS > 1 the table shows medians.
+declare -A ALL_RPS ALL_P50 ALL_P99 ALL_CPU R_TPUT R_P50 R_P99 R_CPU
 for mode in plain sse; do
   s=0; [[ $mode == sse ]] && s=1
   measure "direct-$mode" "http://127.0.0.1:$UP_PORT/$mode/v1/chat/completions" "$s"
-  measure "proxy-$mode" "http://127.0.0.1:$PROXY_PORT/$mode/v1/chat/completions" "$s"
-  measure "switchyard-$mode" "http://127.0.0.1:$SY_PORT/v1/chat/completions" "$s"
+  ALL_RPS[direct-$mode]="${RPS[direct-$mode]}"; ALL_P50[direct-$mode]="${P50[direct-$mode]}"; ALL_P99[direct-$mode]="${P99[direct-$mode]}"
+  for ((round = 1; round <= ROUNDS; round++)); do
+    measure "proxy-$mode" "http://127.0.0.1:$PROXY_PORT/$mode/v1/chat/completions" "$s"
+    measure "switchyard-$mode" "http://127.0.0.1:$SY_PORT/v1/chat/completions" "$s"
+    for t in proxy switchyard; do
+      k="$t-$mode"
+      ALL_RPS[$k]+=" ${RPS[$k]}"; ALL_P50[$k]+=" ${P50[$k]}"; ALL_P99[$k]+=" ${P99[$k]}"; ALL_CPU[$k]+=" ${CPU_US[$k]}"
+    done
+    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
+    R_TPUT[$mode]+=" $(ratio "${RPS[switchyard-$mode]}" "${RPS[proxy-$mode]}")"
+    R_P50[$mode]+=" $(ratio "${P50[switchyard-$mode]}" "${P50[proxy-$mode]}")"
+    R_P99[$mode]+=" $(ratio "${P99[switchyard-$mode]}" "${P99[proxy-$mode]}")"
+    R_CPU[$mode]+=" $(ratio "${CPU_US[switchyard-$mode]}" "${CPU_US[proxy-$mode]}")"
+  done
 done
 
 rss_kb="$(awk '/^VmRSS/ {print $2}' "/proc/$SY_PID/status" 2>/dev/null || echo 0)"
@@ -101,19 +123,20 @@ printf '\n%-20s %12s %10s %10s %14s %12s\n' target "requests/s" "p50 ms" "p99 ms
 for mode in plain sse; do
   for t in direct proxy switchyard; do
     k="$t-$mode"
-    printf '%-20s %12s %10s %10s %14s %12s\n' "$k" "${RPS[$k]:-?}" "${P50[$k]:-?}" "${P99[$k]:-?}" "${ERR[$k]:-?}" "${CPU_US[$k]:--}"
+    cpu="-"; [[ -n "${ALL_CPU[$k]:-}" ]] && cpu="$(median %.0f <<<"${ALL_CPU[$k]}")"
+    printf '%-20s %12s %10s %10s %14s %12s\n' "$k" "$(median %.1f <<<"${ALL_RPS[$k]:-}")" "$(median %.3f <<<"${ALL_P50[$k]:-}")" \
+      "$(median %.3f <<<"${ALL_P99[$k]:-}")" "${ERR[$k]:-?}" "$cpu"
   done
 done
 echo
 for mode in plain sse; do
-  awk -v m="$mode" -v sr="${RPS[switchyard-$mode]:-0}" -v pr="${RPS[proxy-$mode]:-0}" \
-      -v s50="${P50[switchyard-$mode]:-0}" -v p50="${P50[proxy-$mode]:-0}" \
-      -v s99="${P99[switchyard-$mode]:-0}" -v p99="${P99[proxy-$mode]:-0}" \
-      -v sc="${CPU_US[switchyard-$mode]:-0}" -v pc="${CPU_US[proxy-$mode]:-0}" 'BEGIN {
-    r = (pr > 0) ? sr / pr : 0; l50 = (p50 > 0) ? s50 / p50 : 0; l99 = (p99 > 0) ? s99 / p99 : 0;
-    c = (pc > 0) ? sc / pc : 0;
-    printf "switchyard/nginx-proxy %-5s  throughput x%.2f   p50 x%.2f   p99 x%.2f   CPU per request x%.2f\n", m, r, l50, l99, c }'
+  printf 'switchyard/nginx-proxy %-5s  throughput x%s   p50 x%s   p99 x%s   CPU per request x%s\n' "$mode" \
+    "$(median <<<"${R_TPUT[$mode]}")" "$(median <<<"${R_P50[$mode]}")" "$(median <<<"${R_P99[$mode]}")" "$(median <<<"${R_CPU[$mode]}")"
+  if ((ROUNDS > 1)); then
+    echo "  rounds: throughput x${R_TPUT[$mode]# } | CPU per request x${R_CPU[$mode]# }"
+  fi
 done
 awk -v a="$rss_kb" -v b="$hwm_kb" 'BEGIN { printf "switchyard RSS: %.1f MiB now, %.1f MiB peak\n", a / 1024, b / 1024 }'
-echo "(errors s/h: socket errors / non-2xx responses; CPU us/req: the proxy's own user+system time"
-echo " per request, switchyard's ledger thread included; ratios only, nothing is asserted)"
+echo "(errors s/h: socket errors / non-2xx responses, last round; CPU us/req: the proxy's own"
+echo " user+system time per request, switchyard's ledger thread included; with several rounds, medians;"
+echo " ratios only, nothing is asserted)"
