@@ -106,7 +106,8 @@ TEST(OpenAICodec, AnthropicSourcedRequestMapsToolResultsAndDropsForeignFields) {
   u.content.push_back(ContentBlock::make_text("and then?"));
   r.messages.push_back(u);
 
-  auto codec = make_openai_codec(config::Provider{});
+  const config::Provider provider;  // the codec keeps a reference: it must outlive it
+  auto codec = make_openai_codec(provider);
   auto enc = codec->encode(r, dep("m"));
   ASSERT_TRUE(enc.has_value()) << enc.error().message;
   json::value want = json::parse(R"({"model":"m","messages":[
@@ -125,14 +126,16 @@ TEST(OpenAICodec, NonPdfDocumentIsRefusedNamingTheBlock) {
   doc.source.media_type = "text/plain";
   doc.source.data = "aGk=";
   r.messages[0].content.push_back(doc);
-  auto enc = make_openai_codec(config::Provider{})->encode(r, dep("m"));
+  const config::Provider provider;
+  auto enc = make_openai_codec(provider)->encode(r, dep("m"));
   ASSERT_FALSE(enc.has_value());
   EXPECT_EQ(enc.error().param, "messages[0].content[1]");
   EXPECT_EQ(enc.error().code, Code::InvalidRequest);
 }
 
 TEST(OpenAICodec, DecodeRejectsGarbage) {
-  auto codec = make_openai_codec(config::Provider{});
+  const config::Provider provider;  // the codec keeps a reference: it must outlive it
+  auto codec = make_openai_codec(provider);
   EXPECT_FALSE(codec->decode(UpstreamResponse{200, {}, "<html>"}).has_value());
   EXPECT_FALSE(codec->decode(UpstreamResponse{200, {}, R"({"choices":[]})"}).has_value());
 }
