@@ -9,10 +9,11 @@ DeadlineSweep::~DeadlineSweep() { armed_.clear(); }
 
 void DeadlineSweep::arm(Expirable& e, Expirable::Clock::time_point deadline) {
   e.deadline_ = deadline;
+  e.expired_ = false;
   if (!e.is_linked()) {
     armed_.push_back(e);
   }
-  if (!ticking_ && !stopped_) {
+  if (!ticking_) {
     schedule();
   }
 }
@@ -22,17 +23,12 @@ void DeadlineSweep::disarm(Expirable& e) {
   e.unlink();
 }
 
-void DeadlineSweep::stop() {
-  stopped_ = true;
-  timer_.cancel();
-}
-
 void DeadlineSweep::schedule() {
   ticking_ = true;
   timer_.expires_after(tick_);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) {
-      return;  // stop(), or the sweep is gone: touch nothing
+      return;  // the sweep is gone: touch nothing
     }
     ticking_ = false;
     const auto now = Expirable::Clock::now();
@@ -41,6 +37,7 @@ void DeadlineSweep::schedule() {
       if (e.deadline_ <= now) {
         it = armed_.erase(it);
         e.deadline_ = Expirable::Clock::time_point::max();
+        e.expired_ = true;
         e.expire();
       } else {
         ++it;

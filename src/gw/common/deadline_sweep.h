@@ -29,10 +29,14 @@ class Expirable : public boost::intrusive::list_base_hook<boost::intrusive::link
   virtual void expire() = 0;
 
   Clock::time_point deadline() const { return deadline_; }
+  // Whether the deadline last armed has passed (so an aborted operation timed out); arming again
+  // clears it.
+  bool expired() const { return expired_; }
 
  private:
   friend class DeadlineSweep;
   Clock::time_point deadline_ = Clock::time_point::max();
+  bool expired_ = false;
 };
 
 class DeadlineSweep {
@@ -48,9 +52,6 @@ class DeadlineSweep {
   void arm_after(Expirable& e, Expirable::Clock::duration d) { arm(e, Expirable::Clock::now() + d); }
   void disarm(Expirable& e);
 
-  // Stops the tick for good (the io_context is shutting down).
-  void stop();
-
  private:
   void schedule();
 
@@ -59,7 +60,6 @@ class DeadlineSweep {
   net::steady_timer timer_;
   std::chrono::milliseconds tick_;
   bool ticking_ = false;
-  bool stopped_ = false;
 };
 
 }  // namespace gw

@@ -77,13 +77,11 @@ void Session::close_now() {
 }
 
 void Session::expire() {
-  timed_out_ = true;
   beast::error_code ec;
   socket_.cancel(ec);  // the pending read or write completes with operation_aborted
 }
 
 void Session::arm_deadline(std::chrono::steady_clock::duration d) {
-  timed_out_ = false;
   worker_.sweep().arm_after(*this, d);
 }
 
@@ -110,7 +108,7 @@ net::awaitable<beast::error_code> Session::read_until(RequestParser& p, bool hea
     auto [rec, n] = co_await socket_.async_read_some(buffer_.prepare(std::clamp<size_t>(spare, 512, 65536)),
                                                      use_nothrow);
     if (rec) {
-      ec = timed_out_ ? beast::error::timeout : (rec == net::error::eof ? http::error::end_of_stream : rec);
+      ec = expired() ? beast::error::timeout : (rec == net::error::eof ? http::error::end_of_stream : rec);
       break;
     }
     buffer_.commit(n);
@@ -198,7 +196,7 @@ net::awaitable<void> Session::run() {
     std::array<char, 16384> sink;
     size_t discarded = 0;
     arm_deadline(std::chrono::seconds(2));
-    while (discarded < kMaxLingerBytes && !timed_out_) {
+    while (discarded < kMaxLingerBytes && !expired()) {
       auto [rec, n] = co_await socket_.async_read_some(net::buffer(sink), use_nothrow);
       if (rec) {
         break;

@@ -74,7 +74,6 @@ class Session final : public Expirable {
   Worker& worker_;
   tcp::socket socket_;
   beast::flat_buffer buffer_;
-  bool timed_out_ = false;
   bool keep_alive_ = true;
   bool busy_ = false;
   std::string pending_head_;  // a stream's head, until its first write

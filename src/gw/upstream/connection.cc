@@ -98,20 +98,18 @@ const tcp::socket& Connection::lowest() const {
 }
 
 void Connection::arm(SteadyClock::time_point deadline) {
-  timed_out_ = false;
   sweep_->arm(*this, deadline);
 }
 
 void Connection::disarm() { sweep_->disarm(*this); }
 
 void Connection::expire() {
-  timed_out_ = true;
   beast::error_code ignored;
   lowest().cancel(ignored);
 }
 
 beast::error_code Connection::timeout_or(const beast::error_code& ec) const {
-  return ec && timed_out_ ? beast::error_code(beast::error::timeout) : ec;
+  return ec && expired() ? beast::error_code(beast::error::timeout) : ec;
 }
 
 net::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
@@ -170,7 +168,7 @@ net::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
     conn->arm(deadline);
     auto [hec] = co_await s->async_handshake(ssl::stream_base::client, use_nothrow);
     conn->disarm();
-    if (conn->timed_out_) {
+    if (conn->expired()) {
       co_return timed_out();
     }
     if (hec) {

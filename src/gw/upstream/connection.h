@@ -77,7 +77,6 @@ class Connection final : public Expirable {
   beast::flat_buffer buffer_;
   std::string pool_key_;
   std::shared_ptr<DeadlineSweep> sweep_;
-  bool timed_out_ = false;
 };
 
 }  // namespace gw::upstream
