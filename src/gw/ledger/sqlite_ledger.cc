@@ -3,7 +3,6 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <stdexcept>
 
 #include "gw/common/log_sink.h"

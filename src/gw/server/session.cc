@@ -1,11 +1,11 @@
 #include "gw/server/session.h"
 
-#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
 
 #include "gw/common/http_head.h"
+#include "gw/common/http_read.h"
 #include "gw/common/socket_send.h"
 
 #include "gw/server/routes.h"
@@ -87,31 +87,14 @@ void Session::arm_deadline(std::chrono::steady_clock::duration d) {
 
 void Session::disarm_deadline() { worker_.sweep().disarm(*this); }
 
-// Beast's http::async_read, minus its machinery: put() what is buffered; on need_more, read.
 net::awaitable<beast::error_code> Session::read_until(RequestParser& p, bool header_only) {
   arm_deadline(worker_.app().cfg.read_timeout);
   beast::error_code ec;
-  while (!(header_only ? p.is_header_done() : p.is_done())) {
-    if (buffer_.size() != 0) {
-      const size_t used = p.put(buffer_.data(), ec);
-      buffer_.consume(used);
-      if (ec && ec != http::error::need_more) {
-        break;
-      }
-      const bool progressed = !ec && used != 0;
-      ec = {};
-      if (progressed) {
-        continue;
-      }
-    }
-    const size_t spare = buffer_.capacity() - buffer_.size();
-    auto [rec, n] = co_await socket_.async_read_some(buffer_.prepare(std::clamp<size_t>(spare, 512, 65536)),
-                                                     use_nothrow);
-    if (rec) {
-      ec = expired() ? beast::error::timeout : (rec == net::error::eof ? http::error::end_of_stream : rec);
-      break;
-    }
-    buffer_.commit(n);
+  while (!ec && !(header_only ? p.is_header_done() : p.is_done())) {
+    ec = co_await read_http_step(socket_, buffer_, p);
+  }
+  if (ec && expired()) {
+    ec = beast::error::timeout;
   }
   disarm_deadline();
   co_return ec;

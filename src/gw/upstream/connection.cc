@@ -3,13 +3,13 @@
 #include <sys/socket.h>
 
 #include <boost/asio/ssl/host_name_verification.hpp>
-#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <vector>
 
 #include <openssl/ssl.h>
 
+#include "gw/common/http_read.h"
 #include "gw/common/socket_send.h"
 
 namespace gw::upstream {
@@ -198,49 +198,22 @@ net::awaitable<beast::error_code> Connection::write(std::string_view head, std::
   co_return timeout_or(wec);
 }
 
-net::awaitable<beast::error_code> Connection::read_step(ResponseParser& p) {
-  beast::error_code ec;
-  for (;;) {
-    if (buffer_.size() != 0) {
-      const size_t used = p.put(buffer_.data(), ec);
-      buffer_.consume(used);
-      if (ec != http::error::need_more) {
-        co_return ec;
-      }
-      ec = {};
-    }
-    const size_t spare = buffer_.capacity() - buffer_.size();
-    const auto into = buffer_.prepare(std::clamp<size_t>(spare, 512, 65536));
-    auto [rec, n] = co_await std::visit([&](auto& s) { return s.async_read_some(into, use_nothrow); }, stream_);
-    if (rec == net::error::eof) {
-      if (!p.got_some()) {
-        co_return http::error::end_of_stream;
-      }
-      p.put_eof(ec);  // a body delimited by the close ends here; any other is cut short
-      co_return ec;
-    }
-    if (rec) {
-      co_return timeout_or(rec);
-    }
-    buffer_.commit(n);
-  }
-}
-
 net::awaitable<beast::error_code> Connection::read_header(ResponseParser& p,
                                                           SteadyClock::time_point deadline) {
   arm(deadline);
   beast::error_code ec;
   while (!ec && !p.is_header_done()) {
-    ec = co_await read_step(p);
+    ec = co_await std::visit([&](auto& s) { return read_http_step(s, buffer_, p); }, stream_);
   }
   disarm();
-  co_return ec;
+  co_return timeout_or(ec);
 }
 
 net::awaitable<beast::error_code> Connection::read_some(ResponseParser& p,
                                                         std::chrono::milliseconds idle) {
   arm(SteadyClock::now() + idle);
-  auto ec = co_await read_step(p);
+  auto ec = co_await std::visit([&](auto& s) { return read_http_step(s, buffer_, p); }, stream_);
+  ec = timeout_or(ec);
   disarm();
   if (ec == http::error::need_buffer) {
     ec = {};

@@ -68,9 +68,6 @@ class Connection final : public Expirable {
   const tcp::socket& lowest() const;
   void arm(SteadyClock::time_point deadline);
   void disarm();
-  // Beast's http::async_read_some: put() what is buffered, read from the stream while the parser
-  // needs more. Returns after one step of progress, at the end of the message, or on an error.
-  net::awaitable<beast::error_code> read_step(ResponseParser& p);
   beast::error_code timeout_or(const beast::error_code& ec) const;
 
   std::variant<PlainStream, TlsStream> stream_;
