@@ -97,6 +97,7 @@ echo "switchyard bench: ${DURATION}s per run, $ROUNDS round(s), $THREADS threads
 # speed drifts between runs, so proxy and switchyard are measured back to back within a round and
 # the ratio is taken per round; with ROUNDS > 1 the table shows medians.
 declare -A ALL_RPS ALL_P50 ALL_P99 ALL_CPU R_TPUT R_P50 R_P99 R_CPU
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
 for mode in plain sse; do
   s=0; [[ $mode == sse ]] && s=1
   measure "direct-$mode" "http://127.0.0.1:$UP_PORT/$mode/v1/chat/completions" "$s"
@@ -108,7 +109,6 @@ for mode in plain sse; do
       k="$t-$mode"
       ALL_RPS[$k]+=" ${RPS[$k]}"; ALL_P50[$k]+=" ${P50[$k]}"; ALL_P99[$k]+=" ${P99[$k]}"; ALL_CPU[$k]+=" ${CPU_US[$k]}"
     done
-    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
     R_TPUT[$mode]+=" $(ratio "${RPS[switchyard-$mode]}" "${RPS[proxy-$mode]}")"
     R_P50[$mode]+=" $(ratio "${P50[switchyard-$mode]}" "${P50[proxy-$mode]}")"
     R_P99[$mode]+=" $(ratio "${P99[switchyard-$mode]}" "${P99[proxy-$mode]}")"

@@ -2,8 +2,6 @@
 // The first attempt of every write on a non-blocking socket: one send, no asynchronous operation.
 // A reply or request that fits the socket's send buffer (nearly all of them) is thereby written
 // without a scheduler round trip; the caller writes whatever is left asynchronously.
-#include <boost/beast/core/buffers_suffix.hpp>
-
 #include "gw/common/asio.h"
 
 namespace gw {
