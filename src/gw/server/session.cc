@@ -100,6 +100,14 @@ net::awaitable<beast::error_code> Session::read_until(RequestParser& p, bool hea
   co_return ec;
 }
 
+net::awaitable<void> Session::refuse_too_large(std::string_view target) {
+  keep_alive_ = false;
+  linger_ = true;  // the unread body is drained before closing (run())
+  const ClientReply too_large = render_too_large(target);
+  const Headers none;
+  co_await write_reply(too_large, none);
+}
+
 net::awaitable<bool> Session::read_request(ClientRequest& out) {
   const auto& cfg = worker_.app().cfg;
   RequestParser parser;
@@ -108,11 +116,8 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   if (auto ec = co_await read_until(parser, true); ec) {
     if (ec == http::error::body_limit) {
       // Beast refuses an announced Content-Length over the limit while parsing the header.
-      keep_alive_ = false;
-      linger_ = true;
-      const ClientReply too_large = render_too_large(parser.get().target());
-      const Headers none;
-      co_await write_reply(too_large, none);
+      const std::string_view target = parser.get().target();
+      co_await refuse_too_large(target);
       co_return false;
     }
     if (ec == http::error::header_limit) {
@@ -128,11 +133,8 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   const auto& req = parser.get();
   // Refuse an announced oversized body before reading it (and before 100-continue).
   if (auto len = parser.content_length(); len && *len > cfg.max_body_bytes) {
-    keep_alive_ = false;
-    linger_ = true;
-    const ClientReply too_large = render_too_large(req.target());
-    const Headers none;
-    co_await write_reply(too_large, none);
+    const std::string_view target = req.target();
+    co_await refuse_too_large(target);
     co_return false;
   }
   if (beast::iequals(req[http::field::expect], "100-continue")) {
@@ -145,11 +147,8 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   parser.eager(true);  // the body: as much per put() as is buffered
   if (auto ec = co_await read_until(parser, false); ec) {
     if (ec == http::error::body_limit) {
-      keep_alive_ = false;
-      linger_ = true;
-      const ClientReply too_large = render_too_large(req.target());
-      const Headers none;
-      co_await write_reply(too_large, none);
+      const std::string_view target = req.target();
+      co_await refuse_too_large(target);
     }
     co_return false;
   }

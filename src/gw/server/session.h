@@ -60,6 +60,8 @@ class Session final : public Expirable {
  private:
   using RequestParser = http::request_parser<http::string_body>;
   net::awaitable<bool> read_request(ClientRequest& out);
+  // 413 in the route's dialect; the connection then closes after draining the unread body.
+  net::awaitable<void> refuse_too_large(std::string_view target);
   // Feeds buffered bytes to the parser, reading from the socket while it needs more, until the
   // header (header_only) or the whole request is parsed, within the read timeout.
   net::awaitable<beast::error_code> read_until(RequestParser& p, bool header_only);
