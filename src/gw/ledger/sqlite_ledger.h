@@ -4,9 +4,10 @@
 // strict  (synchronous=FULL): record() completes once the transaction holding the record is
 //         fsynced. Whatever is queued while one group commits goes into the next, so one fsync
 //         serves every request that finished meanwhile (group commit).
-// relaxed (synchronous=NORMAL): record() completes at once. The writer commits as soon as it is
-//         idle (well within the contract's 100 ms); a commit survives a process crash but a power
-//         loss may take back what was committed since the last WAL checkpoint.
+// relaxed (synchronous=NORMAL): record() completes at once. The writer commits what is queued
+//         at once after a quiet spell and at most every 20 ms while records keep coming (well
+//         within the contract's 100 ms); a commit survives a process crash but a power loss may
+//         take back what was committed since the last WAL checkpoint.
 //
 // A failed write is logged and retried with back-off, never dropped. Waiters of a batch that keeps
 // failing are told so (Internal) after a few tries while the records stay queued for retry; only a

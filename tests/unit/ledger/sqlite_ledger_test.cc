@@ -140,6 +140,32 @@ TEST(SqliteLedger, RelaxedCompletesAtOnceAndFlushesWithin100ms) {
   EXPECT_EQ(count_rows(path), 2);
 }
 
+TEST(SqliteLedger, RelaxedCommitsASteadyFlowInFewTransactions) {
+  const std::string path = temp_db("relaxed_flow");
+  SqliteLedger ledger(path, config::LedgerSync::Relaxed, real_clock());
+  // 100 records, one every millisecond: each would find the writer idle and be its own commit.
+  net::io_context io;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        net::steady_timer t(co_await net::this_coro::executor);
+        for (int i = 0; i < 100; ++i) {
+          auto r = co_await ledger.record(rec("s" + std::to_string(i), i, "k", "m", "p", "d", 1, 1, 1));
+          EXPECT_TRUE(r);
+          t.expires_after(1ms);
+          co_await t.async_wait(net::use_awaitable);
+        }
+      },
+      net::detached);
+  const auto t0 = std::chrono::steady_clock::now();
+  io.run();
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  ledger.flush_blocking();
+  EXPECT_EQ(count_rows(path), 100);
+  // About one commit per 20 ms of the flow, plus the first and the flush.
+  EXPECT_LE(ledger.commits(), static_cast<uint64_t>(elapsed.count() / 20 + 3)) << "over " << elapsed.count() << " ms";
+}
+
 TEST(SqliteLedger, FlushBlockingDrainsAndRecordsSurviveReopen) {
   const std::string path = temp_db("reopen");
   {
