@@ -85,6 +85,7 @@ listen: 127.0.0.1:$SY_PORT
 master_key: "\${BENCH_MASTER}"
 ledger: "sqlite://$WORK/sy/ledger.db"
 ledger_sync: $LEDGER_SYNC
+${WORKERS:+workers: $WORKERS}
 providers:
   nginx-plain:
     type: openai
