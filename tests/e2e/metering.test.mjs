@@ -63,7 +63,19 @@ after(async () => {
   await an?.close();
 });
 
+// The ledger's counters from /metrics: records written and the commits that carried them.
+async function ledgerCounters() {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const value = (name) => {
+    const m = text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
+    assert.ok(m, `${name} in /metrics`);
+    return Number(m[1]);
+  };
+  return { records: value('switchyard_ledger_records_total'), commits: value('switchyard_ledger_commits_total') };
+}
+
 test('GET /admin/usage rows equal the sums the emulators reported, per key/model/provider', async () => {
+  const before = await ledgerCounters();
   const expected = new Map();
   const add = (key, model, provider, served) => {
     const k = `${key}|${model}|${provider}`;
@@ -96,6 +108,10 @@ test('GET /admin/usage rows equal the sums the emulators reported, per key/model
     assert.equal(emu.served.length, n0 + 1, 'one upstream call per request');
     add(key, model, model === 'm-oa' ? 'oa' : 'an', emu.served.at(-1));
   }
+  // Strict: each record is durable (and counted) before its response ends.
+  const after = await ledgerCounters();
+  assert.equal(after.records - before.records, plan.length, 'one ledger record per request');
+  assert.ok(after.commits > before.commits && after.commits - before.commits <= plan.length, JSON.stringify({ before, after }));
   const rows = (await gw.usage('key,model,provider')).filter((r) => r.key === 'k1' || r.key === 'k2');
   const got = new Map(rows.map((r) => [`${r.key}|${r.model}|${r.provider}`, r]));
   assert.equal(rows.length, expected.size, `rows: ${JSON.stringify(rows)}`);

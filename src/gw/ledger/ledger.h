@@ -37,6 +37,13 @@ struct UsageQuery {
   std::optional<int64_t> until_ms;
 };
 
+// What the ledger has written since start: records made durable (strict) or committed (relaxed),
+// and the transactions that carried them. records / commits is the group-commit batch size.
+struct LedgerCounters {
+  uint64_t records = 0;
+  uint64_t commits = 0;
+};
+
 struct UsageRow {
   std::string key, model, provider, deployment;  // empty when not grouped by
   int64_t requests = 0;
@@ -57,6 +64,7 @@ class Ledger {
   virtual Result<std::vector<UsageRow>> usage(const UsageQuery& q) = 0;
   // Spend of a key since a time (budget enforcement across restarts), nano-USD.
   virtual Result<int64_t> spent_since(const std::string& key_id, int64_t since_ms) = 0;
+  virtual LedgerCounters counters() const = 0;
 };
 
 }  // namespace gw

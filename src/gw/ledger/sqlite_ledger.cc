@@ -235,6 +235,7 @@ Result<void> SqliteLedger::write_batch(const std::vector<Pending>& batch) {
     return c.error();
   }
   commits_++;
+  records_ += batch.size();
   return {};
 }
 

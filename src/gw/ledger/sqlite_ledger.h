@@ -52,6 +52,7 @@ class SqliteLedger final : public Ledger {
   Result<std::vector<UsageRow>> usage(const UsageQuery& q) override;
   Result<int64_t> spent_since(const std::string& key_id, int64_t since_ms) override;
 
+  LedgerCounters counters() const override { return {records_.load(), commits_.load()}; }
   // Transactions committed by the writer (group-commit tests).
   uint64_t commits() const { return commits_.load(); }
 
@@ -83,6 +84,7 @@ class SqliteLedger final : public Ledger {
   int flushers_ = 0;       // threads inside flush_blocking()
   bool stop_ = false;
   std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> records_{0};  // records in committed transactions
   std::thread writer_;
 };
 

@@ -108,8 +108,10 @@ ClientReply simple_route(App& app, const ClientRequest& req, std::string_view pa
     return app.draining ? json_reply(503, R"({"status":"draining"})") : json_reply(200, R"({"status":"ready"})");
   }
   if (method == http::verb::get && path == "/metrics") {
+    const LedgerCounters lc = app.ledger->counters();
+    const Metrics::LedgerTotals totals{lc.records, lc.commits};
     return ClientReply{200, Headers{{"content-type", "text/plain; version=0.0.4; charset=utf-8"}},
-                       app.metrics.render()};
+                       app.metrics.render(&totals)};
   }
   if (method == http::verb::get && path == "/v1/models") {
     return list_models(app, req);

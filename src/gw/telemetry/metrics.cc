@@ -143,7 +143,7 @@ void Metrics::ledger_wait(double seconds) {
 
 void Metrics::inflight_add(int delta) { inflight_.fetch_add(delta, std::memory_order_relaxed); }
 
-std::string Metrics::render() const {
+std::string Metrics::render(const LedgerTotals* ledger) const {
   std::lock_guard lock(mu_);
   std::string out;
   render_counter(out, "switchyard_requests_total", "Requests handled, by route, model, provider and status.",
@@ -163,6 +163,15 @@ std::string Metrics::render() const {
   render_counter(out, "switchyard_failovers_total", "Attempts moved to another deployment.", failovers_);
   render_counter(out, "switchyard_rate_limited_total", "Requests refused by a limit or budget.", rate_limited_);
   render_counter(out, "switchyard_ledger_errors_total", "Ledger write failures.", ledger_errors_);
+  if (ledger != nullptr) {
+    // records / commits is the group commit's batch size: how many requests one fsync served.
+    out += fmt::format(
+        "# HELP switchyard_ledger_records_total Usage records written to the ledger.\n"
+        "# TYPE switchyard_ledger_records_total counter\nswitchyard_ledger_records_total {}\n"
+        "# HELP switchyard_ledger_commits_total Ledger transactions (group commits) that carried them.\n"
+        "# TYPE switchyard_ledger_commits_total counter\nswitchyard_ledger_commits_total {}\n",
+        ledger->records, ledger->commits);
+  }
   auto hist = [&](const char* name, const char* help, const Histograms& hs, const Bounds& bounds) {
     out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
     for (const auto& [labels, h] : hs) {

@@ -31,7 +31,13 @@ class Metrics {
   // How long a request waited for its usage record (strict: until the group commit is durable).
   void ledger_wait(double seconds);
 
-  std::string render() const;
+  // The text exposition. `ledger` adds the ledger's own counters (records and commits so far),
+  // which the ledger keeps: telemetry does not depend on it.
+  struct LedgerTotals {
+    uint64_t records = 0;
+    uint64_t commits = 0;
+  };
+  std::string render(const LedgerTotals* ledger = nullptr) const;
 
   static constexpr size_t kBuckets = 14;
 

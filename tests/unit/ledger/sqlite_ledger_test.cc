@@ -109,6 +109,9 @@ TEST(SqliteLedger, GroupCommitServesManyConcurrentRecordsWithFewCommits) {
   EXPECT_EQ(count_rows(path), 100);
   EXPECT_LE(ledger.commits(), 20u) << "one fsync should serve many records";
   EXPECT_GE(ledger.commits(), 1u);
+  const LedgerCounters c = ledger.counters();
+  EXPECT_EQ(c.records, 100u);
+  EXPECT_EQ(c.commits, ledger.commits());
 }
 
 TEST(SqliteLedger, ReplayedRequestIdIsCountedOnce) {

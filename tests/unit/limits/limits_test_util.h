@@ -14,6 +14,7 @@ class SpendLedger : public Ledger {
   net::awaitable<Result<void>> record(UsageRecord) override { co_return Result<void>{}; }
   void flush_blocking() override {}
   Result<std::vector<UsageRow>> usage(const UsageQuery&) override { return std::vector<UsageRow>{}; }
+  LedgerCounters counters() const override { return {}; }
   Result<int64_t> spent_since(const std::string& key_id, int64_t since_ms) override {
     ++queries;
     int64_t sum = 0;

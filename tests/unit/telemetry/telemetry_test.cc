@@ -58,6 +58,17 @@ TEST(Metrics, TimeToFirstTokenOnlyWhenGiven) {
 
 // The ledger's wait has its own sub-millisecond buckets: an fsync is far below the 5 ms that the
 // request histograms start at.
+TEST(Metrics, LedgerCountersAreRenderedWhenGiven) {
+  Metrics m;
+  EXPECT_EQ(m.render().find("switchyard_ledger_records_total"), std::string::npos);
+  const Metrics::LedgerTotals totals{.records = 90, .commits = 10};
+  const std::string text = m.render(&totals);
+  EXPECT_TRUE(has_line(text, "# TYPE switchyard_ledger_records_total counter")) << text;
+  EXPECT_TRUE(has_line(text, "switchyard_ledger_records_total 90"));
+  EXPECT_TRUE(has_line(text, "# TYPE switchyard_ledger_commits_total counter"));
+  EXPECT_TRUE(has_line(text, "switchyard_ledger_commits_total 10"));
+}
+
 TEST(Metrics, LedgerWaitHasFineBuckets) {
   Metrics m;
   m.ledger_wait(0.0004);
