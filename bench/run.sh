@@ -143,8 +143,10 @@ awk -v a="$rss_kb" -v b="$hwm_kb" 'BEGIN { printf "switchyard RSS: %.1f MiB now,
 curl -fsS "http://127.0.0.1:$SY_PORT/metrics" | awk '
   /^switchyard_request_duration_seconds_sum/ { rs += $2 } /^switchyard_request_duration_seconds_count/ { rc += $2 }
   /^switchyard_ledger_wait_seconds_sum/ { ls += $2 }      /^switchyard_ledger_wait_seconds_count/ { lc += $2 }
+  /^switchyard_ledger_records_total/ { lr = $2 }            /^switchyard_ledger_commits_total/ { lm = $2 }
   END { if (rc > 0 && lc > 0) printf "switchyard mean time per request: %.2f ms in the gateway, of which %.2f ms waiting for its ledger record (%.0f%%)\n",
-          rs / rc * 1000, ls / lc * 1000, 100 * (ls / lc) / (rs / rc) }'
+          rs / rc * 1000, ls / lc * 1000, 100 * (ls / lc) / (rs / rc)
+        if (lm > 0) printf "switchyard ledger: %d records in %d commits (%.1f per commit)\n", lr, lm, lr / lm }'
 echo "(errors s/h: socket errors / non-2xx responses, last round; CPU us/req: the proxy's own"
 echo " user+system time per request, switchyard's ledger thread included; with several rounds, medians;"
 echo " ratios only, nothing is asserted)"
