@@ -169,6 +169,23 @@ TEST(SqliteLedger, RelaxedCommitsASteadyFlowInFewTransactions) {
   EXPECT_LE(ledger.commits(), static_cast<uint64_t>(elapsed.count() / 20 + 3)) << "over " << elapsed.count() << " ms";
 }
 
+TEST(SqliteLedger, RelaxedRecordsWaitingForTheNextCommitAreWrittenAtDestruction) {
+  const std::string path = temp_db("relaxed_stop");
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    SqliteLedger ledger(path, config::LedgerSync::Relaxed, real_clock());
+    record_all(ledger, {rec("first", 0, "k", "m", "p", "d", 1, 1, 1)});  // commits at once
+    std::this_thread::sleep_for(5ms);
+    std::vector<UsageRecord> recs;
+    for (int i = 0; i < 30; ++i) {
+      recs.push_back(rec("w" + std::to_string(i), i, "k", "m", "p", "d", 1, 1, 1));
+    }
+    record_all(ledger, std::move(recs));  // inside the 20 ms window: queued, not yet committed
+  }  // no flush: the destructor must not lose them, nor sit out the window
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  EXPECT_EQ(count_rows(path), 31);
+}
+
 TEST(SqliteLedger, FlushBlockingDrainsAndRecordsSurviveReopen) {
   const std::string path = temp_db("reopen");
   {
