@@ -9,6 +9,7 @@
 // whose time has passed. A deadline is thereby enforced up to one tick late.
 //
 // Single-threaded: an owner and its sweep belong to one io_context.
+#include <boost/beast/core/error.hpp>
 #include <boost/intrusive/list.hpp>
 #include <chrono>
 
@@ -32,6 +33,11 @@ class Expirable : public boost::intrusive::list_base_hook<boost::intrusive::link
   // Whether the deadline last armed has passed (so an aborted operation timed out); arming again
   // clears it.
   bool expired() const { return expired_; }
+  // An operation's error as its caller should see it: beast::error::timeout when the deadline's
+  // cancel is what ended it.
+  boost::system::error_code timeout_or(const boost::system::error_code& ec) const {
+    return ec && expired_ ? boost::system::error_code(boost::beast::error::timeout) : ec;
+  }
 
  private:
   friend class DeadlineSweep;

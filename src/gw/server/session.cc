@@ -93,11 +93,8 @@ net::awaitable<beast::error_code> Session::read_until(RequestParser& p, bool hea
   while (!ec && !(header_only ? p.is_header_done() : p.is_done())) {
     ec = co_await read_http_step(socket_, buffer_, p);
   }
-  if (ec && expired()) {
-    ec = beast::error::timeout;
-  }
   disarm_deadline();
-  co_return ec;
+  co_return timeout_or(ec);
 }
 
 net::awaitable<void> Session::refuse_too_large(std::string_view target) {

@@ -108,10 +108,6 @@ void Connection::expire() {
   lowest().cancel(ignored);
 }
 
-beast::error_code Connection::timeout_or(const beast::error_code& ec) const {
-  return ec && expired() ? beast::error_code(beast::error::timeout) : ec;
-}
-
 net::awaitable<Result<std::unique_ptr<Connection>>> Connection::open(
     net::any_io_executor ex, const Target& t, ssl::context& tls, std::chrono::milliseconds timeout,
     std::shared_ptr<DeadlineSweep> sweep) {

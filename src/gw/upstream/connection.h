@@ -68,7 +68,6 @@ class Connection final : public Expirable {
   const tcp::socket& lowest() const;
   void arm(SteadyClock::time_point deadline);
   void disarm();
-  beast::error_code timeout_or(const beast::error_code& ec) const;
 
   std::variant<PlainStream, TlsStream> stream_;
   beast::flat_buffer buffer_;
