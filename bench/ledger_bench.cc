@@ -90,7 +90,7 @@ void Record(benchmark::State& state) {
     }
     ledger.flush_blocking();  // relaxed: the writer's share of the cost is counted too
     cpu = process_cpu_seconds() - cpu0;
-    commits = ledger.commits();
+    commits = ledger.counters().commits;
   }
   remove_db();
   state.SetItemsProcessed(static_cast<int64_t>(records));

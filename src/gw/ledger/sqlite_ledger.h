@@ -53,8 +53,6 @@ class SqliteLedger final : public Ledger {
   Result<int64_t> spent_since(const std::string& key_id, int64_t since_ms) override;
 
   LedgerCounters counters() const override { return {records_.load(), commits_.load()}; }
-  // Transactions committed by the writer (group-commit tests).
-  uint64_t commits() const { return commits_.load(); }
 
  private:
   using Done = std::function<void(Result<void>)>;  // null for relaxed records
