@@ -6,7 +6,7 @@
 #include "gw/admin/cli.h"
 #include "gw/admin/cli_args.h"
 #include "gw/ledger/pricing.h"
-#include "gw/ledger/sqlite_ledger.h"
+#include "gw/ledger/make_ledger.h"
 #include "gw/storage/time_text.h"
 
 namespace gw {

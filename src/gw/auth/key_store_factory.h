@@ -9,7 +9,7 @@
 
 namespace gw {
 
-// Keys from `cfg.keys` and from the `keys` table of the database at `db_path` (created and
+// Keys from `cfg.keys` and from the `keys` table of the SQLite database at `db_path` (created and
 // migrated if needed). Throws std::runtime_error if the database cannot be opened: start-up only.
 //
 // Static keys are hashed here and their secrets dropped; their ids are "cfg:<name>" and the API
@@ -20,8 +20,10 @@ namespace gw {
 // nowhere is remembered as unknown until the next reload, so repeating it costs no lookup).
 std::unique_ptr<KeyStore> make_key_store(const config::Config& cfg, const std::string& db_path,
                                          const Clock& clock = real_clock());
-// The same, with the database that `cfg.ledger` names (sqlite://PATH).
-std::unique_ptr<KeyStore> make_key_store(const config::Config& cfg);
+// The same, with the database that `cfg.ledger` names: sqlite://PATH, or postgres://… (and
+// postgresql://…), where the keys live in a table of the ledger's PostgreSQL database (the
+// password never appears in an error).
+std::unique_ptr<KeyStore> make_key_store(const config::Config& cfg, const Clock& clock = real_clock());
 
 inline constexpr std::chrono::seconds kKeyReloadInterval{2};
 

@@ -1,7 +1,10 @@
 // Choosing a ledger from the config's `ledger:` URL.
 #include <stdexcept>
 
+#include "gw/ledger/make_ledger.h"
+#include "gw/ledger/postgres_ledger.h"
 #include "gw/ledger/sqlite_ledger.h"
+#include "gw/storage/postgres.h"
 
 namespace gw {
 
@@ -19,10 +22,13 @@ std::unique_ptr<Ledger> make_sqlite_ledger(const std::string& path, config::Ledg
 }
 
 std::unique_ptr<Ledger> make_ledger(const config::Config& cfg, const Clock& clock) {
+  if (storage::is_postgres_url(cfg.ledger)) {
+    return make_postgres_ledger(cfg.ledger, cfg.ledger_sync, clock);  // libpq reads the URL itself
+  }
   auto path = sqlite_path_from_url(cfg.ledger);
   if (!path) {
     throw std::runtime_error("ledger: '" + cfg.ledger.substr(0, cfg.ledger.find(':')) +
-                             "' is not supported by this build; use sqlite://PATH");
+                             "' is not supported; use sqlite://PATH or postgres://user:pass@host:port/db");
   }
   return make_sqlite_ledger(*path, cfg.ledger_sync, clock);
 }

@@ -1,47 +1,21 @@
 // Reads of the SQLite ledger: usage reports and budget spend. They use their own connection, so a
 // report never waits for the writer's fsync (WAL readers see the last committed state).
-#include <algorithm>
 #include <cstdint>
 #include <string>
 
 #include "gw/ledger/sqlite_ledger.h"
+#include "gw/ledger/usage_query.h"
 
 namespace gw {
 
-namespace {
-
-// group_by names -> columns. Only these names ever reach the SQL text.
-const char* column_for(const std::string& field) {
-  if (field == "key") {
-    return "key_name";
-  }
-  if (field == "model") {
-    return "model";
-  }
-  if (field == "provider") {
-    return "provider";
-  }
-  if (field == "deployment") {
-    return "deployment";
-  }
-  return nullptr;
-}
-
-}  // namespace
-
 Result<std::vector<UsageRow>> SqliteLedger::usage(const UsageQuery& q) {
-  std::vector<std::string> fields;  // distinct, in the caller's order
+  auto grouping = usage_grouping(q.group_by);
+  if (!grouping) {
+    return grouping.error();
+  }
   std::string group_cols;
-  for (const auto& f : q.group_by) {
-    const char* col = column_for(f);
-    if (col == nullptr) {
-      return invalid_field("group_by", "unknown field '" + f + "' (use key, model, provider, deployment)");
-    }
-    if (std::find(fields.begin(), fields.end(), f) != fields.end()) {
-      continue;
-    }
-    fields.push_back(f);
-    group_cols += (group_cols.empty() ? "" : ", ") + std::string(col);
+  for (const auto& col : grouping->columns) {
+    group_cols += (group_cols.empty() ? "" : ", ") + col;
   }
   std::string sql = "SELECT ";
   if (!group_cols.empty()) {
@@ -71,17 +45,8 @@ Result<std::vector<UsageRow>> SqliteLedger::usage(const UsageQuery& q) {
     }
     UsageRow row;
     int c = 0;
-    for (const auto& f : fields) {
-      std::string v = st->column_text(c++);
-      if (f == "key") {
-        row.key = std::move(v);
-      } else if (f == "model") {
-        row.model = std::move(v);
-      } else if (f == "provider") {
-        row.provider = std::move(v);
-      } else {
-        row.deployment = std::move(v);
-      }
+    for (const auto& f : grouping->fields) {
+      set_usage_field(row, f, st->column_text(c++));
     }
     row.requests = st->column_int64(c++);
     row.input_tokens = st->column_int64(c++);

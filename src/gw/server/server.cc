@@ -6,7 +6,7 @@
 
 #include "gw/auth/key_store_factory.h"
 #include "gw/common/asio.h"
-#include "gw/ledger/sqlite_ledger.h"
+#include "gw/ledger/make_ledger.h"
 #include "gw/limits/memory_limiter.h"
 #include "gw/server/app.h"
 #include "gw/server/worker.h"

@@ -8,6 +8,7 @@
 
 #include "gw/auth/key_store_factory.h"
 #include "gw/common/asio.h"
+#include "gw/ledger/make_ledger.h"
 #include "gw/ledger/sqlite_ledger.h"
 
 namespace gw::test {

@@ -223,8 +223,18 @@ TEST(KeyStore, MakeKeyStoreFromConfigUsesTheLedgerPath) {
   cfg.ledger = "sqlite://" + temp_db("fromcfg");
   auto store = make_key_store(cfg);
   EXPECT_TRUE(store->authenticate("sk-static-team-a"));
-  cfg.ledger = "postgres://h/db";
+  cfg.ledger = "mysql://h/db";
   EXPECT_THROW(make_key_store(cfg), std::runtime_error);
+  // postgres:// is a backend (key_store_pg_test.cc); where nothing listens, start-up fails with
+  // the address and without the password.
+  cfg.ledger = "postgres://user:pa55word@127.0.0.1:1/db";
+  try {
+    make_key_store(cfg);
+    FAIL() << "nothing listens on port 1";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:1"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("pa55word"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

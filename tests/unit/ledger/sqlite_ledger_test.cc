@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "gw/ledger/make_ledger.h"
 #include "gw/storage/migrations.h"
 #include "gw/storage/sqlite.h"
 
@@ -75,13 +76,33 @@ TEST(SqliteLedgerUrl, ParsesSqliteUrls) {
   EXPECT_EQ(sqlite_path_from_url("sqlite:///var/lib/sy/ledger.db"), "/var/lib/sy/ledger.db");
   EXPECT_EQ(sqlite_path_from_url("postgres://u:p@h/db"), std::nullopt);
   EXPECT_EQ(sqlite_path_from_url("sqlite://"), std::nullopt);
+}
+
+TEST(MakeLedger, RefusesUnknownSchemesAndNeverEchoesCredentials) {
   config::Config cfg;
-  cfg.ledger = "postgres://user:secret@host/db";
+  cfg.ledger = "mysql://user:secret@host/db";
   try {
     make_ledger(cfg, real_clock());
-    FAIL() << "postgres is not supported yet";
+    FAIL() << "mysql is not a ledger backend";
   } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("'mysql' is not supported"), std::string::npos) << e.what();
     EXPECT_EQ(std::string(e.what()).find("secret"), std::string::npos) << "never echo credentials";
+  }
+}
+
+// postgres:// is a backend (postgres_ledger_pg_test.cc tests it against a real server); where
+// nothing listens, start-up fails with the address and without the password.
+TEST(MakeLedger, UnreachablePostgresFailsAtStartWithoutThePassword) {
+  config::Config cfg;
+  cfg.ledger = "postgresql://user:pa55word@127.0.0.1:1/db";
+  try {
+    make_ledger(cfg, real_clock());
+    FAIL() << "nothing listens on port 1";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("postgres://user@127.0.0.1:1/db"), std::string::npos) << what;
+    EXPECT_NE(what.find("cannot connect"), std::string::npos) << what;
+    EXPECT_EQ(what.find("pa55word"), std::string::npos) << what;
   }
 }
 

@@ -1,0 +1,179 @@
+#include "gw/ledger/group_commit.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <optional>
+
+#include "gw/common/log_sink.h"
+#include "gw/storage/time_text.h"
+
+namespace gw {
+
+namespace {
+
+constexpr std::chrono::milliseconds kMaxBackoff{2000};
+// Relaxed records are acknowledged when queued, so nothing waits on their commit: while they keep
+// coming the writer commits them at most this often, a busy period's records in a few large
+// transactions instead of one small transaction per idle moment (each commit has a fixed cost of
+// WAL frames, locks and a thread wake-up; ledger_bench). Well inside the contract's 100 ms.
+constexpr std::chrono::milliseconds kRelaxedCommitEvery{20};
+
+}  // namespace
+
+void ledger_log(const Clock& clock, std::string_view level, std::string_view msg, std::string detail) {
+  boost::json::object o;
+  o["ts"] = storage::format_rfc3339_ms(unix_ms(clock.now()));
+  o["level"] = level;
+  o["msg"] = msg;
+  o["detail"] = std::move(detail);
+  const std::string line = boost::json::serialize(o) + "\n";
+  log_sink::append(line);
+  log_sink::flush();
+}
+
+GroupCommitter::GroupCommitter(config::LedgerSync sync, const Clock& clock, Policy policy,
+                               WriteBatch write)
+    : sync_(sync), clock_(clock), policy_(policy), write_(std::move(write)) {
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+GroupCommitter::~GroupCommitter() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();  // the writer drains the queue before it exits
+}
+
+net::awaitable<Result<void>> GroupCommitter::record(UsageRecord rec) {
+  if (sync_ == config::LedgerSync::Relaxed) {
+    enqueue(std::move(rec), nullptr);
+    co_return Result<void>{};
+  }
+  // Strict: suspend until the writer reports the group commit; the completion is posted back to
+  // this coroutine's executor, which is kept busy (outstanding work) until then.
+  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(Result<void>)>(
+      [this, &rec](auto handler) {
+        using Handler = decltype(handler);
+        auto work = net::prefer(net::get_associated_executor(handler),
+                                net::execution::outstanding_work.tracked);
+        auto shared = std::make_shared<Handler>(std::move(handler));
+        Done done = [shared, work](Result<void> r) {
+          net::post(work, [shared, r = std::move(r)]() mutable {
+            Handler h = std::move(*shared);  // destroyed here, on the coroutine's own thread
+            h(std::move(r));
+          });
+        };
+        enqueue(std::move(rec), std::move(done));
+      },
+      net::use_awaitable);
+}
+
+void GroupCommitter::enqueue(UsageRecord rec, Done done) {
+  bool first = false;
+  {
+    std::lock_guard lk(mu_);
+    first = queue_.empty();
+    queue_.push_back(std::move(rec));
+    queue_done_.push_back(std::move(done));
+    ++enqueued_;
+  }
+  // The writer sleeps only on an empty queue, so only the record that ends the emptiness wakes it;
+  // one notify per record would be a futex call each while the writer is busy committing.
+  if (first) {
+    wake_.notify_one();
+  }
+}
+
+void GroupCommitter::flush_blocking() {
+  std::unique_lock lk(mu_);
+  const uint64_t target = enqueued_;
+  ++flushers_;
+  wake_.notify_one();
+  flushed_.wait(lk, [&] { return written_ >= target; });
+  --flushers_;
+}
+
+bool GroupCommitter::give_up_allowed() const { return stop_ || flushers_ > 0; }
+
+void GroupCommitter::writer_loop() {
+  std::unique_lock lk(mu_);
+  std::optional<SteadyTime> last_commit;  // relaxed: when the previous transaction began
+  for (;;) {
+    wake_.wait(lk, [&] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) {
+      return;  // stop_ and nothing left
+    }
+    if (sync_ == config::LedgerSync::Relaxed && last_commit) {
+      const auto since = clock_.steady_now() - *last_commit;
+      if (since < kRelaxedCommitEvery) {
+        // A flush or a stop cuts the wait short; records queued meanwhile join this transaction.
+        wake_.wait_for(lk, kRelaxedCommitEvery - since, [&] { return stop_ || flushers_ > 0; });
+      }
+    }
+    last_commit = clock_.steady_now();
+    std::vector<UsageRecord> batch;
+    std::vector<Done> done;
+    batch.swap(queue_);  // everything queued while the last group committed: one transaction
+    done.swap(queue_done_);
+    lk.unlock();
+
+    int failures = 0;
+    bool kept = true;
+    for (;;) {
+      auto r = write_(batch);
+      if (r) {
+        commits_++;
+        records_ += batch.size();
+        if (failures > 0) {
+          ledger_log(clock_, "info", "ledger_write_recovered",
+                     std::to_string(batch.size()) + " records after " + std::to_string(failures) +
+                         " failed tries");
+        }
+        break;
+      }
+      ++failures;
+      ledger_log(clock_, "error", "ledger_write_failed",
+                 std::to_string(batch.size()) + " records, try " + std::to_string(failures) + ": " +
+                     r.error().message);
+      if (failures == policy_.failures_before_telling_waiters) {
+        for (auto& d : done) {
+          if (d) {
+            d(make_error(Code::Internal,
+                         "ledger write failing (record kept for retry): " + r.error().message));
+            d = nullptr;
+          }
+        }
+      }
+      bool give_up = false;
+      {
+        std::lock_guard g(mu_);
+        give_up = give_up_allowed() && failures >= policy_.failures_before_giving_up;
+      }
+      if (give_up) {
+        std::string ids;
+        for (const auto& rec : batch) {
+          ids += (ids.empty() ? "" : ",") + rec.request_id;
+        }
+        ledger_log(clock_, "error", "ledger_records_lost", ids);
+        kept = false;
+        break;
+      }
+      std::this_thread::sleep_for(
+          std::min(kMaxBackoff, std::chrono::milliseconds(50 << std::min(failures, 6))));
+    }
+    for (auto& d : done) {
+      if (d) {
+        d(kept ? Result<void>{} : Result<void>{make_error(Code::Internal, "ledger write failed")});
+      }
+    }
+
+    lk.lock();
+    written_ += batch.size();
+    flushed_.notify_all();
+  }
+}
+
+}  // namespace gw

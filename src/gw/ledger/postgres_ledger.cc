@@ -1,0 +1,147 @@
+#include "gw/ledger/postgres_ledger.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "gw/storage/postgres_migrations.h"
+
+namespace gw {
+
+namespace {
+
+// A dropped connection is back within a try or two; a server restart or failover takes seconds.
+// Waiters learn that their batch is failing after 8 tries (about 7 s of back-off); the records stay
+// queued. At shutdown, a batch that still fails after 18 tries (about 30 s) is given up.
+constexpr GroupCommitter::Policy kRetryPolicy{.failures_before_telling_waiters = 8,
+                                              .failures_before_giving_up = 18};
+
+constexpr std::string_view kReaderName = "switchyard-ledger-reader";
+const std::string kInsertName = "switchyard_usage_insert";
+
+// One statement for any group size: each column travels as one array parameter.
+const std::string kInsert =
+    "INSERT INTO usage (request_id, time_ms, key_id, key_name, model, provider, deployment,"
+    " input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,"
+    " usage_counted, cost_nano_usd, status, outcome, latency_ms, ttft_ms, stream)"
+    " SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],"
+    " $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[],"
+    " $12::bigint[], $13::boolean[], $14::bigint[], $15::integer[], $16::text[], $17::bigint[],"
+    " $18::bigint[], $19::boolean[])"
+    " ON CONFLICT (request_id) DO NOTHING";
+
+int64_t as_i64(uint64_t v) { return static_cast<int64_t>(std::min<uint64_t>(v, INT64_MAX)); }
+
+// A PostgreSQL array literal, built one element at a time.
+class ArrayText {
+ public:
+  explicit ArrayText(size_t n) { text_.reserve(n * 8 + 2); }
+  void add(std::string_view s) {
+    sep();
+    text_ += '"';
+    for (char c : s) {
+      if (c == '"' || c == '\\') {
+        text_ += '\\';
+      }
+      text_ += c;
+    }
+    text_ += '"';
+  }
+  void add(int64_t v) {
+    sep();
+    text_ += std::to_string(v);
+  }
+  void add(bool b) {
+    sep();
+    text_ += b ? 't' : 'f';
+  }
+  std::string done() && { return text_.empty() ? "{}" : std::move(text_) + "}"; }
+
+ private:
+  void sep() { text_ += text_.empty() ? '{' : ','; }
+  std::string text_;
+};
+
+storage::PgConnection connect_or_throw(const std::string& url, std::string_view name) {
+  auto c = storage::PgConnection::open(url, name);
+  if (!c) {
+    throw std::runtime_error("ledger: " + c.error().message);
+  }
+  return std::move(*c);
+}
+
+}  // namespace
+
+std::unique_ptr<Ledger> make_postgres_ledger(const std::string& url, config::LedgerSync sync,
+                                             const Clock& clock) {
+  return std::make_unique<PostgresLedger>(url, sync, clock);
+}
+
+PostgresLedger::PostgresLedger(const std::string& url, config::LedgerSync sync, const Clock& clock)
+    : clock_(clock) {
+  write_conn_ = connect_or_throw(url, kWriterName);
+  if (auto v = storage::migrate_postgres(write_conn_); !v) {
+    throw std::runtime_error("ledger: " + v.error().message);
+  }
+  // Set per session, whatever the server's default: strict promises durability at completion.
+  const std::string durability = sync == config::LedgerSync::Strict ? "on" : "off";
+  if (auto r = write_conn_.exec_on_every_connect("SET synchronous_commit TO " + durability); !r) {
+    throw std::runtime_error("ledger: " + r.error().message);
+  }
+  if (auto r = write_conn_.prepare(kInsertName, kInsert); !r) {
+    throw std::runtime_error("ledger: " + r.error().message);
+  }
+  read_conn_ = connect_or_throw(url, kReaderName);
+  committer_ = std::make_unique<GroupCommitter>(
+      sync, clock, kRetryPolicy, [this](const std::vector<UsageRecord>& batch) { return write_batch(batch); });
+}
+
+PostgresLedger::~PostgresLedger() = default;  // committer_ goes first: it drains the queue
+
+Result<void> PostgresLedger::write_batch(const std::vector<UsageRecord>& batch) {
+  if (!write_conn_.connected()) {
+    if (auto r = write_conn_.reconnect(); !r) {
+      return r.error();
+    }
+    ledger_log(clock_, "info", "ledger_reconnected", write_conn_.name());
+  }
+  const size_t n = batch.size();
+  ArrayText request_id(n), time_ms(n), key_id(n), key_name(n), model(n), provider(n), deployment(n),
+      input(n), output(n), cache_read(n), cache_write(n), reasoning(n), counted(n), cost(n),
+      status(n), outcome(n), latency(n), ttft(n), stream(n);
+  for (const UsageRecord& r : batch) {
+    request_id.add(r.request_id);
+    time_ms.add(r.time_ms);
+    key_id.add(r.key_id);
+    key_name.add(r.key_name);
+    model.add(r.model);
+    provider.add(r.provider);
+    deployment.add(r.deployment);
+    input.add(as_i64(r.usage.input));
+    output.add(as_i64(r.usage.output));
+    cache_read.add(as_i64(r.usage.cache_read));
+    cache_write.add(as_i64(r.usage.cache_write));
+    reasoning.add(as_i64(r.usage.reasoning));
+    counted.add(r.usage_counted);
+    cost.add(r.cost_nano_usd);
+    status.add(static_cast<int64_t>(r.status));
+    outcome.add(r.outcome);
+    latency.add(r.latency_ms);
+    ttft.add(r.ttft_ms);
+    stream.add(r.stream);
+  }
+  auto r = write_conn_.exec_prepared(
+      kInsertName,
+      {std::move(request_id).done(), std::move(time_ms).done(), std::move(key_id).done(),
+       std::move(key_name).done(), std::move(model).done(), std::move(provider).done(),
+       std::move(deployment).done(), std::move(input).done(), std::move(output).done(),
+       std::move(cache_read).done(), std::move(cache_write).done(), std::move(reasoning).done(),
+       std::move(counted).done(), std::move(cost).done(), std::move(status).done(),
+       std::move(outcome).done(), std::move(latency).done(), std::move(ttft).done(),
+       std::move(stream).done()});
+  if (!r) {
+    return r.error();  // nothing or everything of the statement committed; the retry is idempotent
+  }
+  return {};
+}
+
+}  // namespace gw

@@ -1,0 +1,63 @@
+#pragma once
+// The PostgreSQL ledger (`ledger: postgres://user:pass@host:port/db`): the SQLite ledger's design
+// on a server. One writer thread owns a libpq connection and commits in groups (group_commit.h):
+// each group is one INSERT … SELECT FROM unnest(arrays) … ON CONFLICT (request_id) DO NOTHING, a
+// single statement and so a single transaction, one round trip however many records it carries.
+//
+// strict  (synchronous_commit=on): a group's records complete once its COMMIT returned, i.e. the
+//         server flushed its WAL.
+// relaxed (synchronous_commit=off): records complete at once and are committed within 20 ms; a
+//         server crash may take back the last fraction of a second of commits.
+//
+// A dropped connection (a server restart, a failover, pg_terminate_backend) is reconnected and the
+// group retried with back-off: a COMMIT whose answer was lost may have happened, and the retry is
+// then ignored row by row (request ids are unique), so nothing is lost or counted twice. Strict
+// callers keep waiting through the first tries (about 7 s) and then get an error while the records
+// stay queued. Reports and budget reads use a second connection, reconnected the same way.
+// No message ever names the password: connections are named by storage::redact_url().
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gw/common/clock.h"
+#include "gw/config/schema.h"
+#include "gw/ledger/group_commit.h"
+#include "gw/ledger/ledger.h"
+#include "gw/storage/postgres.h"
+
+namespace gw {
+
+// Connects, creates or migrates the schema (safe with several gateways starting at once) and
+// starts the writer. Throws std::runtime_error (without the password) if the database is
+// unreachable or cannot be migrated: a control-plane failure at start-up.
+std::unique_ptr<Ledger> make_postgres_ledger(const std::string& url, config::LedgerSync sync,
+                                             const Clock& clock);
+
+class PostgresLedger final : public Ledger {
+ public:
+  PostgresLedger(const std::string& url, config::LedgerSync sync, const Clock& clock);
+  ~PostgresLedger() override;  // flushes everything queued, then stops the writer
+
+  net::awaitable<Result<void>> record(UsageRecord rec) override { return committer_->record(std::move(rec)); }
+  void flush_blocking() override { committer_->flush_blocking(); }
+  Result<std::vector<UsageRow>> usage(const UsageQuery& q) override;
+  Result<int64_t> spent_since(const std::string& key_id, int64_t since_ms) override;
+  LedgerCounters counters() const override { return committer_->counters(); }
+
+  // application_name of the writer's connection (pg_stat_activity), for operators and tests.
+  static constexpr std::string_view kWriterName = "switchyard-ledger-writer";
+
+ private:
+  Result<void> write_batch(const std::vector<UsageRecord>& batch);  // on the writer thread only
+  // Runs a read on read_conn_ (under read_mu_), once more on a fresh connection if it was dropped.
+  Result<storage::PgRows> read(const std::string& sql, const std::vector<storage::PgParam>& params);
+
+  const Clock& clock_;
+  storage::PgConnection write_conn_;  // the writer thread's only
+  std::mutex read_mu_;
+  storage::PgConnection read_conn_;
+  std::unique_ptr<GroupCommitter> committer_;  // last: stopped (and drained) first
+};
+
+}  // namespace gw

@@ -1,0 +1,95 @@
+#pragma once
+// A thin RAII wrapper over libpq (design.md: storage/ holds wrappers only, no policy).
+// Errors are values, and no message this file produces ever contains the connection's password:
+// libpq's own messages are scrubbed of it, and connections are named by redact_url().
+// A PgConnection is used by one thread at a time; callers that share one hold a mutex.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gw/common/result.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace gw::storage {
+
+// true for the URL schemes libpq accepts as a connection string (postgres://, postgresql://).
+bool is_postgres_url(std::string_view url);
+
+// The URL without its password, for messages: "postgres://user@host:port/db". Never fails: what
+// cannot be parsed is shown as "postgres://(unparsable URL)".
+std::string redact_url(std::string_view url);
+
+// Parameters travel as text (PostgreSQL parses them by the statement's types); nullopt is NULL.
+using PgParam = std::optional<std::string>;
+
+class PgRows {
+ public:
+  PgRows() = default;
+  explicit PgRows(pg_result* r) : r_(r, &clear) {}
+
+  int rows() const;
+  bool is_null(int row, int col) const;
+  std::string text(int row, int col) const;
+  int64_t int64(int row, int col) const;  // 0 for NULL
+  std::optional<int64_t> optional_int64(int row, int col) const;
+
+ private:
+  static void clear(pg_result* r);
+  std::shared_ptr<pg_result> r_;
+};
+
+class PgConnection {
+ public:
+  // Connects (application_name names the connection in pg_stat_activity). connect_timeout is 10 s
+  // unless the URL says otherwise.
+  static Result<PgConnection> open(const std::string& url, std::string_view application_name);
+
+  PgConnection() = default;
+  PgConnection(PgConnection&& o) noexcept;
+  PgConnection& operator=(PgConnection&& o) noexcept;
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+  ~PgConnection();
+
+  // One or more statements without parameters (the simple query protocol).
+  Result<PgRows> exec(std::string_view sql);
+  // One statement with $1.. parameters.
+  Result<PgRows> exec(std::string_view sql, const std::vector<PgParam>& params);
+  // Runs `sql` now and again on every reconnect(): session settings (SET ...).
+  Result<void> exec_on_every_connect(std::string sql);
+  // Prepares a named statement; it is prepared again by reconnect().
+  Result<void> prepare(const std::string& name, const std::string& sql);
+  Result<PgRows> exec_prepared(const std::string& name, const std::vector<PgParam>& params);
+
+  // false once the server or the network dropped the connection.
+  bool connected() const;
+  // Makes a dropped connection usable again (a fresh session, its statements prepared again).
+  Result<void> reconnect();
+  // Reconnects only if the connection was dropped: call before using a long-lived connection.
+  Result<void> ensure_connected();
+
+  int backend_pid() const;
+  // The SQLSTATE of the last failed statement ("23505": unique violation), "" if none failed.
+  const std::string& last_sqlstate() const { return last_sqlstate_; }
+  const std::string& name() const { return name_; }  // the redacted URL
+
+ private:
+  Error error(std::string_view what, std::string_view detail) const;
+  Result<PgRows> check(pg_result* r, std::string_view what);
+
+  pg_conn* conn_ = nullptr;
+  std::string url_;
+  std::string app_name_;
+  std::string name_;
+  std::vector<std::string> secrets_;  // scrubbed from every message
+  std::string last_sqlstate_;
+  std::vector<std::string> session_sql_;
+  std::vector<std::pair<std::string, std::string>> prepared_;
+};
+
+}  // namespace gw::storage
