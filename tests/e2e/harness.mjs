@@ -170,7 +170,10 @@ export async function startGateway({ config, env = {}, dir = tempDir(), readyTim
     async stop({ timeoutMs = 40000 } = {}) {
       if (cur.proc.exitCode !== null || cur.proc.signalCode !== null) return cur.exited;
       cur.proc.kill('SIGTERM');
-      const r = await Promise.race([cur.exited, sleep(timeoutMs).then(() => null)]);
+      // A cleared timer: a pending one would keep the test file's process alive for timeoutMs.
+      let timer;
+      const r = await Promise.race([cur.exited, new Promise((resolve) => { timer = setTimeout(() => resolve(null), timeoutMs); })]);
+      clearTimeout(timer);
       if (r === null) {
         cur.proc.kill('SIGKILL');
         await cur.exited;
