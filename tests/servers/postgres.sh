@@ -33,8 +33,12 @@ start() {
   [ -x "$BIN/initdb" ] || die "no $BIN/initdb (install Debian's postgresql package: scripts/install-deps.sh)"
   [ "$(id -u)" -ne 0 ] || id postgres >/dev/null 2>&1 || die "running as root and there is no postgres user"
   local dir password
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/switchyard-pg.XXXXXX")
+  # As root, under /tmp: the postgres user must reach it, which a private TMPDIR may not allow.
+  local base=${TMPDIR:-/tmp}
+  [ "$(id -u)" -ne 0 ] || base=/tmp
+  dir=$(mktemp -d "$base/switchyard-pg.XXXXXX")
   chmod 755 "$dir"
+  cd "$dir"  # the postgres user may not be allowed into the caller's working directory
   password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
   printf '%s\n' "$password" >"$dir/pwfile"
   mkdir "$dir/data" "$dir/socket"
@@ -73,6 +77,7 @@ stop() {
   local dir
   dir=$(state_value "$state" dir)
   if [ -n "$dir" ] && [ -d "$dir/data" ]; then
+    cd "$dir"
     as_owner "$BIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
   case "$dir" in
@@ -82,9 +87,10 @@ stop() {
 }
 
 [ $# -eq 2 ] || die "usage: $0 start|url|stop STATE"
+state_file=$(realpath -m "$2")  # absolute: start and stop change directory
 case "$1" in
-  start) start "$2" ;;
-  url) [ -f "$2" ] || die "no server state at $2 (start one first)"; state_value "$2" url ;;
-  stop) stop "$2" ;;
+  start) start "$state_file" ;;
+  url) [ -f "$state_file" ] || die "no server state at $2 (start one first)"; state_value "$state_file" url ;;
+  stop) stop "$state_file" ;;
   *) die "usage: $0 start|url|stop STATE" ;;
 esac
