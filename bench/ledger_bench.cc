@@ -5,17 +5,24 @@
 //
 //   build/bench/ledger_bench                                  # strict and relaxed, 1/8/32/128 callers
 //   build/bench/ledger_bench --benchmark_filter='Record/1/32'
+//   SWITCHYARD_BENCH_POSTGRES=$(tests/servers/postgres.sh start /tmp/pg.state) \
+//     build/bench/ledger_bench --benchmark_filter=RecordPostgres   # the PostgreSQL ledger (this
+//                                                 # process's CPU only; the server's is not counted)
 #include <benchmark/benchmark.h>
 
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "gw/common/asio.h"
 #include "gw/common/clock.h"
 #include "gw/common/ids.h"
+#include "gw/ledger/postgres_ledger.h"
 #include "gw/ledger/sqlite_ledger.h"
 
 namespace {
@@ -49,25 +56,18 @@ gw::UsageRecord bench_record(const gw::Clock& clock) {
   return r;
 }
 
-// Args: strict (1) or relaxed (0); concurrent callers.
-void Record(benchmark::State& state) {
+// Records from `callers` coroutines into the ledger `open` makes. Args: strict (1) or relaxed (0);
+// concurrent callers.
+void run_records(benchmark::State& state,
+                 const std::function<std::unique_ptr<gw::Ledger>(gw::config::LedgerSync)>& open) {
   const auto sync = state.range(0) != 0 ? gw::config::LedgerSync::Strict : gw::config::LedgerSync::Relaxed;
   const int callers = static_cast<int>(state.range(1));
-  const auto path = (std::filesystem::temp_directory_path() /
-                     ("switchyard_ledger_bench_" + std::to_string(::getpid()) + ".db"))
-                        .string();
-  auto remove_db = [&] {
-    for (const char* suffix : {"", "-wal", "-shm"}) {
-      std::filesystem::remove(path + suffix);
-    }
-  };
-  remove_db();
   const gw::Clock& clock = gw::real_clock();
   uint64_t records = 0;
   double cpu = 0;
   uint64_t commits = 0;
   {
-    gw::SqliteLedger ledger(path, sync, clock);
+    auto ledger = open(sync);
     gw::net::io_context io;
     const double cpu0 = process_cpu_seconds();
     for (auto _ : state) {
@@ -76,7 +76,7 @@ void Record(benchmark::State& state) {
             io,
             [&]() -> gw::net::awaitable<void> {
               for (int i = 0; i < kPerCaller; ++i) {
-                auto r = co_await ledger.record(bench_record(clock));
+                auto r = co_await ledger->record(bench_record(clock));
                 if (!r) {
                   throw std::runtime_error(r.error().message);
                 }
@@ -88,16 +88,51 @@ void Record(benchmark::State& state) {
       io.restart();
       records += static_cast<uint64_t>(callers) * kPerCaller;
     }
-    ledger.flush_blocking();  // relaxed: the writer's share of the cost is counted too
+    ledger->flush_blocking();  // relaxed: the writer's share of the cost is counted too
     cpu = process_cpu_seconds() - cpu0;
-    commits = ledger.counters().commits;
+    commits = ledger->counters().commits;
   }
-  remove_db();
   state.SetItemsProcessed(static_cast<int64_t>(records));
   state.counters["cpu_us_per_record"] = cpu * 1e6 / static_cast<double>(records);
   state.counters["records_per_commit"] = static_cast<double>(records) / static_cast<double>(std::max<uint64_t>(commits, 1));
 }
+
+void Record(benchmark::State& state) {
+  const auto path = (std::filesystem::temp_directory_path() /
+                     ("switchyard_ledger_bench_" + std::to_string(::getpid()) + ".db"))
+                        .string();
+  auto remove_db = [&] {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(path + suffix);
+    }
+  };
+  remove_db();
+  run_records(state, [&](gw::config::LedgerSync sync) {
+    return std::make_unique<gw::SqliteLedger>(path, sync, gw::real_clock());
+  });
+  remove_db();
+}
+
+// The same against the PostgreSQL server SWITCHYARD_BENCH_POSTGRES names (its usage table grows).
+void RecordPostgres(benchmark::State& state) {
+  const char* url = std::getenv("SWITCHYARD_BENCH_POSTGRES");
+  if (url == nullptr || *url == '\0') {
+    state.SkipWithError("set SWITCHYARD_BENCH_POSTGRES to a postgres:// URL");
+    return;
+  }
+  run_records(state, [&](gw::config::LedgerSync sync) {
+    return std::make_unique<gw::PostgresLedger>(url, sync, gw::real_clock());
+  });
+}
+
 BENCHMARK(Record)
+    ->ArgNames({"strict", "callers"})
+    ->ArgsProduct({{1, 0}, {1, 8, 32, 128}})
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(1.0);
+BENCHMARK(RecordPostgres)
     ->ArgNames({"strict", "callers"})
     ->ArgsProduct({{1, 0}, {1, 8, 32, 128}})
     ->MeasureProcessCPUTime()
