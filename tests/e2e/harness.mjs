@@ -170,7 +170,11 @@ export async function startGateway({ config, env = {}, dir = tempDir(), readyTim
     async stop({ timeoutMs = 40000 } = {}) {
       if (cur.proc.exitCode !== null || cur.proc.signalCode !== null) return cur.exited;
       cur.proc.kill('SIGTERM');
-      const r = await Promise.race([cur.exited, sleep(timeoutMs).then(() => null)]);
+      // The timer is cleared once the process exits: left pending, it kept each test file's
+      // process alive for the whole timeout after its last test.
+      let timer;
+      const r = await Promise.race([cur.exited, new Promise((res) => { timer = setTimeout(() => res(null), timeoutMs); })]);
+      clearTimeout(timer);
       if (r === null) {
         cur.proc.kill('SIGKILL');
         await cur.exited;

@@ -185,13 +185,14 @@ TEST_F(RedisLimiterTest, SpentBudgetIsRefusedUntilThePeriodEnds) {
   auto b = replica();
   const Principal daily = key(std::nullopt, std::nullopt, config::Budget{1000, config::BudgetPeriod::Day}, "d");
   const Principal monthly = key(std::nullopt, std::nullopt, config::Budget{1000, config::BudgetPeriod::Month}, "m");
-  for (const auto* who : {&daily, &monthly}) {
+  const Principal weekly = key(std::nullopt, std::nullopt, config::Budget{1000, config::BudgetPeriod::Week}, "w");
+  for (const auto* who : {&daily, &weekly, &monthly}) {
     auto r = a->reserve_key(*who, {1, 600});
     ASSERT_TRUE(r);
     (*r)->settle(Usage{}, 1000);  // cost more than estimated: spent == budget
   }
   barrier(*a);
-  for (const auto* who : {&daily, &monthly}) {
+  for (const auto* who : {&daily, &weekly, &monthly}) {
     auto refused = b->reserve_key(*who, {1, 1});
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, Code::BudgetExceeded);
