@@ -51,7 +51,24 @@ struct Client::Pending {
 
 std::shared_ptr<Client> Client::start(net::any_io_executor ex, ClientOptions opts) {
   std::shared_ptr<Client> c(new Client(ex, std::move(opts)));
-  net::co_spawn(ex, c->run(), net::detached);
+  // run() ends only when shut down. Should it throw, the client stops for good and says so, rather
+  // than leave commands waiting for a connection loop that is gone.
+  net::co_spawn(ex, c->run(), [c](std::exception_ptr e) {
+    if (!e) {
+      return;
+    }
+    std::string what = "unknown error";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      what = x.what();
+    } catch (...) {
+    }
+    c->report("the Redis client stopped: " + what);
+    c->state_ = State::Stopped;
+    c->break_connection(what);
+    c->fail_all(c->unavailable("the client stopped: " + what));
+  });
   return c;
 }
 
@@ -207,8 +224,19 @@ void Client::fail_awaited_queued(const Error& e) {
 void Client::fail_inflight(const Error& e) {
   auto lost = std::move(inflight_);
   inflight_.clear();
+  size_t detached = 0;
   for (auto& p : lost) {
-    complete(std::move(p), e);
+    if (p->detached) {
+      ++detached;
+    } else {
+      complete(std::move(p), e);
+    }
+  }
+  if (detached > 0) {
+    // Sent, but whether Redis ran them is unknown: never sent again (a settlement could count twice).
+    dropped_ += detached;
+    report(std::to_string(detached) + " fire-and-forget Redis commands were in flight when the connection was lost: " +
+           e.message);
   }
 }
 
@@ -255,15 +283,24 @@ net::awaitable<void> Client::run() {
     }
     fail_inflight(unavailable("the connection was lost before the reply (" + last_error_ + ")"));
   }
-  fail_inflight(unavailable("the client is shut down"));
+  fail_all(unavailable("the client is shut down"));
+}
+
+void Client::fail_all(const Error& e) {
+  fail_inflight(e);
   auto rest = std::move(retry_);
   retry_.clear();
   for (auto& p : queued_) {
     rest.push_back(std::move(p));
   }
   queued_.clear();
+  detached_queued_ = 0;
   for (auto& p : rest) {
-    complete(std::move(p), unavailable("the client is shut down"));
+    if (p->detached) {
+      ++dropped_;  // shutdown() reported how many
+    } else {
+      complete(std::move(p), e);
+    }
   }
 }
 
@@ -281,7 +318,8 @@ net::awaitable<Result<void>> Client::connect() {
     if (cec) {
       co_return make_error(Code::Unavailable, "cannot connect: " + cec.message());
     }
-    socket_.set_option(tcp::no_delay(true));
+    boost::system::error_code ignored;  // Nagle only delays: not worth failing the connect over
+    socket_.set_option(tcp::no_delay(true), ignored);
     auto hs = co_await handshake();
     co_return hs;
   };
@@ -448,7 +486,6 @@ net::awaitable<void> Client::shutdown(std::chrono::milliseconds drain) {
     co_await pause.async_wait(use_nothrow);
   }
   if (detached_queued_ > 0) {
-    dropped_ += detached_queued_;
     report(std::to_string(detached_queued_) + " fire-and-forget Redis commands were not sent before shutdown");
   }
   state_ = State::Stopped;

@@ -84,6 +84,7 @@ class Client : public std::enable_shared_from_this<Client> {
   void complete(std::shared_ptr<Pending> p, Result<Reply> r);
   void fail_awaited_queued(const Error& e);
   void fail_inflight(const Error& e);
+  void fail_all(const Error& e);
   void break_connection(std::string why);
   void report(const std::string& what) const;
   Error unavailable(const std::string& why) const;

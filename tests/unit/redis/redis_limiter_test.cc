@@ -7,6 +7,7 @@
 #include "../limits/limits_test_util.h"
 #include "gw/limits/budget_period.h"
 #include "gw/limits/memory_limiter.h"
+#include "gw/redis/client.h"
 #include "redis_test_server.h"
 
 namespace gw {
@@ -293,6 +294,44 @@ TEST_F(RedisLimiterTest, KeysWithoutLimitsAreAlwaysAdmitted) {
     auto r = a->reserve_key(key(std::nullopt, std::nullopt), {100000, 100000});
     ASSERT_TRUE(r);
     (*r)->settle(Usage{.input = 1}, 1);
+  }
+}
+
+// Every key the limiter writes expires, so Redis does not grow with the number of keys ever seen.
+TEST_F(RedisLimiterTest, EveryKeyItWritesHasATtl) {
+  auto a = replica();
+  auto r1 = a->reserve_key(key(10, 1000, config::Budget{1000, config::BudgetPeriod::Day}), {10, 5});
+  auto r2 = a->reserve_key(key(std::nullopt, std::nullopt, config::Budget{1000, config::BudgetPeriod::Total}, "t"), {1, 5});
+  auto r3 = a->reserve_deployment("dep", 5, 100, 10);
+  ASSERT_TRUE(r1 && r2 && r3);
+  (*r1)->settle(Usage{.input = 3}, 2);
+  barrier(*a);
+
+  net::io_context io;
+  redis::ClientOptions o;
+  o.url = *redis::parse_redis_url(test::fixture_redis_url());
+  auto c = redis::Client::start(io.get_executor(), o);
+  std::map<std::string, int64_t> ttl;
+  net::co_spawn(io, [&]() -> net::awaitable<void> {
+    auto listing = c->command({"KEYS", prefix_ + ":*"});
+    auto keys = co_await std::move(listing);
+    if (keys) {
+      for (const auto& k : keys->elements) {
+        auto asking = c->command({"PTTL", k.str});
+        auto t = co_await std::move(asking);
+        ttl[k.str] = t ? t->integer : -3;
+      }
+    }
+    auto closing = c->shutdown(0ms);
+    co_await std::move(closing);
+  }, [&](std::exception_ptr) { io.stop(); });
+  io.run();
+  // Windows of the key, the barrier's key and the deployment, and two budgets' spend and holds
+  // (Redis drops a sorted set once its last entry is removed, so not every one is still there).
+  EXPECT_GE(ttl.size(), 8u);
+  EXPECT_EQ(ttl.count(prefix_ + ":budget:{k:t}:total:all:spent"), 1u);
+  for (const auto& [k, ms] : ttl) {
+    EXPECT_GT(ms, 0) << k << " has no expiry";
   }
 }
 
