@@ -32,7 +32,11 @@ try_start() {
   fi
   redis-server "${args[@]}" || return 1
   for _ in $(seq 1 100); do
-    if REDISCLI_AUTH="${REDIS_PASSWORD:-}" redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; then
+    # The server answering must be this one, not another that already held the port.
+    local pid
+    pid=$(REDISCLI_AUTH="${REDIS_PASSWORD:-}" redis-cli -h 127.0.0.1 -p "$port" info server 2>/dev/null |
+          tr -d '\r' | sed -n 's/^process_id://p')
+    if [ -n "$pid" ] && [ -s "$dir/redis.pid" ] && [ "$pid" = "$(cat "$dir/redis.pid")" ]; then
       echo "$port" >"$dir/port"
       printf '%s' "${REDIS_PASSWORD:-}" >"$dir/password"
       return 0
