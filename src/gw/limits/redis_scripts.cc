@@ -40,7 +40,7 @@ end
 
 // Budget periods are UTC calendar periods, as budget_period.cc computes them (days from the
 // civil date: Howard Hinnant's algorithms).
-constexpr const char* kReserve = R"lua(
+constexpr const char* kPeriods = R"lua(
 local DAY = 86400000
 local function days_from_civil(y, m, d)
   if m <= 2 then y = y - 1 end
@@ -78,6 +78,9 @@ local function period_bounds(kind, now)
   end
   return nil, nil
 end
+)lua";
+
+constexpr const char* kReserve = R"lua(
 local function seconds_until(now, t) return math.max(1, math.ceil((t - now) / 1000)) end
 
 local now = now_ms()
@@ -188,8 +191,10 @@ return 1
 
 }  // namespace
 
+std::string_view budget_period_lua() { return kPeriods; }
+
 const redis::Script& reserve_script() {
-  static const redis::Script s(std::string(kCommon) + kReserve);
+  static const redis::Script s(std::string(kCommon) + kPeriods + kReserve);
   return s;
 }
 

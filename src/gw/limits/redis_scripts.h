@@ -2,6 +2,8 @@
 // The Lua scripts that make the Redis limiter's check-and-reserve atomic across replicas: each runs
 // as one unit on the Redis server, with the time taken there (TIME), so gateways with skewed clocks
 // agree on windows and budget periods. Key layout and replies: redis_scripts.cc.
+#include <string_view>
+
 #include "gw/redis/script.h"
 
 namespace gw {
@@ -13,6 +15,10 @@ namespace gw {
 //        {2, retry_after_s or -1 for a total budget} budget spent; {3, 1} budget held in flight;
 //        {4, period tag, spent key, ttl ms} the period's spend is not in Redis yet: seed it.
 const redis::Script& reserve_script();
+
+// The Lua function period_bounds(kind, now_ms) -> start_ms, end_ms (nil, nil for total) that the
+// reserve script uses; budget_period.cc's twin, tested against it.
+std::string_view budget_period_lua();
 
 // KEYS: window zset, window hash ("" for none), period base ("" for none).
 // ARGV: id, "settle" or "refund", actual tokens, cost nano-USD.
