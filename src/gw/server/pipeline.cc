@@ -21,7 +21,7 @@ net::awaitable<std::optional<Error>> admit(Call& call) {
   std::string_view key = presented_key(call.http);
   if (key.empty()) {
     co_return make_error(Code::Unauthenticated,
-                      "missing API key: send Authorization: Bearer <key> or x-api-key");
+                         "missing API key: send Authorization: Bearer <key> or x-api-key");
   }
   auto who = app.keys->authenticate(key);
   if (!who) {
@@ -45,7 +45,7 @@ net::awaitable<std::optional<Error>> admit(Call& call) {
   }
   if (!call.who.allows(call.chat.model)) {
     co_return make_error(Code::PermissionDenied,
-                      "this key may not use model '" + call.chat.model + "'");
+                         "this key may not use model '" + call.chat.model + "'");
   }
 
   // Reserve an estimate now, settle with the actual usage later (limits/limiter.h).
