@@ -7,6 +7,7 @@ pkgs=(
   build-essential cmake pkg-config ninja-build
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
   libyaml-cpp-dev libssl-dev libsqlite3-dev sqlite3 libpq-dev postgresql libfmt-dev libcli11-dev libsimdjson-dev libmimalloc-dev ca-certificates
+  libhiredis-dev redis-server
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   nginx wrk curl procps ccache valgrind

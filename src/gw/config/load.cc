@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "gw/config/yaml_reader.h"
+#include "gw/redis/redis_url.h"
 
 namespace gw::config {
 
@@ -80,11 +81,17 @@ void read_server(Reader& r, const Fields& top, Config& cfg) {
   }
   if (const Field* f = top.get("limits")) {
     if (auto s = r.string(*f, /*secret=*/true)) {
-      if (*s == "memory" || has_scheme_and_rest(*s, "redis://") ||
-          has_scheme_and_rest(*s, "rediss://")) {
+      if (*s == "memory") {
         cfg.limits = *s;
+      } else if (s->starts_with("redis://") || s->starts_with("rediss://")) {
+        // The URL's own problem (never its password), e.g. that rediss:// is not supported.
+        if (auto url = redis::parse_redis_url(*s)) {
+          cfg.limits = *s;
+        } else {
+          r.problem(*f, url.error().message);
+        }
       } else {
-        r.problem(*f, "expected memory or redis://HOST:PORT");
+        r.problem(*f, "expected memory or redis://[:PASSWORD@]HOST:PORT[/DB]");
       }
     }
   }

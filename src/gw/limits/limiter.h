@@ -1,7 +1,8 @@
 #pragma once
 // Rate limits and budgets: reserve an estimate at admission, settle with the actual usage
 // (TensorZero's ticket borrow). A Reservation that is never settled refunds in its destructor.
-// In-memory backend now; a Redis backend implements the same interface for replicas.
+// Two backends: memory_limiter.h (one process) and redis_limiter.h (shared by every replica).
+// Admission is awaitable because the Redis backend asks Redis; the memory one co_returns at once.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "gw/auth/principal.h"
 #include "gw/canonical/usage.h"
+#include "gw/common/asio.h"
 #include "gw/common/result.h"
 
 namespace gw {
@@ -28,13 +30,13 @@ class Limiter {
  public:
   virtual ~Limiter() = default;
   // Key rpm/tpm and budget. RateLimited / BudgetExceeded carry retry_after_s.
-  virtual Result<std::unique_ptr<Reservation>> reserve_key(const Principal& who,
-                                                          const Estimate& est) = 0;
+  // `who` must outlive the awaiting.
+  virtual net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_key(const Principal& who,
+                                                                          const Estimate& est) = 0;
   // Deployment rpm/tpm capacity; an error means "skip this deployment", not "refuse the client".
-  virtual Result<std::unique_ptr<Reservation>> reserve_deployment(const std::string& deployment_id,
-                                                                 std::optional<int64_t> rpm,
-                                                                 std::optional<int64_t> tpm,
-                                                                 uint64_t tokens) = 0;
+  virtual net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_deployment(
+      std::string deployment_id, std::optional<int64_t> rpm, std::optional<int64_t> tpm,
+      uint64_t tokens) = 0;
 };
 
 }  // namespace gw

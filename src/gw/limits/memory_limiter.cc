@@ -133,7 +133,19 @@ class MemoryLimiter final : public Limiter {
  public:
   MemoryLimiter(const Clock& clock, Ledger* ledger) : core_(std::make_shared<Core>(clock, ledger)) {}
 
-  Result<std::unique_ptr<Reservation>> reserve_key(const Principal& who, const Estimate& est) override {
+  net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_key(const Principal& who,
+                                                                  const Estimate& est) override {
+    co_return admit_key(who, est);
+  }
+
+  net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_deployment(
+      std::string deployment_id, std::optional<int64_t> rpm, std::optional<int64_t> tpm,
+      uint64_t est_tokens) override {
+    co_return admit_deployment(deployment_id, rpm, tpm, est_tokens);
+  }
+
+ private:
+  Result<std::unique_ptr<Reservation>> admit_key(const Principal& who, const Estimate& est) {
     const int64_t tokens = static_cast<int64_t>(std::min<uint64_t>(est.tokens, INT64_MAX));
     const int64_t cost = std::max<int64_t>(est.cost_nano_usd, 0);
     if (who.budget) {
@@ -181,10 +193,10 @@ class MemoryLimiter final : public Limiter {
         std::make_unique<KeyReservation>(core_, who.key_id, entry, tokens, period_start, cost));
   }
 
-  Result<std::unique_ptr<Reservation>> reserve_deployment(const std::string& deployment_id,
-                                                         std::optional<int64_t> rpm,
-                                                         std::optional<int64_t> tpm,
-                                                         uint64_t est_tokens) override {
+  Result<std::unique_ptr<Reservation>> admit_deployment(const std::string& deployment_id,
+                                                       std::optional<int64_t> rpm,
+                                                       std::optional<int64_t> tpm,
+                                                       uint64_t est_tokens) {
     const int64_t tokens = static_cast<int64_t>(std::min<uint64_t>(est_tokens, INT64_MAX));
     std::optional<uint64_t> entry;
     if (rpm || tpm) {
@@ -202,7 +214,6 @@ class MemoryLimiter final : public Limiter {
         core_, &Core::deployment_windows, deployment_id, entry, tokens));
   }
 
- private:
   // The first time a key with a budget is seen (or its period kind changed), its spend so far in
   // the current period comes from the ledger. The query runs outside the mutex.
   Result<void> seed_budget(const Principal& who) {

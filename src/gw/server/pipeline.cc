@@ -16,22 +16,22 @@ namespace {
 constexpr int64_t kDefaultMaxTokensEstimate = 4096;
 
 // Admission: who is calling, what they asked for, and whether their limits allow it.
-std::optional<Error> admit(Call& call) {
+net::awaitable<std::optional<Error>> admit(Call& call) {
   App& app = call.worker.app();
   std::string_view key = presented_key(call.http);
   if (key.empty()) {
-    return make_error(Code::Unauthenticated,
-                      "missing API key: send Authorization: Bearer <key> or x-api-key");
+    co_return make_error(Code::Unauthenticated,
+                         "missing API key: send Authorization: Bearer <key> or x-api-key");
   }
   auto who = app.keys->authenticate(key);
   if (!who) {
-    return who.error();
+    co_return who.error();
   }
   call.who = std::move(*who);
 
   auto parsed = call.dialect.parse(call.http.body());
   if (!parsed) {
-    return parsed.error();
+    co_return parsed.error();
   }
   call.chat = std::move(*parsed);
   call.chat.anthropic_version = std::string(call.http["anthropic-version"]);
@@ -41,11 +41,11 @@ std::optional<Error> admit(Call& call) {
   if (call.model == nullptr) {
     Error e = make_error(Code::NotFound, "model '" + call.chat.model + "' does not exist");
     e.param = "model";
-    return e;
+    co_return e;
   }
   if (!call.who.allows(call.chat.model)) {
-    return make_error(Code::PermissionDenied,
-                      "this key may not use model '" + call.chat.model + "'");
+    co_return make_error(Code::PermissionDenied,
+                         "this key may not use model '" + call.chat.model + "'");
   }
 
   // Reserve an estimate now, settle with the actual usage later (limits/limiter.h).
@@ -60,12 +60,14 @@ std::optional<Error> admit(Call& call) {
     worst.output = est.tokens - input;
     est.cost_nano_usd = std::max(est.cost_nano_usd, cost_nano_usd(worst, dep.price));
   }
-  auto res = app.limiter->reserve_key(call.who, est);
+  // Awaited: the Redis limiter asks Redis (limits/redis_limiter.h).
+  auto reserving = app.limiter->reserve_key(call.who, est);
+  auto res = co_await std::move(reserving);
   if (!res) {
-    return res.error();
+    co_return res.error();
   }
   call.key_reservation = std::move(*res);
-  return std::nullopt;
+  co_return std::nullopt;
 }
 
 // When failover is exhausted the client sees 502/503/504 (contract.md), never the raw 429/5xx
@@ -104,7 +106,8 @@ net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
   app.inflight++;
   app.metrics.inflight_add(1);
 
-  if (auto refused = admit(call)) {
+  const std::optional<Error> refused = co_await admit(call);
+  if (refused) {
     co_await call.reply_error(*refused);
   } else if (auto plan = app.router.plan(*call.model); !plan) {
     const Error refused = plan.error();

@@ -152,7 +152,8 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
   // A deployment at its rpm/tpm capacity is skipped, not hammered.
   const uint64_t tokens = call.input_estimate +
                           static_cast<uint64_t>(call.chat.params.max_tokens.value_or(0));
-  auto cap = app.limiter->reserve_deployment(a.id, dep.rpm, dep.tpm, tokens);
+  auto reserving = app.limiter->reserve_deployment(a.id, dep.rpm, dep.tpm, tokens);
+  auto cap = co_await std::move(reserving);
   if (!cap) {
     Error e = cap.error();
     e.code = Code::UpstreamUnavailable;

@@ -8,6 +8,8 @@
 #include "gw/common/asio.h"
 #include "gw/ledger/make_ledger.h"
 #include "gw/limits/memory_limiter.h"
+#include "gw/limits/redis_limiter.h"
+#include "gw/redis/redis_url.h"
 #include "gw/server/app.h"
 #include "gw/server/worker.h"
 #include "gw/telemetry/access_log.h"
@@ -40,6 +42,28 @@ void wait_for_drain(App& app) {
   }
 }
 
+// `limits: memory` (one process) or `limits: redis://...` (shared by every replica). An unreachable
+// Redis stops the start-up here, with a message that names the URL without its password.
+std::unique_ptr<Limiter> make_limiter(App& app) {
+  if (app.cfg.limits == "memory") {
+    return make_memory_limiter(app.clock, app.ledger.get());
+  }
+  auto url = redis::parse_redis_url(app.cfg.limits);
+  if (!url) {
+    throw std::runtime_error("limits: " + url.error().message);
+  }
+  RedisLimiterOptions opts;
+  opts.url = std::move(*url);
+  opts.metrics = &app.metrics;
+  const std::string where = opts.url.redacted();
+  auto limiter = make_redis_limiter(app.ledger.get(), std::move(opts));
+  if (!limiter) {
+    throw std::runtime_error("limits: " + limiter.error().message);
+  }
+  log_event("limits", "shared through Redis at " + where);
+  return std::move(*limiter);
+}
+
 }  // namespace
 
 int run_server(const config::Config& cfg) {
@@ -47,7 +71,7 @@ int run_server(const config::Config& cfg) {
   App app(cfg, real_clock());
   app.ledger = make_ledger(cfg, app.clock);
   app.keys = make_key_store(cfg);
-  app.limiter = make_memory_limiter(app.clock, app.ledger.get());
+  app.limiter = make_limiter(app);
 
   const tcp::endpoint ep = parse_listen(cfg.listen);
   const int n = cfg.workers > 0 ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());

@@ -136,6 +136,11 @@ void Metrics::ledger_error() {
   add_locked(ledger_errors_, "", 1);
 }
 
+void Metrics::limiter_fail_open(std::string_view check) {
+  std::lock_guard lock(mu_);
+  add_locked(limiter_fail_open_, labels_view({{"check", check}}), 1);
+}
+
 void Metrics::ledger_wait(double seconds) {
   std::lock_guard lock(mu_);
   observe_locked(ledger_wait_, "", seconds, ledger_bounds_);
@@ -163,6 +168,9 @@ std::string Metrics::render(const LedgerTotals* ledger) const {
   render_counter(out, "switchyard_failovers_total", "Attempts moved to another deployment.", failovers_);
   render_counter(out, "switchyard_rate_limited_total", "Requests refused by a limit or budget.", rate_limited_);
   render_counter(out, "switchyard_ledger_errors_total", "Ledger write failures.", ledger_errors_);
+  render_counter(out, "switchyard_limiter_fail_open_total",
+                 "Requests admitted without a limit check because Redis was unreachable.",
+                 limiter_fail_open_);
   if (ledger != nullptr) {
     // records / commits is the group commit's batch size: how many requests one fsync served.
     out += fmt::format(

@@ -28,6 +28,8 @@ class Metrics {
   void rate_limited(std::string_view reason);
   void inflight_add(int delta);
   void ledger_error();
+  // A request admitted without its limit check because the shared limiter (Redis) was unreachable.
+  void limiter_fail_open(std::string_view check);
   // How long a request waited for its usage record (strict: until the group commit is durable).
   void ledger_wait(double seconds);
 
@@ -60,7 +62,7 @@ class Metrics {
   Bounds bounds_;         // request-scale latencies, 5 ms .. 120 s
   Bounds ledger_bounds_;  // the ledger's wait: an fsync is well under 5 ms
   Histograms ledger_wait_;
-  Counters requests_, upstream_errors_, failovers_, rate_limited_, ledger_errors_;
+  Counters requests_, upstream_errors_, failovers_, rate_limited_, ledger_errors_, limiter_fail_open_;
   TokenCounters tokens_;
   Histograms latency_, ttft_, upstream_latency_;
   std::atomic<int64_t> inflight_{0};  // a gauge moved twice per request: no lock

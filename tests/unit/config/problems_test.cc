@@ -294,5 +294,19 @@ TEST(ConfigProblems, ListenForms) {
   }
 }
 
+TEST(ConfigProblems, RedisLimitsUrlProblemsNameTheReasonNeverThePassword) {
+  auto tls = load("limits: rediss://:hunter2@cache:6380\n");
+  EXPECT_FALSE(tls.config.has_value());
+  EXPECT_TRUE(has_problem(tls, "limits", 1, "rediss:// (Redis over TLS) is not supported"));
+  auto port = load("limits: redis://:hunter2@cache:notaport\n");
+  EXPECT_TRUE(has_problem(port, "limits", 1, "the port must be a number"));
+  for (const auto* r : {&tls, &port}) {
+    EXPECT_EQ(all_problems(*r).find("hunter2"), std::string::npos) << all_problems(*r);
+  }
+  auto ok = load("limits: redis://:hunter2@cache:6379/2\n");
+  ASSERT_TRUE(ok.config.has_value()) << all_problems(ok);
+  EXPECT_EQ(ok.config->limits, "redis://:hunter2@cache:6379/2");
+}
+
 }  // namespace
 }  // namespace gw::config

@@ -1,7 +1,10 @@
 #pragma once
 #include <map>
+#include <optional>
 
+#include "gw/common/asio.h"
 #include "gw/ledger/ledger.h"
+#include "gw/limits/limiter.h"
 
 namespace gw::test {
 
@@ -26,5 +29,42 @@ class SpendLedger : public Ledger {
     return sum;
   }
 };
+
+// Runs one awaitable to completion on a private io_context: the tests' way to call the awaitable
+// Limiter interface from plain test code.
+template <class T>
+T run_sync(net::awaitable<T> op) {
+  net::io_context io;
+  std::optional<T> out;
+  net::co_spawn(io, std::move(op), [&](std::exception_ptr e, T v) {
+    if (e) {
+      std::rethrow_exception(e);
+    }
+    out.emplace(std::move(v));
+  });
+  io.run();
+  return std::move(*out);
+}
+
+// A Limiter with the same calls, made synchronous, so tests read as they did before admission
+// became awaitable.
+class SyncLimiter {
+ public:
+  explicit SyncLimiter(std::unique_ptr<Limiter> l) : limiter_(std::move(l)) {}
+  Result<std::unique_ptr<Reservation>> reserve_key(const Principal& who, const Estimate& est) {
+    return run_sync(limiter_->reserve_key(who, est));
+  }
+  Result<std::unique_ptr<Reservation>> reserve_deployment(const std::string& id, std::optional<int64_t> rpm,
+                                                          std::optional<int64_t> tpm, uint64_t tokens) {
+    return run_sync(limiter_->reserve_deployment(id, rpm, tpm, tokens));
+  }
+
+ private:
+  std::unique_ptr<Limiter> limiter_;
+};
+
+inline std::unique_ptr<SyncLimiter> sync(std::unique_ptr<Limiter> l) {
+  return std::make_unique<SyncLimiter>(std::move(l));
+}
 
 }  // namespace gw::test

@@ -25,7 +25,7 @@ constexpr int64_t kUsd = 1'000'000'000;
 
 TEST(MemoryLimiter, RpmRefusesAtTheLimitWithExactRetryAfterAndSlides) {
   ManualClock clock;
-  auto limiter = make_memory_limiter(clock, nullptr);
+  auto limiter = test::sync(make_memory_limiter(clock, nullptr));
   const Principal who = key(3, std::nullopt);
   std::vector<std::unique_ptr<Reservation>> held;
   for (int i = 0; i < 3; ++i) {
@@ -54,7 +54,7 @@ TEST(MemoryLimiter, RpmRefusesAtTheLimitWithExactRetryAfterAndSlides) {
 
 TEST(MemoryLimiter, UnsettledReservationIsRefunded) {
   ManualClock clock;
-  auto limiter = make_memory_limiter(clock, nullptr);
+  auto limiter = test::sync(make_memory_limiter(clock, nullptr));
   const Principal who = key(1, 100);
   {
     auto r = limiter->reserve_key(who, {80, 0});
@@ -66,7 +66,7 @@ TEST(MemoryLimiter, UnsettledReservationIsRefunded) {
 
 TEST(MemoryLimiter, TpmReservesTheEstimateAndSettleAdjustsToActual) {
   ManualClock clock;
-  auto limiter = make_memory_limiter(clock, nullptr);
+  auto limiter = test::sync(make_memory_limiter(clock, nullptr));
   const Principal who = key(std::nullopt, 1000);
   auto a = limiter->reserve_key(who, {600, 0});
   ASSERT_TRUE(a);
@@ -94,7 +94,7 @@ TEST(MemoryLimiter, TpmReservesTheEstimateAndSettleAdjustsToActual) {
 
 TEST(MemoryLimiter, OversizedEstimateIsAdmittedIntoAnEmptyWindowOnly) {
   ManualClock clock;
-  auto limiter = make_memory_limiter(clock, nullptr);
+  auto limiter = test::sync(make_memory_limiter(clock, nullptr));
   const Principal who = key(std::nullopt, 100);
   auto big = limiter->reserve_key(who, {4096, 0});
   ASSERT_TRUE(big) << "refusing forever would make the key useless";
@@ -108,7 +108,7 @@ TEST(MemoryLimiter, OversizedEstimateIsAdmittedIntoAnEmptyWindowOnly) {
 
 TEST(MemoryLimiter, DeploymentCapacityIsSeparateAndRetryable) {
   ManualClock clock;
-  auto limiter = make_memory_limiter(clock, nullptr);
+  auto limiter = test::sync(make_memory_limiter(clock, nullptr));
   auto a = limiter->reserve_deployment("aws/claude", 2, 1000, 400);
   auto b = limiter->reserve_deployment("aws/claude", 2, 1000, 400);
   ASSERT_TRUE(a && b);
@@ -129,7 +129,7 @@ TEST(MemoryLimiter, DeploymentCapacityIsSeparateAndRetryable) {
 
 TEST(MemoryLimiter, BudgetRefusesOnceSpentAndReopensNextDay) {
   ManualClock clock(at("2025-03-05T22:00:00Z"));
-  auto limiter = make_memory_limiter(clock, nullptr);
+  auto limiter = test::sync(make_memory_limiter(clock, nullptr));
   const Principal who = key(std::nullopt, std::nullopt, config::Budget{1 * kUsd, config::BudgetPeriod::Day});
   auto r = limiter->reserve_key(who, {100, kUsd / 2});
   ASSERT_TRUE(r);
@@ -149,7 +149,7 @@ TEST(MemoryLimiter, BudgetRefusesOnceSpentAndReopensNextDay) {
 
 TEST(MemoryLimiter, WeekAndMonthBudgetsRollOverOnCalendarBoundaries) {
   ManualClock clock(at("2025-03-09T23:00:00Z"));  // a Sunday
-  auto limiter = make_memory_limiter(clock, nullptr);
+  auto limiter = test::sync(make_memory_limiter(clock, nullptr));
   const Principal weekly = key(std::nullopt, std::nullopt, config::Budget{10, config::BudgetPeriod::Week}, "w");
   const Principal monthly = key(std::nullopt, std::nullopt, config::Budget{10, config::BudgetPeriod::Month}, "m");
   for (const auto* who : {&weekly, &monthly}) {
@@ -172,7 +172,7 @@ TEST(MemoryLimiter, WeekAndMonthBudgetsRollOverOnCalendarBoundaries) {
 
 TEST(MemoryLimiter, TotalBudgetNeverResets) {
   ManualClock clock;
-  auto limiter = make_memory_limiter(clock, nullptr);
+  auto limiter = test::sync(make_memory_limiter(clock, nullptr));
   const Principal who = key(std::nullopt, std::nullopt, config::Budget{50'000'000, config::BudgetPeriod::Total});
   auto r = limiter->reserve_key(who, {1, 1});
   ASSERT_TRUE(r);
@@ -186,7 +186,7 @@ TEST(MemoryLimiter, TotalBudgetNeverResets) {
 
 TEST(MemoryLimiter, InFlightReservationsHoldTheBudget) {
   ManualClock clock;
-  auto limiter = make_memory_limiter(clock, nullptr);
+  auto limiter = test::sync(make_memory_limiter(clock, nullptr));
   const Principal who = key(std::nullopt, std::nullopt, config::Budget{100, config::BudgetPeriod::Total});
   auto a = limiter->reserve_key(who, {1, 70});
   ASSERT_TRUE(a);
@@ -206,7 +206,7 @@ TEST(MemoryLimiter, InFlightReservationsHoldTheBudget) {
 // the budget only by what was admitted while room was left: below budget + one estimate.
 TEST(MemoryLimiter, ConcurrentReservationsNeverOverrunByMoreThanTheirEstimates) {
   ManualClock clock;
-  auto limiter = make_memory_limiter(clock, nullptr);
+  auto limiter = test::sync(make_memory_limiter(clock, nullptr));
   constexpr int64_t kBudget = 1000;
   constexpr int64_t kEstimate = 7;
   const Principal who = key(std::nullopt, std::nullopt, config::Budget{kBudget, config::BudgetPeriod::Total});
@@ -236,7 +236,7 @@ TEST(MemoryLimiter, BudgetIsSeededFromTheLedgerOnce) {
   ledger.spend["key_1"] = {{*storage::parse_rfc3339_ms("2025-02-28T12:00:00Z"), 900},  // last month
                            {*storage::parse_rfc3339_ms("2025-03-01T00:00:00Z"), 60},
                            {*storage::parse_rfc3339_ms("2025-03-05T11:00:00Z"), 30}};
-  auto limiter = make_memory_limiter(clock, &ledger);
+  auto limiter = test::sync(make_memory_limiter(clock, &ledger));
   const Principal who = key(std::nullopt, std::nullopt, config::Budget{100, config::BudgetPeriod::Month});
   auto r = limiter->reserve_key(who, {1, 5});  // 90 spent this month after a restart
   ASSERT_TRUE(r);
@@ -255,7 +255,7 @@ TEST(MemoryLimiter, BudgetIsSeededFromTheLedgerOnce) {
 
 TEST(MemoryLimiter, KeysWithoutLimitsAreAlwaysAdmitted) {
   ManualClock clock;
-  auto limiter = make_memory_limiter(clock, nullptr);
+  auto limiter = test::sync(make_memory_limiter(clock, nullptr));
   for (int i = 0; i < 1000; ++i) {
     auto r = limiter->reserve_key(key(std::nullopt, std::nullopt), {100000, 100000});
     ASSERT_TRUE(r);

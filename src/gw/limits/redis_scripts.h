@@ -1,0 +1,27 @@
+#pragma once
+// The Lua scripts that make the Redis limiter's check-and-reserve atomic across replicas: each runs
+// as one unit on the Redis server, with the time taken there (TIME), so gateways with skewed clocks
+// agree on windows and budget periods. Key layout and replies: redis_scripts.cc.
+#include <string_view>
+
+#include "gw/redis/script.h"
+
+namespace gw {
+
+// KEYS: window zset, window hash, budget base ("" for none).
+// ARGV: id, rpm, tpm, tokens, budget nano-USD, period (day|week|month|total), cost, hold lease ms,
+//       window ms; a limit of -1 is "none".
+// Reply: {0, period base or ""} admitted; {1, retry_after_s or -1 for never} rate limited;
+//        {2, retry_after_s or -1 for a total budget} budget spent; {3, 1} budget held in flight;
+//        {4, period tag, spent key, ttl ms} the period's spend is not in Redis yet: seed it.
+const redis::Script& reserve_script();
+
+// The Lua function period_bounds(kind, now_ms) -> start_ms, end_ms (nil, nil for total) that the
+// reserve script uses; budget_period.cc's twin, tested against it.
+std::string_view budget_period_lua();
+
+// KEYS: window zset, window hash ("" for none), period base ("" for none).
+// ARGV: id, "settle" or "refund", actual tokens, cost nano-USD.
+const redis::Script& release_script();
+
+}  // namespace gw
