@@ -318,11 +318,17 @@ Error PgConnection::time_out(std::string_view what, std::chrono::milliseconds bo
   return error(what, "no answer within " + std::to_string(bound.count()) + " ms");
 }
 
-void PgConnection::set_bounds(PgBounds bounds) {
+Result<void> PgConnection::set_bounds(PgBounds bounds) {
   bounds_ = bounds;
-  if (conn_ != nullptr) {
-    PQsetnonblocking(conn_, 1);
+  if (conn_ == nullptr) {
+    return {};  // the next reconnect() applies them
   }
+  PQsetnonblocking(conn_, 1);
+  // What connect() passes in `options` for a fresh session.
+  if (auto r = exec("SET statement_timeout = " + std::to_string(bounds.query.count())); !r) {
+    return r.error();
+  }
+  return {};
 }
 
 template <class Send>

@@ -70,8 +70,9 @@ class PgConnection {
   ~PgConnection();
 
   // Bounds every later exec() and reconnect() of this connection (e.g. once migrations, which may
-  // wait on another process's lock, are done). prepare() and exec_prepared() stay unbounded.
-  void set_bounds(PgBounds bounds);
+  // wait on another process's lock, are done), and sets the session's statement_timeout.
+  // prepare() and exec_prepared() stay unbounded.
+  Result<void> set_bounds(PgBounds bounds);
 
   // One or more statements without parameters (the simple query protocol).
   Result<PgRows> exec(std::string_view sql);
