@@ -16,13 +16,20 @@ class CountingKeyTable final : public KeyTable {
 
   int lookups() const { return lookups_.load(); }                 // find_active calls
   int reloads_started() const { return reloads_started_.load(); }  // active() calls
-  int reloads_done() const { return reloads_done_.load(); }
+  int reloads_read() const { return reloads_read_.load(); }        // ... that have their rows
+  int reloads_done() const { return reloads_done_.load(); }        // ... that returned them
 
-  // While stalled, active() (the reload) waits inside the "database" until unstalled.
+  // While stalled, active() (the reload) has read its rows but waits inside the "database" before
+  // returning them, until unstalled or let through one at a time.
   void stall_reloads(bool on) {
     std::lock_guard lk(mu_);
     stalled_ = on;
     cv_.notify_all();  // under the lock: once woken, the store may be destroyed, and this with it
+  }
+  void let_one_reload_finish() {
+    std::lock_guard lk(mu_);
+    ++permits_;
+    cv_.notify_all();
   }
   // While on, find_active fails as an unreachable database does.
   void fail_lookups(bool on) { fail_lookups_ = on; }
@@ -36,11 +43,15 @@ class CountingKeyTable final : public KeyTable {
   }
   Result<std::vector<KeyRow>> active() override {
     ++reloads_started_;
+    auto r = inner_->active();
+    ++reloads_read_;
     {
       std::unique_lock lk(mu_);
-      cv_.wait(lk, [this] { return !stalled_; });
+      cv_.wait(lk, [this] { return !stalled_ || permits_ > 0; });
+      if (stalled_) {
+        --permits_;
+      }
     }
-    auto r = inner_->active();
     ++reloads_done_;
     return r;
   }
@@ -56,11 +67,13 @@ class CountingKeyTable final : public KeyTable {
   std::unique_ptr<KeyTable> inner_;
   std::atomic<int> lookups_{0};
   std::atomic<int> reloads_started_{0};
+  std::atomic<int> reloads_read_{0};
   std::atomic<int> reloads_done_{0};
   std::atomic<bool> fail_lookups_{false};
   std::mutex mu_;
   std::condition_variable cv_;
   bool stalled_ = false;
+  int permits_ = 0;
 };
 
 // Wraps `inner`; *out points at the wrapper, which the store (its owner) keeps alive.

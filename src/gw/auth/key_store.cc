@@ -169,14 +169,21 @@ class TableKeyStore final : public KeyStore {
     }
     std::unique_lock lk(mu_);
     db_index_.erase(**hash);  // revoking twice is fine: the key stays revoked
-    ++generation_;            // a lookup that read the row before this must not cache it
+    ++revocations_;           // a lookup that read the row before this must not cache it
+    ++changes_;
     return {};
   }
 
  private:
+  // The counters a lookup compares before caching its answer (see look_up()).
+  struct Since {
+    uint64_t revocations = 0;
+    uint64_t changes = 0;
+  };
+
   // What memory says of a hash: its principal, Unauthenticated if known to be unknown, or nothing
-  // if it must be looked up. Reads the index generation a lookup starts from.
-  std::optional<Result<Principal>> cached(const std::string& hash, uint64_t* generation = nullptr) const {
+  // if it must be looked up (then *since is where a lookup starts from).
+  std::optional<Result<Principal>> cached(const std::string& hash, Since* since = nullptr) const {
     std::shared_lock lk(mu_);
     if (auto it = db_index_.find(hash); it != db_index_.end()) {
       return it->second;
@@ -187,8 +194,8 @@ class TableKeyStore final : public KeyStore {
     if (unknown_.count(hash) != 0) {
       return Result<Principal>(unknown_key());
     }
-    if (generation != nullptr) {
-      *generation = generation_;
+    if (since != nullptr) {
+      *since = Since{revocations_, changes_};
     }
     return std::nullopt;
   }
@@ -201,12 +208,12 @@ class TableKeyStore final : public KeyStore {
     if (!health_.lookups_allowed()) {
       return unknown_key();
     }
-    std::unique_lock turn(lookup_mu_, std::defer_lock);
-    if (!turn.try_lock_for(kLookupTurnWait)) {
+    if (!take_lookup_turn()) {
       return unknown_key();
     }
-    uint64_t generation = 0;
-    if (auto known = cached(hash, &generation)) {
+    const TurnGuard turn{this};
+    Since since;
+    if (auto known = cached(hash, &since)) {
       return *known;  // the lookup this one waited for answered it
     }
     if (!health_.lookups_allowed()) {  // the lookup this one waited for failed
@@ -219,17 +226,22 @@ class TableKeyStore final : public KeyStore {
     }
     health_.succeeded();
     std::unique_lock lk(mu_);
-    // A revocation or reload since the lookup began may know better than the row it read: then
-    // the answer serves this request only.
-    const bool current = generation == generation_;
     if (*row) {
       Principal p = principal_of((*row)->info);
-      if (current) {
+      // A revocation since the row was read knows better: then the answer serves this request
+      // only. A reload does not: its snapshot may be older than the row, so it keeps what
+      // lookups find while it reads (reload_locked()).
+      if (revocations_ == since.revocations) {
         db_index_[hash] = p;
+        if (reloading_) {
+          found_during_reload_[hash] = p;
+        }
       }
       return p;
     }
-    if (current) {
+    // A miss is remembered only if nothing changed meanwhile: a reload forgets misses, and must
+    // not be followed by one older than itself.
+    if (changes_ == since.changes) {
       if (unknown_.size() >= kMaxUnknownKeys) {
         unknown_.clear();  // bounded: a flood of distinct bad keys costs lookups, not memory
       }
@@ -237,6 +249,25 @@ class TableKeyStore final : public KeyStore {
     }
     return unknown_key();
   }
+
+  // One find_active at a time (key_table.h). A mutex and condition variable rather than a
+  // std::timed_mutex, whose try_lock_for ThreadSanitizer cannot follow (pthread_mutex_clocklock).
+  bool take_lookup_turn() const {
+    std::unique_lock lk(turn_mu_);
+    if (!turn_cv_.wait_for(lk, kLookupTurnWait, [this] { return !looking_up_; })) {
+      return false;
+    }
+    looking_up_ = true;
+    return true;
+  }
+  struct TurnGuard {
+    const TableKeyStore* store;
+    ~TurnGuard() {
+      std::lock_guard lk(store->turn_mu_);
+      store->looking_up_ = false;
+      store->turn_cv_.notify_one();
+    }
+  };
 
   // The store's thread: re-reads the active keys of the database every reload_interval_ (another
   // process may have created or revoked some) until the destructor stops it.
@@ -258,18 +289,30 @@ class TableKeyStore final : public KeyStore {
 
   // Under db_mu_, so that a concurrent revoke() cannot be undone by a stale snapshot.
   Result<void> reload_locked() const {
-    auto rows = table_->active();
-    if (!rows) {
-      return rows.error();
+    {
+      std::unique_lock lk(mu_);
+      reloading_ = true;
+      found_during_reload_.clear();
     }
+    auto rows = table_->active();
     std::unordered_map<std::string, Principal> fresh;
-    for (auto& r : *rows) {
-      fresh.emplace(std::move(r.hash), principal_of(r.info));
+    if (rows) {
+      for (auto& r : *rows) {
+        fresh.emplace(std::move(r.hash), principal_of(r.info));
+      }
     }
     std::unique_lock lk(mu_);
+    reloading_ = false;
+    if (!rows) {
+      found_during_reload_.clear();
+      return rows.error();
+    }
+    // Keys that lookups found while the table was read: perhaps created after the snapshot.
+    fresh.merge(found_during_reload_);
+    found_during_reload_.clear();
     db_index_.swap(fresh);  // the old index is freed after the lock is released
     unknown_.clear();       // a negative answer is trusted for one reload interval at most
-    ++generation_;
+    ++changes_;
     return {};
   }
 
@@ -286,12 +329,17 @@ class TableKeyStore final : public KeyStore {
   mutable std::unordered_map<std::string, Principal> db_index_;
   // Hashes presented and found in no table (see cached()).
   mutable std::unordered_set<std::string> unknown_;
-  // Counts revocations and reloads (see look_up()).
-  mutable uint64_t generation_ = 0;
+  // What a lookup checks before caching its answer (see look_up()).
+  mutable uint64_t revocations_ = 0;
+  mutable uint64_t changes_ = 0;  // revocations and reloads
+  mutable bool reloading_ = false;
+  mutable std::unordered_map<std::string, Principal> found_during_reload_;
 
   mutable std::mutex db_mu_;  // guards table_ but find_active; orders reloads against create/revoke
   std::unique_ptr<KeyTable> table_;
-  mutable std::timed_mutex lookup_mu_;  // one find_active at a time (key_table.h)
+  mutable std::mutex turn_mu_;  // looking_up_: one find_active at a time (take_lookup_turn())
+  mutable std::condition_variable turn_cv_;
+  mutable bool looking_up_ = false;
 
   const std::chrono::milliseconds reload_interval_;
   mutable KeyDbHealth health_;

@@ -271,6 +271,31 @@ TEST(KeyStore, KnownKeysDoNotWaitForAStuckReload) {
   EXPECT_FALSE(server->authenticate(created->second)) << "revoked at once once revoke() returned";
 }
 
+// A reload that read its rows before a key was created must not drop that key when a lookup has
+// found it meanwhile: the key would then need the database again (and be refused while it is
+// unreachable) until the next reload.
+TEST(KeyStore, AReloadKeepsWhatALookupFoundWhileItRead) {
+  ManualClock clock;
+  const std::string path = temp_db("keepfound");
+  CountingKeyTable* table = nullptr;
+  auto server = make_table_key_store(config::Config{}, testing::counting(open_sqlite_key_table(path), &table),
+                                     clock, kFastReload);
+  table->stall_reloads(true);
+  const int read = table->reloads_read();
+  eventually([&] { return table->reloads_read() > read; });  // a reload holds rows without the key
+  auto cli = make_key_store(config::Config{}, path, clock);
+  auto created = cli->create(KeySpec{"meanwhile"});
+  ASSERT_TRUE(created);
+  ASSERT_TRUE(server->authenticate(created->second));
+  EXPECT_EQ(table->lookups(), 1);
+  const int done = table->reloads_done();
+  table->let_one_reload_finish();
+  eventually([&] { return table->reloads_done() > done; });  // its old rows are in; no later reload's
+  EXPECT_TRUE(server->authenticate(created->second));
+  EXPECT_EQ(table->lookups(), 1) << "still known: no second lookup";
+  table->stall_reloads(false);
+}
+
 // After a lookup failed, unknown secrets are refused without another lookup for kKeyLookupPause;
 // the outage is logged once, without the secret, and so is its end.
 TEST(KeyStore, AFailedLookupPausesLookupsAndIsLoggedOnce) {
