@@ -1,13 +1,18 @@
-// The key store: an in-memory index from SHA-256(secret) to Principal, backed by a KeyTable.
+// The key store: an in-memory index from SHA-256(secret) to Principal, backed by a KeyTable and
+// kept fresh by a thread of its own.
 #include <boost/json.hpp>
 
-#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "gw/auth/key_db_health.h"
 #include "gw/auth/key_store_factory.h"
 #include "gw/auth/key_table.h"
 #include "gw/common/ids.h"
@@ -52,10 +57,17 @@ Error name_taken(const std::string& name) {
   return invalid_field("name", "an active key named '" + name + "' already exists");
 }
 
+Error unknown_key() { return make_error(Code::Unauthenticated, "invalid API key"); }
+
+// Request threads only read memory for a key the store knows: the index is kept fresh by a thread
+// of the store's own, and only a secret it does not know is looked up in the database, boundedly
+// (key_table.h) and never under a lock that known keys need.
 class TableKeyStore final : public KeyStore {
  public:
-  TableKeyStore(const config::Config& cfg, std::unique_ptr<KeyTable> table, const Clock& clock)
-      : clock_(clock), table_(std::move(table)) {
+  TableKeyStore(const config::Config& cfg, std::unique_ptr<KeyTable> table, const Clock& clock,
+                const KeyStoreOptions& options)
+      : clock_(clock), table_(std::move(table)), reload_interval_(options.reload_interval),
+        health_(clock, kKeyLookupPause) {
     for (const auto& k : cfg.keys) {
       if (k.key.empty()) {
         continue;  // an unset ${VAR}: such a key can never be presented
@@ -65,10 +77,23 @@ class TableKeyStore final : public KeyStore {
       config_index_.emplace(sha256_hex(k.key), principal_of(info));
       config_keys_.push_back(std::move(info));
     }
-    std::lock_guard db_lock(db_mu_);
-    if (auto r = reload_locked(); !r) {
-      throw std::runtime_error("keys: " + r.error().message);
+    {
+      std::lock_guard db_lock(db_mu_);
+      if (auto r = reload_locked(); !r) {
+        throw std::runtime_error("keys: " + r.error().message);
+      }
     }
+    reloader_ = std::thread([this] { reload_loop(); });  // last: it uses every member
+  }
+
+  ~TableKeyStore() override {
+    {
+      std::lock_guard lk(stop_mu_);
+      stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    // At once while it sleeps; a reload in progress ends within the table's bounds first.
+    reloader_.join();
   }
 
   Result<Principal> authenticate(std::string_view secret) const override {
@@ -76,36 +101,10 @@ class TableKeyStore final : public KeyStore {
     if (auto it = config_index_.find(hash); it != config_index_.end()) {
       return it->second;
     }
-    maybe_reload();
-    {
-      std::shared_lock lk(mu_);
-      if (auto it = db_index_.find(hash); it != db_index_.end()) {
-        return it->second;
-      }
-      // Known to be unknown: a client retrying a revoked or mistyped key does not queue on the
-      // database lock every time. (A secret nobody has created yet cannot be in here: secrets are
-      // random, so none is presented before it exists.)
-      if (unknown_.count(hash) != 0) {
-        return make_error(Code::Unauthenticated, "invalid API key");
-      }
+    if (auto known = cached(hash)) {
+      return *known;
     }
-    // Unknown here: perhaps created a moment ago by another process (the CLI, another gateway).
-    std::lock_guard db_lock(db_mu_);
-    auto row = table_->find_active(hash);
-    if (row && *row) {
-      Principal p = principal_of((*row)->info);
-      std::unique_lock lk(mu_);
-      db_index_[hash] = p;
-      return p;
-    }
-    if (row) {  // a clean miss, not a database error
-      std::unique_lock lk(mu_);
-      if (unknown_.size() >= kMaxUnknownKeys) {
-        unknown_.clear();  // bounded: a flood of distinct bad keys costs lookups, not memory
-      }
-      unknown_.insert(hash);
-    }
-    return make_error(Code::Unauthenticated, "invalid API key");
+    return look_up(hash);
   }
 
   Result<std::pair<KeyInfo, std::string>> create(const KeySpec& spec) override {
@@ -170,54 +169,184 @@ class TableKeyStore final : public KeyStore {
     }
     std::unique_lock lk(mu_);
     db_index_.erase(**hash);  // revoking twice is fine: the key stays revoked
+    ++revocations_;           // a lookup that read the row before this must not cache it
+    ++changes_;
     return {};
   }
 
  private:
-  // Re-reads the active keys of the database (another process may have created or revoked some).
-  void maybe_reload() const {
-    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            clock_.steady_now().time_since_epoch()).count();
-    int64_t last = last_reload_ms_.load();
-    const int64_t interval = std::chrono::duration_cast<std::chrono::milliseconds>(kKeyReloadInterval).count();
-    if (now - last < interval || !last_reload_ms_.compare_exchange_strong(last, now)) {
-      return;  // fresh enough, or another thread is reloading
+  // The counters a lookup compares before caching its answer (see look_up()).
+  struct Since {
+    uint64_t revocations = 0;
+    uint64_t changes = 0;
+  };
+
+  // What memory says of a hash: its principal, Unauthenticated if known to be unknown, or nothing
+  // if it must be looked up (then *since is where a lookup starts from).
+  std::optional<Result<Principal>> cached(const std::string& hash, Since* since = nullptr) const {
+    std::shared_lock lk(mu_);
+    if (auto it = db_index_.find(hash); it != db_index_.end()) {
+      return it->second;
     }
-    std::lock_guard db_lock(db_mu_);
-    (void)reload_locked();  // on failure keep the current index; the next interval tries again
+    // Known to be unknown: a client retrying a revoked or mistyped key causes no lookup every
+    // time. (A secret nobody has created yet cannot be in here: secrets are random, so none is
+    // presented before it exists.)
+    if (unknown_.count(hash) != 0) {
+      return Result<Principal>(unknown_key());
+    }
+    if (since != nullptr) {
+      *since = Since{revocations_, changes_};
+    }
+    return std::nullopt;
+  }
+
+  // Unknown here: perhaps created a moment ago by another process (the CLI, another gateway).
+  // Bounded: one lookup at a time, waited for at most kLookupTurnWait (a burst of requests with a
+  // new key makes one lookup, the rest find its answer cached), on the table's own bounded
+  // connection, and none at all while health_ says the database is failing.
+  Result<Principal> look_up(const std::string& hash) const {
+    if (!health_.lookups_allowed()) {
+      return unknown_key();
+    }
+    if (!take_lookup_turn()) {
+      return unknown_key();
+    }
+    const TurnGuard turn{this};
+    Since since;
+    if (auto known = cached(hash, &since)) {
+      return *known;  // the lookup this one waited for answered it
+    }
+    if (!health_.lookups_allowed()) {  // the lookup this one waited for failed
+      return unknown_key();
+    }
+    auto row = table_->find_active(hash);
+    if (!row) {
+      health_.lookup_failed(row.error());
+      return unknown_key();  // not remembered: the database did not say so
+    }
+    health_.succeeded();
+    std::unique_lock lk(mu_);
+    if (*row) {
+      Principal p = principal_of((*row)->info);
+      // A revocation since the row was read knows better: then the answer serves this request
+      // only. A reload does not: its snapshot may be older than the row, so it keeps what
+      // lookups find while it reads (reload_locked()).
+      if (revocations_ == since.revocations) {
+        db_index_[hash] = p;
+        if (reloading_) {
+          found_during_reload_[hash] = p;
+        }
+      }
+      return p;
+    }
+    // A miss is remembered only if nothing changed meanwhile: a reload forgets misses, and must
+    // not be followed by one older than itself.
+    if (changes_ == since.changes) {
+      if (unknown_.size() >= kMaxUnknownKeys) {
+        unknown_.clear();  // bounded: a flood of distinct bad keys costs lookups, not memory
+      }
+      unknown_.insert(hash);
+    }
+    return unknown_key();
+  }
+
+  // One find_active at a time (key_table.h). A mutex and condition variable rather than a
+  // std::timed_mutex, whose try_lock_for ThreadSanitizer cannot follow (pthread_mutex_clocklock).
+  bool take_lookup_turn() const {
+    std::unique_lock lk(turn_mu_);
+    if (!turn_cv_.wait_for(lk, kLookupTurnWait, [this] { return !looking_up_; })) {
+      return false;
+    }
+    looking_up_ = true;
+    return true;
+  }
+  struct TurnGuard {
+    const TableKeyStore* store;
+    ~TurnGuard() {
+      std::lock_guard lk(store->turn_mu_);
+      store->looking_up_ = false;
+      store->turn_cv_.notify_one();
+    }
+  };
+
+  // The store's thread: re-reads the active keys of the database every reload_interval_ (another
+  // process may have created or revoked some) until the destructor stops it.
+  void reload_loop() {
+    std::unique_lock lk(stop_mu_);
+    while (!stop_cv_.wait_for(lk, reload_interval_, [this] { return stopping_; })) {
+      lk.unlock();
+      {
+        std::lock_guard db_lock(db_mu_);
+        if (auto r = reload_locked(); r) {
+          health_.succeeded();
+        } else {
+          health_.reload_failed(r.error());  // the current index stays; the next interval tries again
+        }
+      }
+      lk.lock();
+    }
   }
 
   // Under db_mu_, so that a concurrent revoke() cannot be undone by a stale snapshot.
   Result<void> reload_locked() const {
-    auto rows = table_->active();
-    if (!rows) {
-      return rows.error();
+    {
+      std::unique_lock lk(mu_);
+      reloading_ = true;
+      found_during_reload_.clear();
     }
+    auto rows = table_->active();
     std::unordered_map<std::string, Principal> fresh;
-    for (auto& r : *rows) {
-      fresh.emplace(std::move(r.hash), principal_of(r.info));
+    if (rows) {
+      for (auto& r : *rows) {
+        fresh.emplace(std::move(r.hash), principal_of(r.info));
+      }
     }
     std::unique_lock lk(mu_);
-    db_index_.swap(fresh);
-    unknown_.clear();  // a negative answer is trusted for one reload interval at most
-    last_reload_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          clock_.steady_now().time_since_epoch()).count();
+    reloading_ = false;
+    if (!rows) {
+      found_during_reload_.clear();
+      return rows.error();
+    }
+    // Keys that lookups found while the table was read: perhaps created after the snapshot.
+    fresh.merge(found_during_reload_);
+    found_during_reload_.clear();
+    db_index_.swap(fresh);  // the old index is freed after the lock is released
+    unknown_.clear();       // a negative answer is trusted for one reload interval at most
+    ++changes_;
     return {};
   }
+
+  // A request thread waits this long at most for another thread's lookup to finish.
+  static constexpr std::chrono::milliseconds kLookupTurnWait{1000};
+  static constexpr size_t kMaxUnknownKeys = 10000;
 
   const Clock& clock_;
   // Static keys: built once, read without a lock.
   std::unordered_map<std::string, Principal> config_index_;
   std::vector<KeyInfo> config_keys_;
-  // Keys of the database, by hash.
+  // Keys of the database, by hash; held only for memory operations, never across a database call.
   mutable std::shared_mutex mu_;
   mutable std::unordered_map<std::string, Principal> db_index_;
-  // Hashes presented and found in no table (see authenticate); under mu_.
-  static constexpr size_t kMaxUnknownKeys = 10000;
+  // Hashes presented and found in no table (see cached()).
   mutable std::unordered_set<std::string> unknown_;
-  mutable std::mutex db_mu_;  // guards table_ and orders reloads against create/revoke
+  // What a lookup checks before caching its answer (see look_up()).
+  mutable uint64_t revocations_ = 0;
+  mutable uint64_t changes_ = 0;  // revocations and reloads
+  mutable bool reloading_ = false;
+  mutable std::unordered_map<std::string, Principal> found_during_reload_;
+
+  mutable std::mutex db_mu_;  // guards table_ but find_active; orders reloads against create/revoke
   std::unique_ptr<KeyTable> table_;
-  mutable std::atomic<int64_t> last_reload_ms_{0};
+  mutable std::mutex turn_mu_;  // looking_up_: one find_active at a time (take_lookup_turn())
+  mutable std::condition_variable turn_cv_;
+  mutable bool looking_up_ = false;
+
+  const std::chrono::milliseconds reload_interval_;
+  mutable KeyDbHealth health_;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;  // under stop_mu_
+  std::thread reloader_;
 };
 
 }  // namespace
@@ -246,8 +375,8 @@ std::vector<std::string> models_from_json(const std::string& text) {
 }
 
 std::unique_ptr<KeyStore> make_table_key_store(const config::Config& cfg, std::unique_ptr<KeyTable> table,
-                                               const Clock& clock) {
-  return std::make_unique<TableKeyStore>(cfg, std::move(table), clock);
+                                               const Clock& clock, const KeyStoreOptions& options) {
+  return std::make_unique<TableKeyStore>(cfg, std::move(table), clock, options);
 }
 
 }  // namespace gw

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gw/auth/key_store.h"
+#include "gw/auth/key_store_factory.h"
 #include "gw/common/clock.h"
 #include "gw/common/result.h"
 #include "gw/config/schema.h"
@@ -19,8 +20,11 @@ struct KeyRow {
   std::string hash;  // SHA-256 of the secret, lowercase hex
 };
 
-// Calls come one at a time (the store holds a mutex around each); an implementation that holds a
-// connection to a server reconnects it when it was dropped.
+// Calls come one at a time (the store holds a mutex around each), except find_active: the store's
+// at-once lookup of an unknown secret, made on a request thread. It may run while another call
+// does (one find_active at a time), so it uses a connection of its own, with short bounds on every
+// wait for the database: it must neither queue behind a slow reload nor hang on a dead server.
+// An implementation that holds a connection to a server reconnects it when it was dropped.
 class KeyTable {
  public:
   virtual ~KeyTable() = default;
@@ -41,7 +45,7 @@ std::unique_ptr<KeyTable> open_postgres_key_table(const std::string& url);
 
 // The store over a table, with the static keys of `cfg` beside it (key_store_factory.h).
 std::unique_ptr<KeyStore> make_table_key_store(const config::Config& cfg, std::unique_ptr<KeyTable> table,
-                                               const Clock& clock);
+                                               const Clock& clock, const KeyStoreOptions& options = {});
 
 // The `models` column: a JSON array of model names ([] = all).
 std::string models_json(const std::vector<std::string>& models);

@@ -13,6 +13,14 @@ constexpr std::string_view kColumns =
     "id, name, hash, models, rpm, tpm, budget_nano_usd, budget_period, created_at, revoked_at";
 constexpr std::string_view kUniqueViolation = "23505";
 
+// The at-once lookup runs on a request thread: it gets a connection of its own (never queued
+// behind a reload or an admin call) and little time. A database on the same network answers an
+// index lookup in milliseconds; past these the key is treated as unknown (key_store.cc).
+constexpr storage::PgBounds kLookupBounds{std::chrono::milliseconds(1000), std::chrono::milliseconds(1000)};
+// Reloads (a background thread) and admin calls wait longer, but never as long as TCP would for a
+// blackholed server; while one waits, create/revoke/list queue behind it.
+constexpr storage::PgBounds kMainBounds{std::chrono::seconds(10), std::chrono::seconds(10)};
+
 KeyRow read_row(const storage::PgRows& rows, int i) {
   KeyRow r;
   r.info.id = rows.text(i, 0);
@@ -42,13 +50,23 @@ class PostgresKeyTable final : public KeyTable {
       throw std::runtime_error("keys: " + c.error().message);
     }
     conn_ = std::move(*c);
+    // Unbounded until migrated: migrations wait on a lock another starting process may hold.
     if (auto v = storage::migrate_postgres(conn_); !v) {
       throw std::runtime_error("keys: " + v.error().message);
     }
+    if (auto b = conn_.set_bounds(kMainBounds); !b) {
+      throw std::runtime_error("keys: " + b.error().message);
+    }
+    auto l = storage::PgConnection::open(url, "switchyard-keys-lookup", kLookupBounds);
+    if (!l) {
+      throw std::runtime_error("keys: " + l.error().message);
+    }
+    lookup_conn_ = std::move(*l);
   }
 
   Result<std::optional<KeyRow>> find_active(const std::string& hash) override {
-    auto rows = query("SELECT " + std::string(kColumns) + " FROM keys WHERE hash = $1 AND revoked_at IS NULL",
+    auto rows = query(lookup_conn_,
+                      "SELECT " + std::string(kColumns) + " FROM keys WHERE hash = $1 AND revoked_at IS NULL",
                       {hash});
     if (!rows) {
       return rows.error();
@@ -78,7 +96,7 @@ class PostgresKeyTable final : public KeyTable {
   }
 
   Result<bool> active_name_exists(const std::string& name) override {
-    auto rows = query("SELECT 1 FROM keys WHERE name = $1 AND revoked_at IS NULL", {name});
+    auto rows = query(conn_, "SELECT 1 FROM keys WHERE name = $1 AND revoked_at IS NULL", {name});
     if (!rows) {
       return rows.error();
     }
@@ -111,7 +129,7 @@ class PostgresKeyTable final : public KeyTable {
   }
 
   Result<std::optional<std::string>> hash_of(const std::string& id) override {
-    auto rows = query("SELECT hash FROM keys WHERE id = $1", {id});
+    auto rows = query(conn_, "SELECT hash FROM keys WHERE id = $1", {id});
     if (!rows) {
       return rows.error();
     }
@@ -122,7 +140,7 @@ class PostgresKeyTable final : public KeyTable {
   }
 
   Result<void> mark_revoked(const std::string& id, const std::string& at) override {
-    auto rows = query("UPDATE keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", {at, id});
+    auto rows = query(conn_, "UPDATE keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", {at, id});
     if (!rows) {
       return rows.error();
     }
@@ -130,23 +148,25 @@ class PostgresKeyTable final : public KeyTable {
   }
 
  private:
-  // Runs an idempotent statement, once more on a fresh connection if the old one was dropped.
-  Result<storage::PgRows> query(const std::string& sql, const std::vector<storage::PgParam>& params) {
-    if (auto c = conn_.ensure_connected(); !c) {
+  // Runs an idempotent statement, once more on a fresh connection if the old one had been dropped
+  // (a restarted server), but not after a timeout: the bound is for the whole call.
+  static Result<storage::PgRows> query(storage::PgConnection& conn, const std::string& sql,
+                                       const std::vector<storage::PgParam>& params) {
+    if (auto c = conn.ensure_connected(); !c) {
       return c.error();
     }
-    auto rows = conn_.exec(sql, params);
-    if (!rows && !conn_.connected()) {
-      if (auto c = conn_.reconnect(); !c) {
+    auto rows = conn.exec(sql, params);
+    if (!rows && !conn.connected() && !conn.timed_out()) {
+      if (auto c = conn.reconnect(); !c) {
         return c.error();
       }
-      rows = conn_.exec(sql, params);
+      rows = conn.exec(sql, params);
     }
     return rows;
   }
 
   Result<std::vector<KeyRow>> select_rows(const std::string& sql) {
-    auto rows = query(sql, {});
+    auto rows = query(conn_, sql, {});
     if (!rows) {
       return rows.error();
     }
@@ -157,7 +177,8 @@ class PostgresKeyTable final : public KeyTable {
     return out;
   }
 
-  storage::PgConnection conn_;
+  storage::PgConnection conn_;         // everything but find_active; the store serializes its calls
+  storage::PgConnection lookup_conn_;  // find_active only, which the store calls one at a time
 };
 
 }  // namespace

@@ -41,10 +41,15 @@ class SqliteKeyTable final : public KeyTable {
     if (auto v = storage::migrate(db_); !v) {
       throw std::runtime_error("keys " + path + ": " + v.error().message);
     }
+    auto lookup = storage::Db::open(path, storage::OpenOptions{.busy_timeout_ms = kLookupBusyTimeoutMs});
+    if (!lookup) {
+      throw std::runtime_error("keys: " + lookup.error().message);
+    }
+    lookup_db_ = std::move(*lookup);
   }
 
   Result<std::optional<KeyRow>> find_active(const std::string& hash) override {
-    auto st = db_.prepare("SELECT " + std::string(kColumns) + " FROM keys WHERE hash = ?1 AND revoked_at IS NULL");
+    auto st = lookup_db_.prepare("SELECT " + std::string(kColumns) + " FROM keys WHERE hash = ?1 AND revoked_at IS NULL");
     if (!st) {
       return st.error();
     }
@@ -147,7 +152,11 @@ class SqliteKeyTable final : public KeyTable {
     return out;
   }
 
-  storage::Db db_;
+  // The at-once lookup runs on a request thread: a handle of its own (WAL readers do not wait for
+  // the writer; this bounds the rare wait for a checkpoint or recovery).
+  static constexpr int kLookupBusyTimeoutMs = 1000;
+  storage::Db db_;         // everything but find_active; the store serializes its calls
+  storage::Db lookup_db_;  // find_active only, which the store calls one at a time
 };
 
 }  // namespace

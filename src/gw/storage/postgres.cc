@@ -1,8 +1,12 @@
 #include "gw/storage/postgres.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <cerrno>
 #include <cstdlib>
+
+#include "gw/common/clock.h"
 
 namespace gw::storage {
 
@@ -120,6 +124,45 @@ std::vector<const char*> values_of(const std::vector<PgParam>& params) {
   return v;
 }
 
+SteadyTime deadline_after(std::chrono::milliseconds d) { return real_clock().steady_now() + d; }
+
+// Waits until `fd` is ready for `events` (or has an error for libpq to report): false once the
+// deadline has passed.
+bool wait_socket(int fd, short events, SteadyTime deadline) {
+  while (true) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - real_clock().steady_now());
+    if (left.count() <= 0) {
+      return false;
+    }
+    pollfd p{fd, events, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (r > 0 || (r < 0 && errno != EINTR)) {
+      return true;
+    }
+  }
+}
+
+// PQconnectdbParams, but giving up at the deadline (libpq's own connect_timeout is per host and
+// whole seconds, at least 2). Returns null with *timed_out set when the deadline passed.
+pg_conn* connect_until(const char* const* keys, const char* const* vals, SteadyTime deadline,
+                       bool* timed_out) {
+  pg_conn* c = PQconnectStartParams(keys, vals, 1);
+  if (c == nullptr || PQstatus(c) == CONNECTION_BAD) {
+    return c;
+  }
+  PostgresPollingStatusType st = PGRES_POLLING_WRITING;  // as libpq's documentation starts the loop
+  while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+    const short events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+    if (!wait_socket(PQsocket(c), events, deadline)) {
+      PQfinish(c);
+      *timed_out = true;
+      return nullptr;
+    }
+    st = PQconnectPoll(c);
+  }
+  return c;
+}
+
 }  // namespace
 
 bool is_postgres_url(std::string_view url) {
@@ -165,15 +208,41 @@ std::optional<int64_t> PgRows::optional_int64(int row, int col) const {
 }
 
 Result<PgConnection> PgConnection::open(const std::string& url, std::string_view application_name) {
+  return connect(url, application_name, std::nullopt, nullptr);
+}
+
+Result<PgConnection> PgConnection::open(const std::string& url, std::string_view application_name,
+                                        PgBounds bounds) {
+  return connect(url, application_name, bounds, nullptr);
+}
+
+Result<PgConnection> PgConnection::connect(const std::string& url, std::string_view application_name,
+                                           std::optional<PgBounds> bounds, bool* timed_out) {
   PgConnection c;
   c.url_ = url;
   c.app_name_ = std::string(application_name);
   c.name_ = redact_url(url);
   c.secrets_ = secrets_of(url);
-  // Later keywords win, so the URL (expanded in place of dbname) may override the first two.
-  const char* keys[] = {"connect_timeout", "application_name", "client_encoding", "dbname", nullptr};
-  const char* vals[] = {"10", c.app_name_.c_str(), "UTF8", url.c_str(), nullptr};
-  c.conn_ = PQconnectdbParams(keys, vals, 1);
+  c.bounds_ = bounds;
+  // The server cancels a bounded statement itself too, rather than working on for a client that
+  // has given up on it.
+  const std::string server_options =
+      bounds ? "-c statement_timeout=" + std::to_string(bounds->query.count()) : std::string();
+  // Later keywords win, so the URL (expanded in place of dbname) may override the ones before it.
+  const char* keys[] = {"connect_timeout", "application_name", "client_encoding", "options", "dbname", nullptr};
+  const char* vals[] = {"10", c.app_name_.c_str(), "UTF8", server_options.c_str(), url.c_str(), nullptr};
+  if (bounds) {
+    bool late = false;
+    c.conn_ = connect_until(keys, vals, deadline_after(bounds->connect), &late);
+    if (late) {
+      if (timed_out != nullptr) {
+        *timed_out = true;
+      }
+      return c.error("cannot connect", "no answer within " + std::to_string(bounds->connect.count()) + " ms");
+    }
+  } else {
+    c.conn_ = PQconnectdbParams(keys, vals, 1);
+  }
   if (c.conn_ == nullptr) {
     return c.error("cannot connect", "out of memory");
   }
@@ -181,6 +250,9 @@ Result<PgConnection> PgConnection::open(const std::string& url, std::string_view
     return c.error("cannot connect", PQerrorMessage(c.conn_));
   }
   PQsetNoticeProcessor(c.conn_, &ignore_notice, nullptr);
+  if (bounds) {
+    PQsetnonblocking(c.conn_, 1);  // sending never blocks either (and PQfinish's goodbye neither)
+  }
   return c;
 }
 
@@ -191,7 +263,9 @@ PgConnection::PgConnection(PgConnection&& o) noexcept
       name_(std::move(o.name_)),
       secrets_(std::move(o.secrets_)),
       session_sql_(std::move(o.session_sql_)),
-      prepared_(std::move(o.prepared_)) {
+      prepared_(std::move(o.prepared_)),
+      bounds_(o.bounds_),
+      timed_out_(o.timed_out_) {
   o.conn_ = nullptr;
 }
 
@@ -206,6 +280,8 @@ PgConnection& PgConnection::operator=(PgConnection&& o) noexcept {
     secrets_ = std::move(o.secrets_);
     session_sql_ = std::move(o.session_sql_);
     prepared_ = std::move(o.prepared_);
+    bounds_ = o.bounds_;
+    timed_out_ = o.timed_out_;
   }
   return *this;
 }
@@ -234,21 +310,99 @@ Result<PgRows> PgConnection::check(pg_result* r, std::string_view what) {
   return rows;
 }
 
+Error PgConnection::time_out(std::string_view what, std::chrono::milliseconds bound) {
+  // Its state is unknown (a late answer may still come), so it is not used again.
+  PQfinish(conn_);
+  conn_ = nullptr;
+  timed_out_ = true;
+  return error(what, "no answer within " + std::to_string(bound.count()) + " ms");
+}
+
+Result<void> PgConnection::set_bounds(PgBounds bounds) {
+  bounds_ = bounds;
+  if (conn_ == nullptr) {
+    return {};  // the next reconnect() applies them
+  }
+  PQsetnonblocking(conn_, 1);
+  // What connect() passes in `options` for a fresh session.
+  if (auto r = exec("SET statement_timeout = " + std::to_string(bounds.query.count())); !r) {
+    return r.error();
+  }
+  return {};
+}
+
+template <class Send>
+Result<PgRows> PgConnection::exec_bounded(Send send) {
+  const SteadyTime deadline = deadline_after(bounds_->query);
+  if (send() == 0) {
+    return check(nullptr, "query");
+  }
+  // In non-blocking mode the statement may wait in libpq's buffer until the socket takes it; the
+  // server's answers are read meanwhile, as libpq's documentation asks.
+  for (int left = PQflush(conn_); left != 0; left = PQflush(conn_)) {
+    if (left < 0) {
+      return check(nullptr, "query");
+    }
+    if (!wait_socket(PQsocket(conn_), POLLIN | POLLOUT, deadline)) {
+      return time_out("query", bounds_->query);
+    }
+    if (PQconsumeInput(conn_) == 0) {
+      return check(nullptr, "query");
+    }
+  }
+  // Every result up to the end, as PQexec reads them: the first error, or else the last result.
+  pg_result* kept = nullptr;
+  while (true) {
+    while (PQisBusy(conn_) != 0) {
+      if (!wait_socket(PQsocket(conn_), POLLIN, deadline)) {
+        PQclear(kept);
+        return time_out("query", bounds_->query);
+      }
+      if (PQconsumeInput(conn_) == 0) {
+        PQclear(kept);
+        return check(nullptr, "query");
+      }
+    }
+    pg_result* r = PQgetResult(conn_);
+    if (r == nullptr) {
+      break;
+    }
+    const auto status = PQresultStatus(kept);
+    if (kept != nullptr && status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      PQclear(r);  // an error came first: keep it
+    } else {
+      PQclear(kept);
+      kept = r;
+    }
+  }
+  return check(kept, "query");
+}
+
 Result<PgRows> PgConnection::exec(std::string_view sql) {
+  timed_out_ = false;
   if (conn_ == nullptr) {
     return error("query", "not connected");
   }
-  return check(PQexec(conn_, std::string(sql).c_str()), "query");
+  const std::string text(sql);
+  if (bounds_) {
+    return exec_bounded([&] { return PQsendQuery(conn_, text.c_str()); });
+  }
+  return check(PQexec(conn_, text.c_str()), "query");
 }
 
 Result<PgRows> PgConnection::exec(std::string_view sql, const std::vector<PgParam>& params) {
+  timed_out_ = false;
   if (conn_ == nullptr) {
     return error("query", "not connected");
   }
+  const std::string text(sql);
   const auto values = values_of(params);
-  return check(PQexecParams(conn_, std::string(sql).c_str(), static_cast<int>(values.size()), nullptr,
-                            values.data(), nullptr, nullptr, 0),
-               "query");
+  const int n = static_cast<int>(values.size());
+  if (bounds_) {
+    return exec_bounded(
+        [&] { return PQsendQueryParams(conn_, text.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0); });
+  }
+  return check(PQexecParams(conn_, text.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0), "query");
 }
 
 Result<void> PgConnection::exec_on_every_connect(std::string sql) {
@@ -284,7 +438,8 @@ Result<PgRows> PgConnection::exec_prepared(const std::string& name, const std::v
 bool PgConnection::connected() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK; }
 
 Result<void> PgConnection::reconnect() {
-  auto fresh = open(url_, app_name_);
+  timed_out_ = false;
+  auto fresh = connect(url_, app_name_, bounds_, &timed_out_);
   if (!fresh) {
     return fresh.error();
   }

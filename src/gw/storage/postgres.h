@@ -3,6 +3,7 @@
 // Errors are values, and no message this file produces ever contains the connection's password:
 // libpq's own messages are scrubbed of it, and connections are named by redact_url().
 // A PgConnection is used by one thread at a time; callers that share one hold a mutex.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -43,11 +44,23 @@ class PgRows {
   std::shared_ptr<pg_result> r_;
 };
 
+// Client-side bounds on waiting for the server, for callers that must not block long when it is
+// slow or unreachable. A blackholed host answers nothing: without them a connect waits out
+// connect_timeout, and a statement on an established connection waits for TCP to give up
+// (minutes). The server is also told to cancel a statement after `query` (statement_timeout).
+struct PgBounds {
+  std::chrono::milliseconds connect;  // the whole connection attempt, startup and authentication
+  std::chrono::milliseconds query;    // one exec(): sending the statement and reading its answer
+};
+
 class PgConnection {
  public:
-  // Connects (application_name names the connection in pg_stat_activity). connect_timeout is 10 s
-  // unless the URL says otherwise.
+  // Connects (application_name names the connection in pg_stat_activity). Unbounded, connect_timeout
+  // is 10 s unless the URL says otherwise.
   static Result<PgConnection> open(const std::string& url, std::string_view application_name);
+  // The same within `bounds`; the connection keeps them for every exec() and reconnect().
+  static Result<PgConnection> open(const std::string& url, std::string_view application_name,
+                                   PgBounds bounds);
 
   PgConnection() = default;
   PgConnection(PgConnection&& o) noexcept;
@@ -56,10 +69,18 @@ class PgConnection {
   PgConnection& operator=(const PgConnection&) = delete;
   ~PgConnection();
 
+  // Bounds every later exec() and reconnect() of this connection (e.g. once migrations, which may
+  // wait on another process's lock, are done), and sets the session's statement_timeout.
+  // prepare() and exec_prepared() stay unbounded.
+  Result<void> set_bounds(PgBounds bounds);
+
   // One or more statements without parameters (the simple query protocol).
   Result<PgRows> exec(std::string_view sql);
   // One statement with $1.. parameters.
   Result<PgRows> exec(std::string_view sql, const std::vector<PgParam>& params);
+  // true if the last exec() or connection attempt ran out of its bounds; the connection was then
+  // closed (an answer might still arrive on it), so the next use must reconnect.
+  bool timed_out() const { return timed_out_; }
   // Runs `sql` now and again on every reconnect(): session settings (SET ...).
   Result<void> exec_on_every_connect(std::string sql);
   // Prepares a named statement; it is prepared again by reconnect().
@@ -79,8 +100,14 @@ class PgConnection {
   const std::string& name() const { return name_; }  // the redacted URL
 
  private:
+  static Result<PgConnection> connect(const std::string& url, std::string_view application_name,
+                                      std::optional<PgBounds> bounds, bool* timed_out);
   Error error(std::string_view what, std::string_view detail) const;
   Result<PgRows> check(pg_result* r, std::string_view what);
+  // exec() within bounds_: `send` queues the statement (PQsendQuery or PQsendQueryParams).
+  template <class Send>
+  Result<PgRows> exec_bounded(Send send);
+  Error time_out(std::string_view what, std::chrono::milliseconds bound);
 
   pg_conn* conn_ = nullptr;
   std::string url_;
@@ -90,6 +117,8 @@ class PgConnection {
   std::string last_sqlstate_;
   std::vector<std::string> session_sql_;
   std::vector<std::pair<std::string, std::string>> prepared_;
+  std::optional<PgBounds> bounds_;
+  bool timed_out_ = false;
 };
 
 }  // namespace gw::storage
