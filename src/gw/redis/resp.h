@@ -26,6 +26,11 @@ struct Reply {
 // One command as RESP bytes ("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"); binary-safe.
 std::string encode_command(const std::vector<std::string>& args);
 
+// Bounds on what a reader accepts: the limiter's commands get small replies, so anything near
+// these is a broken or hostile server, and the connection is dropped rather than the memory spent.
+inline constexpr size_t kMaxReplyElements = 1 << 20;          // per multi-bulk (array) reply
+inline constexpr size_t kMaxPendingBytes = size_t{64} << 20;  // read but not yet a whole reply
+
 // Parses replies out of the bytes a connection reads, in order.
 class ReplyReader {
  public:

@@ -79,5 +79,37 @@ TEST(Resp, RejectsBytesThatAreNotResp) {
   EXPECT_NE(bad.error().message.find("protocol error"), std::string::npos) << bad.error().message;
 }
 
+TEST(Resp, RefusesAnArrayHeaderTooLargeToAllocateBeforeAllocatingIt) {
+  // hiredis's own reader callocs the announced element count at once: 8 bytes x 333 million here.
+  ReplyReader r;
+  r.feed("*333333333\r\n:1\r\n");
+  auto bad = r.next();
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("an array of 333333333 elements"), std::string::npos)
+      << bad.error().message;
+}
+
+TEST(Resp, AcceptsTheLargestArrayItAllows) {
+  ReplyReader r;
+  std::string wire = "*" + std::to_string(kMaxReplyElements) + "\r\n";
+  for (size_t i = 0; i < kMaxReplyElements; ++i) {
+    wire += ":1\r\n";
+  }
+  r.feed(wire);
+  EXPECT_EQ(one(r).elements.size(), kMaxReplyElements);
+}
+
+TEST(Resp, RefusesAReplyLargerThanItBuffers) {
+  ReplyReader r;
+  r.feed("$" + std::to_string(kMaxPendingBytes + 1) + "\r\n");
+  const std::string chunk(1 << 20, 'x');
+  for (size_t fed = 0; fed <= kMaxPendingBytes; fed += chunk.size()) {
+    r.feed(chunk);
+  }
+  auto bad = r.next();
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("a reply larger than"), std::string::npos) << bad.error().message;
+}
+
 }  // namespace
 }  // namespace gw::redis
