@@ -53,7 +53,7 @@ for mode in plain sse; do
   # Threads: callgrind charges each thread's whole cost to its entry function.
   awk -v n="$requests" '
     /io_context.ipp:gw::Worker::run\(\)/ && !w { c = $1; gsub(",", "", c); printf "%9d  workers (request handling)\n", c / n; w = 1 }
-    /sqlite_ledger.cc:std::thread::_State_impl/ && !l { c = $1; gsub(",", "", c); printf "%9d  ledger writer thread\n", c / n; l = 1 }' "$WORK/annotate.txt"
+    /(sqlite_ledger|group_commit).cc:std::thread::_State_impl/ && !l { c = $1; gsub(",", "", c); printf "%9d  ledger writer thread\n", c / n; l = 1 }' "$WORK/annotate.txt"
   # Then the most expensive functions by their own (self) cost, per request; the thread entry
   # functions above (whose self cost is their thread's whole cost here) are left out.
   awk -v n="$requests" -v top="$TOP" '
