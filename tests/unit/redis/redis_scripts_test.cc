@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "gw/limits/budget_period.h"
 #include "gw/redis/client.h"
 #include "gw/storage/time_text.h"
@@ -56,6 +58,91 @@ return out
   io.run();
   EXPECT_EQ(failure, "");
   return out;
+}
+
+// Runs one script (or, with script == nullptr, one command: keys are its arguments) on the
+// fixture's server.
+Result<redis::Reply> ask(const redis::Script* script, std::vector<std::string> keys,
+                         std::vector<std::string> args = {}) {
+  net::io_context io;
+  redis::ClientOptions o;
+  o.url = *redis::parse_redis_url(test::fixture_redis_url());
+  auto c = redis::Client::start(io.get_executor(), o);
+  std::optional<Result<redis::Reply>> out;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        if (script != nullptr) {
+          auto asking = c->eval(*script, std::move(keys), std::move(args));
+          out.emplace(co_await std::move(asking));
+        } else {
+          auto asking = c->command(std::move(keys));
+          out.emplace(co_await std::move(asking));
+        }
+        auto closing = c->shutdown(0ms);
+        co_await std::move(closing);
+      },
+      [&](std::exception_ptr) { io.stop(); });
+  io.run();
+  return std::move(*out);
+}
+
+// The reserve script's reply code, or -100 for an error reply (its text in `why`).
+int64_t reserve(const std::string& z, const std::string& base, const std::string& id, const std::string& tokens,
+                const std::string& cost, int64_t window_ms, int64_t lease_ms, const std::string& rpm = "1",
+                std::string* why = nullptr) {
+  const bool budget = !base.empty();
+  auto r = ask(&reserve_script(), {z, z.empty() ? "" : z + ":h", base},
+               {id, z.empty() ? "-1" : rpm, z.empty() ? "-1" : "1000000000", tokens, budget ? "1000000000000000000" : "-1",
+                "total", cost, std::to_string(lease_ms), std::to_string(window_ms)});
+  if (!r || r->is_error()) {
+    if (why != nullptr) {
+      *why = r ? r->str : r.error().message;
+    }
+    return -100;
+  }
+  return r->elements.empty() ? -101 : r->elements[0].integer;
+}
+
+std::string get(const std::string& key) {
+  auto r = ask(nullptr, {"GET", key});
+  return r && !r->is_nil() ? r->str : "(nil)";
+}
+std::string hget(const std::string& key, const std::string& field) {
+  auto r = ask(nullptr, {"HGET", key, field});
+  return r && !r->is_nil() ? r->str : "(nil)";
+}
+
+// A window entry of 0 tokens ageing out: prune subtracted 0 as -0, which Lua formats "-0" and
+// HINCRBY refuses, after HDEL but before ZREMRANGEBYSCORE, so every later reserve failed (and the
+// limiter failed open) until the window's keys expired.
+TEST(RedisScripts, AZeroTokenEntryAgesOutCleanly) {
+  const std::string z = test::unique_prefix() + ":z";
+  std::string why;
+  ASSERT_EQ(reserve(z, "", "a", "0", "0", 100, 0), 0);
+  std::this_thread::sleep_for(150ms);  // past the 100 ms window given to the next call
+  EXPECT_EQ(reserve(z, "", "b", "0", "0", 100, 0, "1", &why), 0) << why;
+  EXPECT_EQ(reserve(z, "", "c", "0", "0", 60000, 0, "1", &why), 1) << "b fills rpm 1: " << why;
+  auto left = ask(nullptr, {"ZRANGE", z, "0", "-1"});
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->elements.size(), 1u) << "a aged out; b stays";
+  EXPECT_EQ(left->elements[0].str, "b");
+}
+
+// A free model (cost 0) under a budget: its hold is 0 nano-USD, released or lapsed.
+TEST(RedisScripts, AZeroCostHoldIsReleasedAndLapsesCleanly) {
+  const std::string base = test::unique_prefix() + ":b";
+  ASSERT_EQ(ask(nullptr, {"SET", base + ":total:all:spent", "5"})->str, "OK");
+  std::string why;
+  ASSERT_EQ(reserve("", base, "a", "1", "0", 60000, 100), 0);
+  auto settled = ask(&release_script(), {"", "", base + ":total:all"}, {"a", "settle", "1", "0"});
+  ASSERT_TRUE(settled);
+  EXPECT_FALSE(settled->is_error()) << settled->str;
+  ASSERT_EQ(reserve("", base, "b", "1", "0", 60000, 100, "1", &why), 0) << why;
+  std::this_thread::sleep_for(150ms);  // b's hold lapses (lease 100 ms)
+  EXPECT_EQ(reserve("", base, "c", "1", "7", 60000, 100, "1", &why), 0) << why;
+  EXPECT_EQ(hget(base + ":total:all:heldamt", "_sum"), "7");
+  EXPECT_EQ(get(base + ":total:all:spent"), "5");
 }
 
 TEST(RedisScripts, BudgetPeriodsMatchBudgetPeriodCc) {
