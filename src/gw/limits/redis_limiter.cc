@@ -104,6 +104,9 @@ struct Core {
 
   // Fail open (redis_limiter.h): admitted unchecked, counted, and logged at most every 10 s.
   std::unique_ptr<Reservation> fail_open(const Error& why, std::string_view check);
+  // Redis answered the script with an error: a bug, not an outage. Fails open too, but logged every
+  // time with the script's name and counted under its own reason.
+  std::unique_ptr<Reservation> script_failed(std::string_view script, const std::string& reply, std::string_view check);
 
   Ledger* ledger;
   RedisLimiterOptions opts;
@@ -123,9 +126,19 @@ class NoReservation final : public Reservation {
   void settle(const Usage&, int64_t) override {}
 };
 
+std::unique_ptr<Reservation> Core::script_failed(std::string_view script, const std::string& reply,
+                                                 std::string_view check) {
+  if (opts.metrics != nullptr) {
+    opts.metrics->limiter_fail_open(check, "script_error");
+  }
+  log_event("limiter_script_error", "the " + std::string(script) + " script failed (admitted without the " +
+                                        std::string(check) + " limit check): " + reply);
+  return std::make_unique<NoReservation>();
+}
+
 std::unique_ptr<Reservation> Core::fail_open(const Error& why, std::string_view check) {
   if (opts.metrics != nullptr) {
-    opts.metrics->limiter_fail_open(check);
+    opts.metrics->limiter_fail_open(check, "unavailable");
   }
   std::string line;
   {
@@ -167,9 +180,9 @@ class RedisReservation final : public Reservation {
       return;
     }
     settled_ = true;
-    const uint64_t used = std::min<uint64_t>(actual.total(), INT64_MAX);
     core_->send_release({window_z_, window_h_, budget_base_},
-                        {id_, "settle", std::to_string(used), std::to_string(cost_nano_usd)});
+                        {id_, "settle", std::to_string(clamp_amount(actual.total())),
+                         std::to_string(clamp_amount(cost_nano_usd))});
   }
 
  private:
@@ -196,8 +209,8 @@ class RedisLimiter final : public Limiter {
     if (!who.rpm && !who.tpm && !who.budget) {
       co_return std::unique_ptr<Reservation>(std::make_unique<NoReservation>());
     }
-    const int64_t tokens = static_cast<int64_t>(std::min<uint64_t>(est.tokens, INT64_MAX));
-    const int64_t cost = std::max<int64_t>(est.cost_nano_usd, 0);
+    const int64_t tokens = clamp_amount(est.tokens);
+    const int64_t cost = clamp_amount(est.cost_nano_usd);
     const bool windowed = who.rpm || who.tpm;
     const std::string id = core_->new_id();
     std::vector<std::string> keys{windowed ? core_->key("rl", "k:" + who.key_id, ":req") : "",
@@ -208,7 +221,7 @@ class RedisLimiter final : public Limiter {
         limit_arg(who.rpm),
         limit_arg(who.tpm),
         std::to_string(tokens),
-        who.budget ? std::to_string(who.budget->nano_usd) : "-1",
+        who.budget ? std::to_string(clamp_amount(who.budget->nano_usd)) : "-1",
         who.budget ? std::string(config::to_string(who.budget->period)) : "total",
         std::to_string(cost),
         std::to_string(core_->opts.budget_hold_lease.count()),
@@ -221,7 +234,7 @@ class RedisLimiter final : public Limiter {
         co_return core_->fail_open(reply.error(), "key");
       }
       if (reply->is_error() || reply->elements.empty()) {
-        co_return core_->fail_open(make_error(Code::Internal, "the reserve script failed: " + reply->str), "key");
+        co_return core_->script_failed("reserve", reply->str, "key");
       }
       switch (reply_int(*reply, 0)) {
         case 0:
@@ -254,7 +267,7 @@ class RedisLimiter final : public Limiter {
           break;
         }
         default:
-          co_return core_->fail_open(make_error(Code::Internal, "unexpected reply from the reserve script"), "key");
+          co_return core_->script_failed("reserve", "unexpected reply code", "key");
       }
     }
     co_return core_->fail_open(make_error(Code::Internal, "the budget seed did not take"), "key");
@@ -266,7 +279,7 @@ class RedisLimiter final : public Limiter {
     if (!rpm && !tpm) {
       co_return std::unique_ptr<Reservation>(std::make_unique<NoReservation>());
     }
-    const int64_t tokens = static_cast<int64_t>(std::min<uint64_t>(est_tokens, INT64_MAX));
+    const int64_t tokens = clamp_amount(est_tokens);
     const std::string id = core_->new_id();
     std::vector<std::string> keys{core_->key("rl", "d:" + deployment_id, ":req"),
                                   core_->key("rl", "d:" + deployment_id, ":tok"), ""};
@@ -278,8 +291,7 @@ class RedisLimiter final : public Limiter {
       co_return core_->fail_open(reply.error(), "deployment");
     }
     if (reply->is_error() || reply->elements.empty()) {
-      co_return core_->fail_open(make_error(Code::Internal, "the reserve script failed: " + reply->str),
-                                 "deployment");
+      co_return core_->script_failed("reserve", reply->str, "deployment");
     }
     if (reply_int(*reply, 0) == 0) {
       co_return std::unique_ptr<Reservation>(

@@ -242,8 +242,8 @@ TEST_F(RedisLimiterTest, RedisDownFailsOpenAndARestartedRedisEnforcesAgain) {
     EXPECT_TRUE(l->reserve_deployment("dep", 1, std::nullopt, 1));
   }
   const std::string text = metrics.render();
-  EXPECT_NE(text.find("switchyard_limiter_fail_open_total{check=\"key\"} 3"), std::string::npos) << text;
-  EXPECT_NE(text.find("switchyard_limiter_fail_open_total{check=\"deployment\"} 3"), std::string::npos);
+  EXPECT_NE(text.find("switchyard_limiter_fail_open_total{check=\"key\",reason=\"unavailable\"} 3"), std::string::npos) << text;
+  EXPECT_NE(text.find("switchyard_limiter_fail_open_total{check=\"deployment\",reason=\"unavailable\"} 3"), std::string::npos);
 
   server.start_again();  // empty, and without the limiter's scripts (EVAL fallback)
   const Principal fresh = key(1, std::nullopt, std::nullopt, "fresh");
@@ -260,6 +260,49 @@ TEST_F(RedisLimiterTest, RedisDownFailsOpenAndARestartedRedisEnforcesAgain) {
   auto y = l->reserve_key(two, {1, 0});
   EXPECT_TRUE(x && y);
   EXPECT_FALSE(l->reserve_key(two, {1, 0}));
+}
+
+// Amounts of 1e17 and more reached Redis as "1e+17" (refused by HINCRBY/INCRBY mid-script: fail
+// open) and above 2^53 lost precision in Lua; both are clamped before they leave C++.
+TEST_F(RedisLimiterTest, LargeValuesAreClampedAndStillEnforced) {
+  Metrics metrics;
+  auto a = replica(test::fixture_redis_url(), nullptr, &metrics);
+  const Principal who = key(std::nullopt, 1000);
+  auto huge = a->reserve_key(who, {std::numeric_limits<uint64_t>::max(), 0});
+  ASSERT_TRUE(huge) << "alone in an empty window";
+  (*huge)->settle(Usage{.input = 10}, 0);
+  barrier(*a);
+  auto rest = a->reserve_key(who, {990, 0});
+  EXPECT_TRUE(rest) << "10 + 990";
+  EXPECT_FALSE(a->reserve_key(who, {1, 0})) << "the window holds 1000";
+
+  const Principal rich = key(std::nullopt, std::nullopt,
+                             config::Budget{std::numeric_limits<int64_t>::max(), config::BudgetPeriod::Total}, "rich");
+  auto small = a->reserve_key(rich, {1, 1});
+  ASSERT_TRUE(small);
+  auto big = a->reserve_key(rich, {1, std::numeric_limits<int64_t>::max()});
+  ASSERT_TRUE(big);
+  (*small)->settle(Usage{}, 1);
+  (*big)->settle(Usage{}, std::numeric_limits<int64_t>::max());
+  barrier(*a);
+  EXPECT_EQ(test::redis_ask(test::fixture_redis_url(), nullptr, {"GET", prefix_ + ":budget:{k:rich}:total:all:spent"})->str,
+            std::to_string((int64_t{1} << 53) + 1));
+  const std::string text = metrics.render();
+  EXPECT_EQ(text.find("switchyard_limiter_fail_open_total{"), std::string::npos) << text;
+}
+
+// A script error is a bug, not an outage: counted under its own reason (and logged every time).
+TEST_F(RedisLimiterTest, AScriptErrorIsCountedApartFromUnavailability) {
+  Metrics metrics;
+  auto a = replica(test::fixture_redis_url(), nullptr, &metrics);
+  // A window key of the wrong type: every reserve on it gets WRONGTYPE from the script.
+  ASSERT_TRUE(test::redis_ask(test::fixture_redis_url(), nullptr, {"SET", prefix_ + ":rl:{k:broken}:req", "x"}));
+  EXPECT_TRUE(a->reserve_key(key(1, std::nullopt, std::nullopt, "broken"), {1, 0})) << "fails open";
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("switchyard_limiter_fail_open_total{check=\"key\",reason=\"script_error\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("reason=\"unavailable\""), std::string::npos) << text;
 }
 
 TEST_F(RedisLimiterTest, StartUpFailsClearlyWithoutThePassword) {

@@ -60,31 +60,9 @@ return out
   return out;
 }
 
-// Runs one script (or, with script == nullptr, one command: keys are its arguments) on the
-// fixture's server.
 Result<redis::Reply> ask(const redis::Script* script, std::vector<std::string> keys,
                          std::vector<std::string> args = {}) {
-  net::io_context io;
-  redis::ClientOptions o;
-  o.url = *redis::parse_redis_url(test::fixture_redis_url());
-  auto c = redis::Client::start(io.get_executor(), o);
-  std::optional<Result<redis::Reply>> out;
-  net::co_spawn(
-      io,
-      [&]() -> net::awaitable<void> {
-        if (script != nullptr) {
-          auto asking = c->eval(*script, std::move(keys), std::move(args));
-          out.emplace(co_await std::move(asking));
-        } else {
-          auto asking = c->command(std::move(keys));
-          out.emplace(co_await std::move(asking));
-        }
-        auto closing = c->shutdown(0ms);
-        co_await std::move(closing);
-      },
-      [&](std::exception_ptr) { io.stop(); });
-  io.run();
-  return std::move(*out);
+  return test::redis_ask(test::fixture_redis_url(), script, std::move(keys), std::move(args));
 }
 
 // The reserve script's reply code, or -100 for an error reply (its text in `why`).

@@ -8,6 +8,9 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "gw/redis/client.h"
 
 namespace gw::test {
 
@@ -38,6 +41,37 @@ inline std::string fixture_redis_url() {
 inline std::string unique_prefix() {
   std::random_device rd;
   return "test" + std::to_string(rd()) + std::to_string(rd());
+}
+
+// Runs one script (or, with script == nullptr, one command: `keys` are its words) on the server at
+// `url`, through a client of its own.
+inline Result<redis::Reply> redis_ask(const std::string& url, const redis::Script* script,
+                                      std::vector<std::string> keys, std::vector<std::string> args = {}) {
+  using namespace std::chrono_literals;
+  net::io_context io;
+  redis::ClientOptions o;
+  o.url = *redis::parse_redis_url(url);
+  auto c = redis::Client::start(io.get_executor(), o);
+  std::optional<Result<redis::Reply>> out;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        if (script != nullptr) {
+          auto asking = c->eval(*script, std::move(keys), std::move(args));
+          out.emplace(co_await std::move(asking));
+        } else {
+          auto asking = c->command(std::move(keys));
+          out.emplace(co_await std::move(asking));
+        }
+        auto closing = c->shutdown(0ms);
+        co_await std::move(closing);
+      },
+      [&](std::exception_ptr) { io.stop(); });
+  io.run();
+  if (!out) {
+    return make_error(Code::Internal, "the Redis client stopped before answering");
+  }
+  return std::move(*out);
 }
 
 // A redis-server of this test's own, in a temp dir.
