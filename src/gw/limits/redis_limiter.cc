@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "gw/limits/budget_period.h"
 #include "gw/limits/memory_limiter.h"
 #include "gw/limits/redis_scripts.h"
 #include "gw/limits/sliding_window.h"
@@ -103,10 +104,12 @@ struct Core {
   }
 
   // Fail open (redis_limiter.h): admitted unchecked, counted, and logged at most every 10 s.
-  std::unique_ptr<Reservation> fail_open(const Error& why, std::string_view check);
+  void fail_open(const Error& why, std::string_view check);
   // Redis answered the script with an error: a bug, not an outage. Fails open too, but logged every
   // time with the script's name and counted under its own reason.
-  std::unique_ptr<Reservation> script_failed(std::string_view script, const std::string& reply, std::string_view check);
+  void script_failed(std::string_view script, const std::string& reply, std::string_view check);
+  // Where a release of reservation `id` leaves its tombstone (redis_scripts.h).
+  std::string done_key(const std::string& id) const { return key("done", id, ""); }
 
   Ledger* ledger;
   RedisLimiterOptions opts;
@@ -126,17 +129,15 @@ class NoReservation final : public Reservation {
   void settle(const Usage&, int64_t) override {}
 };
 
-std::unique_ptr<Reservation> Core::script_failed(std::string_view script, const std::string& reply,
-                                                 std::string_view check) {
+void Core::script_failed(std::string_view script, const std::string& reply, std::string_view check) {
   if (opts.metrics != nullptr) {
     opts.metrics->limiter_fail_open(check, "script_error");
   }
   log_event("limiter_script_error", "the " + std::string(script) + " script failed (admitted without the " +
                                         std::string(check) + " limit check): " + reply);
-  return std::make_unique<NoReservation>();
 }
 
-std::unique_ptr<Reservation> Core::fail_open(const Error& why, std::string_view check) {
+void Core::fail_open(const Error& why, std::string_view check) {
   if (opts.metrics != nullptr) {
     opts.metrics->limiter_fail_open(check, "unavailable");
   }
@@ -146,7 +147,7 @@ std::unique_ptr<Reservation> Core::fail_open(const Error& why, std::string_view 
     const auto now = std::chrono::steady_clock::now();
     if (last_log != std::chrono::steady_clock::time_point{} && now - last_log < kFailOpenLogEvery) {
       ++unlogged;
-      return std::make_unique<NoReservation>();
+      return;
     }
     line = "admitted without the " + std::string(check) + " limit check: " + why.message;
     if (unlogged > 0) {
@@ -156,9 +157,12 @@ std::unique_ptr<Reservation> Core::fail_open(const Error& why, std::string_view 
     unlogged = 0;
   }
   log_event("limiter_fail_open", line);
-  return std::make_unique<NoReservation>();
 }
 
+// Also what a check whose outcome is unknown returns (its reply timed out or the connection broke
+// after it was written): admitted unchecked, yet the script may still run once Redis answers
+// again, so the reservation is released like any other. Releases are idempotent and a release
+// that overtakes its reserve cancels it (redis_scripts.h), so that is safe whatever happened.
 class RedisReservation final : public Reservation {
  public:
   RedisReservation(std::shared_ptr<Core> core, std::string id, std::string window_z, std::string window_h,
@@ -171,7 +175,7 @@ class RedisReservation final : public Reservation {
 
   ~RedisReservation() override {
     if (!settled_) {
-      core_->send_release({window_z_, window_h_, budget_base_}, {id_, "refund", "0", "0"});
+      core_->send_release({window_z_, window_h_, budget_base_, core_->done_key(id_)}, {id_, "refund", "0", "0"});
     }
   }
 
@@ -180,7 +184,7 @@ class RedisReservation final : public Reservation {
       return;
     }
     settled_ = true;
-    core_->send_release({window_z_, window_h_, budget_base_},
+    core_->send_release({window_z_, window_h_, budget_base_, core_->done_key(id_)},
                         {id_, "settle", std::to_string(clamp_amount(actual.total())),
                          std::to_string(clamp_amount(cost_nano_usd))});
   }
@@ -215,7 +219,13 @@ class RedisLimiter final : public Limiter {
     const std::string id = core_->new_id();
     std::vector<std::string> keys{windowed ? core_->key("rl", "k:" + who.key_id, ":req") : "",
                                   windowed ? core_->key("rl", "k:" + who.key_id, ":tok") : "",
-                                  who.budget ? core_->key("budget", "k:" + who.key_id, "") : ""};
+                                  who.budget ? core_->key("budget", "k:" + who.key_id, "") : "",
+                                  core_->done_key(id)};
+    // Unknown outcome: release what the script may yet reserve (the period as this clock sees it).
+    auto unknown = [&] {
+      return std::unique_ptr<Reservation>(std::make_unique<RedisReservation>(
+          core_, id, keys[0], keys[1], who.budget ? local_budget_base(who) : ""));
+    };
     const std::vector<std::string> args{
         id,
         limit_arg(who.rpm),
@@ -231,10 +241,13 @@ class RedisLimiter final : public Limiter {
       auto op = core_->eval(reserve_script(), keys, args);
       auto reply = co_await std::move(op);
       if (!reply) {
-        co_return core_->fail_open(reply.error(), "key");
+        core_->fail_open(reply.error(), "key");
+        co_return unknown();
       }
       if (reply->is_error() || reply->elements.empty()) {
-        co_return core_->script_failed("reserve", reply->str, "key");
+        // A script error may leave part of its writes: released like an unknown outcome.
+        core_->script_failed("reserve", reply->str, "key");
+        co_return unknown();
       }
       switch (reply_int(*reply, 0)) {
         case 0:
@@ -267,10 +280,12 @@ class RedisLimiter final : public Limiter {
           break;
         }
         default:
-          co_return core_->script_failed("reserve", "unexpected reply code", "key");
+          core_->script_failed("reserve", "unexpected reply code", "key");
+          co_return unknown();
       }
     }
-    co_return core_->fail_open(make_error(Code::Internal, "the budget seed did not take"), "key");
+    core_->fail_open(make_error(Code::Internal, "the budget seed did not take"), "key");
+    co_return std::unique_ptr<Reservation>(std::make_unique<NoReservation>());
   }
 
   net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_deployment(
@@ -282,18 +297,21 @@ class RedisLimiter final : public Limiter {
     const int64_t tokens = clamp_amount(est_tokens);
     const std::string id = core_->new_id();
     std::vector<std::string> keys{core_->key("rl", "d:" + deployment_id, ":req"),
-                                  core_->key("rl", "d:" + deployment_id, ":tok"), ""};
+                                  core_->key("rl", "d:" + deployment_id, ":tok"), "", core_->done_key(id)};
     std::vector<std::string> args{id, limit_arg(rpm), limit_arg(tpm), std::to_string(tokens), "-1",
                                   "total", "0", "0", std::to_string(kWindowMs)};
     auto op = core_->eval(reserve_script(), keys, std::move(args));
     auto reply = co_await std::move(op);
-    if (!reply) {
-      co_return core_->fail_open(reply.error(), "deployment");
+    const bool failed = !reply || reply->is_error() || reply->elements.empty();
+    if (failed) {
+      if (!reply) {
+        core_->fail_open(reply.error(), "deployment");
+      } else {
+        core_->script_failed("reserve", reply->str, "deployment");
+      }
     }
-    if (reply->is_error() || reply->elements.empty()) {
-      co_return core_->script_failed("reserve", reply->str, "deployment");
-    }
-    if (reply_int(*reply, 0) == 0) {
+    // Admitted, or an unknown outcome (released like an admission: see RedisReservation).
+    if (failed || reply_int(*reply, 0) == 0) {
       co_return std::unique_ptr<Reservation>(
           std::make_unique<RedisReservation>(core_, id, keys[0], keys[1], ""));
     }
@@ -305,6 +323,15 @@ class RedisLimiter final : public Limiter {
   }
 
  private:
+  // The budget's key base for the period this gateway's clock is in: the script computes the same
+  // from Redis's clock, so they differ only within clock skew of a period's boundary.
+  std::string local_budget_base(const Principal& who) const {
+    const auto b = budget_period_bounds(who.budget->period, real_clock().now());
+    const std::string tag = b.end_ms ? std::to_string(b.start_ms) : "all";
+    return core_->key("budget", "k:" + who.key_id, "") + ":" + std::string(config::to_string(who.budget->period)) +
+           ":" + tag;
+  }
+
   // The period's spend so far comes from the ledger, once: SET NX, so a second replica (or this
   // one after a restart) seeding at the same time cannot double it.
   net::awaitable<Result<void>> seed(const Principal& who, const redis::Reply& need) {

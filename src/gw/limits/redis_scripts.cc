@@ -36,6 +36,11 @@ local function prune(z, h, cutoff)
   redis.call('ZREMRANGEBYSCORE', z, '-inf', cutoff)
 end
 
+-- A reservation's tombstone (KEYS[4]), set by its first release: a repeated release (re-sent after
+-- a reconnect) changes nothing, and a reserve that a release overtook (its reply timed out; it
+-- runs once a stalled Redis wakes) reserves nothing. Long enough to outlast any such delay.
+local DONE_TTL = 120000
+
 local function remove(z, h, id)
   if redis.call('ZSCORE', z, id) then
     local was = tonumber(redis.call('HGET', h, id) or '0')
@@ -91,6 +96,7 @@ end
 constexpr const char* kReserve = R"lua(
 local function seconds_until(now, t) return math.max(1, math.ceil((t - now) / 1000)) end
 
+if KEYS[4] ~= '' and redis.call('EXISTS', KEYS[4]) == 1 then return {0, ''} end
 local now = now_ms()
 local id = ARGV[1]
 local rpm, tpm, tokens = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -172,11 +178,15 @@ end
 return {0, ''}
 )lua";
 
-// Settling sets the entry's tokens to the actual count (so a repeat changes nothing) while it is
-// still in its window; a refund removes it. Either ends the budget hold; settling adds the cost
-// to the period's spend while that key exists (an expired period is not brought back).
+// Settling sets the entry's tokens to the actual count while it is still in its window; a refund
+// removes it. Either ends the budget hold; settling adds the cost to the period's spend while that
+// key exists (an expired period is not brought back). Only the first release of an id does
+// anything (its tombstone), so the spend is counted once however often it is sent, and also when
+// it arrives before its reserve.
 constexpr const char* kRelease = R"lua(
 local id, settle = ARGV[1], ARGV[2] == 'settle'
+if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
+redis.call('SET', KEYS[4], '1', 'PX', DONE_TTL)
 if KEYS[1] ~= '' then
   local z, h = KEYS[1], KEYS[2]
   if not settle then

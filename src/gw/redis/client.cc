@@ -224,19 +224,19 @@ void Client::fail_awaited_queued(const Error& e) {
 void Client::fail_inflight(const Error& e) {
   auto lost = std::move(inflight_);
   inflight_.clear();
-  size_t detached = 0;
+  std::deque<std::shared_ptr<Pending>> again;
   for (auto& p : lost) {
     if (p->detached) {
-      ++detached;
+      again.push_back(std::move(p));
     } else {
       complete(std::move(p), e);
     }
   }
-  if (detached > 0) {
-    // Sent, but whether Redis ran them is unknown: never sent again (a settlement could count twice).
-    dropped_ += detached;
-    report(std::to_string(detached) + " fire-and-forget Redis commands were in flight when the connection was lost: " +
-           e.message);
+  // Sent, but whether Redis ran them is unknown: sent again, ahead of what is queued, on the next
+  // connection (fire-and-forget commands are idempotent: client.h).
+  detached_queued_ += again.size();
+  for (auto it = again.rbegin(); it != again.rend(); ++it) {
+    queued_.push_front(std::move(*it));
   }
 }
 

@@ -5,8 +5,9 @@
 // and matched to replies in order, so any number of concurrent callers share one connection.
 // Every wait is bounded: the connect (with AUTH and SELECT) by connect_timeout, a command by
 // command_timeout from the moment it is written; a command that is not answered in time breaks
-// the connection, and every command then in flight fails (its effect unknown, it is never sent
-// twice). A lost connection is re-established with backoff (100 ms doubling to 2 s). While Redis is
+// the connection, and every awaited command then in flight fails (its effect unknown, it is never
+// sent twice); fire-and-forget commands then in flight are sent again on the next connection, so
+// they must be idempotent (SCRIPT LOAD, the limiter's releases). A lost connection is re-established with backoff (100 ms doubling to 2 s). While Redis is
 // known to be unreachable, awaited commands fail at once instead of waiting: their callers decide
 // what an outage means (the limiter fails open). Fire-and-forget commands (send_*) are kept, up to
 // max_detached, until a connection takes them.

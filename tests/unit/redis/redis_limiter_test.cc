@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <thread>
 
 #include "../limits/limits_test_util.h"
@@ -303,6 +304,57 @@ TEST_F(RedisLimiterTest, AScriptErrorIsCountedApartFromUnavailability) {
             std::string::npos)
       << text;
   EXPECT_EQ(text.find("reason=\"unavailable\""), std::string::npos) << text;
+}
+
+// Reserves written before Redis stalled run once it wakes, after their callers failed open. Their
+// reservations must still be released: no ghost window entries or budget holds, and the settled
+// spend counted exactly once.
+TEST_F(RedisLimiterTest, ReservesWhoseReplyTimedOutAreReleasedWhenRedisWakes) {
+  test::PrivateRedis server;
+  Metrics metrics;
+  auto l = replica(server.url(), nullptr, &metrics);
+  const Principal who = key(10, 1000, config::Budget{1'000'000, config::BudgetPeriod::Total});
+  {
+    auto r = l->reserve_key(who, {10, 100});
+    ASSERT_TRUE(r);
+    (*r)->settle(Usage{.input = 10}, 100);  // seeds the spend: 100 spent, one entry of 10 tokens
+  }
+  server.pause();
+  // Both written in one batch; no reply within the command timeout.
+  auto reserve = [&] { return l->reserve_key(who, {10, 50}); };
+  auto first = std::async(std::launch::async, reserve);
+  auto second = std::async(std::launch::async, reserve);
+  auto dropped = first.get();
+  auto settled = second.get();
+  ASSERT_TRUE(dropped && settled) << "failed open";
+  EXPECT_NE(metrics.render().find("reason=\"unavailable\"} 2"), std::string::npos) << metrics.render();
+  dropped->reset();                           // refunded
+  (*settled)->settle(Usage{.input = 25}, 70);  // settled
+  server.resume();
+
+  // Enforced again (an rpm-1 probe refuses its second request): the connection is back and the
+  // releases queued before the probe have run.
+  bool enforced = false;
+  for (int i = 0; i < 200 && !enforced; ++i) {
+    std::this_thread::sleep_for(50ms);
+    const Principal probe = key(1, std::nullopt, std::nullopt, "probe" + std::to_string(i));
+    auto one = l->reserve_key(probe, {1, 0});
+    auto two = l->reserve_key(probe, {1, 0});
+    enforced = one && !two;
+  }
+  ASSERT_TRUE(enforced);
+  auto redis = [&](std::vector<std::string> cmd) {
+    auto r = test::redis_ask(server.url(), nullptr, std::move(cmd));
+    return r && !r->is_nil() ? (r->type == redis::Reply::Type::Integer ? std::to_string(r->integer) : r->str)
+                             : std::string("(nil)");
+  };
+  const std::string win = prefix_ + ":rl:{k:key_1}", base = prefix_ + ":budget:{k:key_1}:total:all";
+  EXPECT_EQ(redis({"ZCARD", win + ":req"}), "2") << "the first request and the settled one; no ghost";
+  EXPECT_EQ(redis({"HGET", win + ":tok", "_sum"}), "35") << "10 + the 25 settled";
+  EXPECT_EQ(redis({"ZCARD", base + ":held"}), "0") << "no ghost hold";
+  const std::string held = redis({"HGET", base + ":heldamt", "_sum"});
+  EXPECT_TRUE(held == "0" || held == "(nil)") << held;
+  EXPECT_EQ(redis({"GET", base + ":spent"}), "170") << "100 + 70, counted once";
 }
 
 TEST_F(RedisLimiterTest, StartUpFailsClearlyWithoutThePassword) {

@@ -65,12 +65,22 @@ Result<redis::Reply> ask(const redis::Script* script, std::vector<std::string> k
   return test::redis_ask(test::fixture_redis_url(), script, std::move(keys), std::move(args));
 }
 
+// Where the scripts keep id's tombstone, for the keys of one test.
+std::string done(const std::string& test_keys, const std::string& id) { return test_keys + ":done:" + id; }
+
+Result<redis::Reply> release(const std::string& z, const std::string& base, const std::string& id,
+                             const std::string& how, const std::string& tokens, const std::string& cost) {
+  return ask(&release_script(), {z, z.empty() ? "" : z + ":h", base.empty() ? "" : base + ":total:all",
+                                 done(z + base, id)},
+             {id, how, tokens, cost});
+}
+
 // The reserve script's reply code, or -100 for an error reply (its text in `why`).
 int64_t reserve(const std::string& z, const std::string& base, const std::string& id, const std::string& tokens,
                 const std::string& cost, int64_t window_ms, int64_t lease_ms, const std::string& rpm = "1",
                 std::string* why = nullptr) {
   const bool budget = !base.empty();
-  auto r = ask(&reserve_script(), {z, z.empty() ? "" : z + ":h", base},
+  auto r = ask(&reserve_script(), {z, z.empty() ? "" : z + ":h", base, done(z + base, id)},
                {id, z.empty() ? "-1" : rpm, z.empty() ? "-1" : "1000000000", tokens, budget ? "1000000000000000000" : "-1",
                 "total", cost, std::to_string(lease_ms), std::to_string(window_ms)});
   if (!r || r->is_error()) {
@@ -113,7 +123,7 @@ TEST(RedisScripts, AZeroCostHoldIsReleasedAndLapsesCleanly) {
   ASSERT_EQ(ask(nullptr, {"SET", base + ":total:all:spent", "5"})->str, "OK");
   std::string why;
   ASSERT_EQ(reserve("", base, "a", "1", "0", 60000, 100), 0);
-  auto settled = ask(&release_script(), {"", "", base + ":total:all"}, {"a", "settle", "1", "0"});
+  auto settled = release("", base, "a", "settle", "1", "0");
   ASSERT_TRUE(settled);
   EXPECT_FALSE(settled->is_error()) << settled->str;
   ASSERT_EQ(reserve("", base, "b", "1", "0", 60000, 100, "1", &why), 0) << why;
@@ -121,6 +131,37 @@ TEST(RedisScripts, AZeroCostHoldIsReleasedAndLapsesCleanly) {
   EXPECT_EQ(reserve("", base, "c", "1", "7", 60000, 100, "1", &why), 0) << why;
   EXPECT_EQ(hget(base + ":total:all:heldamt", "_sum"), "7");
   EXPECT_EQ(get(base + ":total:all:spent"), "5");
+}
+
+// A settlement sent twice (re-sent after a reconnect) counts its spend and its tokens once.
+TEST(RedisScripts, SettlingTwiceCountsOnce) {
+  const std::string p = test::unique_prefix(), z = p + ":z", base = p + ":b";
+  ASSERT_EQ(ask(nullptr, {"SET", base + ":total:all:spent", "5"})->str, "OK");
+  ASSERT_EQ(reserve(z, base, "a", "100", "40", 60000, 60000, "10"), 0);
+  for (int i = 0; i < 2; ++i) {
+    auto r = release(z, base, "a", "settle", "30", "20");
+    ASSERT_TRUE(r && !r->is_error());
+    EXPECT_EQ(r->integer, i == 0 ? 1 : 0) << "the second finds the tombstone";
+  }
+  auto refund = release(z, base, "a", "refund", "0", "0");
+  ASSERT_TRUE(refund && !refund->is_error());
+  EXPECT_EQ(get(base + ":total:all:spent"), "25");
+  EXPECT_EQ(hget(z + ":h", "_sum"), "30") << "a refund after the settlement is a repeat too";
+  EXPECT_EQ(hget(base + ":total:all:heldamt", "_sum"), "0");
+}
+
+// A release that overtakes its reserve (whose reply timed out) cancels it; a settlement still
+// counts its spend.
+TEST(RedisScripts, AReleaseBeforeItsReserveCancelsIt) {
+  const std::string p = test::unique_prefix(), z = p + ":z", base = p + ":b";
+  ASSERT_EQ(ask(nullptr, {"SET", base + ":total:all:spent", "5"})->str, "OK");
+  ASSERT_TRUE(release(z, base, "r", "refund", "0", "0"));
+  ASSERT_TRUE(release(z, base, "s", "settle", "7", "11"));
+  EXPECT_EQ(reserve(z, base, "r", "100", "40", 60000, 60000, "10"), 0);
+  EXPECT_EQ(reserve(z, base, "s", "100", "40", 60000, 60000, "10"), 0);
+  EXPECT_EQ(ask(nullptr, {"ZCARD", z})->integer, 0) << "neither reserved a window entry";
+  EXPECT_EQ(ask(nullptr, {"ZCARD", base + ":total:all:held"})->integer, 0) << "nor a hold";
+  EXPECT_EQ(get(base + ":total:all:spent"), "16");
 }
 
 TEST(RedisScripts, BudgetPeriodsMatchBudgetPeriodCc) {

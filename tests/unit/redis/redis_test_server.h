@@ -88,10 +88,15 @@ class PrivateRedis {
     root_ = tmpl;
   }
   ~PrivateRedis() {
+    resume();
     stop();
     ::rmdir(root_.c_str());
   }
   void stop() { std::system(("bash " + redis_script() + " stop " + dir_ + " >/dev/null").c_str()); }
+  // Freezes the server (SIGSTOP), as a long DEBUG SLEEP or a stalled host would: the kernel still
+  // accepts connections and buffers what is written, and the server runs it all once resumed.
+  void pause() { signal("STOP"); }
+  void resume() { signal("CONT"); }
   // On the same port, empty (no persistence): as after a crash or a restart.
   void start_again() { run("start " + dir_ + " " + std::to_string(port_)); }
   int port() const { return port_; }
@@ -100,6 +105,12 @@ class PrivateRedis {
   }
 
  private:
+  void signal(const char* sig) {
+    const std::string pid = read_file(dir_ + "/redis.pid");
+    if (!pid.empty()) {
+      std::system(("kill -" + std::string(sig) + " " + pid + " 2>/dev/null").c_str());
+    }
+  }
   void run(const std::string& args) {
     const std::string env = password_.empty() ? "" : "REDIS_PASSWORD='" + password_ + "' ";
     if (std::system((env + "bash " + redis_script() + " " + args + " >/dev/null").c_str()) != 0) {
