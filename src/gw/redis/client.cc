@@ -137,9 +137,13 @@ void Client::send_eval(const Script& script, std::vector<std::string> keys, std:
 }
 
 net::awaitable<Result<Reply>> Client::await_pending(std::shared_ptr<Pending> p) {
-  // Known down: answer now rather than make every request wait out a connect timeout.
-  if (state_ == State::Down || state_ == State::Stopped) {
-    co_return unavailable(state_ == State::Stopped ? "the client is shut down" : last_error_);
+  // Known down, or reconnecting after a failure: answer now rather than make every request wait
+  // out a connect timeout. Only the very first connect (or one after a clean loss) is waited for.
+  if (state_ == State::Stopped) {
+    co_return unavailable("the client is shut down");
+  }
+  if (state_ == State::Down || (state_ == State::Connecting && failing_)) {
+    co_return unavailable(last_error_ + "; not waiting for the reconnect");
   }
   p->done.emplace(ex_, SteadyClock::time_point::max());
   enqueue(p);
@@ -263,6 +267,7 @@ net::awaitable<void> Client::run() {
     }
     if (!up) {
       state_ = State::Down;
+      failing_ = true;
       last_error_ = up.error().message;
       boost::system::error_code ignored;
       socket_.close(ignored);
@@ -274,6 +279,7 @@ net::awaitable<void> Client::run() {
       continue;
     }
     state_ = State::Up;
+    failing_ = false;
     backoff = std::chrono::milliseconds{0};
     ++connects_;
     co_await (read_loop() || write_loop() || watchdog());
@@ -282,6 +288,12 @@ net::awaitable<void> Client::run() {
       report("lost the connection to Redis at " + opts_.url.redacted() + ": " + last_error_);
     }
     fail_inflight(unavailable("the connection was lost before the reply (" + last_error_ + ")"));
+    if (timed_out_) {
+      // Redis stopped answering: the next connect will likely hang too, so nothing waits for it.
+      timed_out_ = false;
+      failing_ = true;
+      fail_awaited_queued(unavailable(last_error_ + "; not waiting for the reconnect"));
+    }
   }
   fail_all(unavailable("the client is shut down"));
 }
@@ -460,6 +472,7 @@ net::awaitable<void> Client::watchdog() {
       co_return;
     }
     if (!inflight_.empty() && inflight_.front()->deadline <= SteadyClock::now()) {
+      timed_out_ = true;
       break_connection("no reply within " + std::to_string(opts_.command_timeout.count()) + " ms");
       co_return;
     }

@@ -206,6 +206,34 @@ TEST_F(ClientTest, AServerThatNeverAnswersTimesTheCommandOut) {
   silent.close();
 }
 
+// Once a connection has failed (no reply in time, or a failed connect), commands do not queue
+// behind the reconnect attempts: they fail at once with "unavailable" until it is up again. Before,
+// they waited out the attempt's connect timeout (here 30 s, far past anything the test waits).
+TEST_F(ClientTest, WhileReconnectingAfterAFailureCommandsFailAtOnce) {
+  test::PrivateRedis server;
+  ClientOptions o;
+  o.url = *parse_redis_url(server.url());
+  o.connect_timeout = 30000ms;
+  o.command_timeout = 100ms;
+  auto c = Client::start(io_.get_executor(), o);
+  clients_.push_back(c);
+  static const Script s("return 1");
+  c->preload(s);  // a reconnect waits for SCRIPT LOAD, which a frozen server never answers
+  ASSERT_TRUE(cmd(*c, {"PING"}));
+  server.pause();
+  auto lost = cmd(*c, {"PING"});
+  ASSERT_FALSE(lost);
+  EXPECT_NE(lost.error().message.find("no reply within 100 ms"), std::string::npos) << lost.error().message;
+  for (int i = 0; i < 3; ++i) {
+    auto during = cmd(*c, {"PING"});
+    ASSERT_FALSE(during);
+    EXPECT_EQ(during.error().code, Code::Unavailable);
+    EXPECT_NE(during.error().message.find("not waiting for the reconnect"), std::string::npos)
+        << during.error().message;
+  }
+  server.resume();
+}
+
 TEST_F(ClientTest, ReconnectsWhenRedisComesBack) {
   test::PrivateRedis server;
   auto c = connect(server.url(), 500ms);
