@@ -15,12 +15,12 @@ constexpr size_t kMaxBatchBytes = 64 * 1024;
 constexpr auto kFirstBackoff = 100ms;
 constexpr auto kMaxBackoff = 2000ms;
 
-std::vector<std::string> eval_args(const char* verb, const std::string& script_or_sha,
-                                   std::vector<std::string>& keys, std::vector<std::string>& args) {
+// EVALSHA sha numkeys keys... args..., encoded.
+std::string evalsha_wire(const Script& script, std::vector<std::string>& keys, std::vector<std::string>& args) {
   std::vector<std::string> out;
   out.reserve(3 + keys.size() + args.size());
-  out.emplace_back(verb);
-  out.push_back(script_or_sha);
+  out.emplace_back("EVALSHA");
+  out.push_back(script.sha1);
   out.push_back(std::to_string(keys.size()));
   for (auto& k : keys) {
     out.push_back(std::move(k));
@@ -28,7 +28,17 @@ std::vector<std::string> eval_args(const char* verb, const std::string& script_o
   for (auto& a : args) {
     out.push_back(std::move(a));
   }
-  return out;
+  return encode_command(out);
+}
+
+// The same command as EVAL with the script's source, built from the EVALSHA wire only when Redis
+// answers NOSCRIPT, so that commands queued while Redis is away do not each hold a copy of the
+// source. The two differ only in their first two bulk strings; the element count is the same.
+std::string eval_wire(const Script& script, const std::string& evalsha) {
+  const size_t count_len = evalsha.find("\r\n") + 2;                            // "*N\r\n"
+  const size_t sha_part = encode_command({"EVALSHA", script.sha1}).size() - 4;  // less "*2\r\n"
+  const std::string eval_part = encode_command({"EVAL", script.source}).substr(4);
+  return evalsha.substr(0, count_len) + eval_part + evalsha.substr(count_len + sha_part);
 }
 
 // A coroutine of the `||` below was told to stop (another one ended).
@@ -41,8 +51,7 @@ net::awaitable<bool> cancelled() {
 
 struct Client::Pending {
   std::string wire;
-  const Script* script = nullptr;  // an EVALSHA, re-sent as EVAL on NOSCRIPT
-  std::vector<std::string> eval_form;  // EVAL source numkeys keys... args...
+  const Script* script = nullptr;  // an EVALSHA, re-sent as EVAL on NOSCRIPT (eval_wire)
   bool detached = false;
   SteadyClock::time_point deadline{};  // set when written
   std::optional<Result<Reply>> result;
@@ -98,11 +107,7 @@ net::awaitable<Result<Reply>> Client::eval(const Script& script, std::vector<std
                                            std::vector<std::string> args) {
   auto p = std::make_shared<Pending>();
   p->script = &script;
-  p->eval_form = eval_args("EVAL", script.source, keys, args);
-  std::vector<std::string> sha_form = p->eval_form;
-  sha_form[0] = "EVALSHA";
-  sha_form[1] = script.sha1;
-  p->wire = encode_command(sha_form);
+  p->wire = evalsha_wire(script, keys, args);
   auto r = co_await await_pending(std::move(p));
   co_return r;
 }
@@ -128,11 +133,7 @@ void Client::send_eval(const Script& script, std::vector<std::string> keys, std:
   auto p = std::make_shared<Pending>();
   p->script = &script;
   p->detached = true;
-  p->eval_form = eval_args("EVAL", script.source, keys, args);
-  std::vector<std::string> sha_form = p->eval_form;
-  sha_form[0] = "EVALSHA";
-  sha_form[1] = script.sha1;
-  p->wire = encode_command(sha_form);
+  p->wire = evalsha_wire(script, keys, args);
   enqueue(std::move(p));
 }
 
@@ -181,7 +182,7 @@ void Client::complete(std::shared_ptr<Pending> p, Result<Reply> r) {
   if (r && r->is_error() && p->script != nullptr && r->str.starts_with("NOSCRIPT")) {
     // This server has not seen the script (never preloaded, or SCRIPT FLUSH): send its source.
     // Retries keep their order among themselves and go before anything not yet written.
-    p->wire = encode_command(p->eval_form);
+    p->wire = eval_wire(*p->script, p->wire);
     p->script = nullptr;
     if (p->detached) {
       ++detached_queued_;
