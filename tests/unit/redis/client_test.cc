@@ -131,6 +131,19 @@ TEST_F(ClientTest, EvalShaFallsBackToEvalAfterScriptFlush) {
   auto after = drive(c->eval(getter, {p_ + ":ff"}, {}));
   ASSERT_TRUE(after);
   EXPECT_EQ(after->str, "yes");
+
+  // One flushed script and one still loaded: the loaded one, pipelined behind, runs first (it was
+  // written before the NOSCRIPT came back), the flushed one as EVAL right after. This is why the
+  // client preloads its scripts on every connection rather than rely on the fallback.
+  ASSERT_TRUE(cmd(*c, {"SCRIPT", "FLUSH"}));
+  ASSERT_TRUE(cmd(*c, {"SCRIPT", "LOAD", getter.source}));
+  c->send_eval(setter, {p_ + ":ff2"}, {"late"});
+  auto overtook = drive(c->eval(getter, {p_ + ":ff2"}, {}));
+  ASSERT_TRUE(overtook);
+  EXPECT_TRUE(overtook->is_nil()) << "the loaded script ran before the flushed one's EVAL";
+  auto then = drive(c->eval(getter, {p_ + ":ff2"}, {}));
+  ASSERT_TRUE(then);
+  EXPECT_EQ(then->str, "late") << "and the flushed one still ran, once";
 }
 
 TEST_F(ClientTest, PreloadedScriptsAreLoadedOnEveryConnection) {
