@@ -47,6 +47,10 @@ class Reservation {
 class Limiter {
  public:
   virtual ~Limiter() = default;
+  // Answers every check still waiting (failing it open) and ends the limiter's own I/O. Called at
+  // shutdown while the workers' io_contexts still exist, since those checks resume on them; later
+  // checks fail open at once.
+  virtual void stop() {}
   // Key rpm/tpm and budget. RateLimited / BudgetExceeded carry retry_after_s.
   // `who` must outlive the awaiting.
   virtual net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_key(const Principal& who,

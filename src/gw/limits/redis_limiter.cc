@@ -58,23 +58,36 @@ struct Core {
       c->preload(reserve_script());
       c->preload(release_script());
     });
-    thread = std::thread([this] { io.run(); });
+    ran_out = ran_out_promise.get_future();
+    thread = std::thread([this] {
+      io.run();
+      ran_out_promise.set_value();
+    });
   }
 
-  // Lets queued settlements reach Redis (bounded), then ends the I/O thread.
+  // Lets queued settlements reach Redis (bounded), then ends the I/O thread once the client has
+  // failed every pending command, so every check waiting on it has been answered (on its own
+  // executor) before this returns; io.stop() only if that does not happen in time.
   void stop() {
+    std::lock_guard lk(stop_mu);
     if (!thread.joinable()) {
       return;
     }
+    stopped = true;
     auto done = net::co_spawn(io, client->shutdown(kShutdownDrain), net::use_future);
     done.wait_for(kShutdownDrain + opts.command_timeout + 1s);
     work.reset();
-    io.stop();
+    if (ran_out.wait_for(opts.connect_timeout + opts.command_timeout + 1s) != std::future_status::ready) {
+      io.stop();
+    }
     thread.join();
   }
 
   // Runs `op` on the limiter's thread; the caller resumes on its own executor.
   net::awaitable<Result<redis::Reply>> ask(net::awaitable<Result<redis::Reply>> op) {
+    if (stopped) {
+      co_return make_error(Code::Unavailable, "the limiter is shut down");
+    }
     auto on_client = net::co_spawn(io, std::move(op), net::use_awaitable);
     auto r = co_await std::move(on_client);
     co_return r;
@@ -119,6 +132,10 @@ struct Core {
   net::executor_work_guard<net::io_context::executor_type> work{io.get_executor()};
   std::shared_ptr<redis::Client> client;
   std::thread thread;
+  std::promise<void> ran_out_promise;
+  std::future<void> ran_out;  // ready once io.run() has returned
+  std::mutex stop_mu;
+  std::atomic<bool> stopped{false};
   std::mutex log_mu;
   std::chrono::steady_clock::time_point last_log{};
   uint64_t unlogged = 0;
@@ -207,6 +224,7 @@ class RedisLimiter final : public Limiter {
  public:
   explicit RedisLimiter(std::shared_ptr<Core> core) : core_(std::move(core)) {}
   ~RedisLimiter() override { core_->stop(); }
+  void stop() override { core_->stop(); }
 
   net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_key(const Principal& who,
                                                                   const Estimate& est) override {

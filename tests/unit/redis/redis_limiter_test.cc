@@ -357,6 +357,47 @@ TEST_F(RedisLimiterTest, ReservesWhoseReplyTimedOutAreReleasedWhenRedisWakes) {
   EXPECT_EQ(redis({"GET", base + ":spent"}), "170") << "100 + 70, counted once";
 }
 
+// Shutdown (server.cc) stops the limiter while the workers' io_contexts still exist: a check
+// waiting on a frozen Redis must be answered (failed open, on the worker) before stop() returns,
+// not abandoned with a coroutine to resume through an io_context about to be destroyed.
+TEST_F(RedisLimiterTest, StopAnswersTheChecksStillWaiting) {
+  test::PrivateRedis server;
+  RedisLimiterOptions o;
+  o.url = *redis::parse_redis_url(server.url());
+  o.key_prefix = prefix_;
+  o.connect_timeout = 500ms;
+  o.command_timeout = 60000ms;  // the check would wait a minute for its reply
+  auto made = make_redis_limiter(nullptr, o);
+  ASSERT_TRUE(made);
+  std::unique_ptr<Limiter> limiter = std::move(*made);
+  server.pause();
+  net::io_context worker;
+  auto guard = net::make_work_guard(worker);
+  std::thread worker_thread([&] { worker.run(); });
+  std::promise<bool> answered;
+  const Principal who = key(1, std::nullopt);
+  net::co_spawn(worker, [&]() -> net::awaitable<void> {
+    auto checking = limiter->reserve_key(who, {1, 0});
+    auto r = co_await std::move(checking);
+    answered.set_value(r.has_value());
+  }, net::detached);
+  std::this_thread::sleep_for(200ms);  // the check is written and waits for its reply
+  limiter->stop();
+  auto got = answered.get_future();
+  // Answered means posted to the worker, which resumes it on its own thread: a bound only so that
+  // a check that was abandoned fails the test instead of hanging it.
+  const bool in_time = got.wait_for(20s) == std::future_status::ready;
+  guard.reset();
+  if (!in_time) {
+    worker.stop();  // do not hang the test run; the failure below says what went wrong
+  }
+  worker_thread.join();
+  ASSERT_TRUE(in_time) << "stop() abandoned the check still waiting";
+  EXPECT_TRUE(got.get()) << "failed open";
+  limiter.reset();
+  server.resume();
+}
+
 TEST_F(RedisLimiterTest, StartUpFailsClearlyWithoutThePassword) {
   tcp::endpoint free_port;
   {
