@@ -56,8 +56,9 @@ class Limiter {
   virtual net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_key(const Principal& who,
                                                                           const Estimate& est) = 0;
   // Deployment rpm/tpm capacity; an error means "skip this deployment", not "refuse the client".
+  // `deployment_id` must outlive the awaiting (the caller awaits at once).
   virtual net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_deployment(
-      std::string deployment_id, std::optional<int64_t> rpm, std::optional<int64_t> tpm,
+      const std::string& deployment_id, std::optional<int64_t> rpm, std::optional<int64_t> tpm,
       uint64_t tokens) = 0;
 };
 

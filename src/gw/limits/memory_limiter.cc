@@ -139,7 +139,7 @@ class MemoryLimiter final : public Limiter {
   }
 
   net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_deployment(
-      std::string deployment_id, std::optional<int64_t> rpm, std::optional<int64_t> tpm,
+      const std::string& deployment_id, std::optional<int64_t> rpm, std::optional<int64_t> tpm,
       uint64_t est_tokens) override {
     co_return admit_deployment(deployment_id, rpm, tpm, est_tokens);
   }

@@ -307,7 +307,7 @@ class RedisLimiter final : public Limiter {
   }
 
   net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_deployment(
-      std::string deployment_id, std::optional<int64_t> rpm, std::optional<int64_t> tpm,
+      const std::string& deployment_id, std::optional<int64_t> rpm, std::optional<int64_t> tpm,
       uint64_t est_tokens) override {
     if (!rpm && !tpm) {
       co_return std::unique_ptr<Reservation>(std::make_unique<NoReservation>());
