@@ -8,6 +8,7 @@
 #include "../limits/limits_test_util.h"
 #include "gw/limits/budget_period.h"
 #include "gw/limits/memory_limiter.h"
+#include "gw/limits/redis_scripts.h"
 #include "gw/redis/client.h"
 #include "redis_test_server.h"
 
@@ -246,7 +247,7 @@ TEST_F(RedisLimiterTest, RedisDownFailsOpenAndARestartedRedisEnforcesAgain) {
   EXPECT_NE(text.find("switchyard_limiter_fail_open_total{check=\"key\",reason=\"unavailable\"} 3"), std::string::npos) << text;
   EXPECT_NE(text.find("switchyard_limiter_fail_open_total{check=\"deployment\",reason=\"unavailable\"} 3"), std::string::npos);
 
-  server.start_again();  // empty, and without the limiter's scripts (EVAL fallback)
+  server.start_again();  // empty: the client loads its scripts again as it reconnects
   const Principal fresh = key(1, std::nullopt, std::nullopt, "fresh");
   bool enforced = false;
   for (int i = 0; i < 100 && !enforced; ++i) {
@@ -261,6 +262,17 @@ TEST_F(RedisLimiterTest, RedisDownFailsOpenAndARestartedRedisEnforcesAgain) {
   auto y = l->reserve_key(two, {1, 0});
   EXPECT_TRUE(x && y);
   EXPECT_FALSE(l->reserve_key(two, {1, 0}));
+
+  // The EVAL fallback: scripts flushed on the live connection answer NOSCRIPT, and the check is
+  // re-sent with the script's source (which loads it again).
+  ASSERT_TRUE(test::redis_ask(server.url(), nullptr, {"SCRIPT", "FLUSH"}));
+  const Principal after_flush = key(1, std::nullopt, std::nullopt, "after-flush");
+  EXPECT_TRUE(l->reserve_key(after_flush, {1, 0}));
+  EXPECT_FALSE(l->reserve_key(after_flush, {1, 0})) << "enforced through EVAL";
+  auto loaded = test::redis_ask(server.url(), nullptr, {"SCRIPT", "EXISTS", reserve_script().sha1});
+  ASSERT_TRUE(loaded && loaded->elements.size() == 1);
+  EXPECT_EQ(loaded->elements[0].integer, 1) << "EVAL loaded the reserve script again";
+  EXPECT_EQ(metrics.render().find("script_error"), std::string::npos) << "NOSCRIPT is not a script error";
 }
 
 // Amounts of 1e17 and more reached Redis as "1e+17" (refused by HINCRBY/INCRBY mid-script: fail
@@ -396,6 +408,26 @@ TEST_F(RedisLimiterTest, StopAnswersTheChecksStillWaiting) {
   EXPECT_TRUE(got.get()) << "failed open";
   limiter.reset();
   server.resume();
+}
+
+// A hold that is never released (its replica crashed) stops holding the budget after the lease.
+TEST_F(RedisLimiterTest, AHoldLapsesAfterItsLease) {
+  RedisLimiterOptions o;
+  o.url = *redis::parse_redis_url(test::fixture_redis_url());
+  o.key_prefix = prefix_;
+  o.budget_hold_lease = 200ms;
+  auto made = make_redis_limiter(nullptr, o);
+  ASSERT_TRUE(made);
+  auto l = test::sync(std::move(*made));
+  const Principal who = key(std::nullopt, std::nullopt, config::Budget{100, config::BudgetPeriod::Total});
+  auto x = l->reserve_key(who, {1, 70});
+  auto y = l->reserve_key(who, {1, 70});
+  ASSERT_TRUE(x && y);
+  auto held = l->reserve_key(who, {1, 1});
+  ASSERT_FALSE(held) << "140 held";
+  EXPECT_EQ(held.error().retry_after_s, 1);
+  std::this_thread::sleep_for(300ms);  // past the lease
+  EXPECT_TRUE(l->reserve_key(who, {1, 1})) << "the lapsed holds no longer count";
 }
 
 TEST_F(RedisLimiterTest, StartUpFailsClearlyWithoutThePassword) {

@@ -164,6 +164,18 @@ TEST(RedisScripts, AReleaseBeforeItsReserveCancelsIt) {
   EXPECT_EQ(get(base + ":total:all:spent"), "16");
 }
 
+// A settlement after its period's spend key expired (an hour past the period's end) does not
+// bring the period back; within that hour it is still counted.
+TEST(RedisScripts, SettlingAfterThePeriodEnded) {
+  const std::string p = test::unique_prefix(), base = p + ":b";
+  ASSERT_EQ(reserve("", base + "x", "a", "1", "10", 60000, 60000), 4) << "not seeded: asks for a seed";
+  ASSERT_TRUE(release("", base, "gone", "settle", "1", "10"));
+  EXPECT_EQ(get(base + ":total:all:spent"), "(nil)") << "an expired period is not brought back";
+  ASSERT_EQ(ask(nullptr, {"SET", base + ":total:all:spent", "5", "PX", "60000"})->str, "OK");
+  ASSERT_TRUE(release("", base, "late", "settle", "1", "10"));
+  EXPECT_EQ(get(base + ":total:all:spent"), "15") << "still there: counted";
+}
+
 TEST(RedisScripts, BudgetPeriodsMatchBudgetPeriodCc) {
   std::vector<int64_t> times;
   // Every 7 h 13 min 17 s across leap February 2024 and two year ends, plus the exact edges.
