@@ -212,12 +212,12 @@ return 1
 std::string_view budget_period_lua() { return kPeriods; }
 
 const redis::Script& reserve_script() {
-  static const redis::Script s(std::string(kCommon) + kPeriods + kReserve);
+  static const redis::Script s(std::string(kCommon) + kPeriods + kReserve, "reserve");
   return s;
 }
 
 const redis::Script& release_script() {
-  static const redis::Script s(std::string(kCommon) + kRelease);
+  static const redis::Script s(std::string(kCommon) + kRelease, "release");
   return s;
 }
 

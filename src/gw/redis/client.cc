@@ -52,6 +52,7 @@ net::awaitable<bool> cancelled() {
 struct Client::Pending {
   std::string wire;
   const Script* script = nullptr;  // an EVALSHA, re-sent as EVAL on NOSCRIPT (eval_wire)
+  bool as_eval = false;            // ... which it was
   bool detached = false;
   SteadyClock::time_point deadline{};  // set when written
   std::optional<Result<Reply>> result;
@@ -179,11 +180,11 @@ void Client::enqueue(std::shared_ptr<Pending> p) {
 }
 
 void Client::complete(std::shared_ptr<Pending> p, Result<Reply> r) {
-  if (r && r->is_error() && p->script != nullptr && r->str.starts_with("NOSCRIPT")) {
+  if (r && r->is_error() && p->script != nullptr && !p->as_eval && r->str.starts_with("NOSCRIPT")) {
     // This server has not seen the script (never preloaded, or SCRIPT FLUSH): send its source.
     // Retries keep their order among themselves and go before anything not yet written.
     p->wire = eval_wire(*p->script, p->wire);
-    p->script = nullptr;
+    p->as_eval = true;
     if (p->detached) {
       ++detached_queued_;
     }
@@ -196,7 +197,9 @@ void Client::complete(std::shared_ptr<Pending> p, Result<Reply> r) {
       ++dropped_;
       report("a fire-and-forget Redis command was lost: " + r.error().message);
     } else if (r->is_error()) {
-      report("Redis refused a fire-and-forget command: " + r->str);
+      // A script error is a bug: reported every time, with the script's name.
+      report("Redis refused a fire-and-forget " + (p->script != nullptr ? "'" + p->script->name + "' script" : std::string("command")) +
+             ": " + r->str);
     }
     return;
   }
