@@ -57,7 +57,7 @@ class WindowReservation : public Reservation {
     }
     settled_ = true;
     if (entry_) {
-      const int64_t used = static_cast<int64_t>(std::min<uint64_t>(actual.total(), INT64_MAX));
+      const int64_t used = clamp_amount(actual.total());
       ((*core_).*map_)[name_].adjust(*entry_, used - est_tokens_);
     }
   }
@@ -112,7 +112,7 @@ class KeyReservation final : public WindowReservation {
     }
     if (BudgetState* b = same_period_locked()) {
       b->reserved -= est_cost_;
-      b->settled += cost;
+      b->settled = saturating_add(b->settled, clamp_amount(cost));
     }
     WindowReservation::settle_locked(actual, cost);
   }
@@ -139,15 +139,15 @@ class MemoryLimiter final : public Limiter {
   }
 
   net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_deployment(
-      std::string deployment_id, std::optional<int64_t> rpm, std::optional<int64_t> tpm,
+      const std::string& deployment_id, std::optional<int64_t> rpm, std::optional<int64_t> tpm,
       uint64_t est_tokens) override {
     co_return admit_deployment(deployment_id, rpm, tpm, est_tokens);
   }
 
  private:
   Result<std::unique_ptr<Reservation>> admit_key(const Principal& who, const Estimate& est) {
-    const int64_t tokens = static_cast<int64_t>(std::min<uint64_t>(est.tokens, INT64_MAX));
-    const int64_t cost = std::max<int64_t>(est.cost_nano_usd, 0);
+    const int64_t tokens = clamp_amount(est.tokens);
+    const int64_t cost = clamp_amount(est.cost_nano_usd);
     if (who.budget) {
       if (auto seeded = seed_budget(who); !seeded) {
         return seeded.error();
@@ -164,7 +164,7 @@ class MemoryLimiter final : public Limiter {
         b.settled = 0;
         b.reserved = 0;
       }
-      if (b.settled + b.reserved >= who.budget->nano_usd) {
+      if (saturating_add(b.settled, b.reserved) >= who.budget->nano_usd) {
         Error e = make_error(Code::BudgetExceeded, "budget exhausted for key '" + who.key_name + "'");
         if (b.settled < who.budget->nano_usd) {
           e.message = "budget of key '" + who.key_name + "' is held by requests in flight";
@@ -187,7 +187,8 @@ class MemoryLimiter final : public Limiter {
       entry = d.id;
     }
     if (period_start) {
-      core_->budgets[who.key_id].reserved += cost;
+      auto& reserved = core_->budgets[who.key_id].reserved;
+      reserved = saturating_add(reserved, cost);
     }
     return std::unique_ptr<Reservation>(
         std::make_unique<KeyReservation>(core_, who.key_id, entry, tokens, period_start, cost));
@@ -197,7 +198,7 @@ class MemoryLimiter final : public Limiter {
                                                        std::optional<int64_t> rpm,
                                                        std::optional<int64_t> tpm,
                                                        uint64_t est_tokens) {
-    const int64_t tokens = static_cast<int64_t>(std::min<uint64_t>(est_tokens, INT64_MAX));
+    const int64_t tokens = clamp_amount(est_tokens);
     std::optional<uint64_t> entry;
     if (rpm || tpm) {
       std::lock_guard lk(core_->mu);

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "gw/limits/budget_period.h"
 #include "gw/limits/memory_limiter.h"
 #include "gw/limits/redis_scripts.h"
 #include "gw/limits/sliding_window.h"
@@ -57,23 +58,36 @@ struct Core {
       c->preload(reserve_script());
       c->preload(release_script());
     });
-    thread = std::thread([this] { io.run(); });
+    ran_out = ran_out_promise.get_future();
+    thread = std::thread([this] {
+      io.run();
+      ran_out_promise.set_value();
+    });
   }
 
-  // Lets queued settlements reach Redis (bounded), then ends the I/O thread.
+  // Lets queued settlements reach Redis (bounded), then ends the I/O thread once the client has
+  // failed every pending command, so every check waiting on it has been answered (on its own
+  // executor) before this returns; io.stop() only if that does not happen in time.
   void stop() {
+    std::lock_guard lk(stop_mu);
     if (!thread.joinable()) {
       return;
     }
+    stopped = true;
     auto done = net::co_spawn(io, client->shutdown(kShutdownDrain), net::use_future);
     done.wait_for(kShutdownDrain + opts.command_timeout + 1s);
     work.reset();
-    io.stop();
+    if (ran_out.wait_for(opts.connect_timeout + opts.command_timeout + 1s) != std::future_status::ready) {
+      io.stop();
+    }
     thread.join();
   }
 
   // Runs `op` on the limiter's thread; the caller resumes on its own executor.
   net::awaitable<Result<redis::Reply>> ask(net::awaitable<Result<redis::Reply>> op) {
+    if (stopped) {
+      co_return make_error(Code::Unavailable, "the limiter is shut down");
+    }
     auto on_client = net::co_spawn(io, std::move(op), net::use_awaitable);
     auto r = co_await std::move(on_client);
     co_return r;
@@ -103,7 +117,12 @@ struct Core {
   }
 
   // Fail open (redis_limiter.h): admitted unchecked, counted, and logged at most every 10 s.
-  std::unique_ptr<Reservation> fail_open(const Error& why, std::string_view check);
+  void fail_open(const Error& why, std::string_view check);
+  // Redis answered the script with an error: a bug, not an outage. Fails open too, but logged every
+  // time with the script's name and counted under its own reason.
+  void script_failed(std::string_view script, const std::string& reply, std::string_view check);
+  // Where a release of reservation `id` leaves its tombstone (redis_scripts.h).
+  std::string done_key(const std::string& id) const { return key("done", id, ""); }
 
   Ledger* ledger;
   RedisLimiterOptions opts;
@@ -113,6 +132,10 @@ struct Core {
   net::executor_work_guard<net::io_context::executor_type> work{io.get_executor()};
   std::shared_ptr<redis::Client> client;
   std::thread thread;
+  std::promise<void> ran_out_promise;
+  std::future<void> ran_out;  // ready once io.run() has returned
+  std::mutex stop_mu;
+  std::atomic<bool> stopped{false};
   std::mutex log_mu;
   std::chrono::steady_clock::time_point last_log{};
   uint64_t unlogged = 0;
@@ -123,9 +146,17 @@ class NoReservation final : public Reservation {
   void settle(const Usage&, int64_t) override {}
 };
 
-std::unique_ptr<Reservation> Core::fail_open(const Error& why, std::string_view check) {
+void Core::script_failed(std::string_view script, const std::string& reply, std::string_view check) {
   if (opts.metrics != nullptr) {
-    opts.metrics->limiter_fail_open(check);
+    opts.metrics->limiter_fail_open(check, "script_error");
+  }
+  log_event("limiter_script_error", "the " + std::string(script) + " script failed (admitted without the " +
+                                        std::string(check) + " limit check): " + reply);
+}
+
+void Core::fail_open(const Error& why, std::string_view check) {
+  if (opts.metrics != nullptr) {
+    opts.metrics->limiter_fail_open(check, "unavailable");
   }
   std::string line;
   {
@@ -133,7 +164,7 @@ std::unique_ptr<Reservation> Core::fail_open(const Error& why, std::string_view 
     const auto now = std::chrono::steady_clock::now();
     if (last_log != std::chrono::steady_clock::time_point{} && now - last_log < kFailOpenLogEvery) {
       ++unlogged;
-      return std::make_unique<NoReservation>();
+      return;
     }
     line = "admitted without the " + std::string(check) + " limit check: " + why.message;
     if (unlogged > 0) {
@@ -143,9 +174,12 @@ std::unique_ptr<Reservation> Core::fail_open(const Error& why, std::string_view 
     unlogged = 0;
   }
   log_event("limiter_fail_open", line);
-  return std::make_unique<NoReservation>();
 }
 
+// Also what a check whose outcome is unknown returns (its reply timed out or the connection broke
+// after it was written): admitted unchecked, yet the script may still run once Redis answers
+// again, so the reservation is released like any other. Releases are idempotent and a release
+// that overtakes its reserve cancels it (redis_scripts.h), so that is safe whatever happened.
 class RedisReservation final : public Reservation {
  public:
   RedisReservation(std::shared_ptr<Core> core, std::string id, std::string window_z, std::string window_h,
@@ -158,7 +192,7 @@ class RedisReservation final : public Reservation {
 
   ~RedisReservation() override {
     if (!settled_) {
-      core_->send_release({window_z_, window_h_, budget_base_}, {id_, "refund", "0", "0"});
+      core_->send_release({window_z_, window_h_, budget_base_, core_->done_key(id_)}, {id_, "refund", "0", "0"});
     }
   }
 
@@ -167,9 +201,9 @@ class RedisReservation final : public Reservation {
       return;
     }
     settled_ = true;
-    const uint64_t used = std::min<uint64_t>(actual.total(), INT64_MAX);
-    core_->send_release({window_z_, window_h_, budget_base_},
-                        {id_, "settle", std::to_string(used), std::to_string(cost_nano_usd)});
+    core_->send_release({window_z_, window_h_, budget_base_, core_->done_key(id_)},
+                        {id_, "settle", std::to_string(clamp_amount(actual.total())),
+                         std::to_string(clamp_amount(cost_nano_usd))});
   }
 
  private:
@@ -190,25 +224,32 @@ class RedisLimiter final : public Limiter {
  public:
   explicit RedisLimiter(std::shared_ptr<Core> core) : core_(std::move(core)) {}
   ~RedisLimiter() override { core_->stop(); }
+  void stop() override { core_->stop(); }
 
   net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_key(const Principal& who,
                                                                   const Estimate& est) override {
     if (!who.rpm && !who.tpm && !who.budget) {
       co_return std::unique_ptr<Reservation>(std::make_unique<NoReservation>());
     }
-    const int64_t tokens = static_cast<int64_t>(std::min<uint64_t>(est.tokens, INT64_MAX));
-    const int64_t cost = std::max<int64_t>(est.cost_nano_usd, 0);
+    const int64_t tokens = clamp_amount(est.tokens);
+    const int64_t cost = clamp_amount(est.cost_nano_usd);
     const bool windowed = who.rpm || who.tpm;
     const std::string id = core_->new_id();
     std::vector<std::string> keys{windowed ? core_->key("rl", "k:" + who.key_id, ":req") : "",
                                   windowed ? core_->key("rl", "k:" + who.key_id, ":tok") : "",
-                                  who.budget ? core_->key("budget", "k:" + who.key_id, "") : ""};
+                                  who.budget ? core_->key("budget", "k:" + who.key_id, "") : "",
+                                  core_->done_key(id)};
+    // Unknown outcome: release what the script may yet reserve (the period as this clock sees it).
+    auto unknown = [&] {
+      return std::unique_ptr<Reservation>(std::make_unique<RedisReservation>(
+          core_, id, keys[0], keys[1], who.budget ? local_budget_base(who) : ""));
+    };
     const std::vector<std::string> args{
         id,
         limit_arg(who.rpm),
         limit_arg(who.tpm),
         std::to_string(tokens),
-        who.budget ? std::to_string(who.budget->nano_usd) : "-1",
+        who.budget ? std::to_string(clamp_amount(who.budget->nano_usd)) : "-1",
         who.budget ? std::string(config::to_string(who.budget->period)) : "total",
         std::to_string(cost),
         std::to_string(core_->opts.budget_hold_lease.count()),
@@ -218,10 +259,13 @@ class RedisLimiter final : public Limiter {
       auto op = core_->eval(reserve_script(), keys, args);
       auto reply = co_await std::move(op);
       if (!reply) {
-        co_return core_->fail_open(reply.error(), "key");
+        core_->fail_open(reply.error(), "key");
+        co_return unknown();
       }
       if (reply->is_error() || reply->elements.empty()) {
-        co_return core_->fail_open(make_error(Code::Internal, "the reserve script failed: " + reply->str), "key");
+        // A script error may leave part of its writes: released like an unknown outcome.
+        core_->script_failed("reserve", reply->str, "key");
+        co_return unknown();
       }
       switch (reply_int(*reply, 0)) {
         case 0:
@@ -254,34 +298,38 @@ class RedisLimiter final : public Limiter {
           break;
         }
         default:
-          co_return core_->fail_open(make_error(Code::Internal, "unexpected reply from the reserve script"), "key");
+          core_->script_failed("reserve", "unexpected reply code", "key");
+          co_return unknown();
       }
     }
-    co_return core_->fail_open(make_error(Code::Internal, "the budget seed did not take"), "key");
+    core_->fail_open(make_error(Code::Internal, "the budget seed did not take"), "key");
+    co_return std::unique_ptr<Reservation>(std::make_unique<NoReservation>());
   }
 
   net::awaitable<Result<std::unique_ptr<Reservation>>> reserve_deployment(
-      std::string deployment_id, std::optional<int64_t> rpm, std::optional<int64_t> tpm,
+      const std::string& deployment_id, std::optional<int64_t> rpm, std::optional<int64_t> tpm,
       uint64_t est_tokens) override {
     if (!rpm && !tpm) {
       co_return std::unique_ptr<Reservation>(std::make_unique<NoReservation>());
     }
-    const int64_t tokens = static_cast<int64_t>(std::min<uint64_t>(est_tokens, INT64_MAX));
+    const int64_t tokens = clamp_amount(est_tokens);
     const std::string id = core_->new_id();
     std::vector<std::string> keys{core_->key("rl", "d:" + deployment_id, ":req"),
-                                  core_->key("rl", "d:" + deployment_id, ":tok"), ""};
+                                  core_->key("rl", "d:" + deployment_id, ":tok"), "", core_->done_key(id)};
     std::vector<std::string> args{id, limit_arg(rpm), limit_arg(tpm), std::to_string(tokens), "-1",
                                   "total", "0", "0", std::to_string(kWindowMs)};
     auto op = core_->eval(reserve_script(), keys, std::move(args));
     auto reply = co_await std::move(op);
-    if (!reply) {
-      co_return core_->fail_open(reply.error(), "deployment");
+    const bool failed = !reply || reply->is_error() || reply->elements.empty();
+    if (failed) {
+      if (!reply) {
+        core_->fail_open(reply.error(), "deployment");
+      } else {
+        core_->script_failed("reserve", reply->str, "deployment");
+      }
     }
-    if (reply->is_error() || reply->elements.empty()) {
-      co_return core_->fail_open(make_error(Code::Internal, "the reserve script failed: " + reply->str),
-                                 "deployment");
-    }
-    if (reply_int(*reply, 0) == 0) {
+    // Admitted, or an unknown outcome (released like an admission: see RedisReservation).
+    if (failed || reply_int(*reply, 0) == 0) {
       co_return std::unique_ptr<Reservation>(
           std::make_unique<RedisReservation>(core_, id, keys[0], keys[1], ""));
     }
@@ -293,6 +341,15 @@ class RedisLimiter final : public Limiter {
   }
 
  private:
+  // The budget's key base for the period this gateway's clock is in: the script computes the same
+  // from Redis's clock, so they differ only within clock skew of a period's boundary.
+  std::string local_budget_base(const Principal& who) const {
+    const auto b = budget_period_bounds(who.budget->period, real_clock().now());
+    const std::string tag = b.end_ms ? std::to_string(b.start_ms) : "all";
+    return core_->key("budget", "k:" + who.key_id, "") + ":" + std::string(config::to_string(who.budget->period)) +
+           ":" + tag;
+  }
+
   // The period's spend so far comes from the ledger, once: SET NX, so a second replica (or this
   // one after a restart) seeding at the same time cannot double it.
   net::awaitable<Result<void>> seed(const Principal& who, const redis::Reply& need) {

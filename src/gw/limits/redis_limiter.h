@@ -20,9 +20,15 @@
 // An outage of the limiter store must not take the gateway down; the ledger still records every
 // request, so spend during the outage is counted once Redis is back and a new period is seeded.
 //
+// A check whose outcome is unknown (its reply timed out, or the connection broke after it was
+// written) also fails open, but its reservation is still released: the script may run once a
+// stalled Redis wakes, and its refund or settlement undoes or completes it (releases are
+// idempotent through a 2-minute tombstone per id, which also cancels a reserve that its release
+// overtook).
+//
 // I/O: one pipelined connection on the limiter's own I/O thread; workers await the reply without
 // blocking. Settlements and refunds are fire-and-forget on that thread, queued while Redis is
-// briefly away; a settlement in flight when a connection drops is not re-sent (it could count twice).
+// briefly away; one in flight when a connection drops is sent again (idempotent: counted once).
 #include <chrono>
 #include <memory>
 #include <string>

@@ -8,32 +8,45 @@ namespace {
 // scored by their admission time in ms, plus a hash of id -> amount (tokens, or nano-USD held)
 // whose `_sum` field is the total, so a check reads two values instead of the whole window.
 constexpr const char* kCommon = R"lua(
+-- Numbers handed to an integer command (HINCRBY, INCRBY) go through int(): Redis formats a Lua
+-- number with %.17g, so 0 negated becomes "-0" and 1e17 "1e+17", both refused as "not an
+-- integer" halfway through a script that has already written (scripts are not rolled back).
+local function int(x) return string.format('%d', x) end
+
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
 -- Entries scored at or before `cutoff` stop counting. unpack() in chunks: Lua's stack is small.
+-- Everything is read and summed before the first write.
 local function prune(z, h, cutoff)
   local old = redis.call('ZRANGEBYSCORE', z, '-inf', cutoff)
   if #old == 0 then return end
-  local gone = 0
+  local gone, chunks = 0, {}
   for i = 1, #old, 1000 do
     local chunk = {}
     for j = i, math.min(i + 999, #old) do chunk[#chunk + 1] = old[j] end
     local amounts = redis.call('HMGET', h, unpack(chunk))
     for j = 1, #amounts do gone = gone + (tonumber(amounts[j]) or 0) end
-    redis.call('HDEL', h, unpack(chunk))
+    chunks[#chunks + 1] = chunk
   end
-  redis.call('HINCRBY', h, '_sum', -gone)
+  for _, chunk in ipairs(chunks) do redis.call('HDEL', h, unpack(chunk)) end
+  if gone ~= 0 then redis.call('HINCRBY', h, '_sum', int(-gone)) end
   redis.call('ZREMRANGEBYSCORE', z, '-inf', cutoff)
 end
 
+-- A reservation's tombstone (KEYS[4]), set by its first release: a repeated release (re-sent after
+-- a reconnect) changes nothing, and a reserve that a release overtook (its reply timed out; it
+-- runs once a stalled Redis wakes) reserves nothing. Long enough to outlast any such delay.
+local DONE_TTL = 120000
+
 local function remove(z, h, id)
-  if redis.call('ZREM', z, id) == 1 then
+  if redis.call('ZSCORE', z, id) then
     local was = tonumber(redis.call('HGET', h, id) or '0')
+    redis.call('ZREM', z, id)
     redis.call('HDEL', h, id)
-    redis.call('HINCRBY', h, '_sum', -was)
+    if was ~= 0 then redis.call('HINCRBY', h, '_sum', int(-was)) end
   end
 end
 )lua";
@@ -83,6 +96,7 @@ end
 constexpr const char* kReserve = R"lua(
 local function seconds_until(now, t) return math.max(1, math.ceil((t - now) / 1000)) end
 
+if KEYS[4] ~= '' and redis.call('EXISTS', KEYS[4]) == 1 then return {0, ''} end
 local now = now_ms()
 local id = ARGV[1]
 local rpm, tpm, tokens = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -145,8 +159,8 @@ if rpm >= 0 or tpm >= 0 then
     return {1, seconds_until(now, when)}
   end
   redis.call('ZADD', z, now, id)
-  redis.call('HSET', h, id, tokens)
-  redis.call('HINCRBY', h, '_sum', tokens)
+  redis.call('HSET', h, id, ARGV[4])
+  if tokens ~= 0 then redis.call('HINCRBY', h, '_sum', ARGV[4]) end
   -- Every entry has left the window a second after the newest: then the keys go too.
   redis.call('PEXPIRE', z, window + 1000)
   redis.call('PEXPIRE', h, window + 1000)
@@ -154,8 +168,8 @@ end
 
 if budget >= 0 then
   redis.call('ZADD', held_z, now, id)
-  redis.call('HSET', held_h, id, cost)
-  redis.call('HINCRBY', held_h, '_sum', cost)
+  redis.call('HSET', held_h, id, ARGV[7])
+  if cost ~= 0 then redis.call('HINCRBY', held_h, '_sum', ARGV[7]) end
   redis.call('PEXPIRE', held_z, lease + 60000)
   redis.call('PEXPIRE', held_h, lease + 60000)
   if not period_end then redis.call('PEXPIRE', spent_key, TOTAL_TTL) end
@@ -164,19 +178,23 @@ end
 return {0, ''}
 )lua";
 
-// Settling sets the entry's tokens to the actual count (so a repeat changes nothing) while it is
-// still in its window; a refund removes it. Either ends the budget hold; settling adds the cost
-// to the period's spend while that key exists (an expired period is not brought back).
+// Settling sets the entry's tokens to the actual count while it is still in its window; a refund
+// removes it. Either ends the budget hold; settling adds the cost to the period's spend while that
+// key exists (an expired period is not brought back). Only the first release of an id does
+// anything (its tombstone), so the spend is counted once however often it is sent, and also when
+// it arrives before its reserve.
 constexpr const char* kRelease = R"lua(
 local id, settle = ARGV[1], ARGV[2] == 'settle'
+if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
+redis.call('SET', KEYS[4], '1', 'PX', DONE_TTL)
 if KEYS[1] ~= '' then
   local z, h = KEYS[1], KEYS[2]
   if not settle then
     remove(z, h, id)
   elseif redis.call('ZSCORE', z, id) then
-    local was = tonumber(redis.call('HGET', h, id) or '0')
+    local delta = tonumber(ARGV[3]) - tonumber(redis.call('HGET', h, id) or '0')
     redis.call('HSET', h, id, ARGV[3])
-    redis.call('HINCRBY', h, '_sum', tonumber(ARGV[3]) - was)
+    if delta ~= 0 then redis.call('HINCRBY', h, '_sum', int(delta)) end
   end
 end
 if KEYS[3] ~= '' then
@@ -194,12 +212,12 @@ return 1
 std::string_view budget_period_lua() { return kPeriods; }
 
 const redis::Script& reserve_script() {
-  static const redis::Script s(std::string(kCommon) + kPeriods + kReserve);
+  static const redis::Script s(std::string(kCommon) + kPeriods + kReserve, "reserve");
   return s;
 }
 
 const redis::Script& release_script() {
-  static const redis::Script s(std::string(kCommon) + kRelease);
+  static const redis::Script s(std::string(kCommon) + kRelease, "release");
   return s;
 }
 

@@ -15,12 +15,12 @@ constexpr size_t kMaxBatchBytes = 64 * 1024;
 constexpr auto kFirstBackoff = 100ms;
 constexpr auto kMaxBackoff = 2000ms;
 
-std::vector<std::string> eval_args(const char* verb, const std::string& script_or_sha,
-                                   std::vector<std::string>& keys, std::vector<std::string>& args) {
+// EVALSHA sha numkeys keys... args..., encoded.
+std::string evalsha_wire(const Script& script, std::vector<std::string>& keys, std::vector<std::string>& args) {
   std::vector<std::string> out;
   out.reserve(3 + keys.size() + args.size());
-  out.emplace_back(verb);
-  out.push_back(script_or_sha);
+  out.emplace_back("EVALSHA");
+  out.push_back(script.sha1);
   out.push_back(std::to_string(keys.size()));
   for (auto& k : keys) {
     out.push_back(std::move(k));
@@ -28,7 +28,17 @@ std::vector<std::string> eval_args(const char* verb, const std::string& script_o
   for (auto& a : args) {
     out.push_back(std::move(a));
   }
-  return out;
+  return encode_command(out);
+}
+
+// The same command as EVAL with the script's source, built from the EVALSHA wire only when Redis
+// answers NOSCRIPT, so that commands queued while Redis is away do not each hold a copy of the
+// source. The two differ only in their first two bulk strings; the element count is the same.
+std::string eval_wire(const Script& script, const std::string& evalsha) {
+  const size_t count_len = evalsha.find("\r\n") + 2;                            // "*N\r\n"
+  const size_t sha_part = encode_command({"EVALSHA", script.sha1}).size() - 4;  // less "*2\r\n"
+  const std::string eval_part = encode_command({"EVAL", script.source}).substr(4);
+  return evalsha.substr(0, count_len) + eval_part + evalsha.substr(count_len + sha_part);
 }
 
 // A coroutine of the `||` below was told to stop (another one ended).
@@ -41,8 +51,8 @@ net::awaitable<bool> cancelled() {
 
 struct Client::Pending {
   std::string wire;
-  const Script* script = nullptr;  // an EVALSHA, re-sent as EVAL on NOSCRIPT
-  std::vector<std::string> eval_form;  // EVAL source numkeys keys... args...
+  const Script* script = nullptr;  // an EVALSHA, re-sent as EVAL on NOSCRIPT (eval_wire)
+  bool as_eval = false;            // ... which it was
   bool detached = false;
   SteadyClock::time_point deadline{};  // set when written
   std::optional<Result<Reply>> result;
@@ -98,11 +108,7 @@ net::awaitable<Result<Reply>> Client::eval(const Script& script, std::vector<std
                                            std::vector<std::string> args) {
   auto p = std::make_shared<Pending>();
   p->script = &script;
-  p->eval_form = eval_args("EVAL", script.source, keys, args);
-  std::vector<std::string> sha_form = p->eval_form;
-  sha_form[0] = "EVALSHA";
-  sha_form[1] = script.sha1;
-  p->wire = encode_command(sha_form);
+  p->wire = evalsha_wire(script, keys, args);
   auto r = co_await await_pending(std::move(p));
   co_return r;
 }
@@ -128,18 +134,18 @@ void Client::send_eval(const Script& script, std::vector<std::string> keys, std:
   auto p = std::make_shared<Pending>();
   p->script = &script;
   p->detached = true;
-  p->eval_form = eval_args("EVAL", script.source, keys, args);
-  std::vector<std::string> sha_form = p->eval_form;
-  sha_form[0] = "EVALSHA";
-  sha_form[1] = script.sha1;
-  p->wire = encode_command(sha_form);
+  p->wire = evalsha_wire(script, keys, args);
   enqueue(std::move(p));
 }
 
 net::awaitable<Result<Reply>> Client::await_pending(std::shared_ptr<Pending> p) {
-  // Known down: answer now rather than make every request wait out a connect timeout.
-  if (state_ == State::Down || state_ == State::Stopped) {
-    co_return unavailable(state_ == State::Stopped ? "the client is shut down" : last_error_);
+  // Known down, or reconnecting after a failure: answer now rather than make every request wait
+  // out a connect timeout. Only the very first connect (or one after a clean loss) is waited for.
+  if (state_ == State::Stopped) {
+    co_return unavailable("the client is shut down");
+  }
+  if (state_ == State::Down || (state_ == State::Connecting && failing_)) {
+    co_return unavailable(last_error_ + "; not waiting for the reconnect");
   }
   p->done.emplace(ex_, SteadyClock::time_point::max());
   enqueue(p);
@@ -174,11 +180,11 @@ void Client::enqueue(std::shared_ptr<Pending> p) {
 }
 
 void Client::complete(std::shared_ptr<Pending> p, Result<Reply> r) {
-  if (r && r->is_error() && p->script != nullptr && r->str.starts_with("NOSCRIPT")) {
+  if (r && r->is_error() && p->script != nullptr && !p->as_eval && r->str.starts_with("NOSCRIPT")) {
     // This server has not seen the script (never preloaded, or SCRIPT FLUSH): send its source.
     // Retries keep their order among themselves and go before anything not yet written.
-    p->wire = encode_command(p->eval_form);
-    p->script = nullptr;
+    p->wire = eval_wire(*p->script, p->wire);
+    p->as_eval = true;
     if (p->detached) {
       ++detached_queued_;
     }
@@ -191,7 +197,9 @@ void Client::complete(std::shared_ptr<Pending> p, Result<Reply> r) {
       ++dropped_;
       report("a fire-and-forget Redis command was lost: " + r.error().message);
     } else if (r->is_error()) {
-      report("Redis refused a fire-and-forget command: " + r->str);
+      // A script error is a bug: reported every time, with the script's name.
+      report("Redis refused a fire-and-forget " + (p->script != nullptr ? "'" + p->script->name + "' script" : std::string("command")) +
+             ": " + r->str);
     }
     return;
   }
@@ -224,19 +232,19 @@ void Client::fail_awaited_queued(const Error& e) {
 void Client::fail_inflight(const Error& e) {
   auto lost = std::move(inflight_);
   inflight_.clear();
-  size_t detached = 0;
+  std::deque<std::shared_ptr<Pending>> again;
   for (auto& p : lost) {
     if (p->detached) {
-      ++detached;
+      again.push_back(std::move(p));
     } else {
       complete(std::move(p), e);
     }
   }
-  if (detached > 0) {
-    // Sent, but whether Redis ran them is unknown: never sent again (a settlement could count twice).
-    dropped_ += detached;
-    report(std::to_string(detached) + " fire-and-forget Redis commands were in flight when the connection was lost: " +
-           e.message);
+  // Sent, but whether Redis ran them is unknown: sent again, ahead of what is queued, on the next
+  // connection (fire-and-forget commands are idempotent: client.h).
+  detached_queued_ += again.size();
+  for (auto it = again.rbegin(); it != again.rend(); ++it) {
+    queued_.push_front(std::move(*it));
   }
 }
 
@@ -263,6 +271,7 @@ net::awaitable<void> Client::run() {
     }
     if (!up) {
       state_ = State::Down;
+      failing_ = true;
       last_error_ = up.error().message;
       boost::system::error_code ignored;
       socket_.close(ignored);
@@ -274,6 +283,7 @@ net::awaitable<void> Client::run() {
       continue;
     }
     state_ = State::Up;
+    failing_ = false;
     backoff = std::chrono::milliseconds{0};
     ++connects_;
     co_await (read_loop() || write_loop() || watchdog());
@@ -282,6 +292,12 @@ net::awaitable<void> Client::run() {
       report("lost the connection to Redis at " + opts_.url.redacted() + ": " + last_error_);
     }
     fail_inflight(unavailable("the connection was lost before the reply (" + last_error_ + ")"));
+    if (timed_out_) {
+      // Redis stopped answering: the next connect will likely hang too, so nothing waits for it.
+      timed_out_ = false;
+      failing_ = true;
+      fail_awaited_queued(unavailable(last_error_ + "; not waiting for the reconnect"));
+    }
   }
   fail_all(unavailable("the client is shut down"));
 }
@@ -460,6 +476,7 @@ net::awaitable<void> Client::watchdog() {
       co_return;
     }
     if (!inflight_.empty() && inflight_.front()->deadline <= SteadyClock::now()) {
+      timed_out_ = true;
       break_connection("no reply within " + std::to_string(opts_.command_timeout.count()) + " ms");
       co_return;
     }

@@ -5,11 +5,14 @@
 // and matched to replies in order, so any number of concurrent callers share one connection.
 // Every wait is bounded: the connect (with AUTH and SELECT) by connect_timeout, a command by
 // command_timeout from the moment it is written; a command that is not answered in time breaks
-// the connection, and every command then in flight fails (its effect unknown, it is never sent
-// twice). A lost connection is re-established with backoff (100 ms doubling to 2 s). While Redis is
+// the connection, and every awaited command then in flight fails (its effect unknown, it is never
+// sent twice); fire-and-forget commands then in flight are sent again on the next connection, so
+// they must be idempotent (SCRIPT LOAD, the limiter's releases). A lost connection is re-established with backoff (100 ms doubling to 2 s). While Redis is
 // known to be unreachable, awaited commands fail at once instead of waiting: their callers decide
 // what an outage means (the limiter fails open). Fire-and-forget commands (send_*) are kept, up to
-// max_detached, until a connection takes them.
+// max_detached, until a connection takes them. After a failure (a failed connect, or a command not
+// answered in time) awaited commands also fail at once during the reconnect attempts, until a
+// connection is up again; only the first connect, and one after a clean loss, is waited for.
 //
 // Threading: the executor must run on one thread (an io_context with one thread, or a strand);
 // every member function except start() must be called on it.
@@ -102,6 +105,8 @@ class Client : public std::enable_shared_from_this<Client> {
   std::deque<std::shared_ptr<Pending>> inflight_;  // written, replies due in this order
   State state_ = State::Connecting;
   bool broken_ = false;  // the current connection is done for
+  bool timed_out_ = false;  // ... because a command was not answered in time
+  bool failing_ = false;  // a connect failed or Redis stopped answering; cleared once Up again
   std::string last_error_;
   uint64_t connects_ = 0;
   uint64_t dropped_ = 0;

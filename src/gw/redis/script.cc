@@ -25,6 +25,6 @@ std::string sha1_hex(const std::string& s) {
 
 }  // namespace
 
-Script::Script(std::string src) : source(std::move(src)), sha1(sha1_hex(source)) {}
+Script::Script(std::string src, std::string nm) : source(std::move(src)), name(std::move(nm)), sha1(sha1_hex(source)) {}
 
 }  // namespace gw::redis

@@ -6,8 +6,9 @@
 namespace gw::redis {
 
 struct Script {
-  explicit Script(std::string source);
+  explicit Script(std::string source, std::string name = "script");
   std::string source;
+  std::string name;  // says which script failed in errors (never its arguments)
   std::string sha1;  // lowercase hex, as SCRIPT LOAD returns it
 };
 

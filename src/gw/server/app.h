@@ -18,12 +18,13 @@ namespace gw {
 struct App {
   const config::Config& cfg;
   const Clock& clock;
+  // Destroyed in reverse order: the limiter uses metrics and the ledger, so it is declared after them.
+  Metrics metrics;
   std::unique_ptr<KeyStore> keys;
   std::unique_ptr<Ledger> ledger;
   std::unique_ptr<Limiter> limiter;
   DeploymentHealth health;
   Router router;
-  Metrics metrics;
   std::atomic<bool> draining{false};
   std::atomic<int> inflight{0};  // requests being handled (not idle connections)
 

@@ -15,23 +15,24 @@ namespace {
 
 constexpr int64_t kDefaultMaxTokensEstimate = 4096;
 
-// Admission: who is calling, what they asked for, and whether their limits allow it.
-net::awaitable<std::optional<Error>> admit(Call& call) {
+// Admission: who is calling, what they asked for, and the estimate their limits must allow
+// (reserved by handle_chat: synchronous here, so no coroutine frame of its own).
+Result<Estimate> admit(Call& call) {
   App& app = call.worker.app();
   std::string_view key = presented_key(call.http);
   if (key.empty()) {
-    co_return make_error(Code::Unauthenticated,
+    return make_error(Code::Unauthenticated,
                          "missing API key: send Authorization: Bearer <key> or x-api-key");
   }
   auto who = app.keys->authenticate(key);
   if (!who) {
-    co_return who.error();
+    return who.error();
   }
   call.who = std::move(*who);
 
   auto parsed = call.dialect.parse(call.http.body());
   if (!parsed) {
-    co_return parsed.error();
+    return parsed.error();
   }
   call.chat = std::move(*parsed);
   call.chat.anthropic_version = std::string(call.http["anthropic-version"]);
@@ -41,10 +42,10 @@ net::awaitable<std::optional<Error>> admit(Call& call) {
   if (call.model == nullptr) {
     Error e = make_error(Code::NotFound, "model '" + call.chat.model + "' does not exist");
     e.param = "model";
-    co_return e;
+    return e;
   }
   if (!call.who.allows(call.chat.model)) {
-    co_return make_error(Code::PermissionDenied,
+    return make_error(Code::PermissionDenied,
                          "this key may not use model '" + call.chat.model + "'");
   }
 
@@ -60,14 +61,7 @@ net::awaitable<std::optional<Error>> admit(Call& call) {
     worst.output = est.tokens - input;
     est.cost_nano_usd = std::max(est.cost_nano_usd, cost_nano_usd(worst, dep.price));
   }
-  // Awaited: the Redis limiter asks Redis (limits/redis_limiter.h).
-  auto reserving = app.limiter->reserve_key(call.who, est);
-  auto res = co_await std::move(reserving);
-  if (!res) {
-    co_return res.error();
-  }
-  call.key_reservation = std::move(*res);
-  co_return std::nullopt;
+  return est;
 }
 
 // When failover is exhausted the client sees 502/503/504 (contract.md), never the raw 429/5xx
@@ -106,7 +100,20 @@ net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
   app.inflight++;
   app.metrics.inflight_add(1);
 
-  const std::optional<Error> refused = co_await admit(call);
+  std::optional<Error> refused;
+  auto est = admit(call);
+  if (!est) {
+    refused = est.error();
+  } else {
+    // Awaited: the Redis limiter asks Redis (limits/redis_limiter.h).
+    auto reserving = app.limiter->reserve_key(call.who, *est);
+    auto res = co_await std::move(reserving);
+    if (res) {
+      call.key_reservation = std::move(*res);
+    } else {
+      refused = res.error();
+    }
+  }
   if (refused) {
     co_await call.reply_error(*refused);
   } else if (auto plan = app.router.plan(*call.model); !plan) {

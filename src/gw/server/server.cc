@@ -114,6 +114,9 @@ int run_server(const config::Config& cfg) {
   for (auto& w : workers) {
     w->close_all_and_wait(std::chrono::seconds(2));
   }
+  // Before the workers stop: a check still waiting on Redis resumes on its worker's io_context,
+  // which must still exist when the limiter answers it.
+  app.limiter->stop();
   for (auto& w : workers) {
     w->stop();
   }

@@ -136,9 +136,9 @@ void Metrics::ledger_error() {
   add_locked(ledger_errors_, "", 1);
 }
 
-void Metrics::limiter_fail_open(std::string_view check) {
+void Metrics::limiter_fail_open(std::string_view check, std::string_view reason) {
   std::lock_guard lock(mu_);
-  add_locked(limiter_fail_open_, labels_view({{"check", check}}), 1);
+  add_locked(limiter_fail_open_, labels_view({{"check", check}, {"reason", reason}}), 1);
 }
 
 void Metrics::ledger_wait(double seconds) {
@@ -169,7 +169,7 @@ std::string Metrics::render(const LedgerTotals* ledger) const {
   render_counter(out, "switchyard_rate_limited_total", "Requests refused by a limit or budget.", rate_limited_);
   render_counter(out, "switchyard_ledger_errors_total", "Ledger write failures.", ledger_errors_);
   render_counter(out, "switchyard_limiter_fail_open_total",
-                 "Requests admitted without a limit check because Redis was unreachable.",
+                 "Requests admitted without a limit check: Redis unavailable, or a script error.",
                  limiter_fail_open_);
   if (ledger != nullptr) {
     // records / commits is the group commit's batch size: how many requests one fsync served.

@@ -28,8 +28,10 @@ class Metrics {
   void rate_limited(std::string_view reason);
   void inflight_add(int delta);
   void ledger_error();
-  // A request admitted without its limit check because the shared limiter (Redis) was unreachable.
-  void limiter_fail_open(std::string_view check);
+  // A request admitted without its limit check by the shared limiter (Redis): `reason` is
+  // "unavailable" (Redis unreachable or too slow) or "script_error" (a bug: Redis answered with an
+  // error), so an outage and a broken script read apart.
+  void limiter_fail_open(std::string_view check, std::string_view reason);
   // How long a request waited for its usage record (strict: until the group commit is durable).
   void ledger_wait(double seconds);
 

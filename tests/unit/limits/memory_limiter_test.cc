@@ -184,6 +184,22 @@ TEST(MemoryLimiter, TotalBudgetNeverResets) {
   EXPECT_FALSE(limiter->reserve_key(who, {1, 1}));
 }
 
+// Huge costs must not wrap settled + reserved (signed overflow) into a sum below the budget.
+TEST(MemoryLimiter, HugeCostsSaturateInsteadOfWrapping) {
+  ManualClock clock;
+  auto limiter = test::sync(make_memory_limiter(clock, nullptr));
+  const Principal who = key(std::nullopt, std::nullopt, config::Budget{1000, config::BudgetPeriod::Total});
+  auto small = limiter->reserve_key(who, {1, 5});
+  ASSERT_TRUE(small);
+  auto big = limiter->reserve_key(who, {1, 10});
+  ASSERT_TRUE(big);
+  (*big)->settle(Usage{}, std::numeric_limits<int64_t>::max());
+  auto refused = limiter->reserve_key(who, {1, 1});
+  ASSERT_FALSE(refused) << "spent far past the budget, with 5 still held";
+  EXPECT_EQ(refused.error().code, Code::BudgetExceeded);
+  EXPECT_EQ(refused.error().retry_after_s, kTotalBudgetRetryAfterS);
+}
+
 TEST(MemoryLimiter, InFlightReservationsHoldTheBudget) {
   ManualClock clock;
   auto limiter = test::sync(make_memory_limiter(clock, nullptr));

@@ -131,6 +131,19 @@ TEST_F(ClientTest, EvalShaFallsBackToEvalAfterScriptFlush) {
   auto after = drive(c->eval(getter, {p_ + ":ff"}, {}));
   ASSERT_TRUE(after);
   EXPECT_EQ(after->str, "yes");
+
+  // One flushed script and one still loaded: the loaded one, pipelined behind, runs first (it was
+  // written before the NOSCRIPT came back), the flushed one as EVAL right after. This is why the
+  // client preloads its scripts on every connection rather than rely on the fallback.
+  ASSERT_TRUE(cmd(*c, {"SCRIPT", "FLUSH"}));
+  ASSERT_TRUE(cmd(*c, {"SCRIPT", "LOAD", getter.source}));
+  c->send_eval(setter, {p_ + ":ff2"}, {"late"});
+  auto overtook = drive(c->eval(getter, {p_ + ":ff2"}, {}));
+  ASSERT_TRUE(overtook);
+  EXPECT_TRUE(overtook->is_nil()) << "the loaded script ran before the flushed one's EVAL";
+  auto then = drive(c->eval(getter, {p_ + ":ff2"}, {}));
+  ASSERT_TRUE(then);
+  EXPECT_EQ(then->str, "late") << "and the flushed one still ran, once";
 }
 
 TEST_F(ClientTest, PreloadedScriptsAreLoadedOnEveryConnection) {
@@ -204,6 +217,34 @@ TEST_F(ClientTest, AServerThatNeverAnswersTimesTheCommandOut) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("no reply within 200 ms"), std::string::npos) << r.error().message;
   silent.close();
+}
+
+// Once a connection has failed (no reply in time, or a failed connect), commands do not queue
+// behind the reconnect attempts: they fail at once with "unavailable" until it is up again. Before,
+// they waited out the attempt's connect timeout (here 30 s, far past anything the test waits).
+TEST_F(ClientTest, WhileReconnectingAfterAFailureCommandsFailAtOnce) {
+  test::PrivateRedis server;
+  ClientOptions o;
+  o.url = *parse_redis_url(server.url());
+  o.connect_timeout = 30000ms;
+  o.command_timeout = 100ms;
+  auto c = Client::start(io_.get_executor(), o);
+  clients_.push_back(c);
+  static const Script s("return 1");
+  c->preload(s);  // a reconnect waits for SCRIPT LOAD, which a frozen server never answers
+  ASSERT_TRUE(cmd(*c, {"PING"}));
+  server.pause();
+  auto lost = cmd(*c, {"PING"});
+  ASSERT_FALSE(lost);
+  EXPECT_NE(lost.error().message.find("no reply within 100 ms"), std::string::npos) << lost.error().message;
+  for (int i = 0; i < 3; ++i) {
+    auto during = cmd(*c, {"PING"});
+    ASSERT_FALSE(during);
+    EXPECT_EQ(during.error().code, Code::Unavailable);
+    EXPECT_NE(during.error().message.find("not waiting for the reconnect"), std::string::npos)
+        << during.error().message;
+  }
+  server.resume();
 }
 
 TEST_F(ClientTest, ReconnectsWhenRedisComesBack) {

@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <thread>
 
 #include "../limits/limits_test_util.h"
 #include "gw/limits/budget_period.h"
 #include "gw/limits/memory_limiter.h"
+#include "gw/limits/redis_scripts.h"
 #include "gw/redis/client.h"
 #include "redis_test_server.h"
 
@@ -242,10 +244,10 @@ TEST_F(RedisLimiterTest, RedisDownFailsOpenAndARestartedRedisEnforcesAgain) {
     EXPECT_TRUE(l->reserve_deployment("dep", 1, std::nullopt, 1));
   }
   const std::string text = metrics.render();
-  EXPECT_NE(text.find("switchyard_limiter_fail_open_total{check=\"key\"} 3"), std::string::npos) << text;
-  EXPECT_NE(text.find("switchyard_limiter_fail_open_total{check=\"deployment\"} 3"), std::string::npos);
+  EXPECT_NE(text.find("switchyard_limiter_fail_open_total{check=\"key\",reason=\"unavailable\"} 3"), std::string::npos) << text;
+  EXPECT_NE(text.find("switchyard_limiter_fail_open_total{check=\"deployment\",reason=\"unavailable\"} 3"), std::string::npos);
 
-  server.start_again();  // empty, and without the limiter's scripts (EVAL fallback)
+  server.start_again();  // empty: the client loads its scripts again as it reconnects
   const Principal fresh = key(1, std::nullopt, std::nullopt, "fresh");
   bool enforced = false;
   for (int i = 0; i < 100 && !enforced; ++i) {
@@ -260,6 +262,172 @@ TEST_F(RedisLimiterTest, RedisDownFailsOpenAndARestartedRedisEnforcesAgain) {
   auto y = l->reserve_key(two, {1, 0});
   EXPECT_TRUE(x && y);
   EXPECT_FALSE(l->reserve_key(two, {1, 0}));
+
+  // The EVAL fallback: scripts flushed on the live connection answer NOSCRIPT, and the check is
+  // re-sent with the script's source (which loads it again).
+  ASSERT_TRUE(test::redis_ask(server.url(), nullptr, {"SCRIPT", "FLUSH"}));
+  const Principal after_flush = key(1, std::nullopt, std::nullopt, "after-flush");
+  EXPECT_TRUE(l->reserve_key(after_flush, {1, 0}));
+  EXPECT_FALSE(l->reserve_key(after_flush, {1, 0})) << "enforced through EVAL";
+  auto loaded = test::redis_ask(server.url(), nullptr, {"SCRIPT", "EXISTS", reserve_script().sha1});
+  ASSERT_TRUE(loaded && loaded->elements.size() == 1);
+  EXPECT_EQ(loaded->elements[0].integer, 1) << "EVAL loaded the reserve script again";
+  EXPECT_EQ(metrics.render().find("script_error"), std::string::npos) << "NOSCRIPT is not a script error";
+}
+
+// Amounts of 1e17 and more reached Redis as "1e+17" (refused by HINCRBY/INCRBY mid-script: fail
+// open) and above 2^53 lost precision in Lua; both are clamped before they leave C++.
+TEST_F(RedisLimiterTest, LargeValuesAreClampedAndStillEnforced) {
+  Metrics metrics;
+  auto a = replica(test::fixture_redis_url(), nullptr, &metrics);
+  const Principal who = key(std::nullopt, 1000);
+  auto huge = a->reserve_key(who, {std::numeric_limits<uint64_t>::max(), 0});
+  ASSERT_TRUE(huge) << "alone in an empty window";
+  (*huge)->settle(Usage{.input = 10}, 0);
+  barrier(*a);
+  auto rest = a->reserve_key(who, {990, 0});
+  EXPECT_TRUE(rest) << "10 + 990";
+  EXPECT_FALSE(a->reserve_key(who, {1, 0})) << "the window holds 1000";
+
+  const Principal rich = key(std::nullopt, std::nullopt,
+                             config::Budget{std::numeric_limits<int64_t>::max(), config::BudgetPeriod::Total}, "rich");
+  auto small = a->reserve_key(rich, {1, 1});
+  ASSERT_TRUE(small);
+  auto big = a->reserve_key(rich, {1, std::numeric_limits<int64_t>::max()});
+  ASSERT_TRUE(big);
+  (*small)->settle(Usage{}, 1);
+  (*big)->settle(Usage{}, std::numeric_limits<int64_t>::max());
+  barrier(*a);
+  EXPECT_EQ(test::redis_ask(test::fixture_redis_url(), nullptr, {"GET", prefix_ + ":budget:{k:rich}:total:all:spent"})->str,
+            std::to_string((int64_t{1} << 53) + 1));
+  const std::string text = metrics.render();
+  EXPECT_EQ(text.find("switchyard_limiter_fail_open_total{"), std::string::npos) << text;
+}
+
+// A script error is a bug, not an outage: counted under its own reason (and logged every time).
+TEST_F(RedisLimiterTest, AScriptErrorIsCountedApartFromUnavailability) {
+  Metrics metrics;
+  auto a = replica(test::fixture_redis_url(), nullptr, &metrics);
+  // A window key of the wrong type: every reserve on it gets WRONGTYPE from the script.
+  ASSERT_TRUE(test::redis_ask(test::fixture_redis_url(), nullptr, {"SET", prefix_ + ":rl:{k:broken}:req", "x"}));
+  EXPECT_TRUE(a->reserve_key(key(1, std::nullopt, std::nullopt, "broken"), {1, 0})) << "fails open";
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("switchyard_limiter_fail_open_total{check=\"key\",reason=\"script_error\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("reason=\"unavailable\""), std::string::npos) << text;
+}
+
+// Reserves written before Redis stalled run once it wakes, after their callers failed open. Their
+// reservations must still be released: no ghost window entries or budget holds, and the settled
+// spend counted exactly once.
+TEST_F(RedisLimiterTest, ReservesWhoseReplyTimedOutAreReleasedWhenRedisWakes) {
+  test::PrivateRedis server;
+  Metrics metrics;
+  auto l = replica(server.url(), nullptr, &metrics);
+  const Principal who = key(10, 1000, config::Budget{1'000'000, config::BudgetPeriod::Total});
+  {
+    auto r = l->reserve_key(who, {10, 100});
+    ASSERT_TRUE(r);
+    (*r)->settle(Usage{.input = 10}, 100);  // seeds the spend: 100 spent, one entry of 10 tokens
+  }
+  server.pause();
+  // Both written in one batch; no reply within the command timeout.
+  auto reserve = [&] { return l->reserve_key(who, {10, 50}); };
+  auto first = std::async(std::launch::async, reserve);
+  auto second = std::async(std::launch::async, reserve);
+  auto dropped = first.get();
+  auto settled = second.get();
+  ASSERT_TRUE(dropped && settled) << "failed open";
+  EXPECT_NE(metrics.render().find("reason=\"unavailable\"} 2"), std::string::npos) << metrics.render();
+  dropped->reset();                           // refunded
+  (*settled)->settle(Usage{.input = 25}, 70);  // settled
+  server.resume();
+
+  // Enforced again (an rpm-1 probe refuses its second request): the connection is back and the
+  // releases queued before the probe have run.
+  bool enforced = false;
+  for (int i = 0; i < 200 && !enforced; ++i) {
+    std::this_thread::sleep_for(50ms);
+    const Principal probe = key(1, std::nullopt, std::nullopt, "probe" + std::to_string(i));
+    auto one = l->reserve_key(probe, {1, 0});
+    auto two = l->reserve_key(probe, {1, 0});
+    enforced = one && !two;
+  }
+  ASSERT_TRUE(enforced);
+  auto redis = [&](std::vector<std::string> cmd) {
+    auto r = test::redis_ask(server.url(), nullptr, std::move(cmd));
+    return r && !r->is_nil() ? (r->type == redis::Reply::Type::Integer ? std::to_string(r->integer) : r->str)
+                             : std::string("(nil)");
+  };
+  const std::string win = prefix_ + ":rl:{k:key_1}", base = prefix_ + ":budget:{k:key_1}:total:all";
+  EXPECT_EQ(redis({"ZCARD", win + ":req"}), "2") << "the first request and the settled one; no ghost";
+  EXPECT_EQ(redis({"HGET", win + ":tok", "_sum"}), "35") << "10 + the 25 settled";
+  EXPECT_EQ(redis({"ZCARD", base + ":held"}), "0") << "no ghost hold";
+  const std::string held = redis({"HGET", base + ":heldamt", "_sum"});
+  EXPECT_TRUE(held == "0" || held == "(nil)") << held;
+  EXPECT_EQ(redis({"GET", base + ":spent"}), "170") << "100 + 70, counted once";
+}
+
+// Shutdown (server.cc) stops the limiter while the workers' io_contexts still exist: a check
+// waiting on a frozen Redis must be answered (failed open, on the worker) before stop() returns,
+// not abandoned with a coroutine to resume through an io_context about to be destroyed.
+TEST_F(RedisLimiterTest, StopAnswersTheChecksStillWaiting) {
+  test::PrivateRedis server;
+  RedisLimiterOptions o;
+  o.url = *redis::parse_redis_url(server.url());
+  o.key_prefix = prefix_;
+  o.connect_timeout = 500ms;
+  o.command_timeout = 60000ms;  // the check would wait a minute for its reply
+  auto made = make_redis_limiter(nullptr, o);
+  ASSERT_TRUE(made);
+  std::unique_ptr<Limiter> limiter = std::move(*made);
+  server.pause();
+  net::io_context worker;
+  auto guard = net::make_work_guard(worker);
+  std::thread worker_thread([&] { worker.run(); });
+  std::promise<bool> answered;
+  const Principal who = key(1, std::nullopt);
+  net::co_spawn(worker, [&]() -> net::awaitable<void> {
+    auto checking = limiter->reserve_key(who, {1, 0});
+    auto r = co_await std::move(checking);
+    answered.set_value(r.has_value());
+  }, net::detached);
+  std::this_thread::sleep_for(200ms);  // the check is written and waits for its reply
+  limiter->stop();
+  auto got = answered.get_future();
+  // Answered means posted to the worker, which resumes it on its own thread: a bound only so that
+  // a check that was abandoned fails the test instead of hanging it.
+  const bool in_time = got.wait_for(20s) == std::future_status::ready;
+  guard.reset();
+  if (!in_time) {
+    worker.stop();  // do not hang the test run; the failure below says what went wrong
+  }
+  worker_thread.join();
+  ASSERT_TRUE(in_time) << "stop() abandoned the check still waiting";
+  EXPECT_TRUE(got.get()) << "failed open";
+  limiter.reset();
+  server.resume();
+}
+
+// A hold that is never released (its replica crashed) stops holding the budget after the lease.
+TEST_F(RedisLimiterTest, AHoldLapsesAfterItsLease) {
+  RedisLimiterOptions o;
+  o.url = *redis::parse_redis_url(test::fixture_redis_url());
+  o.key_prefix = prefix_;
+  o.budget_hold_lease = 200ms;
+  auto made = make_redis_limiter(nullptr, o);
+  ASSERT_TRUE(made);
+  auto l = test::sync(std::move(*made));
+  const Principal who = key(std::nullopt, std::nullopt, config::Budget{100, config::BudgetPeriod::Total});
+  auto x = l->reserve_key(who, {1, 70});
+  auto y = l->reserve_key(who, {1, 70});
+  ASSERT_TRUE(x && y);
+  auto held = l->reserve_key(who, {1, 1});
+  ASSERT_FALSE(held) << "140 held";
+  EXPECT_EQ(held.error().retry_after_s, 1);
+  std::this_thread::sleep_for(300ms);  // past the lease
+  EXPECT_TRUE(l->reserve_key(who, {1, 1})) << "the lapsed holds no longer count";
 }
 
 TEST_F(RedisLimiterTest, StartUpFailsClearlyWithoutThePassword) {

@@ -8,6 +8,9 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "gw/redis/client.h"
 
 namespace gw::test {
 
@@ -40,6 +43,37 @@ inline std::string unique_prefix() {
   return "test" + std::to_string(rd()) + std::to_string(rd());
 }
 
+// Runs one script (or, with script == nullptr, one command: `keys` are its words) on the server at
+// `url`, through a client of its own.
+inline Result<redis::Reply> redis_ask(const std::string& url, const redis::Script* script,
+                                      std::vector<std::string> keys, std::vector<std::string> args = {}) {
+  using namespace std::chrono_literals;
+  net::io_context io;
+  redis::ClientOptions o;
+  o.url = *redis::parse_redis_url(url);
+  auto c = redis::Client::start(io.get_executor(), o);
+  std::optional<Result<redis::Reply>> out;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        if (script != nullptr) {
+          auto asking = c->eval(*script, std::move(keys), std::move(args));
+          out.emplace(co_await std::move(asking));
+        } else {
+          auto asking = c->command(std::move(keys));
+          out.emplace(co_await std::move(asking));
+        }
+        auto closing = c->shutdown(0ms);
+        co_await std::move(closing);
+      },
+      [&](std::exception_ptr) { io.stop(); });
+  io.run();
+  if (!out) {
+    return make_error(Code::Internal, "the Redis client stopped before answering");
+  }
+  return std::move(*out);
+}
+
 // A redis-server of this test's own, in a temp dir.
 class PrivateRedis {
  public:
@@ -54,10 +88,15 @@ class PrivateRedis {
     root_ = tmpl;
   }
   ~PrivateRedis() {
+    resume();
     stop();
     ::rmdir(root_.c_str());
   }
   void stop() { std::system(("bash " + redis_script() + " stop " + dir_ + " >/dev/null").c_str()); }
+  // Freezes the server (SIGSTOP), as a long DEBUG SLEEP or a stalled host would: the kernel still
+  // accepts connections and buffers what is written, and the server runs it all once resumed.
+  void pause() { signal("STOP"); }
+  void resume() { signal("CONT"); }
   // On the same port, empty (no persistence): as after a crash or a restart.
   void start_again() { run("start " + dir_ + " " + std::to_string(port_)); }
   int port() const { return port_; }
@@ -66,6 +105,12 @@ class PrivateRedis {
   }
 
  private:
+  void signal(const char* sig) {
+    const std::string pid = read_file(dir_ + "/redis.pid");
+    if (!pid.empty()) {
+      std::system(("kill -" + std::string(sig) + " " + pid + " 2>/dev/null").c_str());
+    }
+  }
   void run(const std::string& args) {
     const std::string env = password_.empty() ? "" : "REDIS_PASSWORD='" + password_ + "' ";
     if (std::system((env + "bash " + redis_script() + " " + args + " >/dev/null").c_str()) != 0) {
