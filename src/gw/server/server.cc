@@ -123,6 +123,12 @@ int run_server(const config::Config& cfg) {
   for (auto& t : threads) {
     t.join();
   }
+  // Requests cut short by close_all_and_wait still record their usage (contract: a client that
+  // disconnects is still metered), after the flush above. A strict record's completion is posted
+  // to its worker's io_context, so every record must be written before the io_contexts go: with a
+  // slow database the writer could otherwise post into a destroyed one. The workers are stopped,
+  // so those completions are only queued and destroyed with their io_context.
+  app.ledger->flush_blocking();
   workers.clear();
   log_event("stopped", "");
   return 0;
