@@ -21,8 +21,10 @@ namespace gw::storage {
 // true for the URL schemes libpq accepts as a connection string (postgres://, postgresql://).
 bool is_postgres_url(std::string_view url);
 
-// The URL without its password, for messages: "postgres://user@host:port/db". Never fails: what
-// cannot be parsed is shown as "postgres://(unparsable URL)".
+// The URL without its password, for messages: "postgres://user@host:port/db". The userinfo ends at
+// the LAST '@' before any '?', so a password may hold '/', '@', ':', '#', '+' and '='. Never fails:
+// what cannot be parsed is shown as "postgres://(unparsable URL)", and a URL with an '@' after
+// its '?' (which part is the password?) as "postgres://(redacted)".
 std::string redact_url(std::string_view url);
 
 // Parameters travel as text (PostgreSQL parses them by the statement's types); nullopt is NULL.
@@ -119,6 +121,7 @@ class PgConnection {
   std::vector<std::pair<std::string, std::string>> prepared_;
   std::optional<PgBounds> bounds_;
   bool timed_out_ = false;
+  bool ambiguous_ = false;  // the URL's userinfo could be read two ways: libpq's texts withheld
 };
 
 }  // namespace gw::storage

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "gw/common/log_sink.h"
 #include "gw/ledger/make_ledger.h"
 #include "gw/ledger/sqlite_ledger.h"
 #include "postgres_test_db.h"
@@ -370,6 +371,51 @@ TEST(PostgresLedger, StartupErrorsNeverContainThePassword) {
   what = thrown_by([&] { make_ledger(cfg, real_clock()); });
   EXPECT_NE(what, "(nothing thrown)");
   EXPECT_EQ(what.find(password), std::string::npos) << what;
+}
+
+// A password holding URL delimiters, unencoded as base64 passwords often are, works and shows
+// neither in start-up errors nor in the writer's log lines (a reconnect and a failed write).
+TEST(PostgresLedger, PasswordsWithUrlDelimitersNeverShowInErrorsOrLogs) {
+  PostgresTestDb db;
+  auto admin = db.connect();
+  const std::string password = "Zq9/Xw8@Vu7:Ts6#Rp5+Qo4=";
+  const std::string role = "gw_special_" + std::to_string(::getpid());
+  pg_exec(admin, "DROP ROLE IF EXISTS " + role);
+  pg_exec(admin, "CREATE ROLE " + role + " LOGIN SUPERUSER PASSWORD '" + password + "'");
+  const std::string rest = db.url().substr(db.url().rfind('@'));
+  const std::string url = "postgres://" + role + ":" + password + rest;
+  auto expect_hidden = [&](const std::string& text) {
+    for (const char* piece : {"Zq9", "Xw8", "Vu7", "Ts6", "Rp5", "Qo4"}) {
+      EXPECT_EQ(text.find(piece), std::string::npos) << text;
+    }
+  };
+  // Start-up errors: a wrong database, an unreachable port, an ambiguous '?'.
+  expect_hidden(thrown_by([&] {
+    PostgresLedger l(url.substr(0, url.rfind('/')) + "/no_such_database", config::LedgerSync::Strict, real_clock());
+  }));
+  expect_hidden(thrown_by([&] {
+    PostgresLedger l("postgres://" + role + ":" + password + "@127.0.0.1:1/db", config::LedgerSync::Strict,
+                     real_clock());
+  }));
+  expect_hidden(thrown_by([&] {
+    PostgresLedger l("postgres://" + role + ":Zq9?Xw8" + rest, config::LedgerSync::Strict, real_clock());
+  }));
+  {
+    ::testing::internal::CaptureStderr();
+    {
+      PostgresLedger ledger(url, config::LedgerSync::Strict, real_clock());
+      ASSERT_TRUE(record_all(ledger, {rec("p1", 1, "k", "m", "p", "d", 1, 1, 1)})[0]);
+      ASSERT_EQ(db.terminate(PostgresLedger::kWriterName), 1);
+      ASSERT_TRUE(record_all(ledger, {rec("p2", 1, "k", "m", "p", "d", 1, 1, 1)})[0]);
+    }
+    log_sink::flush();
+    const std::string logged = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(logged.find("ledger_reconnected"), std::string::npos) << logged;
+    expect_hidden(logged);
+  }
+  EXPECT_EQ(count_rows(admin), 2);
+  pg_exec(admin, "DROP OWNED BY " + role);
+  pg_exec(admin, "DROP ROLE " + role);
 }
 
 TEST(PostgresLedger, MakeLedgerChoosesPostgresForBothSchemes) {
