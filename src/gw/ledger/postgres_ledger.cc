@@ -139,7 +139,13 @@ Result<void> PostgresLedger::write_batch(const std::vector<UsageRecord>& batch) 
        std::move(outcome).done(), std::move(latency).done(), std::move(ttft).done(),
        std::move(stream).done()});
   if (!r) {
-    return r.error();  // nothing or everything of the statement committed; the retry is idempotent
+    // Nothing or everything of the statement committed; the retry is idempotent. Any error but a
+    // unique violation may mean the session itself is unusable (its statement gone: 26000; the
+    // server now a read-only standby after a failover: 25006): the next try starts a fresh one.
+    if (write_conn_.last_sqlstate() != "23505") {
+      write_conn_.disconnect();
+    }
+    return r.error();
   }
   return {};
 }

@@ -525,28 +525,38 @@ bool PgConnection::connected() const { return conn_ != nullptr && PQstatus(conn_
 
 Result<void> PgConnection::reconnect() {
   timed_out_ = false;
+  disconnect();
   auto fresh = connect(url_, app_name_, bounds_, &timed_out_);
   if (!fresh) {
     return fresh.error();
   }
-  auto statements = std::move(prepared_);
-  PQfinish(conn_);
   conn_ = fresh->conn_;
   fresh->conn_ = nullptr;
+  auto statements = std::move(prepared_);
   prepared_.clear();
+  // A session without its settings or statements must not look connected: every later use would
+  // fail ("prepared statement does not exist") and nothing would ever reconnect it.
+  auto fail = [&](Error e) {
+    disconnect();
+    prepared_ = std::move(statements);  // the next reconnect tries them all again
+    return e;
+  };
   for (const auto& sql : session_sql_) {
     if (auto r = exec(sql); !r) {
-      prepared_ = std::move(statements);
-      return r.error();
+      return fail(r.error());
     }
   }
   for (const auto& [name, sql] : statements) {
     if (auto r = prepare(name, sql); !r) {
-      prepared_ = std::move(statements);  // the next reconnect tries them all again
-      return r.error();
+      return fail(r.error());
     }
   }
   return {};
+}
+
+void PgConnection::disconnect() {
+  PQfinish(conn_);
+  conn_ = nullptr;
 }
 
 Result<void> PgConnection::ensure_connected() {

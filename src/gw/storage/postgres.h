@@ -91,8 +91,11 @@ class PgConnection {
 
   // false once the server or the network dropped the connection.
   bool connected() const;
-  // Makes a dropped connection usable again (a fresh session, its statements prepared again).
+  // Makes a dropped connection usable again (a fresh session, its statements prepared again). If
+  // any step fails the fresh session is closed too: connected() stays false until one succeeds.
   Result<void> reconnect();
+  // Closes the session (its state is in doubt); the next ensure_connected() starts a fresh one.
+  void disconnect();
   // Reconnects only if the connection was dropped: call before using a long-lived connection.
   Result<void> ensure_connected();
 

@@ -347,6 +347,23 @@ TEST(PostgresLedger, AWriteThatKeepsFailingIsReportedThenRetriedUntilCommitted) 
   EXPECT_EQ(ledger.counters().commits, 1u);
 }
 
+// A reconnect whose PREPARE fails (the table is away just then) must not leave a session up
+// without its statement: every later write would fail with "prepared statement does not exist"
+// and nothing would reconnect it again.
+TEST(PostgresLedger, AReconnectThatFailsHalfwayIsRetriedFromAFreshSession) {
+  PostgresTestDb db;
+  PostgresLedger ledger(db.url(), config::LedgerSync::Relaxed, real_clock());
+  auto other = db.connect();
+  pg_exec(other, "ALTER TABLE usage RENAME TO usage_away");
+  ASSERT_EQ(db.terminate(PostgresLedger::kWriterName), 1);
+  ASSERT_TRUE(record_all(ledger, {rec("x", 1, "k", "m", "p", "d", 1, 1, 1)})[0]);
+  // Time for the failed write and a reconnect that fails at PREPARE (backing off 100 ms, 200 ms).
+  std::this_thread::sleep_for(500ms);
+  pg_exec(other, "ALTER TABLE usage_away RENAME TO usage");
+  ledger.flush_blocking();
+  EXPECT_EQ(count_rows(other, "request_id = 'x'"), 1);
+}
+
 TEST(PostgresLedger, StartupErrorsNeverContainThePassword) {
   PostgresTestDb db;
   const std::string url = db.url();
