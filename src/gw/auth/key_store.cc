@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "gw/common/utf8.h"
 #include "gw/auth/key_db_health.h"
 #include "gw/auth/key_store_factory.h"
 #include "gw/auth/key_table.h"
@@ -36,9 +37,16 @@ Result<void> validate(const KeySpec& spec) {
   if (spec.name.size() > kMaxNameBytes) {
     return invalid_field("name", "is longer than 200 bytes");
   }
+  // The name is copied into every usage record, which PostgreSQL must be able to store.
+  if (!printable_utf8(spec.name)) {
+    return invalid_field("name", "must be valid UTF-8 without control characters");
+  }
   for (const auto& m : spec.models) {
     if (m.empty()) {
       return invalid_field("models", "model names may not be empty");
+    }
+    if (!printable_utf8(m)) {
+      return invalid_field("models", "model names must be valid UTF-8 without control characters");
     }
   }
   if (spec.rpm && *spec.rpm <= 0) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "gw/common/utf8.h"
 #include "gw/storage/postgres_migrations.h"
 
 namespace gw {
@@ -29,14 +30,30 @@ const std::string kInsert =
     " $18::bigint[], $19::boolean[])"
     " ON CONFLICT (request_id) DO NOTHING";
 
+// A value the server refuses and will refuse again, whatever the connection: data exceptions (22:
+// encoding, out of range) and integrity violations (23) other than the unique violation, which
+// ON CONFLICT absorbs anyway. Class 42 (an undefined table or column, a missing privilege) is
+// treated as transient on purpose: the values travel as typed parameters, so it is never one
+// record's doing, and isolating it would reject every record while an operator restores a table
+// or a grant. Connection failures (08), shutdowns (57P), serialization failures (40001),
+// timeouts (no SQLSTATE) and the rest are retried.
+bool permanent_sqlstate(const std::string& state) {
+  return state.rfind("22", 0) == 0 || (state.rfind("23", 0) == 0 && state != "23505");
+}
+
 int64_t as_i64(uint64_t v) { return static_cast<int64_t>(std::min<uint64_t>(v, INT64_MAX)); }
 
 // A PostgreSQL array literal, built one element at a time.
 class ArrayText {
  public:
   explicit ArrayText(size_t n) { text_.reserve(n * 8 + 2); }
-  void add(std::string_view s) {
+  void add(std::string_view raw) {
     sep();
+    // PostgreSQL refuses NUL and invalid UTF-8 in text, which would make the record (and with it
+    // its whole batch) unwritable: such bytes are stored as U+FFFD instead.
+    const std::string s = valid_utf8(raw) && raw.find('\0') == std::string_view::npos
+                              ? std::string(raw)
+                              : to_storable_utf8(raw);
     text_ += '"';
     for (char c : s) {
       if (c == '"' || c == '\\') {
@@ -97,10 +114,10 @@ PostgresLedger::PostgresLedger(const std::string& url, config::LedgerSync sync, 
 
 PostgresLedger::~PostgresLedger() = default;  // committer_ goes first: it drains the queue
 
-Result<void> PostgresLedger::write_batch(const std::vector<UsageRecord>& batch) {
+GroupCommitter::WriteOutcome PostgresLedger::write_batch(const std::vector<UsageRecord>& batch) {
   if (!write_conn_.connected()) {
     if (auto r = write_conn_.reconnect(); !r) {
-      return r.error();
+      return r.error();  // transient: the server is away, or its schema is (42P01 at PREPARE)
     }
     ledger_log(clock_, "info", "ledger_reconnected", write_conn_.name());
   }
@@ -142,10 +159,11 @@ Result<void> PostgresLedger::write_batch(const std::vector<UsageRecord>& batch) 
     // Nothing or everything of the statement committed; the retry is idempotent. Any error but a
     // unique violation may mean the session itself is unusable (its statement gone: 26000; the
     // server now a read-only standby after a failover: 25006): the next try starts a fresh one.
-    if (write_conn_.last_sqlstate() != "23505") {
+    const std::string state = write_conn_.last_sqlstate();
+    if (state != "23505") {
       write_conn_.disconnect();
     }
-    return r.error();
+    return {r.error(), permanent_sqlstate(state)};
   }
   return {};
 }

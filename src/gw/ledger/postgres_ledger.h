@@ -49,7 +49,7 @@ class PostgresLedger final : public Ledger {
   static constexpr std::string_view kWriterName = "switchyard-ledger-writer";
 
  private:
-  Result<void> write_batch(const std::vector<UsageRecord>& batch);  // on the writer thread only
+  GroupCommitter::WriteOutcome write_batch(const std::vector<UsageRecord>& batch);  // on the writer thread only
   // Runs a read on read_conn_ (under read_mu_), once more on a fresh connection if it was dropped.
   Result<storage::PgRows> read(const std::string& sql, const std::vector<storage::PgParam>& params);
 

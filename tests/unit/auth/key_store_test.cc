@@ -145,6 +145,14 @@ TEST(KeyStore, RejectsInvalidSpecsAndDuplicateActiveNames) {
   ManualClock clock;
   auto store = make_key_store(config_with_static_key(), temp_db("invalid"), clock);
   EXPECT_EQ(store->create(KeySpec{""}).error().code, Code::InvalidRequest);
+  // The name goes into every usage record: PostgreSQL could not store NUL or invalid UTF-8.
+  for (const std::string bad : {std::string("a\0b", 3), std::string("a\xff" "b"), std::string("a\nb"),
+                                std::string("a\x7f"), std::string("\xc3"), std::string("\xed\xa0\x80")}) {
+    auto r = store->create(KeySpec{bad});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Code::InvalidRequest);
+  }
+  EXPECT_TRUE(store->create(KeySpec{"caf\xc3\xa9 \xe2\x82\xac"})) << "valid UTF-8 is fine";
   EXPECT_EQ(store->create(KeySpec{"x", {}, 0}).error().code, Code::InvalidRequest);
   EXPECT_EQ(store->create(KeySpec{"x", {}, std::nullopt, -5}).error().code, Code::InvalidRequest);
   EXPECT_EQ(store->create(KeySpec{"team-a"}).error().code, Code::InvalidRequest);

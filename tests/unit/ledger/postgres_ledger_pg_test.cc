@@ -364,6 +364,68 @@ TEST(PostgresLedger, AReconnectThatFailsHalfwayIsRetriedFromAFreshSession) {
   EXPECT_EQ(count_rows(other, "request_id = 'x'"), 1);
 }
 
+// PostgreSQL refuses NUL and invalid UTF-8 in text: such a record used to fail its batch forever,
+// and every record queued behind it waited. It is stored with U+FFFD instead.
+TEST(PostgresLedger, TextPostgresCannotStoreIsWrittenWithReplacementCharacters) {
+  PostgresTestDb db;
+  PostgresLedger ledger(db.url(), config::LedgerSync::Strict, real_clock());
+  auto bad_nul = rec("nul", 1, std::string("a\0b", 3), "m", "p", "d", 1, 1, 1);
+  auto bad_utf8 = rec("utf8", 1, "a\xff" "b", "m\xc3", "p\xed\xa0\x80", "d", 1, 1, 1);
+  auto results = record_all(ledger, {bad_nul, bad_utf8, rec("innocent", 1, "fine", "m", "p", "d", 1, 1, 1)});
+  for (const auto& r : results) {
+    EXPECT_TRUE(r) << r.error().message;
+  }
+  auto other = db.connect();
+  auto rows = pg_exec(other, "SELECT request_id, key_name, model, provider FROM usage ORDER BY request_id");
+  ASSERT_EQ(rows.rows(), 3);
+  EXPECT_EQ(rows.text(0, 0), "innocent");
+  EXPECT_EQ(rows.text(1, 1), "a\uFFFDb");
+  EXPECT_EQ(rows.text(2, 1), "a\uFFFDb");
+  EXPECT_EQ(rows.text(2, 2), "m\uFFFD");
+  EXPECT_EQ(rows.text(2, 3), "p\uFFFD\uFFFD\uFFFD");
+}
+
+// A record the database refuses for good (here a CHECK constraint) is isolated from its batch,
+// logged in full, and its waiter told; every other record of the batch is committed.
+TEST(PostgresLedger, ARecordTheDatabaseRefusesIsRejectedAndTheRestCommitted) {
+  PostgresTestDb db;
+  PostgresLedger ledger(db.url(), config::LedgerSync::Strict, real_clock());
+  auto other = db.connect();
+  pg_exec(other, "ALTER TABLE usage ADD CONSTRAINT no_evil CHECK (key_name <> 'evil')");
+  auto recs = numbered("ok", 30);
+  recs.insert(recs.begin() + 13, rec("evil-1", 7, "evil", "m", "p", "d", 3, 4, 5));
+  ::testing::internal::CaptureStderr();
+  auto results = record_all(ledger, recs);
+  log_sink::flush();
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  for (size_t i = 0; i < recs.size(); ++i) {
+    EXPECT_EQ(static_cast<bool>(results[i]), recs[i].request_id != "evil-1") << recs[i].request_id;
+  }
+  EXPECT_EQ(count_rows(other), 30);
+  EXPECT_EQ(count_rows(other, "request_id = 'evil-1'"), 0);
+  EXPECT_NE(logged.find("ledger_record_rejected"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("evil-1"), std::string::npos) << logged;
+  // The ledger goes on.
+  EXPECT_TRUE(record_all(ledger, {rec("after", 1, "k", "m", "p", "d", 1, 1, 1)})[0]);
+}
+
+// Once a batch is failing long enough to tell its waiters, later strict records are told at once
+// rather than waiting behind it; all of them are written once the table is back.
+TEST(PostgresLedger, WaitersQueuedBehindAFailingBatchAreToldToo) {
+  PostgresTestDb db;
+  PostgresLedger ledger(db.url(), config::LedgerSync::Strict, real_clock());
+  auto other = db.connect();
+  pg_exec(other, "ALTER TABLE usage RENAME TO usage_away");
+  auto first = record_all(ledger, {rec("first", 1, "k", "m", "p", "d", 1, 1, 1)});
+  ASSERT_FALSE(first[0]);
+  auto later = record_all(ledger, {rec("later", 1, "k", "m", "p", "d", 1, 1, 1)});
+  ASSERT_FALSE(later[0]) << "returned at all: a hang is ended by ctest's timeout";
+  EXPECT_NE(later[0].error().message.find("kept for retry"), std::string::npos) << later[0].error().message;
+  pg_exec(other, "ALTER TABLE usage_away RENAME TO usage");
+  ledger.flush_blocking();
+  EXPECT_EQ(count_rows(other, "request_id IN ('first', 'later')"), 2);
+}
+
 TEST(PostgresLedger, StartupErrorsNeverContainThePassword) {
   PostgresTestDb db;
   const std::string url = db.url();
