@@ -1,6 +1,7 @@
 #include "gw/ledger/postgres_ledger.h"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include "gw/common/utf8.h"
@@ -16,7 +17,6 @@ namespace {
 constexpr GroupCommitter::Policy kRetryPolicy{.failures_before_telling_waiters = 8,
                                               .failures_before_giving_up = 18};
 
-constexpr std::string_view kReaderName = "switchyard-ledger-reader";
 const std::string kInsertName = "switchyard_usage_insert";
 
 // One statement for any group size: each column travels as one array parameter.
@@ -78,8 +78,9 @@ class ArrayText {
   std::string text_;
 };
 
-storage::PgConnection connect_or_throw(const std::string& url, std::string_view name) {
-  auto c = storage::PgConnection::open(url, name);
+storage::PgConnection connect_or_throw(const std::string& url, std::string_view name,
+                                       std::optional<storage::PgBounds> bounds = std::nullopt) {
+  auto c = bounds ? storage::PgConnection::open(url, name, *bounds) : storage::PgConnection::open(url, name);
   if (!c) {
     throw std::runtime_error("ledger: " + c.error().message);
   }
@@ -93,11 +94,16 @@ std::unique_ptr<Ledger> make_postgres_ledger(const std::string& url, config::Led
   return std::make_unique<PostgresLedger>(url, sync, clock);
 }
 
-PostgresLedger::PostgresLedger(const std::string& url, config::LedgerSync sync, const Clock& clock)
+PostgresLedger::PostgresLedger(const std::string& url, config::LedgerSync sync, const Clock& clock,
+                               Bounds bounds)
     : clock_(clock) {
+  // Unbounded while migrating: another gateway starting at the same time may hold the lock.
   write_conn_ = connect_or_throw(url, kWriterName);
   if (auto v = storage::migrate_postgres(write_conn_); !v) {
     throw std::runtime_error("ledger: " + v.error().message);
+  }
+  if (auto b = write_conn_.set_bounds(bounds.writer); !b) {
+    throw std::runtime_error("ledger: " + b.error().message);
   }
   // Set per session, whatever the server's default: strict promises durability at completion.
   const std::string durability = sync == config::LedgerSync::Strict ? "on" : "off";
@@ -107,7 +113,8 @@ PostgresLedger::PostgresLedger(const std::string& url, config::LedgerSync sync, 
   if (auto r = write_conn_.prepare(kInsertName, kInsert); !r) {
     throw std::runtime_error("ledger: " + r.error().message);
   }
-  read_conn_ = connect_or_throw(url, kReaderName);
+  report_.conn = connect_or_throw(url, kReportReaderName, bounds.report);
+  spend_.conn = connect_or_throw(url, kSpendReaderName, bounds.spend);
   committer_ = std::make_unique<GroupCommitter>(
       sync, clock, kRetryPolicy, [this](const std::vector<UsageRecord>& batch) { return write_batch(batch); });
 }

@@ -500,10 +500,12 @@ Result<void> PgConnection::exec_on_every_connect(std::string sql) {
 }
 
 Result<void> PgConnection::prepare(const std::string& name, const std::string& sql) {
+  timed_out_ = false;
   if (conn_ == nullptr) {
     return error("prepare", "not connected");
   }
-  auto r = check(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr), "prepare " + name);
+  auto r = bounds_ ? exec_bounded([&] { return PQsendPrepare(conn_, name.c_str(), sql.c_str(), 0, nullptr); })
+                   : check(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr), "prepare " + name);
   if (!r) {
     return r.error();
   }
@@ -512,13 +514,17 @@ Result<void> PgConnection::prepare(const std::string& name, const std::string& s
 }
 
 Result<PgRows> PgConnection::exec_prepared(const std::string& name, const std::vector<PgParam>& params) {
+  timed_out_ = false;
   if (conn_ == nullptr) {
     return error("query", "not connected");
   }
   const auto values = values_of(params);
-  return check(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
-                              nullptr, nullptr, 0),
-               name);
+  const int n = static_cast<int>(values.size());
+  if (bounds_) {  // a blackholed server must not hold the ledger's writer for minutes
+    return exec_bounded(
+        [&] { return PQsendQueryPrepared(conn_, name.c_str(), n, values.data(), nullptr, nullptr, 0); });
+  }
+  return check(PQexecPrepared(conn_, name.c_str(), n, values.data(), nullptr, nullptr, 0), name);
 }
 
 bool PgConnection::connected() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK; }

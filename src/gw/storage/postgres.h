@@ -72,8 +72,8 @@ class PgConnection {
   ~PgConnection();
 
   // Bounds every later exec() and reconnect() of this connection (e.g. once migrations, which may
-  // wait on another process's lock, are done), and sets the session's statement_timeout.
-  // prepare() and exec_prepared() stay unbounded.
+  // wait on another process's lock, are done), and sets the session's statement_timeout. They
+  // bound prepare() and exec_prepared() too.
   Result<void> set_bounds(PgBounds bounds);
 
   // One or more statements without parameters (the simple query protocol).

@@ -12,6 +12,7 @@
 #include "gw/ledger/make_ledger.h"
 #include "gw/ledger/sqlite_ledger.h"
 #include "postgres_test_db.h"
+#include "tcp_proxy.h"
 
 namespace gw {
 namespace {
@@ -19,6 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::pg_exec;
 using testing::PostgresTestDb;
+using testing::TcpProxy;
 
 UsageRecord rec(std::string id, int64_t time_ms, std::string key, std::string model, std::string provider,
                 std::string deployment, uint64_t in, uint64_t out, int64_t cost) {
@@ -323,7 +325,8 @@ TEST(PostgresLedger, ADroppedConnectionLosesAndDuplicatesNothing) {
   EXPECT_EQ(count_rows(other), 240);
   EXPECT_EQ(pg_exec(other, "SELECT COUNT(DISTINCT request_id) FROM usage").int64(0, 0), 240);
   // Reports reconnect as well.
-  ASSERT_EQ(db.terminate("switchyard-ledger-reader"), 1);
+  ASSERT_EQ(db.terminate(PostgresLedger::kReportReaderName), 1);
+  ASSERT_EQ(db.terminate(PostgresLedger::kSpendReaderName), 1);
   auto rows = ledger.usage({});
   ASSERT_TRUE(rows) << rows.error().message;
   EXPECT_EQ((*rows)[0].requests, 240);
@@ -424,6 +427,38 @@ TEST(PostgresLedger, WaitersQueuedBehindAFailingBatchAreToldToo) {
   pg_exec(other, "ALTER TABLE usage_away RENAME TO usage");
   ledger.flush_blocking();
   EXPECT_EQ(count_rows(other, "request_id IN ('first', 'later')"), 2);
+}
+
+// A blackholed database (the proxy stops forwarding, nothing is closed): a strict record
+// completes with an error within the writer's bounds instead of hanging in libpq, budget reads
+// give up too, and once the network is back the record is written exactly once.
+TEST(PostgresLedger, AFrozenDatabaseFailsStrictRecordsWithinBoundsThenWritesThemOnce) {
+  PostgresTestDb db;
+  const std::string url = db.url();
+  const size_t at = url.rfind('@');
+  const size_t colon = url.find(':', at);
+  TcpProxy proxy(std::stoi(url.substr(colon + 1, url.find('/', colon) - colon - 1)));
+  const std::string via = url.substr(0, at + 1) + "127.0.0.1:" + std::to_string(proxy.port()) + url.substr(url.find('/', at));
+  PostgresLedger::Bounds bounds;
+  bounds.writer = {500ms, 300ms};
+  bounds.spend = {500ms, 300ms};
+  bounds.report = {500ms, 300ms};
+  PostgresLedger ledger(via, config::LedgerSync::Strict, real_clock(), bounds);
+  ASSERT_TRUE(record_all(ledger, {rec("before", 1, "k", "m", "p", "d", 1, 1, 1)})[0]);
+  proxy.freeze();
+  auto frozen = record_all(ledger, {rec("h1", 1, "k", "m", "p", "d", 1, 1, 1)});
+  ASSERT_FALSE(frozen[0]) << "returned at all: a hang is ended by ctest's timeout";
+  EXPECT_NE(frozen[0].error().message.find("kept for retry"), std::string::npos) << frozen[0].error().message;
+  EXPECT_FALSE(ledger.spent_since("id-k", 0));
+  EXPECT_FALSE(ledger.usage({}));
+  proxy.thaw();
+  ledger.flush_blocking();
+  auto other = db.connect();
+  EXPECT_EQ(count_rows(other, "request_id = 'h1'"), 1);
+  EXPECT_EQ(count_rows(other), 2);
+  auto spent = ledger.spent_since("id-k", 0);
+  ASSERT_TRUE(spent) << spent.error().message;
+  EXPECT_EQ(*spent, 2);
 }
 
 TEST(PostgresLedger, StartupErrorsNeverContainThePassword) {
