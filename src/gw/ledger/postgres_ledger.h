@@ -6,8 +6,9 @@
 //
 // strict  (synchronous_commit=on): a group's records complete once its COMMIT returned, i.e. the
 //         server flushed its WAL.
-// relaxed (synchronous_commit=off): records complete at once and are committed within 20 ms; a
-//         server crash may take back the last fraction of a second of commits.
+// relaxed (synchronous_commit=on as well): records complete at once and are committed within
+//         20 ms; a gateway crash may lose that window. `off` would let a server crash take back
+//         up to 3 x wal_writer_delay (600 ms by default), beyond the contract's 100 ms.
 //
 // A dropped connection (a server restart, a failover, pg_terminate_backend) is reconnected and the
 // group retried with back-off: a COMMIT whose answer was lost may have happened, and the retry is

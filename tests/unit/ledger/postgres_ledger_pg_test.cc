@@ -148,6 +148,29 @@ TEST(PostgresLedger, RelaxedCompletesAtOnceAndFlushBlockingCommits) {
   EXPECT_EQ(ledger.counters().records, 50u);
 }
 
+// Makes every inserted row carry, in its outcome, the synchronous_commit of the session that
+// inserted it: what the writer's transactions ran with.
+void record_commit_setting(storage::PgConnection& c) {
+  pg_exec(c,
+          "CREATE FUNCTION note_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+          " NEW.outcome := current_setting('synchronous_commit'); RETURN NEW; END $$");
+  pg_exec(c,
+          "CREATE TRIGGER note_sync BEFORE INSERT ON usage FOR EACH ROW EXECUTE FUNCTION note_sync()");
+}
+
+// Relaxed keeps synchronous_commit=on: `off` could lose up to 600 ms of commits to a server crash.
+TEST(PostgresLedger, RelaxedCommitsAreDurableToo) {
+  PostgresTestDb db;
+  PostgresLedger ledger(db.url(), config::LedgerSync::Relaxed, real_clock());
+  auto other = db.connect();
+  pg_exec(other, "ALTER DATABASE " + db.name() + " SET synchronous_commit = off");  // not the server's say
+  record_commit_setting(other);
+  ASSERT_EQ(db.terminate(PostgresLedger::kWriterName), 1);  // a fresh session gets it again
+  record_all(ledger, {rec("r1", 1, "k", "m", "p", "d", 1, 1, 1)});
+  ledger.flush_blocking();
+  EXPECT_EQ(pg_exec(other, "SELECT outcome FROM usage WHERE request_id = 'r1'").text(0, 0), "on");
+}
+
 TEST(PostgresLedger, RelaxedRecordsAreWrittenAtDestruction) {
   PostgresTestDb db;
   {
