@@ -1,6 +1,8 @@
 // The key store with its keys in a PostgreSQL ledger database (the ctest fixture `postgres`).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <thread>
 
 #include "counting_key_table.h"
@@ -239,6 +241,24 @@ TEST(PostgresKeyStore, AnUnreachableDatabaseStallsNoRequest) {
 }
 
 // A store whose reload thread is running (or waiting on the database) is destroyed cleanly.
+// A role with only SELECT/INSERT/UPDATE/DELETE runs the key store against a current schema.
+TEST(PostgresKeyStore, ARoleWithoutCreateRightsRunsAgainstACurrentSchema) {
+  PostgresTestDb db;
+  ManualClock clock;
+  { auto migrating = make_key_store(pg_config(db), clock); }
+  const std::string role = "gw_dml_keys_" + std::to_string(::getpid());
+  config::Config cfg = pg_config(db);
+  cfg.ledger = testing::create_dml_only_role(db, role);
+  {
+    auto store = make_key_store(cfg, clock);
+    auto created = store->create(KeySpec{"dml"});
+    ASSERT_TRUE(created) << created.error().message;
+    EXPECT_TRUE(store->authenticate(created->second));
+    EXPECT_TRUE(store->revoke(created->first.id));
+  }
+  testing::drop_role(db, role);
+}
+
 TEST(PostgresKeyStore, DestroyingTheStoreStopsItsThread) {
   PostgresTestDb db;
   ManualClock clock;

@@ -484,6 +484,23 @@ TEST(PostgresLedger, AFrozenDatabaseFailsStrictRecordsWithinBoundsThenWritesThem
   EXPECT_EQ(*spent, 2);
 }
 
+// A role with only SELECT/INSERT/UPDATE/DELETE runs a ledger against a schema already current.
+TEST(PostgresLedger, ARoleWithoutCreateRightsRunsAgainstACurrentSchema) {
+  PostgresTestDb db;
+  { PostgresLedger migrating(db.url(), config::LedgerSync::Strict, real_clock()); }
+  const std::string role = "gw_dml_ledger_" + std::to_string(::getpid());
+  const std::string url = testing::create_dml_only_role(db, role);
+  {
+    PostgresLedger ledger(url, config::LedgerSync::Strict, real_clock());
+    auto r = record_all(ledger, {rec("dml", 1, "k", "m", "p", "d", 1, 1, 1)});
+    EXPECT_TRUE(r[0]) << r[0].error().message;
+    auto spent = ledger.spent_since("id-k", 0);
+    ASSERT_TRUE(spent) << spent.error().message;
+    EXPECT_EQ(*spent, 1);
+  }
+  testing::drop_role(db, role);
+}
+
 TEST(PostgresLedger, StartupErrorsNeverContainThePassword) {
   PostgresTestDb db;
   const std::string url = db.url();
