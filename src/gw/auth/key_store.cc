@@ -67,6 +67,22 @@ Error name_taken(const std::string& name) {
 
 Error unknown_key() { return make_error(Code::Unauthenticated, "invalid API key"); }
 
+// Created keys are "sk-sy-" and 48 hex digits (create()). Anything else can only be a config key,
+// and those are all in memory: such a secret is never looked up in the database, so a flood of
+// made-up keys costs no database call and never waits for a lookup turn.
+bool could_be_created_key(std::string_view secret) {
+  constexpr std::string_view kPrefix = "sk-sy-";
+  if (secret.size() != kPrefix.size() + 48 || secret.substr(0, kPrefix.size()) != kPrefix) {
+    return false;
+  }
+  for (char c : secret.substr(kPrefix.size())) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Request threads only read memory for a key the store knows: the index is kept fresh by a thread
 // of the store's own, and only a secret it does not know is looked up in the database, boundedly
 // (key_table.h) and never under a lock that known keys need.
@@ -108,6 +124,9 @@ class TableKeyStore final : public KeyStore {
     const std::string hash = sha256_hex(secret);
     if (auto it = config_index_.find(hash); it != config_index_.end()) {
       return it->second;
+    }
+    if (!could_be_created_key(secret)) {
+      return unknown_key();
     }
     if (auto known = cached(hash)) {
       return *known;
@@ -216,7 +235,7 @@ class TableKeyStore final : public KeyStore {
     if (!health_.lookups_allowed()) {
       return unknown_key();
     }
-    if (!take_lookup_turn()) {
+    if (!take_lookup_turn(hash)) {
       return unknown_key();
     }
     const TurnGuard turn{this};
@@ -260,12 +279,20 @@ class TableKeyStore final : public KeyStore {
 
   // One find_active at a time (key_table.h). A mutex and condition variable rather than a
   // std::timed_mutex, whose try_lock_for ThreadSanitizer cannot follow (pthread_mutex_clocklock).
-  bool take_lookup_turn() const {
+  // Only a request for the very key being looked up waits (its answer will be cached); one for
+  // another key is answered 401 at once rather than holding a worker thread in a queue of
+  // lookups. Should that key exist, the next reload brings it.
+  bool take_lookup_turn(const std::string& hash) const {
     std::unique_lock lk(turn_mu_);
-    if (!turn_cv_.wait_for(lk, kLookupTurnWait, [this] { return !looking_up_; })) {
+    if (looking_up_ && looking_up_hash_ != hash) {
+      return false;
+    }
+    if (!turn_cv_.wait_for(lk, kLookupTurnWait, [&] { return !looking_up_ || looking_up_hash_ != hash; }) ||
+        looking_up_) {
       return false;
     }
     looking_up_ = true;
+    looking_up_hash_ = hash;
     return true;
   }
   struct TurnGuard {
@@ -286,7 +313,8 @@ class TableKeyStore final : public KeyStore {
       {
         std::lock_guard db_lock(db_mu_);
         if (auto r = reload_locked(); r) {
-          health_.succeeded();
+              health_.succeeded();
+          health_.index_fresh();
         } else {
           health_.reload_failed(r.error());  // the current index stays; the next interval tries again
         }
@@ -348,6 +376,7 @@ class TableKeyStore final : public KeyStore {
   mutable std::mutex turn_mu_;  // looking_up_: one find_active at a time (take_lookup_turn())
   mutable std::condition_variable turn_cv_;
   mutable bool looking_up_ = false;
+  mutable std::string looking_up_hash_;  // the hash looking_up_ is for
 
   const std::chrono::milliseconds reload_interval_;
   mutable KeyDbHealth health_;
