@@ -2,6 +2,7 @@
 // kept fresh by a thread of its own.
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -91,7 +92,7 @@ class TableKeyStore final : public KeyStore {
   TableKeyStore(const config::Config& cfg, std::unique_ptr<KeyTable> table, const Clock& clock,
                 const KeyStoreOptions& options)
       : clock_(clock), table_(std::move(table)), reload_interval_(options.reload_interval),
-        health_(clock, kKeyLookupPause) {
+        stale_after_(options.stale_after), health_(clock, kKeyLookupPause) {
     for (const auto& k : cfg.keys) {
       if (k.key.empty()) {
         continue;  // an unset ${VAR}: such a key can never be presented
@@ -106,6 +107,7 @@ class TableKeyStore final : public KeyStore {
       if (auto r = reload_locked(); !r) {
         throw std::runtime_error("keys: " + r.error().message);
       }
+      last_reload_ok_ = std::chrono::steady_clock::now().time_since_epoch().count();
     }
     reloader_ = std::thread([this] { reload_loop(); });  // last: it uses every member
   }
@@ -126,6 +128,14 @@ class TableKeyStore final : public KeyStore {
       return it->second;
     }
     if (!could_be_created_key(secret)) {
+      return unknown_key();
+    }
+    // Another replica's revocation reaches this one by a reload (within reload_interval_): after
+    // stale_after_ without one, a key revoked elsewhere could still pass, so none passes.
+    const auto since_reload = std::chrono::steady_clock::now().time_since_epoch() -
+                              std::chrono::steady_clock::duration(last_reload_ok_.load());
+    if (since_reload > stale_after_) {
+      health_.index_stale(stale_after_);
       return unknown_key();
     }
     if (auto known = cached(hash)) {
@@ -313,7 +323,8 @@ class TableKeyStore final : public KeyStore {
       {
         std::lock_guard db_lock(db_mu_);
         if (auto r = reload_locked(); r) {
-              health_.succeeded();
+          last_reload_ok_ = std::chrono::steady_clock::now().time_since_epoch().count();
+          health_.succeeded();
           health_.index_fresh();
         } else {
           health_.reload_failed(r.error());  // the current index stays; the next interval tries again
@@ -376,9 +387,12 @@ class TableKeyStore final : public KeyStore {
   mutable std::mutex turn_mu_;  // looking_up_: one find_active at a time (take_lookup_turn())
   mutable std::condition_variable turn_cv_;
   mutable bool looking_up_ = false;
+  // steady_clock ticks of the last successful reload (real time, as reload_interval_ is).
+  std::atomic<std::chrono::steady_clock::rep> last_reload_ok_{0};
   mutable std::string looking_up_hash_;  // the hash looking_up_ is for
 
   const std::chrono::milliseconds reload_interval_;
+  const std::chrono::milliseconds stale_after_;
   mutable KeyDbHealth health_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -10,6 +10,7 @@
 #include "gw/auth/key_store_factory.h"
 #include "gw/auth/key_table.h"
 #include "gw/common/ids.h"
+#include "gw/common/log_sink.h"
 #include "postgres_test_db.h"
 #include "tcp_proxy.h"
 
@@ -257,6 +258,37 @@ TEST(PostgresKeyStore, ARoleWithoutCreateRightsRunsAgainstACurrentSchema) {
     EXPECT_TRUE(store->revoke(created->first.id));
   }
   testing::drop_role(db, role);
+}
+
+// A replica cut off from the database cannot see revocations made elsewhere: once no reload has
+// succeeded for stale_after, it refuses database-created keys (logged once) while config keys keep
+// working, and accepts them again after a reload gets through.
+TEST(PostgresKeyStore, AReplicaThatCannotReloadFailsClosedForDatabaseKeys) {
+  PostgresTestDb db;
+  ManualClock clock;
+  TcpProxy proxy(port_of(db.url()));
+  config::Config cfg = pg_config(db);
+  cfg.ledger = via(db.url(), proxy);
+  auto server = make_key_store(cfg, clock, KeyStoreOptions{5ms, 300ms});
+  auto created = server->create(KeySpec{"mine"});
+  ASSERT_TRUE(created) << created.error().message;
+  ASSERT_TRUE(server->authenticate(created->second));
+
+  ::testing::internal::CaptureStderr();
+  proxy.freeze();
+  eventually([&] { return !server->authenticate(created->second).has_value(); });
+  EXPECT_EQ(server->authenticate(created->second).error().code, Code::Unauthenticated);
+  EXPECT_TRUE(server->authenticate("sk-static-team-a")) << "config keys keep working";
+  proxy.thaw();
+  eventually([&] { return server->authenticate(created->second).has_value(); });
+  log_sink::flush();
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  size_t n = 0;
+  for (size_t at = log.find("\"keys_index_stale\""); at != std::string::npos; at = log.find("\"keys_index_stale\"", at + 1)) {
+    ++n;
+  }
+  EXPECT_EQ(n, 1u) << log;
+  EXPECT_NE(log.find("\"keys_index_fresh\""), std::string::npos) << log;
 }
 
 TEST(PostgresKeyStore, DestroyingTheStoreStopsItsThread) {
