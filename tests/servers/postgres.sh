@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A throw-away PostgreSQL 15 server for the tests: its own cluster in a temp dir, a free loopback
-# port, fsync on (the ledger's durability is what the tests check), removed again by `stop`.
+# A throw-away PostgreSQL server (15, else the highest version installed) for the tests: its own
+# cluster in a temp dir, a free loopback port, fsync on (the ledger's durability is what the tests
+# check), removed again by `stop`.
 #
 #   tests/servers/postgres.sh start STATE   starts one; writes STATE (dir=…, url=…), prints the URL
 #   tests/servers/postgres.sh url STATE     prints the URL: postgres://switchyard:PASSWORD@127.0.0.1:PORT/postgres
@@ -11,7 +12,17 @@
 # root they run as the `postgres` system user (Debian's postgresql package creates it).
 set -euo pipefail
 
-BIN=${POSTGRES_BIN:-/usr/lib/postgresql/15/bin}
+# 15 if installed, else the highest version there is (Debian installs each under its number).
+default_bin() {
+  if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+    echo /usr/lib/postgresql/15/bin
+    return
+  fi
+  local highest
+  highest=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  echo "${highest:-/usr/lib/postgresql/15/bin}"
+}
+BIN=${POSTGRES_BIN:-$(default_bin)}
 
 die() { echo "postgres.sh: $*" >&2; exit 1; }
 
@@ -60,6 +71,9 @@ start() {
         >/dev/null 2>&1; then
       break
     fi
+    # pg_ctl gave up waiting, but the server may still come up (or be half up) on this data dir:
+    # stop it before trying another port or removing the directory under it.
+    as_owner "$BIN/pg_ctl" -D "$dir/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
     if [ "$tries" -ge 5 ]; then
       tail -n 30 "$dir/server.log" >&2 || true
       rm -rf "$dir"

@@ -102,4 +102,25 @@ class PostgresTestDb {
   std::string url_;
 };
 
+// Creates `role` (cluster-wide: name it per process and test), allowed to read and write the test
+// database's tables but not to create anything; returns its URL. Drop it with drop_role().
+inline std::string create_dml_only_role(const PostgresTestDb& db, const std::string& role) {
+  auto c = db.connect();
+  pg_exec(c, "DROP ROLE IF EXISTS " + role);
+  pg_exec(c, "CREATE ROLE " + role + " LOGIN PASSWORD 'dml-only-pw'");
+  pg_exec(c, "REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+  pg_exec(c, "GRANT CONNECT ON DATABASE " + db.name() + " TO " + role);
+  pg_exec(c, "GRANT USAGE ON SCHEMA public TO " + role);
+  pg_exec(c, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role);
+  pg_exec(c, "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + role);
+  const std::string& url = db.url();
+  return "postgres://" + role + ":dml-only-pw" + url.substr(url.rfind('@'));
+}
+
+inline void drop_role(const PostgresTestDb& db, const std::string& role) {
+  auto c = db.connect();
+  pg_exec(c, "DROP OWNED BY " + role);
+  pg_exec(c, "DROP ROLE " + role);
+}
+
 }  // namespace gw::testing

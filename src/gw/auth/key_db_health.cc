@@ -5,6 +5,8 @@
 #include "gw/common/log_sink.h"
 #include "gw/storage/time_text.h"
 
+#include <string>
+
 namespace gw {
 
 namespace {
@@ -23,6 +25,20 @@ void keys_log(const Clock& clock, std::string_view level, std::string_view msg, 
 }
 
 }  // namespace
+
+void KeyDbHealth::index_stale(std::chrono::milliseconds stale_after) {
+  if (!stale_.exchange(true)) {
+    keys_log(clock_, "error", "keys_index_stale",
+             "no reload of the keys database succeeded for " + std::to_string(stale_after.count()) +
+                 " ms: keys created through the database are refused until one does (config keys work)");
+  }
+}
+
+void KeyDbHealth::index_fresh() {
+  if (stale_.exchange(false)) {
+    keys_log(clock_, "info", "keys_index_fresh", "a reload succeeded: database keys are accepted again");
+  }
+}
 
 int64_t KeyDbHealth::now_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steady_now().time_since_epoch()).count();

@@ -27,6 +27,10 @@ class KeyDbHealth {
   void reload_failed(const Error& e);
   // A lookup or reload reached the database: lookups resume.
   void succeeded();
+  // Database-created keys are refused: no reload succeeded for `stale_after` (logged once,
+  // keys_index_stale, until index_fresh() ends it with keys_index_fresh).
+  void index_stale(std::chrono::milliseconds stale_after);
+  void index_fresh();
 
  private:
   int64_t now_ms() const;
@@ -36,6 +40,7 @@ class KeyDbHealth {
   const int64_t pause_ms_;
   std::atomic<int64_t> paused_until_ms_{0};
   std::atomic<bool> down_{false};  // an outage was logged and has not ended yet
+  std::atomic<bool> stale_{false};  // keys_index_stale was logged and has not ended yet
 };
 
 }  // namespace gw

@@ -2,6 +2,7 @@
 // kept fresh by a thread of its own.
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "gw/common/utf8.h"
 #include "gw/auth/key_db_health.h"
 #include "gw/auth/key_store_factory.h"
 #include "gw/auth/key_table.h"
@@ -36,9 +38,16 @@ Result<void> validate(const KeySpec& spec) {
   if (spec.name.size() > kMaxNameBytes) {
     return invalid_field("name", "is longer than 200 bytes");
   }
+  // The name is copied into every usage record, which PostgreSQL must be able to store.
+  if (!printable_utf8(spec.name)) {
+    return invalid_field("name", "must be valid UTF-8 without control characters");
+  }
   for (const auto& m : spec.models) {
     if (m.empty()) {
       return invalid_field("models", "model names may not be empty");
+    }
+    if (!printable_utf8(m)) {
+      return invalid_field("models", "model names must be valid UTF-8 without control characters");
     }
   }
   if (spec.rpm && *spec.rpm <= 0) {
@@ -59,6 +68,22 @@ Error name_taken(const std::string& name) {
 
 Error unknown_key() { return make_error(Code::Unauthenticated, "invalid API key"); }
 
+// Created keys are "sk-sy-" and 48 hex digits (create()). Anything else can only be a config key,
+// and those are all in memory: such a secret is never looked up in the database, so a flood of
+// made-up keys costs no database call and never waits for a lookup turn.
+bool could_be_created_key(std::string_view secret) {
+  constexpr std::string_view kPrefix = "sk-sy-";
+  if (secret.size() != kPrefix.size() + 48 || secret.substr(0, kPrefix.size()) != kPrefix) {
+    return false;
+  }
+  for (char c : secret.substr(kPrefix.size())) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Request threads only read memory for a key the store knows: the index is kept fresh by a thread
 // of the store's own, and only a secret it does not know is looked up in the database, boundedly
 // (key_table.h) and never under a lock that known keys need.
@@ -67,7 +92,7 @@ class TableKeyStore final : public KeyStore {
   TableKeyStore(const config::Config& cfg, std::unique_ptr<KeyTable> table, const Clock& clock,
                 const KeyStoreOptions& options)
       : clock_(clock), table_(std::move(table)), reload_interval_(options.reload_interval),
-        health_(clock, kKeyLookupPause) {
+        stale_after_(options.stale_after), health_(clock, kKeyLookupPause) {
     for (const auto& k : cfg.keys) {
       if (k.key.empty()) {
         continue;  // an unset ${VAR}: such a key can never be presented
@@ -82,6 +107,7 @@ class TableKeyStore final : public KeyStore {
       if (auto r = reload_locked(); !r) {
         throw std::runtime_error("keys: " + r.error().message);
       }
+      last_reload_ok_ = std::chrono::steady_clock::now().time_since_epoch().count();
     }
     reloader_ = std::thread([this] { reload_loop(); });  // last: it uses every member
   }
@@ -100,6 +126,17 @@ class TableKeyStore final : public KeyStore {
     const std::string hash = sha256_hex(secret);
     if (auto it = config_index_.find(hash); it != config_index_.end()) {
       return it->second;
+    }
+    if (!could_be_created_key(secret)) {
+      return unknown_key();
+    }
+    // Another replica's revocation reaches this one by a reload (within reload_interval_): after
+    // stale_after_ without one, a key revoked elsewhere could still pass, so none passes.
+    const auto since_reload = std::chrono::steady_clock::now().time_since_epoch() -
+                              std::chrono::steady_clock::duration(last_reload_ok_.load());
+    if (since_reload > stale_after_) {
+      health_.index_stale(stale_after_);
+      return unknown_key();
     }
     if (auto known = cached(hash)) {
       return *known;
@@ -208,7 +245,7 @@ class TableKeyStore final : public KeyStore {
     if (!health_.lookups_allowed()) {
       return unknown_key();
     }
-    if (!take_lookup_turn()) {
+    if (!take_lookup_turn(hash)) {
       return unknown_key();
     }
     const TurnGuard turn{this};
@@ -252,12 +289,20 @@ class TableKeyStore final : public KeyStore {
 
   // One find_active at a time (key_table.h). A mutex and condition variable rather than a
   // std::timed_mutex, whose try_lock_for ThreadSanitizer cannot follow (pthread_mutex_clocklock).
-  bool take_lookup_turn() const {
+  // Only a request for the very key being looked up waits (its answer will be cached); one for
+  // another key is answered 401 at once rather than holding a worker thread in a queue of
+  // lookups. Should that key exist, the next reload brings it.
+  bool take_lookup_turn(const std::string& hash) const {
     std::unique_lock lk(turn_mu_);
-    if (!turn_cv_.wait_for(lk, kLookupTurnWait, [this] { return !looking_up_; })) {
+    if (looking_up_ && looking_up_hash_ != hash) {
+      return false;
+    }
+    if (!turn_cv_.wait_for(lk, kLookupTurnWait, [&] { return !looking_up_ || looking_up_hash_ != hash; }) ||
+        looking_up_) {
       return false;
     }
     looking_up_ = true;
+    looking_up_hash_ = hash;
     return true;
   }
   struct TurnGuard {
@@ -278,7 +323,9 @@ class TableKeyStore final : public KeyStore {
       {
         std::lock_guard db_lock(db_mu_);
         if (auto r = reload_locked(); r) {
+          last_reload_ok_ = std::chrono::steady_clock::now().time_since_epoch().count();
           health_.succeeded();
+          health_.index_fresh();
         } else {
           health_.reload_failed(r.error());  // the current index stays; the next interval tries again
         }
@@ -340,8 +387,12 @@ class TableKeyStore final : public KeyStore {
   mutable std::mutex turn_mu_;  // looking_up_: one find_active at a time (take_lookup_turn())
   mutable std::condition_variable turn_cv_;
   mutable bool looking_up_ = false;
+  // steady_clock ticks of the last successful reload (real time, as reload_interval_ is).
+  std::atomic<std::chrono::steady_clock::rep> last_reload_ok_{0};
+  mutable std::string looking_up_hash_;  // the hash looking_up_ is for
 
   const std::chrono::milliseconds reload_interval_;
+  const std::chrono::milliseconds stale_after_;
   mutable KeyDbHealth health_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -11,12 +11,17 @@
 namespace gw {
 
 inline constexpr std::chrono::seconds kKeyReloadInterval{2};
+inline constexpr std::chrono::seconds kKeyIndexStaleAfter{30};
 
 struct KeyStoreOptions {
   // How often the store's thread re-reads the keys (real time, not the injected clock: it is a
   // sleep, not arithmetic). The gateway uses the default; tests shorten it to watch reloads
   // happen, or lengthen it to watch the cache hold.
   std::chrono::milliseconds reload_interval = kKeyReloadInterval;
+  // A replica whose reloads have all failed for this long (real time) may be missing revocations
+  // made elsewhere: it refuses database-created keys until a reload succeeds (fails closed);
+  // config keys keep working.
+  std::chrono::milliseconds stale_after = kKeyIndexStaleAfter;
 };
 
 // Keys from `cfg.keys` and from the `keys` table of the SQLite database at `db_path` (created and

@@ -1,5 +1,6 @@
 // keys: static virtual keys declared in the file (more come from the admin API and the CLI).
 // The secret is never repeated in a problem: duplicates are reported by position, not value.
+#include "gw/common/utf8.h"
 #include "gw/config/yaml_reader.h"
 
 namespace gw::config::detail {
@@ -84,6 +85,9 @@ void read_keys(Reader& r, const Field& section, const Config& cfg, std::vector<S
     if (auto s = r.required_string(*m, f, "name")) {
       if (auto [it, fresh] = names.emplace(*s, where); !fresh) {
         r.problem(*m->get("name"), "duplicate key name '" + *s + "', first used by " + it->second);
+      }
+      if (!printable_utf8(*s)) {  // copied into every usage record
+        r.problem(*m->get("name"), "key names must be valid UTF-8 without control characters");
       }
       k.name = *s;
     }

@@ -1,5 +1,6 @@
 // models: the names clients ask for, each a routing strategy over deployments, i.e. (provider,
 // upstream model id, price, capacity).
+#include "gw/common/utf8.h"
 #include "gw/config/yaml_reader.h"
 
 namespace gw::config::detail {
@@ -64,6 +65,9 @@ Deployment read_deployment(Reader& r, const Field& f, size_t i,
     d.provider = *s;
   }
   if (auto s = r.required_string(*m, f, "model")) {
+    if (!printable_utf8(*s)) {  // copied into every usage record
+      r.problem(*m->get("model"), "deployment model ids must be valid UTF-8 without control characters");
+    }
     d.model = *s;
   }
   if (const Field* p = m->get("price")) {

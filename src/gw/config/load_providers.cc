@@ -2,6 +2,7 @@
 // vendor-default base_url (contract.md "Configuration").
 #include <string_view>
 
+#include "gw/common/utf8.h"
 #include "gw/common/http_head.h"
 #include "gw/config/yaml_reader.h"
 
@@ -34,9 +35,9 @@ std::vector<std::string_view> keys_for(std::optional<ProviderType> type) {
   return keys;
 }
 
-// Names end up in response headers and metrics labels: printable, no spaces.
+// Names end up in response headers, metrics labels and usage records: printable UTF-8, no spaces.
 bool valid_name(std::string_view s) {
-  if (s.empty()) {
+  if (s.empty() || !printable_utf8(s)) {
     return false;
   }
   for (unsigned char c : s) {

@@ -19,6 +19,32 @@ constexpr std::chrono::milliseconds kMaxBackoff{2000};
 // WAL frames, locks and a thread wake-up; ledger_bench). Well inside the contract's 100 ms.
 constexpr std::chrono::milliseconds kRelaxedCommitEvery{20};
 
+// Every field of a record, for an operator to re-enter it by hand (records hold no secrets: the
+// key's id and name, never the key). JSON-escaped by the log line itself.
+std::string describe(const UsageRecord& r) {
+  boost::json::object o;
+  o["request_id"] = r.request_id;
+  o["time_ms"] = r.time_ms;
+  o["key_id"] = r.key_id;
+  o["key_name"] = r.key_name;
+  o["model"] = r.model;
+  o["provider"] = r.provider;
+  o["deployment"] = r.deployment;
+  o["input_tokens"] = r.usage.input;
+  o["output_tokens"] = r.usage.output;
+  o["cache_read_tokens"] = r.usage.cache_read;
+  o["cache_write_tokens"] = r.usage.cache_write;
+  o["reasoning_tokens"] = r.usage.reasoning;
+  o["usage_counted"] = r.usage_counted;
+  o["cost_nano_usd"] = r.cost_nano_usd;
+  o["status"] = r.status;
+  o["outcome"] = r.outcome;
+  o["latency_ms"] = r.latency_ms;
+  o["ttft_ms"] = r.ttft_ms;
+  o["stream"] = r.stream;
+  return boost::json::serialize(o);
+}
+
 }  // namespace
 
 void ledger_log(const Clock& clock, std::string_view level, std::string_view msg, std::string detail) {
@@ -77,6 +103,10 @@ void GroupCommitter::enqueue(UsageRecord rec, Done done) {
     std::lock_guard lk(mu_);
     first = queue_.empty();
     queue_.push_back(std::move(rec));
+    if (failing_ && done) {
+      done(make_error(Code::Internal, "ledger write failing (record kept for retry): " + failing_->message));
+      done = nullptr;
+    }
     queue_done_.push_back(std::move(done));
     ++enqueued_;
   }
@@ -97,6 +127,40 @@ void GroupCommitter::flush_blocking() {
 }
 
 bool GroupCommitter::give_up_allowed() const { return stop_ || flushers_ > 0; }
+
+void GroupCommitter::tell_queued_waiters(const Error& e) {
+  for (auto& d : queue_done_) {
+    if (d) {
+      d(make_error(Code::Internal, "ledger write failing (record kept for retry): " + e.message));
+      d = nullptr;
+    }
+  }
+}
+
+std::optional<Error> GroupCommitter::write_isolating(const std::vector<UsageRecord>& recs, size_t offset,
+                                                     std::vector<bool>& rejected) {
+  auto out = write_(recs);
+  if (out.result) {
+    commits_++;
+    records_ += recs.size();
+    return std::nullopt;
+  }
+  if (!out.permanent) {
+    return out.result.error();
+  }
+  if (recs.size() == 1) {
+    rejected[offset] = true;
+    ledger_log(clock_, "error", "ledger_record_rejected", describe(recs[0]) + ": " + out.result.error().message);
+    return std::nullopt;
+  }
+  const size_t half = recs.size() / 2;
+  const std::vector<UsageRecord> left(recs.begin(), recs.begin() + static_cast<std::ptrdiff_t>(half));
+  if (auto e = write_isolating(left, offset, rejected)) {
+    return e;
+  }
+  const std::vector<UsageRecord> right(recs.begin() + static_cast<std::ptrdiff_t>(half), recs.end());
+  return write_isolating(right, offset + half, rejected);
+}
 
 void GroupCommitter::writer_loop() {
   std::unique_lock lk(mu_);
@@ -122,30 +186,33 @@ void GroupCommitter::writer_loop() {
 
     int failures = 0;
     bool kept = true;
+    std::vector<bool> rejected(batch.size(), false);
     for (;;) {
-      auto r = write_(batch);
-      if (r) {
-        commits_++;
-        records_ += batch.size();
+      const auto failed = write_isolating(batch, 0, rejected);
+      if (!failed) {
         if (failures > 0) {
           ledger_log(clock_, "info", "ledger_write_recovered",
                      std::to_string(batch.size()) + " records after " + std::to_string(failures) +
                          " failed tries");
         }
+        std::lock_guard g(mu_);
+        failing_.reset();
         break;
       }
       ++failures;
       ledger_log(clock_, "error", "ledger_write_failed",
                  std::to_string(batch.size()) + " records, try " + std::to_string(failures) + ": " +
-                     r.error().message);
+                     failed->message);
       if (failures == policy_.failures_before_telling_waiters) {
         for (auto& d : done) {
           if (d) {
-            d(make_error(Code::Internal,
-                         "ledger write failing (record kept for retry): " + r.error().message));
+            d(make_error(Code::Internal, "ledger write failing (record kept for retry): " + failed->message));
             d = nullptr;
           }
         }
+        std::lock_guard g(mu_);
+        failing_ = *failed;
+        tell_queued_waiters(*failed);
       }
       bool give_up = false;
       {
@@ -164,9 +231,15 @@ void GroupCommitter::writer_loop() {
       std::this_thread::sleep_for(
           std::min(kMaxBackoff, std::chrono::milliseconds(50 << std::min(failures, 6))));
     }
-    for (auto& d : done) {
-      if (d) {
-        d(kept ? Result<void>{} : Result<void>{make_error(Code::Internal, "ledger write failed")});
+    for (size_t i = 0; i < done.size(); ++i) {
+      if (done[i]) {
+        if (!kept) {
+          done[i](make_error(Code::Internal, "ledger write failed"));
+        } else if (rejected[i]) {
+          done[i](make_error(Code::Internal, "ledger refused the record (logged as ledger_record_rejected)"));
+        } else {
+          done[i](Result<void>{});
+        }
       }
     }
 

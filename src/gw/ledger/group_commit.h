@@ -13,11 +13,15 @@
 // idempotent by request id). Waiters of a batch that keeps failing are told so (Internal) after
 // Policy::failures_before_telling_waiters tries while the records stay queued for retry; only a
 // shutdown (flush_blocking or destruction) gives up, after Policy::failures_before_giving_up
-// tries, and logs every request id it could not keep.
+// tries, and logs every request id it could not keep. Once a batch is failing that long, strict
+// waiters queued behind it are told at once too, until a write succeeds. A record the database can
+// never accept (WriteOutcome::permanent) is isolated by splitting its batch, logged in full as
+// ledger_record_rejected and dropped; the rest of its batch is committed.
 #include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,9 +41,19 @@ class GroupCommitter {
     int failures_before_telling_waiters;
     int failures_before_giving_up;  // at shutdown only
   };
+  // What a write reports. `permanent`: writing the same records again can never succeed (a value the
+  // database refuses: a constraint, a type or encoding error), unlike a lost connection, a timeout
+  // or a busy database, which retrying cures.
+  struct WriteOutcome {
+    WriteOutcome() : permanent(false) {}  // success
+    WriteOutcome(Result<void> r, bool perm = false) : result(std::move(r)), permanent(perm) {}  // NOLINT
+    WriteOutcome(Error e, bool perm = false) : result(std::move(e)), permanent(perm) {}         // NOLINT
+    Result<void> result;
+    bool permanent;
+  };
   // Writes every record in one transaction; on failure nothing of it may remain committed, or
   // what remains must be ignored when written again (same request id).
-  using WriteBatch = std::function<Result<void>(const std::vector<UsageRecord>&)>;
+  using WriteBatch = std::function<WriteOutcome(const std::vector<UsageRecord>&)>;
 
   // Starts the writer thread. `write` is called on it only, until the destructor returns.
   GroupCommitter(config::LedgerSync sync, const Clock& clock, Policy policy, WriteBatch write);
@@ -55,6 +69,13 @@ class GroupCommitter {
   void enqueue(UsageRecord rec, Done done);
   void writer_loop();
   bool give_up_allowed() const;  // under mu_
+  // Writes `recs`; a permanent failure is split in halves until the records that cannot be written
+  // are alone, and those are logged in full (ledger_record_rejected) and marked in `rejected`.
+  // Returns the error of a transient failure: the caller retries (committed parts are ignored).
+  std::optional<Error> write_isolating(const std::vector<UsageRecord>& recs, size_t offset,
+                                       std::vector<bool>& rejected);
+  // Tells every strict waiter now queued that the ledger is failing (their records stay queued).
+  void tell_queued_waiters(const Error& e);  // under mu_
 
   const config::LedgerSync sync_;
   const Clock& clock_;
@@ -70,6 +91,9 @@ class GroupCommitter {
   uint64_t written_ = 0;   // records whose batch finished (committed, or given up at shutdown)
   int flushers_ = 0;       // threads inside flush_blocking()
   bool stop_ = false;
+  // A batch has failed failures_before_telling_waiters times and no write succeeded since: strict
+  // waiters are told at once instead of waiting behind it.
+  std::optional<Error> failing_;
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> records_{0};  // records in committed transactions
   std::thread writer_;                // last: started once everything above exists

@@ -1,8 +1,10 @@
 #include "gw/ledger/postgres_ledger.h"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
+#include "gw/common/utf8.h"
 #include "gw/storage/postgres_migrations.h"
 
 namespace gw {
@@ -15,7 +17,6 @@ namespace {
 constexpr GroupCommitter::Policy kRetryPolicy{.failures_before_telling_waiters = 8,
                                               .failures_before_giving_up = 18};
 
-constexpr std::string_view kReaderName = "switchyard-ledger-reader";
 const std::string kInsertName = "switchyard_usage_insert";
 
 // One statement for any group size: each column travels as one array parameter.
@@ -29,14 +30,30 @@ const std::string kInsert =
     " $18::bigint[], $19::boolean[])"
     " ON CONFLICT (request_id) DO NOTHING";
 
+// A value the server refuses and will refuse again, whatever the connection: data exceptions (22:
+// encoding, out of range) and integrity violations (23) other than the unique violation, which
+// ON CONFLICT absorbs anyway. Class 42 (an undefined table or column, a missing privilege) is
+// treated as transient on purpose: the values travel as typed parameters, so it is never one
+// record's doing, and isolating it would reject every record while an operator restores a table
+// or a grant. Connection failures (08), shutdowns (57P), serialization failures (40001),
+// timeouts (no SQLSTATE) and the rest are retried.
+bool permanent_sqlstate(const std::string& state) {
+  return state.rfind("22", 0) == 0 || (state.rfind("23", 0) == 0 && state != "23505");
+}
+
 int64_t as_i64(uint64_t v) { return static_cast<int64_t>(std::min<uint64_t>(v, INT64_MAX)); }
 
 // A PostgreSQL array literal, built one element at a time.
 class ArrayText {
  public:
   explicit ArrayText(size_t n) { text_.reserve(n * 8 + 2); }
-  void add(std::string_view s) {
+  void add(std::string_view raw) {
     sep();
+    // PostgreSQL refuses NUL and invalid UTF-8 in text, which would make the record (and with it
+    // its whole batch) unwritable: such bytes are stored as U+FFFD instead.
+    const std::string s = valid_utf8(raw) && raw.find('\0') == std::string_view::npos
+                              ? std::string(raw)
+                              : to_storable_utf8(raw);
     text_ += '"';
     for (char c : s) {
       if (c == '"' || c == '\\') {
@@ -61,8 +78,9 @@ class ArrayText {
   std::string text_;
 };
 
-storage::PgConnection connect_or_throw(const std::string& url, std::string_view name) {
-  auto c = storage::PgConnection::open(url, name);
+storage::PgConnection connect_or_throw(const std::string& url, std::string_view name,
+                                       std::optional<storage::PgBounds> bounds = std::nullopt) {
+  auto c = bounds ? storage::PgConnection::open(url, name, *bounds) : storage::PgConnection::open(url, name);
   if (!c) {
     throw std::runtime_error("ledger: " + c.error().message);
   }
@@ -76,31 +94,39 @@ std::unique_ptr<Ledger> make_postgres_ledger(const std::string& url, config::Led
   return std::make_unique<PostgresLedger>(url, sync, clock);
 }
 
-PostgresLedger::PostgresLedger(const std::string& url, config::LedgerSync sync, const Clock& clock)
+PostgresLedger::PostgresLedger(const std::string& url, config::LedgerSync sync, const Clock& clock,
+                               Bounds bounds)
     : clock_(clock) {
+  // Unbounded while migrating: another gateway starting at the same time may hold the lock.
   write_conn_ = connect_or_throw(url, kWriterName);
   if (auto v = storage::migrate_postgres(write_conn_); !v) {
     throw std::runtime_error("ledger: " + v.error().message);
   }
-  // Set per session, whatever the server's default: strict promises durability at completion.
-  const std::string durability = sync == config::LedgerSync::Strict ? "on" : "off";
-  if (auto r = write_conn_.exec_on_every_connect("SET synchronous_commit TO " + durability); !r) {
+  if (auto b = write_conn_.set_bounds(bounds.writer); !b) {
+    throw std::runtime_error("ledger: " + b.error().message);
+  }
+  // Set per session, whatever the server's default, and in relaxed mode too: strict promises
+  // durability at completion, and with `off` a server crash could take back up to three
+  // wal_writer_delays (600 ms by default) of commits, beyond the contract's 100 ms for relaxed
+  // (which commits every 20 ms at most, so the flush it saves is small).
+  if (auto r = write_conn_.exec_on_every_connect("SET synchronous_commit TO on"); !r) {
     throw std::runtime_error("ledger: " + r.error().message);
   }
   if (auto r = write_conn_.prepare(kInsertName, kInsert); !r) {
     throw std::runtime_error("ledger: " + r.error().message);
   }
-  read_conn_ = connect_or_throw(url, kReaderName);
+  report_.conn = connect_or_throw(url, kReportReaderName, bounds.report);
+  spend_.conn = connect_or_throw(url, kSpendReaderName, bounds.spend);
   committer_ = std::make_unique<GroupCommitter>(
       sync, clock, kRetryPolicy, [this](const std::vector<UsageRecord>& batch) { return write_batch(batch); });
 }
 
 PostgresLedger::~PostgresLedger() = default;  // committer_ goes first: it drains the queue
 
-Result<void> PostgresLedger::write_batch(const std::vector<UsageRecord>& batch) {
+GroupCommitter::WriteOutcome PostgresLedger::write_batch(const std::vector<UsageRecord>& batch) {
   if (!write_conn_.connected()) {
     if (auto r = write_conn_.reconnect(); !r) {
-      return r.error();
+      return r.error();  // transient: the server is away, or its schema is (42P01 at PREPARE)
     }
     ledger_log(clock_, "info", "ledger_reconnected", write_conn_.name());
   }
@@ -139,7 +165,14 @@ Result<void> PostgresLedger::write_batch(const std::vector<UsageRecord>& batch) 
        std::move(outcome).done(), std::move(latency).done(), std::move(ttft).done(),
        std::move(stream).done()});
   if (!r) {
-    return r.error();  // nothing or everything of the statement committed; the retry is idempotent
+    // Nothing or everything of the statement committed; the retry is idempotent. Any error but a
+    // unique violation may mean the session itself is unusable (its statement gone: 26000; the
+    // server now a read-only standby after a failover: 25006): the next try starts a fresh one.
+    const std::string state = write_conn_.last_sqlstate();
+    if (state != "23505") {
+      write_conn_.disconnect();
+    }
+    return {r.error(), permanent_sqlstate(state)};
   }
   return {};
 }

@@ -6,15 +6,18 @@
 //
 // strict  (synchronous_commit=on): a group's records complete once its COMMIT returned, i.e. the
 //         server flushed its WAL.
-// relaxed (synchronous_commit=off): records complete at once and are committed within 20 ms; a
-//         server crash may take back the last fraction of a second of commits.
+// relaxed (synchronous_commit=on as well): records complete at once and are committed within
+//         20 ms; a gateway crash may lose that window. `off` would let a server crash take back
+//         up to 3 x wal_writer_delay (600 ms by default), beyond the contract's 100 ms.
 //
 // A dropped connection (a server restart, a failover, pg_terminate_backend) is reconnected and the
 // group retried with back-off: a COMMIT whose answer was lost may have happened, and the retry is
 // then ignored row by row (request ids are unique), so nothing is lost or counted twice. Strict
 // callers keep waiting through the first tries (about 7 s) and then get an error while the records
-// stay queued. Reports and budget reads use a second connection, reconnected the same way.
+// stay queued. Reports and budget reads use a connection each, reconnected the same way. Every
+// connection is bounded in time (Bounds): a silent server is a failed try, not a hang.
 // No message ever names the password: connections are named by storage::redact_url().
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,7 +39,19 @@ std::unique_ptr<Ledger> make_postgres_ledger(const std::string& url, config::Led
 
 class PostgresLedger final : public Ledger {
  public:
-  PostgresLedger(const std::string& url, config::LedgerSync sync, const Clock& clock);
+  // How long each connection waits for the server (storage::PgBounds) before giving up: a
+  // blackholed network must neither hold the writer (a timed-out write is retried like a dropped
+  // connection, safely: the insert is idempotent by request id) nor a worker thread seeding a
+  // budget. Tests shorten them.
+  struct Bounds {
+    storage::PgBounds writer{std::chrono::seconds(10), std::chrono::seconds(30)};
+    storage::PgBounds spend{std::chrono::seconds(2), std::chrono::seconds(2)};    // spent_since
+    storage::PgBounds report{std::chrono::seconds(10), std::chrono::seconds(30)};  // usage()
+  };
+
+  PostgresLedger(const std::string& url, config::LedgerSync sync, const Clock& clock)
+      : PostgresLedger(url, sync, clock, Bounds{}) {}
+  PostgresLedger(const std::string& url, config::LedgerSync sync, const Clock& clock, Bounds bounds);
   ~PostgresLedger() override;  // flushes everything queued, then stops the writer
 
   net::awaitable<Result<void>> record(UsageRecord rec) override { return committer_->record(std::move(rec)); }
@@ -47,16 +62,25 @@ class PostgresLedger final : public Ledger {
 
   // application_name of the writer's connection (pg_stat_activity), for operators and tests.
   static constexpr std::string_view kWriterName = "switchyard-ledger-writer";
+  static constexpr std::string_view kReportReaderName = "switchyard-ledger-reader";
+  static constexpr std::string_view kSpendReaderName = "switchyard-ledger-spend";
 
  private:
-  Result<void> write_batch(const std::vector<UsageRecord>& batch);  // on the writer thread only
-  // Runs a read on read_conn_ (under read_mu_), once more on a fresh connection if it was dropped.
-  Result<storage::PgRows> read(const std::string& sql, const std::vector<storage::PgParam>& params);
+  GroupCommitter::WriteOutcome write_batch(const std::vector<UsageRecord>& batch);  // on the writer thread only
+  struct Reader {
+    std::mutex mu;
+    storage::PgConnection conn;
+  };
+  // Runs a read on `r` (under its mutex), once more on a fresh connection if it was dropped (not
+  // if it timed out: the server is silent, and the caller must not wait twice).
+  static Result<storage::PgRows> read(Reader& r, const std::string& sql,
+                                      const std::vector<storage::PgParam>& params);
 
   const Clock& clock_;
   storage::PgConnection write_conn_;  // the writer thread's only
-  std::mutex read_mu_;
-  storage::PgConnection read_conn_;
+  // Reports and budget reads apart: a long report must not hold a worker thread seeding a budget.
+  Reader report_;
+  Reader spend_;
   std::unique_ptr<GroupCommitter> committer_;  // last: stopped (and drained) first
 };
 

@@ -9,18 +9,20 @@
 
 namespace gw {
 
-Result<storage::PgRows> PostgresLedger::read(const std::string& sql,
+Result<storage::PgRows> PostgresLedger::read(Reader& r, const std::string& sql,
                                              const std::vector<storage::PgParam>& params) {
-  std::lock_guard lk(read_mu_);
-  if (auto c = read_conn_.ensure_connected(); !c) {
+  std::lock_guard lk(r.mu);
+  if (auto c = r.conn.ensure_connected(); !c) {
     return c.error();
   }
-  auto rows = read_conn_.exec(sql, params);
-  if (!rows && !read_conn_.connected()) {  // dropped since the last read: a read may be repeated
-    if (auto c = read_conn_.reconnect(); !c) {
+  auto rows = r.conn.exec(sql, params);
+  // Dropped since the last read: a read may be repeated. Timed out: the server is silent, and
+  // trying again would double the caller's wait.
+  if (!rows && !r.conn.connected() && !r.conn.timed_out()) {
+    if (auto c = r.conn.reconnect(); !c) {
       return c.error();
     }
-    rows = read_conn_.exec(sql, params);
+    rows = r.conn.exec(sql, params);
   }
   return rows;
 }
@@ -48,7 +50,7 @@ Result<std::vector<UsageRow>> PostgresLedger::usage(const UsageQuery& q) {
   if (!group_cols.empty()) {
     sql += " GROUP BY " + group_cols + " ORDER BY " + order_cols;
   }
-  auto result = read(sql, {std::to_string(q.since_ms.value_or(INT64_MIN)),
+  auto result = read(report_, sql, {std::to_string(q.since_ms.value_or(INT64_MIN)),
                            std::to_string(q.until_ms.value_or(INT64_MAX))});
   if (!result) {
     return result.error();
@@ -75,7 +77,7 @@ Result<std::vector<UsageRow>> PostgresLedger::usage(const UsageQuery& q) {
 }
 
 Result<int64_t> PostgresLedger::spent_since(const std::string& key_id, int64_t since_ms) {
-  auto result = read(
+  auto result = read(spend_,
       "SELECT COALESCE(SUM(cost_nano_usd), 0)::BIGINT FROM usage WHERE key_id = $1 AND time_ms >= $2",
       {key_id, std::to_string(since_ms)});
   if (!result) {

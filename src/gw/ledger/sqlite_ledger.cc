@@ -1,5 +1,7 @@
 #include "gw/ledger/sqlite_ledger.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -50,7 +52,7 @@ SqliteLedger::SqliteLedger(const std::string& path, config::LedgerSync sync, con
 
 SqliteLedger::~SqliteLedger() = default;  // committer_ goes first: it drains the queue
 
-Result<void> SqliteLedger::write_batch(const std::vector<UsageRecord>& batch) {
+GroupCommitter::WriteOutcome SqliteLedger::write_batch(const std::vector<UsageRecord>& batch) {
   auto tx = storage::Transaction::begin(write_db_);
   if (!tx) {
     return tx.error();
@@ -80,7 +82,10 @@ Result<void> SqliteLedger::write_batch(const std::vector<UsageRecord>& batch) {
     auto done = insert_.run();
     insert_.reset();
     if (!done) {
-      return done.error();  // tx rolls back; the whole batch is retried
+      // tx rolls back. A value SQLite refuses (a constraint, a type, a size) stays refused; a busy,
+      // full or failing disk may recover: the whole batch is retried.
+      const int code = write_db_.last_error_code();
+      return {done.error(), code == SQLITE_CONSTRAINT || code == SQLITE_MISMATCH || code == SQLITE_TOOBIG};
     }
   }
   return tx->commit();

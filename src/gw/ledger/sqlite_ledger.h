@@ -41,7 +41,7 @@ class SqliteLedger final : public Ledger {
   LedgerCounters counters() const override { return committer_->counters(); }
 
  private:
-  Result<void> write_batch(const std::vector<UsageRecord>& batch);  // on the writer thread only
+  GroupCommitter::WriteOutcome write_batch(const std::vector<UsageRecord>& batch);  // on the writer thread only
 
   storage::Db write_db_;     // the writer thread's only
   storage::Statement insert_;

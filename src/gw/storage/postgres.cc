@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdlib>
 
 #include "gw/common/clock.h"
@@ -63,6 +64,86 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
+// A postgres:// URL split the way its writer meant it. libpq ends the userinfo at the first '@' or
+// '/', so an unencoded base64 password ("abc/def+ghi=") or one holding '@' was read as host, port
+// or database and quoted whole in messages. Here the userinfo runs from "://" to the LAST '@'
+// before any '?'. A URL with an '@' after its '?' is ambiguous (the password may hold the '?'):
+// it is never shown, and libpq's texts about it are withheld.
+struct UrlParts {
+  bool uri = false;        // scheme://..., rather than "key=value" pairs
+  bool ambiguous = false;
+  bool has_userinfo = false;
+  std::string scheme;      // up to and including "://"
+  std::string user;        // as written (percent-encoded or not)
+  std::optional<std::string> password;
+  std::string rest;        // host, port, database and query: after the userinfo's '@'
+  std::string ambiguous_tail;  // for an ambiguous URL: from after the user's ':' to its last '@'
+};
+
+UrlParts split_url(const std::string& url) {
+  UrlParts p;
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) {
+    return p;
+  }
+  p.uri = true;
+  const size_t start = scheme_end + 3;
+  p.scheme = url.substr(0, start);
+  const size_t q = url.find('?', start);
+  if (q != std::string::npos && url.find('@', q) != std::string::npos) {
+    p.ambiguous = true;
+    const std::string_view all = std::string_view(url).substr(start, url.rfind('@') - start);
+    const size_t colon = all.find(':');
+    p.ambiguous_tail = std::string(colon == std::string_view::npos ? all : all.substr(colon + 1));
+    return p;
+  }
+  const std::string_view head = std::string_view(url).substr(start, q == std::string::npos ? q : q - start);
+  const size_t at = head.rfind('@');
+  if (at == std::string_view::npos) {
+    p.rest = url.substr(start);
+    return p;
+  }
+  p.has_userinfo = true;
+  const std::string_view userinfo = head.substr(0, at);
+  const size_t colon = userinfo.find(':');
+  p.user = std::string(userinfo.substr(0, colon));
+  if (colon != std::string_view::npos) {
+    p.password = std::string(userinfo.substr(colon + 1));
+  }
+  p.rest = url.substr(start + at + 1);
+  return p;
+}
+
+// Encodes what libpq would read as the end of the userinfo (or of the password); '%' stays, so a
+// password that is already percent-encoded means what it meant.
+std::string encode_userinfo_part(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : s) {
+    if (c == '/' || c == '@' || c == '?' || c == '#' || c == ':') {
+      out += '%';
+      out += kHex[(static_cast<unsigned char>(c) >> 4) & 0xF];
+      out += kHex[static_cast<unsigned char>(c) & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The URL as libpq must read it: the userinfo re-encoded so that libpq splits it where we do.
+std::string libpq_url(const std::string& url) {
+  const UrlParts p = split_url(url);
+  if (!p.has_userinfo) {
+    return url;
+  }
+  std::string out = p.scheme + encode_userinfo_part(p.user);
+  if (p.password) {
+    out += ":" + encode_userinfo_part(*p.password);
+  }
+  return out + "@" + p.rest;
+}
+
 // Every spelling of the password the URL carries: libpq's parse, and a parse of our own so that
 // even a URL libpq rejects (whose error could quote it) has its password known.
 std::vector<std::string> secrets_of(const std::string& url) {
@@ -72,30 +153,24 @@ std::vector<std::string> secrets_of(const std::string& url) {
       out.push_back(std::move(s));
     }
   };
-  if (auto opts = parse_conninfo(url)) {
+  const UrlParts p = split_url(url);
+  if (p.password) {
+    add(*p.password);
+    add(percent_decode(*p.password));
+    add(encode_userinfo_part(*p.password));
+  }
+  add(p.ambiguous_tail);
+  if (auto opts = parse_conninfo(p.ambiguous ? url : libpq_url(url))) {
     add(option(opts, "password"));
   }
-  const size_t scheme_end = url.find("://");
-  if (scheme_end != std::string::npos) {
-    const size_t start = scheme_end + 3;
-    const size_t end = url.find_first_of("/?", start);
-    const std::string_view authority =
-        std::string_view(url).substr(start, end == std::string::npos ? std::string::npos : end - start);
-    const size_t at = authority.rfind('@');
-    if (at != std::string_view::npos) {
-      const std::string_view userinfo = authority.substr(0, at);
-      if (const size_t colon = userinfo.find(':'); colon != std::string_view::npos) {
-        add(std::string(userinfo.substr(colon + 1)));
-        add(percent_decode(userinfo.substr(colon + 1)));
-      }
-    }
-  }
-  for (size_t p = url.find("password="); p != std::string::npos; p = url.find("password=", p + 1)) {
-    const size_t v = p + 9;
+  for (size_t q = url.find("password="); q != std::string::npos; q = url.find("password=", q + 1)) {
+    const size_t v = q + 9;
     const std::string_view value = std::string_view(url).substr(v, url.find('&', v) - v);
     add(std::string(value));
     add(percent_decode(value));
   }
+  // Longest first, so that a password holding another spelling is replaced whole.
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
   return out;
 }
 
@@ -170,7 +245,10 @@ bool is_postgres_url(std::string_view url) {
 }
 
 std::string redact_url(std::string_view url) {
-  auto opts = parse_conninfo(std::string(url));
+  if (split_url(std::string(url)).ambiguous) {
+    return "postgres://(redacted)";
+  }
+  auto opts = parse_conninfo(libpq_url(std::string(url)));
   if (!opts) {
     return "postgres://(unparsable URL)";
   }
@@ -224,13 +302,15 @@ Result<PgConnection> PgConnection::connect(const std::string& url, std::string_v
   c.name_ = redact_url(url);
   c.secrets_ = secrets_of(url);
   c.bounds_ = bounds;
+  c.ambiguous_ = split_url(url).ambiguous;
+  const std::string target = libpq_url(url);
   // The server cancels a bounded statement itself too, rather than working on for a client that
   // has given up on it.
   const std::string server_options =
       bounds ? "-c statement_timeout=" + std::to_string(bounds->query.count()) : std::string();
   // Later keywords win, so the URL (expanded in place of dbname) may override the ones before it.
   const char* keys[] = {"connect_timeout", "application_name", "client_encoding", "options", "dbname", nullptr};
-  const char* vals[] = {"10", c.app_name_.c_str(), "UTF8", server_options.c_str(), url.c_str(), nullptr};
+  const char* vals[] = {"10", c.app_name_.c_str(), "UTF8", server_options.c_str(), target.c_str(), nullptr};
   if (bounds) {
     bool late = false;
     c.conn_ = connect_until(keys, vals, deadline_after(bounds->connect), &late);
@@ -247,6 +327,10 @@ Result<PgConnection> PgConnection::connect(const std::string& url, std::string_v
     return c.error("cannot connect", "out of memory");
   }
   if (PQstatus(c.conn_) != CONNECTION_OK) {
+    if (c.ambiguous_) {  // libpq split the URL elsewhere than we did: its text may quote any part
+      return c.error("cannot connect",
+                     "details withheld: the URL is ambiguous (percent-encode '@', '/', '?' and '#' in the password)");
+    }
     return c.error("cannot connect", PQerrorMessage(c.conn_));
   }
   PQsetNoticeProcessor(c.conn_, &ignore_notice, nullptr);
@@ -265,7 +349,8 @@ PgConnection::PgConnection(PgConnection&& o) noexcept
       session_sql_(std::move(o.session_sql_)),
       prepared_(std::move(o.prepared_)),
       bounds_(o.bounds_),
-      timed_out_(o.timed_out_) {
+      timed_out_(o.timed_out_),
+      ambiguous_(o.ambiguous_) {
   o.conn_ = nullptr;
 }
 
@@ -282,6 +367,7 @@ PgConnection& PgConnection::operator=(PgConnection&& o) noexcept {
     prepared_ = std::move(o.prepared_);
     bounds_ = o.bounds_;
     timed_out_ = o.timed_out_;
+    ambiguous_ = o.ambiguous_;
   }
   return *this;
 }
@@ -414,10 +500,12 @@ Result<void> PgConnection::exec_on_every_connect(std::string sql) {
 }
 
 Result<void> PgConnection::prepare(const std::string& name, const std::string& sql) {
+  timed_out_ = false;
   if (conn_ == nullptr) {
     return error("prepare", "not connected");
   }
-  auto r = check(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr), "prepare " + name);
+  auto r = bounds_ ? exec_bounded([&] { return PQsendPrepare(conn_, name.c_str(), sql.c_str(), 0, nullptr); })
+                   : check(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr), "prepare " + name);
   if (!r) {
     return r.error();
   }
@@ -426,41 +514,55 @@ Result<void> PgConnection::prepare(const std::string& name, const std::string& s
 }
 
 Result<PgRows> PgConnection::exec_prepared(const std::string& name, const std::vector<PgParam>& params) {
+  timed_out_ = false;
   if (conn_ == nullptr) {
     return error("query", "not connected");
   }
   const auto values = values_of(params);
-  return check(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
-                              nullptr, nullptr, 0),
-               name);
+  const int n = static_cast<int>(values.size());
+  if (bounds_) {  // a blackholed server must not hold the ledger's writer for minutes
+    return exec_bounded(
+        [&] { return PQsendQueryPrepared(conn_, name.c_str(), n, values.data(), nullptr, nullptr, 0); });
+  }
+  return check(PQexecPrepared(conn_, name.c_str(), n, values.data(), nullptr, nullptr, 0), name);
 }
 
 bool PgConnection::connected() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK; }
 
 Result<void> PgConnection::reconnect() {
   timed_out_ = false;
+  disconnect();
   auto fresh = connect(url_, app_name_, bounds_, &timed_out_);
   if (!fresh) {
     return fresh.error();
   }
-  auto statements = std::move(prepared_);
-  PQfinish(conn_);
   conn_ = fresh->conn_;
   fresh->conn_ = nullptr;
+  auto statements = std::move(prepared_);
   prepared_.clear();
+  // A session without its settings or statements must not look connected: every later use would
+  // fail ("prepared statement does not exist") and nothing would ever reconnect it.
+  auto fail = [&](Error e) {
+    disconnect();
+    prepared_ = std::move(statements);  // the next reconnect tries them all again
+    return e;
+  };
   for (const auto& sql : session_sql_) {
     if (auto r = exec(sql); !r) {
-      prepared_ = std::move(statements);
-      return r.error();
+      return fail(r.error());
     }
   }
   for (const auto& [name, sql] : statements) {
     if (auto r = prepare(name, sql); !r) {
-      prepared_ = std::move(statements);  // the next reconnect tries them all again
-      return r.error();
+      return fail(r.error());
     }
   }
   return {};
+}
+
+void PgConnection::disconnect() {
+  PQfinish(conn_);
+  conn_ = nullptr;
 }
 
 Result<void> PgConnection::ensure_connected() {

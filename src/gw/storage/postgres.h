@@ -21,8 +21,10 @@ namespace gw::storage {
 // true for the URL schemes libpq accepts as a connection string (postgres://, postgresql://).
 bool is_postgres_url(std::string_view url);
 
-// The URL without its password, for messages: "postgres://user@host:port/db". Never fails: what
-// cannot be parsed is shown as "postgres://(unparsable URL)".
+// The URL without its password, for messages: "postgres://user@host:port/db". The userinfo ends at
+// the LAST '@' before any '?', so a password may hold '/', '@', ':', '#', '+' and '='. Never fails:
+// what cannot be parsed is shown as "postgres://(unparsable URL)", and a URL with an '@' after
+// its '?' (which part is the password?) as "postgres://(redacted)".
 std::string redact_url(std::string_view url);
 
 // Parameters travel as text (PostgreSQL parses them by the statement's types); nullopt is NULL.
@@ -70,8 +72,8 @@ class PgConnection {
   ~PgConnection();
 
   // Bounds every later exec() and reconnect() of this connection (e.g. once migrations, which may
-  // wait on another process's lock, are done), and sets the session's statement_timeout.
-  // prepare() and exec_prepared() stay unbounded.
+  // wait on another process's lock, are done), and sets the session's statement_timeout. They
+  // bound prepare() and exec_prepared() too.
   Result<void> set_bounds(PgBounds bounds);
 
   // One or more statements without parameters (the simple query protocol).
@@ -89,8 +91,11 @@ class PgConnection {
 
   // false once the server or the network dropped the connection.
   bool connected() const;
-  // Makes a dropped connection usable again (a fresh session, its statements prepared again).
+  // Makes a dropped connection usable again (a fresh session, its statements prepared again). If
+  // any step fails the fresh session is closed too: connected() stays false until one succeeds.
   Result<void> reconnect();
+  // Closes the session (its state is in doubt); the next ensure_connected() starts a fresh one.
+  void disconnect();
   // Reconnects only if the connection was dropped: call before using a long-lived connection.
   Result<void> ensure_connected();
 
@@ -119,6 +124,7 @@ class PgConnection {
   std::vector<std::pair<std::string, std::string>> prepared_;
   std::optional<PgBounds> bounds_;
   bool timed_out_ = false;
+  bool ambiguous_ = false;  // the URL's userinfo could be read two ways: libpq's texts withheld
 };
 
 }  // namespace gw::storage

@@ -29,6 +29,8 @@ Statement& Statement::operator=(Statement&& o) noexcept {
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
+int Db::last_error_code() const { return db_ != nullptr ? (sqlite3_extended_errcode(db_) & 0xff) : SQLITE_CANTOPEN; }
+
 Statement& Statement::bind_static(int index, std::string_view text) {
   sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
   return *this;

@@ -81,6 +81,8 @@ class Db {
   Result<void> exec(std::string_view sql);  // one or more statements, no results
   Result<Statement> prepare(std::string_view sql);
   int64_t changes() const;  // rows changed by the last statement
+  // The primary result code (SQLITE_BUSY, SQLITE_CONSTRAINT, ...) of the last failed call.
+  int last_error_code() const;
   bool is_open() const { return db_ != nullptr; }
 
  private:

@@ -1,6 +1,8 @@
 // The key store with its keys in a PostgreSQL ledger database (the ctest fixture `postgres`).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <thread>
 
 #include "counting_key_table.h"
@@ -8,6 +10,7 @@
 #include "gw/auth/key_store_factory.h"
 #include "gw/auth/key_table.h"
 #include "gw/common/ids.h"
+#include "gw/common/log_sink.h"
 #include "postgres_test_db.h"
 #include "tcp_proxy.h"
 
@@ -212,7 +215,7 @@ TEST(PostgresKeyStore, AnUnreachableDatabaseStallsNoRequest) {
   EXPECT_TRUE(server->authenticate("sk-static-team-a"));
   EXPECT_EQ(table->lookups(), lookups) << "a known key causes no database call";
 
-  auto unknown = server->authenticate("sk-sy-not-a-key");
+  auto unknown = server->authenticate("sk-sy-" + std::string(47, '0') + "4");
   ASSERT_FALSE(unknown);  // returned at all: the lookup is bounded (a hang is ended by ctest)
   EXPECT_EQ(unknown.error().code, Code::Unauthenticated);
   EXPECT_EQ(table->lookups(), lookups + 1);
@@ -239,6 +242,55 @@ TEST(PostgresKeyStore, AnUnreachableDatabaseStallsNoRequest) {
 }
 
 // A store whose reload thread is running (or waiting on the database) is destroyed cleanly.
+// A role with only SELECT/INSERT/UPDATE/DELETE runs the key store against a current schema.
+TEST(PostgresKeyStore, ARoleWithoutCreateRightsRunsAgainstACurrentSchema) {
+  PostgresTestDb db;
+  ManualClock clock;
+  { auto migrating = make_key_store(pg_config(db), clock); }
+  const std::string role = "gw_dml_keys_" + std::to_string(::getpid());
+  config::Config cfg = pg_config(db);
+  cfg.ledger = testing::create_dml_only_role(db, role);
+  {
+    auto store = make_key_store(cfg, clock);
+    auto created = store->create(KeySpec{"dml"});
+    ASSERT_TRUE(created) << created.error().message;
+    EXPECT_TRUE(store->authenticate(created->second));
+    EXPECT_TRUE(store->revoke(created->first.id));
+  }
+  testing::drop_role(db, role);
+}
+
+// A replica cut off from the database cannot see revocations made elsewhere: once no reload has
+// succeeded for stale_after, it refuses database-created keys (logged once) while config keys keep
+// working, and accepts them again after a reload gets through.
+TEST(PostgresKeyStore, AReplicaThatCannotReloadFailsClosedForDatabaseKeys) {
+  PostgresTestDb db;
+  ManualClock clock;
+  TcpProxy proxy(port_of(db.url()));
+  config::Config cfg = pg_config(db);
+  cfg.ledger = via(db.url(), proxy);
+  auto server = make_key_store(cfg, clock, KeyStoreOptions{5ms, 300ms});
+  auto created = server->create(KeySpec{"mine"});
+  ASSERT_TRUE(created) << created.error().message;
+  ASSERT_TRUE(server->authenticate(created->second));
+
+  ::testing::internal::CaptureStderr();
+  proxy.freeze();
+  eventually([&] { return !server->authenticate(created->second).has_value(); });
+  EXPECT_EQ(server->authenticate(created->second).error().code, Code::Unauthenticated);
+  EXPECT_TRUE(server->authenticate("sk-static-team-a")) << "config keys keep working";
+  proxy.thaw();
+  eventually([&] { return server->authenticate(created->second).has_value(); });
+  log_sink::flush();
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  size_t n = 0;
+  for (size_t at = log.find("\"keys_index_stale\""); at != std::string::npos; at = log.find("\"keys_index_stale\"", at + 1)) {
+    ++n;
+  }
+  EXPECT_EQ(n, 1u) << log;
+  EXPECT_NE(log.find("\"keys_index_fresh\""), std::string::npos) << log;
+}
+
 TEST(PostgresKeyStore, DestroyingTheStoreStopsItsThread) {
   PostgresTestDb db;
   ManualClock clock;

@@ -145,6 +145,14 @@ TEST(KeyStore, RejectsInvalidSpecsAndDuplicateActiveNames) {
   ManualClock clock;
   auto store = make_key_store(config_with_static_key(), temp_db("invalid"), clock);
   EXPECT_EQ(store->create(KeySpec{""}).error().code, Code::InvalidRequest);
+  // The name goes into every usage record: PostgreSQL could not store NUL or invalid UTF-8.
+  for (const std::string bad : {std::string("a\0b", 3), std::string("a\xff" "b"), std::string("a\nb"),
+                                std::string("a\x7f"), std::string("\xc3"), std::string("\xed\xa0\x80")}) {
+    auto r = store->create(KeySpec{bad});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Code::InvalidRequest);
+  }
+  EXPECT_TRUE(store->create(KeySpec{"caf\xc3\xa9 \xe2\x82\xac"})) << "valid UTF-8 is fine";
   EXPECT_EQ(store->create(KeySpec{"x", {}, 0}).error().code, Code::InvalidRequest);
   EXPECT_EQ(store->create(KeySpec{"x", {}, std::nullopt, -5}).error().code, Code::InvalidRequest);
   EXPECT_EQ(store->create(KeySpec{"team-a"}).error().code, Code::InvalidRequest);
@@ -190,7 +198,7 @@ TEST(KeyStore, AnUnknownSecretIsRememberedUntilTheNextReload) {
   CountingKeyTable* table = nullptr;
   auto server = make_table_key_store(config::Config{}, testing::counting(open_sqlite_key_table(path), &table),
                                      clock, kNoReload);
-  const std::string secret = "sk-sy-never-issued";
+  const std::string secret = "sk-sy-" + std::string(47, '0') + "1";  // well formed, never issued
   EXPECT_EQ(server->authenticate(secret).error().code, Code::Unauthenticated);
   EXPECT_EQ(table->lookups(), 1);
   auto cli = make_key_store(config::Config{}, path, clock);
@@ -205,11 +213,32 @@ TEST(KeyStore, AnUnknownSecretIsRememberedUntilTheNextReload) {
   EXPECT_TRUE(server->authenticate(fresh->second));
 }
 
+// Only created keys are in the database, and they all have one shape ("sk-sy-" + 48 hex): any
+// other unknown secret is refused from memory, so a flood of made-up keys makes no lookup at all.
+TEST(KeyStore, SecretsNoCreatedKeyCouldHaveAreNeverLookedUp) {
+  ManualClock clock;
+  const std::string path = temp_db("shape");
+  CountingKeyTable* table = nullptr;
+  auto server = make_table_key_store(config_with_static_key(), testing::counting(open_sqlite_key_table(path), &table),
+                                     clock, kNoReload);
+  for (const std::string& s : std::vector<std::string>{"sk-sy-random-0-1", "sk-sy-", "nonsense", "sk-sy-" + std::string(47, 'a'),
+                              "sk-sy-" + std::string(49, 'a'), "sk-sy-" + std::string(47, 'a') + "g",
+                              "xk-sy-" + std::string(48, 'a')}) {
+    EXPECT_EQ(server->authenticate(s).error().code, Code::Unauthenticated) << s;
+  }
+  EXPECT_EQ(table->lookups(), 0);
+  EXPECT_EQ(server->authenticate("sk-sy-" + std::string(48, 'a')).error().code, Code::Unauthenticated);
+  EXPECT_EQ(table->lookups(), 1) << "a well-formed secret may be another process's new key";
+  auto created = server->create(KeySpec{"real"});
+  ASSERT_TRUE(created);
+  EXPECT_TRUE(server->authenticate(created->second));
+}
+
 TEST(KeyStore, TheReloadForgetsNegativeAnswers) {
   ManualClock clock;
   const std::string path = temp_db("forget");
   auto server = make_key_store(config::Config{}, path, clock, kFastReload);
-  const std::string secret = "sk-sy-never-issued-either";
+  const std::string secret = "sk-sy-" + std::string(47, '0') + "2";  // well formed, never issued
   EXPECT_FALSE(server->authenticate(secret));
   auto cli = make_key_store(config::Config{}, path, clock);
   auto created = cli->create(KeySpec{"other"});
@@ -313,7 +342,7 @@ TEST(KeyStore, AFailedLookupPausesLookupsAndIsLoggedOnce) {
   EXPECT_EQ(server->authenticate(created->second).error().code, Code::Unauthenticated);
   EXPECT_EQ(table->lookups(), 1);
   EXPECT_EQ(server->authenticate(created->second).error().code, Code::Unauthenticated);
-  EXPECT_EQ(server->authenticate("sk-sy-another").error().code, Code::Unauthenticated);
+  EXPECT_EQ(server->authenticate("sk-sy-" + std::string(47, '0') + "3").error().code, Code::Unauthenticated);
   EXPECT_EQ(table->lookups(), 1) << "paused: no lookup";
   clock.advance(kKeyLookupPause);
   EXPECT_FALSE(server->authenticate(created->second));

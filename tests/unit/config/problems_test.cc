@@ -1,6 +1,8 @@
 // The loader's problems: every one reported, with its line and dotted key, never a secret.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "gw/config/load.h"
 #include "test_env.h"
 
@@ -217,6 +219,29 @@ models:
   EXPECT_TRUE(has_problem(r, "providers.my provider", 2, "provider names"));
   EXPECT_TRUE(has_problem(r, "models.bad model", 4, "model names"));
   EXPECT_EQ(r.problems.size(), 2u) << all_problems(r);
+}
+
+// Every name that is copied into usage records must be storable text: invalid UTF-8 and control
+// characters are refused with the line (YAML's "\x01" escape writes a control character).
+TEST(ConfigProblems, NamesInRecordsMustBeValidUtf8WithoutControlCharacters) {
+  auto r = load("providers:\n"
+                "  \"p\\x01\": { type: openai, base_url: \"http://a/v1\" }\n"
+                "  ok: { type: openai, base_url: \"http://a/v1\" }\n"
+                "models:\n"
+                "  \"m\xff\": { deployments: [] }\n"
+                "  good:\n"
+                "    deployments:\n"
+                "      - { provider: ok, model: \"up\\tstream\" }\n"
+                "keys:\n"
+                "  - { name: \"k\\x7f\", key: sk-one-one-one-one }\n"
+                "  - { name: \"k\xc3\", key: sk-two-two-two-two }\n");
+  EXPECT_TRUE(has_problem(r, "providers.p\x01", 2, "provider names")) << all_problems(r);
+  EXPECT_TRUE(has_problem(r, "models.m\xff", 5, "model names")) << all_problems(r);
+  EXPECT_NE(all_problems(r).find("deployment model ids must be valid UTF-8"), std::string::npos) << all_problems(r);
+  EXPECT_EQ(std::count_if(r.problems.begin(), r.problems.end(),
+                          [](const auto& p) { return p.what.find("key names must be valid UTF-8") != std::string::npos; }),
+            2) << all_problems(r);
+  EXPECT_FALSE(r.config.has_value());
 }
 
 TEST(ConfigProblems, HeadersAreValidated) {

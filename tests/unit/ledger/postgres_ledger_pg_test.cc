@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <thread>
 
+#include "gw/common/log_sink.h"
 #include "gw/ledger/make_ledger.h"
 #include "gw/ledger/sqlite_ledger.h"
 #include "postgres_test_db.h"
+#include "tcp_proxy.h"
 
 namespace gw {
 namespace {
@@ -18,6 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::pg_exec;
 using testing::PostgresTestDb;
+using testing::TcpProxy;
 
 UsageRecord rec(std::string id, int64_t time_ms, std::string key, std::string model, std::string provider,
                 std::string deployment, uint64_t in, uint64_t out, int64_t cost) {
@@ -79,10 +83,25 @@ std::string thrown_by(const std::function<void()>& f) {
   return "(nothing thrown)";
 }
 
+// Makes every inserted row carry, in its outcome, the synchronous_commit of the session that
+// inserted it: what the writer's transactions ran with.
+void record_commit_setting(storage::PgConnection& c) {
+  pg_exec(c,
+          "CREATE FUNCTION note_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+          " NEW.outcome := current_setting('synchronous_commit'); RETURN NEW; END $$");
+  pg_exec(c,
+          "CREATE TRIGGER note_sync BEFORE INSERT ON usage FOR EACH ROW EXECUTE FUNCTION note_sync()");
+}
+
 TEST(PostgresLedger, StrictRecordIsCommittedWhenItCompletes) {
   PostgresTestDb db;
   PostgresLedger ledger(db.url(), config::LedgerSync::Strict, real_clock());
   auto other = db.connect();
+  // Durable, not only visible: the writer's transaction ran with synchronous_commit=on (the WAL
+  // was flushed before COMMIT returned), set by the ledger itself, whatever the database says.
+  pg_exec(other, "ALTER DATABASE " + db.name() + " SET synchronous_commit = off");
+  record_commit_setting(other);
+  ASSERT_EQ(db.terminate(PostgresLedger::kWriterName), 1);  // a fresh session, with that default
   int64_t seen_at_completion = -1;
   net::io_context io;
   net::co_spawn(
@@ -96,6 +115,7 @@ TEST(PostgresLedger, StrictRecordIsCommittedWhenItCompletes) {
       net::detached);
   io.run();
   EXPECT_EQ(seen_at_completion, 1);
+  EXPECT_EQ(pg_exec(other, "SELECT outcome FROM usage WHERE request_id = 'r1'").text(0, 0), "on");
   EXPECT_EQ(ledger.counters().commits, 1u);
   EXPECT_EQ(ledger.counters().records, 1u);
 }
@@ -143,6 +163,19 @@ TEST(PostgresLedger, RelaxedCompletesAtOnceAndFlushBlockingCommits) {
   auto other = db.connect();
   EXPECT_EQ(count_rows(other), 50);
   EXPECT_EQ(ledger.counters().records, 50u);
+}
+
+// Relaxed keeps synchronous_commit=on: `off` could lose up to 600 ms of commits to a server crash.
+TEST(PostgresLedger, RelaxedCommitsAreDurableToo) {
+  PostgresTestDb db;
+  PostgresLedger ledger(db.url(), config::LedgerSync::Relaxed, real_clock());
+  auto other = db.connect();
+  pg_exec(other, "ALTER DATABASE " + db.name() + " SET synchronous_commit = off");  // not the server's say
+  record_commit_setting(other);
+  ASSERT_EQ(db.terminate(PostgresLedger::kWriterName), 1);  // a fresh session gets it again
+  record_all(ledger, {rec("r1", 1, "k", "m", "p", "d", 1, 1, 1)});
+  ledger.flush_blocking();
+  EXPECT_EQ(pg_exec(other, "SELECT outcome FROM usage WHERE request_id = 'r1'").text(0, 0), "on");
 }
 
 TEST(PostgresLedger, RelaxedRecordsAreWrittenAtDestruction) {
@@ -319,10 +352,26 @@ TEST(PostgresLedger, ADroppedConnectionLosesAndDuplicatesNothing) {
   EXPECT_GE(killed, 1);
   ledger.flush_blocking();
   auto other = db.connect();
-  EXPECT_EQ(count_rows(other), 240);
-  EXPECT_EQ(pg_exec(other, "SELECT COUNT(DISTINCT request_id) FROM usage").int64(0, 0), 240);
+  // request_id is the primary key, so duplicates cannot be counted: compare the exact set instead.
+  std::set<std::string> expected;
+  for (const char* prefix : {"before", "after"}) {
+    for (int i = 0; i < 20; ++i) {
+      expected.insert(prefix + std::to_string(i));
+    }
+  }
+  for (int i = 0; i < 200; ++i) {
+    expected.insert("during" + std::to_string(i));
+  }
+  std::set<std::string> stored;
+  auto ids = pg_exec(other, "SELECT request_id FROM usage");
+  for (int i = 0; i < ids.rows(); ++i) {
+    stored.insert(ids.text(i, 0));
+  }
+  EXPECT_EQ(ids.rows(), 240);
+  EXPECT_EQ(stored, expected);
   // Reports reconnect as well.
-  ASSERT_EQ(db.terminate("switchyard-ledger-reader"), 1);
+  ASSERT_EQ(db.terminate(PostgresLedger::kReportReaderName), 1);
+  ASSERT_EQ(db.terminate(PostgresLedger::kSpendReaderName), 1);
   auto rows = ledger.usage({});
   ASSERT_TRUE(rows) << rows.error().message;
   EXPECT_EQ((*rows)[0].requests, 240);
@@ -344,6 +393,134 @@ TEST(PostgresLedger, AWriteThatKeepsFailingIsReportedThenRetriedUntilCommitted) 
   ledger.flush_blocking();
   EXPECT_EQ(count_rows(other, "request_id = 'kept'"), 1);
   EXPECT_EQ(ledger.counters().commits, 1u);
+}
+
+// A reconnect whose PREPARE fails (the table is away just then) must not leave a session up
+// without its statement: every later write would fail with "prepared statement does not exist"
+// and nothing would reconnect it again.
+TEST(PostgresLedger, AReconnectThatFailsHalfwayIsRetriedFromAFreshSession) {
+  PostgresTestDb db;
+  PostgresLedger ledger(db.url(), config::LedgerSync::Relaxed, real_clock());
+  auto other = db.connect();
+  pg_exec(other, "ALTER TABLE usage RENAME TO usage_away");
+  ASSERT_EQ(db.terminate(PostgresLedger::kWriterName), 1);
+  ASSERT_TRUE(record_all(ledger, {rec("x", 1, "k", "m", "p", "d", 1, 1, 1)})[0]);
+  // Time for the failed write and a reconnect that fails at PREPARE (backing off 100 ms, 200 ms).
+  std::this_thread::sleep_for(500ms);
+  pg_exec(other, "ALTER TABLE usage_away RENAME TO usage");
+  ledger.flush_blocking();
+  EXPECT_EQ(count_rows(other, "request_id = 'x'"), 1);
+}
+
+// PostgreSQL refuses NUL and invalid UTF-8 in text: such a record used to fail its batch forever,
+// and every record queued behind it waited. It is stored with U+FFFD instead.
+TEST(PostgresLedger, TextPostgresCannotStoreIsWrittenWithReplacementCharacters) {
+  PostgresTestDb db;
+  PostgresLedger ledger(db.url(), config::LedgerSync::Strict, real_clock());
+  auto bad_nul = rec("nul", 1, std::string("a\0b", 3), "m", "p", "d", 1, 1, 1);
+  auto bad_utf8 = rec("utf8", 1, "a\xff" "b", "m\xc3", "p\xed\xa0\x80", "d", 1, 1, 1);
+  auto results = record_all(ledger, {bad_nul, bad_utf8, rec("innocent", 1, "fine", "m", "p", "d", 1, 1, 1)});
+  for (const auto& r : results) {
+    EXPECT_TRUE(r) << r.error().message;
+  }
+  auto other = db.connect();
+  auto rows = pg_exec(other, "SELECT request_id, key_name, model, provider FROM usage ORDER BY request_id");
+  ASSERT_EQ(rows.rows(), 3);
+  EXPECT_EQ(rows.text(0, 0), "innocent");
+  EXPECT_EQ(rows.text(1, 1), "a\uFFFDb");
+  EXPECT_EQ(rows.text(2, 1), "a\uFFFDb");
+  EXPECT_EQ(rows.text(2, 2), "m\uFFFD");
+  EXPECT_EQ(rows.text(2, 3), "p\uFFFD\uFFFD\uFFFD");
+}
+
+// A record the database refuses for good (here a CHECK constraint) is isolated from its batch,
+// logged in full, and its waiter told; every other record of the batch is committed.
+TEST(PostgresLedger, ARecordTheDatabaseRefusesIsRejectedAndTheRestCommitted) {
+  PostgresTestDb db;
+  PostgresLedger ledger(db.url(), config::LedgerSync::Strict, real_clock());
+  auto other = db.connect();
+  pg_exec(other, "ALTER TABLE usage ADD CONSTRAINT no_evil CHECK (key_name <> 'evil')");
+  auto recs = numbered("ok", 30);
+  recs.insert(recs.begin() + 13, rec("evil-1", 7, "evil", "m", "p", "d", 3, 4, 5));
+  ::testing::internal::CaptureStderr();
+  auto results = record_all(ledger, recs);
+  log_sink::flush();
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  for (size_t i = 0; i < recs.size(); ++i) {
+    EXPECT_EQ(static_cast<bool>(results[i]), recs[i].request_id != "evil-1") << recs[i].request_id;
+  }
+  EXPECT_EQ(count_rows(other), 30);
+  EXPECT_EQ(count_rows(other, "request_id = 'evil-1'"), 0);
+  EXPECT_NE(logged.find("ledger_record_rejected"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("evil-1"), std::string::npos) << logged;
+  // The ledger goes on.
+  EXPECT_TRUE(record_all(ledger, {rec("after", 1, "k", "m", "p", "d", 1, 1, 1)})[0]);
+}
+
+// Once a batch is failing long enough to tell its waiters, later strict records are told at once
+// rather than waiting behind it; all of them are written once the table is back.
+TEST(PostgresLedger, WaitersQueuedBehindAFailingBatchAreToldToo) {
+  PostgresTestDb db;
+  PostgresLedger ledger(db.url(), config::LedgerSync::Strict, real_clock());
+  auto other = db.connect();
+  pg_exec(other, "ALTER TABLE usage RENAME TO usage_away");
+  auto first = record_all(ledger, {rec("first", 1, "k", "m", "p", "d", 1, 1, 1)});
+  ASSERT_FALSE(first[0]);
+  auto later = record_all(ledger, {rec("later", 1, "k", "m", "p", "d", 1, 1, 1)});
+  ASSERT_FALSE(later[0]) << "returned at all: a hang is ended by ctest's timeout";
+  EXPECT_NE(later[0].error().message.find("kept for retry"), std::string::npos) << later[0].error().message;
+  pg_exec(other, "ALTER TABLE usage_away RENAME TO usage");
+  ledger.flush_blocking();
+  EXPECT_EQ(count_rows(other, "request_id IN ('first', 'later')"), 2);
+}
+
+// A blackholed database (the proxy stops forwarding, nothing is closed): a strict record
+// completes with an error within the writer's bounds instead of hanging in libpq, budget reads
+// give up too, and once the network is back the record is written exactly once.
+TEST(PostgresLedger, AFrozenDatabaseFailsStrictRecordsWithinBoundsThenWritesThemOnce) {
+  PostgresTestDb db;
+  const std::string url = db.url();
+  const size_t at = url.rfind('@');
+  const size_t colon = url.find(':', at);
+  TcpProxy proxy(std::stoi(url.substr(colon + 1, url.find('/', colon) - colon - 1)));
+  const std::string via = url.substr(0, at + 1) + "127.0.0.1:" + std::to_string(proxy.port()) + url.substr(url.find('/', at));
+  PostgresLedger::Bounds bounds;
+  bounds.writer = {500ms, 300ms};
+  bounds.spend = {500ms, 300ms};
+  bounds.report = {500ms, 300ms};
+  PostgresLedger ledger(via, config::LedgerSync::Strict, real_clock(), bounds);
+  ASSERT_TRUE(record_all(ledger, {rec("before", 1, "k", "m", "p", "d", 1, 1, 1)})[0]);
+  proxy.freeze();
+  auto frozen = record_all(ledger, {rec("h1", 1, "k", "m", "p", "d", 1, 1, 1)});
+  ASSERT_FALSE(frozen[0]) << "returned at all: a hang is ended by ctest's timeout";
+  EXPECT_NE(frozen[0].error().message.find("kept for retry"), std::string::npos) << frozen[0].error().message;
+  EXPECT_FALSE(ledger.spent_since("id-k", 0));
+  EXPECT_FALSE(ledger.usage({}));
+  proxy.thaw();
+  ledger.flush_blocking();
+  auto other = db.connect();
+  EXPECT_EQ(count_rows(other, "request_id = 'h1'"), 1);
+  EXPECT_EQ(count_rows(other), 2);
+  auto spent = ledger.spent_since("id-k", 0);
+  ASSERT_TRUE(spent) << spent.error().message;
+  EXPECT_EQ(*spent, 2);
+}
+
+// A role with only SELECT/INSERT/UPDATE/DELETE runs a ledger against a schema already current.
+TEST(PostgresLedger, ARoleWithoutCreateRightsRunsAgainstACurrentSchema) {
+  PostgresTestDb db;
+  { PostgresLedger migrating(db.url(), config::LedgerSync::Strict, real_clock()); }
+  const std::string role = "gw_dml_ledger_" + std::to_string(::getpid());
+  const std::string url = testing::create_dml_only_role(db, role);
+  {
+    PostgresLedger ledger(url, config::LedgerSync::Strict, real_clock());
+    auto r = record_all(ledger, {rec("dml", 1, "k", "m", "p", "d", 1, 1, 1)});
+    EXPECT_TRUE(r[0]) << r[0].error().message;
+    auto spent = ledger.spent_since("id-k", 0);
+    ASSERT_TRUE(spent) << spent.error().message;
+    EXPECT_EQ(*spent, 1);
+  }
+  testing::drop_role(db, role);
 }
 
 TEST(PostgresLedger, StartupErrorsNeverContainThePassword) {
@@ -370,6 +547,51 @@ TEST(PostgresLedger, StartupErrorsNeverContainThePassword) {
   what = thrown_by([&] { make_ledger(cfg, real_clock()); });
   EXPECT_NE(what, "(nothing thrown)");
   EXPECT_EQ(what.find(password), std::string::npos) << what;
+}
+
+// A password holding URL delimiters, unencoded as base64 passwords often are, works and shows
+// neither in start-up errors nor in the writer's log lines (a reconnect and a failed write).
+TEST(PostgresLedger, PasswordsWithUrlDelimitersNeverShowInErrorsOrLogs) {
+  PostgresTestDb db;
+  auto admin = db.connect();
+  const std::string password = "Zq9/Xw8@Vu7:Ts6#Rp5+Qo4=";
+  const std::string role = "gw_special_" + std::to_string(::getpid());
+  pg_exec(admin, "DROP ROLE IF EXISTS " + role);
+  pg_exec(admin, "CREATE ROLE " + role + " LOGIN SUPERUSER PASSWORD '" + password + "'");
+  const std::string rest = db.url().substr(db.url().rfind('@'));
+  const std::string url = "postgres://" + role + ":" + password + rest;
+  auto expect_hidden = [&](const std::string& text) {
+    for (const char* piece : {"Zq9", "Xw8", "Vu7", "Ts6", "Rp5", "Qo4"}) {
+      EXPECT_EQ(text.find(piece), std::string::npos) << text;
+    }
+  };
+  // Start-up errors: a wrong database, an unreachable port, an ambiguous '?'.
+  expect_hidden(thrown_by([&] {
+    PostgresLedger l(url.substr(0, url.rfind('/')) + "/no_such_database", config::LedgerSync::Strict, real_clock());
+  }));
+  expect_hidden(thrown_by([&] {
+    PostgresLedger l("postgres://" + role + ":" + password + "@127.0.0.1:1/db", config::LedgerSync::Strict,
+                     real_clock());
+  }));
+  expect_hidden(thrown_by([&] {
+    PostgresLedger l("postgres://" + role + ":Zq9?Xw8" + rest, config::LedgerSync::Strict, real_clock());
+  }));
+  {
+    ::testing::internal::CaptureStderr();
+    {
+      PostgresLedger ledger(url, config::LedgerSync::Strict, real_clock());
+      ASSERT_TRUE(record_all(ledger, {rec("p1", 1, "k", "m", "p", "d", 1, 1, 1)})[0]);
+      ASSERT_EQ(db.terminate(PostgresLedger::kWriterName), 1);
+      ASSERT_TRUE(record_all(ledger, {rec("p2", 1, "k", "m", "p", "d", 1, 1, 1)})[0]);
+    }
+    log_sink::flush();
+    const std::string logged = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(logged.find("ledger_reconnected"), std::string::npos) << logged;
+    expect_hidden(logged);
+  }
+  EXPECT_EQ(count_rows(admin), 2);
+  pg_exec(admin, "DROP OWNED BY " + role);
+  pg_exec(admin, "DROP ROLE " + role);
 }
 
 TEST(PostgresLedger, MakeLedgerChoosesPostgresForBothSchemes) {

@@ -291,6 +291,23 @@ TEST(SqliteLedger, FailedWritesAreRetriedUntilDurable) {
   EXPECT_EQ(ledger.counters().commits, 1u);
 }
 
+// SQLITE_CONSTRAINT is permanent: the refused record is isolated and rejected, the rest of its
+// batch committed (a missing table, above, is retried instead).
+TEST(SqliteLedger, ARecordRefusedByAConstraintIsRejectedAndTheRestCommitted) {
+  const std::string path = temp_db("reject");
+  SqliteLedger ledger(path, config::LedgerSync::Strict, real_clock());
+  auto other = storage::Db::open(path);
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(other->exec("CREATE TRIGGER no_evil BEFORE INSERT ON usage WHEN NEW.key_name = 'evil'"
+                          " BEGIN SELECT RAISE(ABORT, 'evil'); END"));
+  auto results = record_all(ledger, {rec("a", 1, "k", "m", "p", "d", 1, 1, 1), rec("bad", 1, "evil", "m", "p", "d", 1, 1, 1),
+                                     rec("b", 1, "k", "m", "p", "d", 1, 1, 1)});
+  EXPECT_TRUE(results[0]);
+  EXPECT_FALSE(results[1]);
+  EXPECT_TRUE(results[2]);
+  EXPECT_EQ(count_rows(path), 2);
+}
+
 class SqliteLedgerUsage : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -41,6 +41,50 @@ TEST(Postgres, ConnectErrorsNeverShowThePassword) {
   }
 }
 
+// Unencoded base64 passwords are common: every URL delimiter may appear in one. The password is
+// three marked pieces around the delimiter, so a partial leak ("p" of "p@ss") shows too.
+constexpr const char* kDelimiters[] = {"/", "@", ":", "#", "?", "+", "=", "@@", "/+="};
+
+std::string special_password(std::string_view delimiter) {
+  return "Zq9" + std::string(delimiter) + "Xw8" + std::string(delimiter) + "Vu7";
+}
+
+void expect_no_piece_of_the_password(const std::string& text, const std::string& context) {
+  for (const char* piece : {"Zq9", "Xw8", "Vu7"}) {
+    EXPECT_EQ(text.find(piece), std::string::npos) << context << " -> " << text;
+  }
+}
+
+TEST(Postgres, RedactionHidesPasswordsHoldingUrlDelimiters) {
+  EXPECT_EQ(redact_url("postgres://gw:abc/def+ghi=@db.example:5432/switchyard"),
+            "postgres://gw@db.example:5432/switchyard");
+  EXPECT_EQ(redact_url("postgres://gw:p@ss@db.example:5432/switchyard"), "postgres://gw@db.example:5432/switchyard");
+  EXPECT_EQ(redact_url("postgres://gw:se#cret@db.example:5432/switchyard"),
+            "postgres://gw@db.example:5432/switchyard");
+  // '?' before the last '@': which part is the password cannot be told.
+  EXPECT_EQ(redact_url("postgres://gw:se?cret@db.example:5432/switchyard"), "postgres://(redacted)");
+  for (const char* d : kDelimiters) {
+    for (const std::string tail : {"@db.example:5432/switchyard", "@db.example/switchyard?sslmode=disable",
+                                   "@127.0.0.1:1/db"}) {
+      const std::string url = "postgres://gw:" + special_password(d) + tail;
+      expect_no_piece_of_the_password(redact_url(url), url);
+      expect_no_piece_of_the_password(redact_url("postgresql" + url.substr(8)), url);
+    }
+  }
+}
+
+TEST(Postgres, ConnectErrorsHidePasswordsHoldingUrlDelimiters) {
+  for (const char* d : kDelimiters) {
+    for (const std::string tail : {"@127.0.0.1:1/db", "@127.0.0.1:x/db", "@127.0.0.1:1/db?nonsense=1",
+                                   "@no-such-host.invalid:5432/db"}) {
+      const std::string url = "postgres://gw:" + special_password(d) + tail;
+      auto c = PgConnection::open(url, "switchyard-test", {std::chrono::milliseconds(3000), std::chrono::milliseconds(1000)});
+      ASSERT_FALSE(c) << url;
+      expect_no_piece_of_the_password(c.error().message, url);
+    }
+  }
+}
+
 // The embedded SQL must be exactly what migrations/postgres/ holds, in file-name order, numbered
 // like the SQLite migrations.
 TEST(PostgresMigrations, EmbeddedSqlMirrorsTheMigrationsFolder) {
