@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "gw/common/percent.h"  // percent_decode, which callers of this header use too
+
 namespace gw {
 
 struct Target {
@@ -15,6 +17,5 @@ struct Target {
 
 // nullopt for a malformed escape (e.g. "%zz").
 std::optional<Target> parse_target(std::string_view target);
-std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
 
 }  // namespace gw

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "gw/common/percent.h"
+
 namespace gw::redis {
 
 namespace {
@@ -10,37 +12,13 @@ Error bad(std::string what) {
   return make_error(Code::InvalidRequest, "invalid Redis URL: " + std::move(what));
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // Credentials may hold '@', ':' or '/' only percent-encoded, as in any URL.
-Result<std::string> percent_decode(std::string_view s, const char* what) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    const int hi = i + 1 < s.size() ? hex_value(s[i + 1]) : -1;
-    const int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
-    if (hi < 0 || lo < 0) {
-      return bad(std::string("a bad percent-escape in the ") + what);  // never the value itself
-    }
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
+Result<std::string> decode_credential(std::string_view s, const char* what) {
+  auto out = percent_decode(s);
+  if (!out) {
+    return bad(std::string("a bad percent-escape in the ") + what);  // never the value itself
   }
-  return out;
+  return std::move(*out);
 }
 
 template <class T>
@@ -90,8 +68,8 @@ Result<RedisUrl> parse_redis_url(std::string_view url) {
       pass = cred;  // redis://PASSWORD@host, as redis-cli -u reads it
       user = {};
     }
-    auto u = percent_decode(user, "user name");
-    auto p = percent_decode(pass, "password");
+    auto u = decode_credential(user, "user name");
+    auto p = decode_credential(pass, "password");
     if (!u) {
       return u.error();
     }

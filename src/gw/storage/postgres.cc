@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "gw/common/clock.h"
+#include "gw/common/percent.h"
 
 namespace gw::storage {
 
@@ -34,35 +35,9 @@ std::string option(const Conninfo& opts, std::string_view keyword) {
   return "";
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      const int hi = hex_value(s[i + 1]);
-      const int lo = hex_value(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
+// What a password decodes to for libpq, or itself when an escape is malformed (libpq then refuses
+// the URL anyway; both forms are scrubbed from messages).
+std::string decoded_or_raw(std::string_view s) { return percent_decode(s).value_or(std::string(s)); }
 
 // A postgres:// URL split the way its writer meant it. libpq ends the userinfo at the first '@' or
 // '/', so an unencoded base64 password ("abc/def+ghi=") or one holding '@' was read as host, port
@@ -156,7 +131,7 @@ std::vector<std::string> secrets_of(const std::string& url) {
   const UrlParts p = split_url(url);
   if (p.password) {
     add(*p.password);
-    add(percent_decode(*p.password));
+    add(decoded_or_raw(*p.password));
     add(encode_userinfo_part(*p.password));
   }
   add(p.ambiguous_tail);
@@ -167,7 +142,7 @@ std::vector<std::string> secrets_of(const std::string& url) {
     const size_t v = q + 9;
     const std::string_view value = std::string_view(url).substr(v, url.find('&', v) - v);
     add(std::string(value));
-    add(percent_decode(value));
+    add(decoded_or_raw(value));
   }
   // Longest first, so that a password holding another spelling is replaced whole.
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });

@@ -1,0 +1,14 @@
+#pragma once
+// Percent-decoding (RFC 3986 escapes), for request targets and for the credentials of redis:// and
+// postgres:// URLs.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gw {
+
+// nullopt for a malformed escape ("%zz", or '%' too close to the end). With plus_is_space, '+'
+// decodes to a space, as in an HTML form's query string.
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space = false);
+
+}  // namespace gw
