@@ -10,6 +10,7 @@
 #include "gw/common/asio.h"
 #include "gw/ledger/make_ledger.h"
 #include "gw/ledger/sqlite_ledger.h"
+#include "ledger_records.h"  // test::usage_record
 
 namespace gw::test {
 
@@ -20,25 +21,6 @@ inline std::string temp_db(const std::string& name) {
     std::filesystem::remove(p.string() + suffix);
   }
   return p.string();
-}
-
-inline UsageRecord usage_record(std::string id, int64_t time_ms, std::string key, std::string model,
-                                std::string provider, std::string deployment, uint64_t in, uint64_t out,
-                                int64_t cost) {
-  UsageRecord r;
-  r.request_id = std::move(id);
-  r.time_ms = time_ms;
-  r.key_id = "id-" + key;
-  r.key_name = std::move(key);
-  r.model = std::move(model);
-  r.provider = std::move(provider);
-  r.deployment = std::move(deployment);
-  r.usage.input = in;
-  r.usage.output = out;
-  r.cost_nano_usd = cost;
-  r.status = 200;
-  r.outcome = "ok";
-  return r;
 }
 
 inline void record_sync(Ledger& ledger, UsageRecord r) {

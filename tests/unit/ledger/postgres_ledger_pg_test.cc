@@ -12,6 +12,7 @@
 #include "gw/common/log_sink.h"
 #include "gw/ledger/make_ledger.h"
 #include "gw/ledger/sqlite_ledger.h"
+#include "ledger_records.h"
 #include "postgres_test_db.h"
 #include "tcp_proxy.h"
 
@@ -23,44 +24,8 @@ using testing::pg_exec;
 using testing::PostgresTestDb;
 using testing::TcpProxy;
 
-UsageRecord rec(std::string id, int64_t time_ms, std::string key, std::string model, std::string provider,
-                std::string deployment, uint64_t in, uint64_t out, int64_t cost) {
-  UsageRecord r;
-  r.request_id = std::move(id);
-  r.time_ms = time_ms;
-  r.key_id = "id-" + key;
-  r.key_name = std::move(key);
-  r.model = std::move(model);
-  r.provider = std::move(provider);
-  r.deployment = std::move(deployment);
-  r.usage.input = in;
-  r.usage.output = out;
-  r.cost_nano_usd = cost;
-  r.status = 200;
-  r.outcome = "ok";
-  return r;
-}
-
-// Runs record() for every record concurrently on one io_context; returns the results.
-std::vector<Result<void>> record_all(Ledger& ledger, std::vector<UsageRecord> recs, int threads = 1) {
-  net::io_context io;
-  std::vector<Result<void>> results(recs.size(), make_error(Code::Internal, "not run"));
-  for (size_t i = 0; i < recs.size(); ++i) {
-    net::co_spawn(
-        io,
-        [&, i]() -> net::awaitable<void> { results[i] = co_await ledger.record(std::move(recs[i])); },
-        net::detached);
-  }
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) {
-    pool.emplace_back([&] { io.run(); });
-  }
-  io.run();
-  for (auto& t : pool) {
-    t.join();
-  }
-  return results;
-}
+constexpr auto& rec = test::usage_record;
+using test::record_all;
 
 int64_t count_rows(storage::PgConnection& c, const std::string& where = "TRUE") {
   return pg_exec(c, "SELECT COUNT(*) FROM usage WHERE " + where).int64(0, 0);
