@@ -5,8 +5,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "gw/common/log_sink.h"
-#include "gw/storage/time_text.h"
+#include "gw/storage/db_log.h"
 
 namespace gw {
 
@@ -46,17 +45,6 @@ std::string describe(const UsageRecord& r) {
 }
 
 }  // namespace
-
-void ledger_log(const Clock& clock, std::string_view level, std::string_view msg, std::string detail) {
-  boost::json::object o;
-  o["ts"] = storage::format_rfc3339_ms(unix_ms(clock.now()));
-  o["level"] = level;
-  o["msg"] = msg;
-  o["detail"] = std::move(detail);
-  const std::string line = boost::json::serialize(o) + "\n";
-  log_sink::append(line);
-  log_sink::flush();
-}
 
 GroupCommitter::GroupCommitter(config::LedgerSync sync, const Clock& clock, Policy policy,
                                WriteBatch write)
@@ -150,7 +138,7 @@ std::optional<Error> GroupCommitter::write_isolating(const std::vector<UsageReco
   }
   if (recs.size() == 1) {
     rejected[offset] = true;
-    ledger_log(clock_, "error", "ledger_record_rejected", describe(recs[0]) + ": " + out.result.error().message);
+    storage::db_log(clock_, "error", "ledger_record_rejected", describe(recs[0]) + ": " + out.result.error().message);
     return std::nullopt;
   }
   const size_t half = recs.size() / 2;
@@ -191,7 +179,7 @@ void GroupCommitter::writer_loop() {
       const auto failed = write_isolating(batch, 0, rejected);
       if (!failed) {
         if (failures > 0) {
-          ledger_log(clock_, "info", "ledger_write_recovered",
+          storage::db_log(clock_, "info", "ledger_write_recovered",
                      std::to_string(batch.size()) + " records after " + std::to_string(failures) +
                          " failed tries");
         }
@@ -200,7 +188,7 @@ void GroupCommitter::writer_loop() {
         break;
       }
       ++failures;
-      ledger_log(clock_, "error", "ledger_write_failed",
+      storage::db_log(clock_, "error", "ledger_write_failed",
                  std::to_string(batch.size()) + " records, try " + std::to_string(failures) + ": " +
                      failed->message);
       if (failures == policy_.failures_before_telling_waiters) {
@@ -224,7 +212,7 @@ void GroupCommitter::writer_loop() {
         for (const auto& rec : batch) {
           ids += (ids.empty() ? "" : ",") + rec.request_id;
         }
-        ledger_log(clock_, "error", "ledger_records_lost", ids);
+        storage::db_log(clock_, "error", "ledger_records_lost", ids);
         kept = false;
         break;
       }

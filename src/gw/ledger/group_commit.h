@@ -32,9 +32,6 @@
 
 namespace gw {
 
-// One JSON line on stderr, in the shape of telemetry's log_event (ledger/ may not depend on it).
-void ledger_log(const Clock& clock, std::string_view level, std::string_view msg, std::string detail);
-
 class GroupCommitter {
  public:
   struct Policy {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "gw/common/utf8.h"
+#include "gw/storage/db_log.h"
 #include "gw/storage/postgres_migrations.h"
 
 namespace gw {
@@ -128,7 +129,7 @@ GroupCommitter::WriteOutcome PostgresLedger::write_batch(const std::vector<Usage
     if (auto r = write_conn_.reconnect(); !r) {
       return r.error();  // transient: the server is away, or its schema is (42P01 at PREPARE)
     }
-    ledger_log(clock_, "info", "ledger_reconnected", write_conn_.name());
+    storage::db_log(clock_, "info", "ledger_reconnected", write_conn_.name());
   }
   const size_t n = batch.size();
   ArrayText request_id(n), time_ms(n), key_id(n), key_name(n), model(n), provider(n), deployment(n),
