@@ -59,6 +59,7 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
   bool started = false;  // has anything reached the client?
   bool metered = false;
   bool ended = false;
+  const bool strict_ledger = call.worker.app().cfg.ledger_sync == config::LedgerSync::Strict;
   std::string chunk;
   std::string out;  // client bytes of the current batch
   std::vector<StreamEvent> events;
@@ -96,9 +97,10 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
       }
       const bool last = std::holds_alternative<MessageStop>(ev) || std::holds_alternative<StreamError>(ev);
       if (std::holds_alternative<MessageStop>(ev)) {
-        // Everything before the final event goes out now; the final event only once the
-        // record is durable.
-        if (!out.empty() && !co_await call.session.write_chunk(out)) {
+        // Strict: everything before the final event goes out now, the final event only once the
+        // record is durable. Relaxed: meter() does not wait, so the batch goes out whole with the
+        // final event (one write, not two).
+        if (strict_ledger && !out.empty() && !co_await call.session.write_chunk(out)) {
           call.outcome = "client_disconnected";
           ended = true;
           break;
