@@ -4,6 +4,7 @@
 #   bench/run.sh                     # uses build/switchyard (or $SWITCHYARD_BIN)
 #   DURATION=5 CONNECTIONS=16 bench/run.sh
 #   PERF_OUT=/tmp/prof bench/run.sh  # also `perf record -g` the gateway during its runs
+#   PROXY_LOG=1 bench/run.sh         # the nginx proxy logs every request too, as switchyard does
 #
 # Upstream: nginx answering POST …/chat/completions with a fixed OpenAI chat.completion JSON
 # (/plain/v1) or a fixed SSE stream (/sse/v1). Measured with wrk (POST, JSON body, Authorization)
@@ -92,7 +93,7 @@ median() { # [printf format] < space-separated values
     END { if (NR == 0) { print "?"; exit } m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf f "\n", m }'
 }
 
-echo "switchyard bench: ${DURATION}s per run, $ROUNDS round(s), $THREADS threads, $CONNECTIONS connections, ledger_sync=$LEDGER_SYNC, $(nproc) CPUs"
+echo "switchyard bench: ${DURATION}s per run, $ROUNDS round(s), $THREADS threads, $CONNECTIONS connections, ledger_sync=$LEDGER_SYNC, $(nproc) CPUs${PROXY_LOG:+, PROXY_LOG=$PROXY_LOG}"
 # Per target, the values of every round (space-separated); per mode, each round's ratios. The host's
 # speed drifts between runs, so proxy and switchyard are measured back to back within a round and
 # the ratio is taken per round; with ROUNDS > 1 the table shows medians.

@@ -48,6 +48,20 @@ http {
 EOF
 }
 
+# PROXY_LOG=1: the nginx proxy also writes a JSON line per request, buffered as switchyard's log
+# sink is (switchyard must log every request; nginx's default would log too, unbuffered). Off by
+# default, so that figures stay comparable with earlier runs.
+proxy_access_log() {
+  [[ "${PROXY_LOG:-0}" == 1 ]] || return 0
+  if [[ "$1" == format ]]; then
+    cat <<'EOF2'
+  log_format json escape=json '{"ts":"$time_iso8601","msg":"request","request_id":"$request_id","method":"$request_method","path":"$uri","status":$status,"latency_ms":$request_time,"upstream":"$upstream_addr"}';
+EOF2
+  else
+    echo "    access_log $WORK/proxy/access.log json buffer=64k flush=1s;"
+  fi
+}
+
 mkdir -p "$WORK/up" "$WORK/proxy" "$WORK/sy"
 {
   nginx_common "$WORK/up"
@@ -65,7 +79,9 @@ EOF
   nginx_common "$WORK/proxy"
   cat <<EOF
   upstream backend { server 127.0.0.1:$UP_PORT; keepalive 1024; }  # idle pool >= CONNECTIONS: no churn
+$(proxy_access_log format)
   server {
+$(proxy_access_log directive)
     listen 127.0.0.1:$PROXY_PORT;
     location / {
       proxy_pass http://backend;
