@@ -16,7 +16,7 @@ namespace {
 
 // The events of `chunks` (each sent as one SSE event), one compact JSON object
 // a line.
-std::string decode(const std::vector<std::string_view> &chunks) {
+std::string decode(const std::vector<std::string_view>& chunks) {
   auto dec = openai::make_chat_stream_decoder();
   std::vector<StreamEvent> out;
   for (std::string_view c : chunks) {
@@ -24,9 +24,9 @@ std::string decode(const std::vector<std::string_view> &chunks) {
   }
   dec->finish(out);
   std::string s;
-  for (const auto &e : out) {
+  for (const auto& e : out) {
     boost::json::object o = testing::to_json(e);
-    if (const auto *err = std::get_if<StreamError>(&e);
+    if (const auto* err = std::get_if<StreamError>(&e);
         err != nullptr && !err->error.upstream_type.empty()) {
       o["upstream_type"] = err->error.upstream_type;
     }
@@ -148,6 +148,77 @@ TEST(OpenAIStreamDecoderChunks, ToolCallIndexOfAnyNumberTypeOrNone) {
       R"({"event":"block_stop","index":1})"
       "\n"
       R"({"event":"block_stop","index":2})"
+      "\n"
+      R"({"event":"finish","reason":"end_turn"})"
+      "\n"
+      R"({"event":"message_stop"})"
+      "\n";
+  EXPECT_EQ(evs, want);
+}
+
+// Regression: a server that omits `index` and sends each call whole in its own
+// chunk used to have every call keyed by place 0, so the second call's arguments
+// went to the first and its id and name were lost.
+TEST(OpenAIStreamDecoderChunks, IndexlessWholeCallsInSeparateChunksStayApart) {
+  const std::string evs = decode({
+      R"({"choices":[{"delta":{"tool_calls":[{"id":"a","function":{"name":"f","arguments":"{}"}}]}}]})",
+      R"({"choices":[{"delta":{"tool_calls":[{"id":"b","function":{"name":"g","arguments":"{\"x\":1}"}}]}}]})",
+      "[DONE]",
+  });
+  const std::string want =
+      R"({"event":"message_start","id":"","model":"","usage":{}})"
+      "\n"
+      R"({"event":"block_start","index":0,"type":"tool_use","id":"a","name":"f"})"
+      "\n"
+      R"({"event":"tool_args_delta","index":0,"partial_json":"{}"})"
+      "\n"
+      R"({"event":"block_start","index":1,"type":"tool_use","id":"b","name":"g"})"
+      "\n"
+      R"({"event":"tool_args_delta","index":1,"partial_json":"{\"x\":1}"})"
+      "\n"
+      R"({"event":"block_stop","index":0})"
+      "\n"
+      R"({"event":"block_stop","index":1})"
+      "\n"
+      R"({"event":"finish","reason":"end_turn"})"
+      "\n"
+      R"({"event":"message_stop"})"
+      "\n";
+  EXPECT_EQ(evs, want);
+}
+
+// An index-less fragment without an id continues the last call at its place;
+// one with a known id continues that call; neither merges into an indexed call
+// whose index equals its place (that used to take over call "i"'s block).
+TEST(OpenAIStreamDecoderChunks, IndexlessFragmentsContinueTheirOwnCall) {
+  const std::string evs = decode({
+      R"({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"i","function":{"name":"f","arguments":"1"}}]}}]})",
+      R"({"choices":[{"delta":{"tool_calls":[{"id":"u","function":{"name":"g","arguments":"2"}}]}}]})",
+      R"({"choices":[{"delta":{"tool_calls":[{"function":{"arguments":"3"}}]}}]})",
+      R"({"choices":[{"delta":{"tool_calls":[{"id":"u","function":{"arguments":"4"}}]}}]})",
+      R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"5"}}]}}]})",
+      "[DONE]",
+  });
+  const std::string want =
+      R"({"event":"message_start","id":"","model":"","usage":{}})"
+      "\n"
+      R"({"event":"block_start","index":0,"type":"tool_use","id":"i","name":"f"})"
+      "\n"
+      R"({"event":"tool_args_delta","index":0,"partial_json":"1"})"
+      "\n"
+      R"({"event":"block_start","index":1,"type":"tool_use","id":"u","name":"g"})"
+      "\n"
+      R"({"event":"tool_args_delta","index":1,"partial_json":"2"})"
+      "\n"
+      R"({"event":"tool_args_delta","index":1,"partial_json":"3"})"
+      "\n"
+      R"({"event":"tool_args_delta","index":1,"partial_json":"4"})"
+      "\n"
+      R"({"event":"tool_args_delta","index":0,"partial_json":"5"})"
+      "\n"
+      R"({"event":"block_stop","index":0})"
+      "\n"
+      R"({"event":"block_stop","index":1})"
       "\n"
       R"({"event":"finish","reason":"end_turn"})"
       "\n"

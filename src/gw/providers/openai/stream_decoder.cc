@@ -2,6 +2,7 @@
 // compatible-server variations listed there). reasoning_content deltas are dropped, as in
 // response.cc: they carry no signature and OpenAI clients do not expect them.
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -161,36 +162,66 @@ class ChatStreamDecoder final : public StreamDecoder {
     }
   }
 
+  // `index` is required by OpenAI. Servers that omit it send each call whole, so a fragment
+  // without one continues the call with its id, or (with no id either) the last call at its place
+  // in tool_calls; otherwise it opens a call. Calls with and without an index are kept apart, so
+  // an index-less call can never merge into an indexed one.
   void on_tool_fragment(const dom::object& call, size_t position, std::vector<StreamEvent>& out) {
-    // `index` is required by OpenAI; servers that omit it send each call whole, in order.
-    int64_t key = static_cast<int64_t>(position);
-    if (dom::element idx; call.at_key("index").get(idx) == simdjson::SUCCESS) {
-      int64_t i = 0;
-      double d = 0;
-      if (idx.get_int64().get(i) == simdjson::SUCCESS) {
-        key = i;
-      } else if (idx.get_double().get(d) == simdjson::SUCCESS && d >= -9.2e18 && d <= 9.2e18) {
-        key = static_cast<int64_t>(d);
-      }
-    }
+    const std::optional<int64_t> index = index_of(call);
+    const std::string_view id = str_field(call, "id");
     dom::object f;
     const bool has_fn = object_field(call, "function", f);
-    auto it = tools_.find(key);
-    if (it == tools_.end()) {
-      std::string id(str_field(call, "id"));
-      if (id.empty()) {
-        id = "call_" + std::to_string(next_index_);  // some servers send none; clients need one
+    std::optional<size_t> block;
+    if (index) {
+      if (auto it = tools_.find(*index); it != tools_.end()) {
+        block = it->second;
       }
-      size_t index = open(out, BlockStart{next_index_, BlockType::ToolUse, std::move(id),
-                                          has_fn ? std::string(str_field(f, "name")) : std::string(), {}});
-      it = tools_.emplace(key, index).first;
+    } else if (!id.empty()) {
+      if (auto it = unindexed_by_id_.find(id); it != unindexed_by_id_.end()) {
+        block = it->second;
+      }
+    } else if (auto it = unindexed_at_.find(position); it != unindexed_at_.end()) {
+      block = it->second;
+    }
+    if (!block) {
+      std::string block_id(id);
+      if (block_id.empty()) {
+        block_id = "call_" + std::to_string(next_index_);  // some servers send none; clients need one
+      }
+      block = open(out, BlockStart{next_index_, BlockType::ToolUse, std::move(block_id),
+                                   has_fn ? std::string(str_field(f, "name")) : std::string(), {}});
+      if (index) {
+        tools_.emplace(*index, *block);
+      } else if (!id.empty()) {
+        unindexed_by_id_.emplace(std::string(id), *block);
+      }
+    }
+    if (!index) {
+      unindexed_at_[position] = *block;
     }
     if (has_fn) {
       std::string args(str_field(f, "arguments"));
       if (!args.empty()) {
-        out.emplace_back(ToolArgsDelta{it->second, std::move(args)});
+        out.emplace_back(ToolArgsDelta{*block, std::move(args)});
       }
     }
+  }
+
+  // A tool call's `index`: an integer, or a float within int64 (1.0 is 1); absent otherwise.
+  static std::optional<int64_t> index_of(const dom::object& call) {
+    dom::element idx;
+    if (call.at_key("index").get(idx) != simdjson::SUCCESS) {
+      return std::nullopt;
+    }
+    int64_t i = 0;
+    double d = 0;
+    if (idx.get_int64().get(i) == simdjson::SUCCESS) {
+      return i;
+    }
+    if (idx.get_double().get(d) == simdjson::SUCCESS && d >= -9.2e18 && d <= 9.2e18) {
+      return static_cast<int64_t>(d);
+    }
+    return std::nullopt;
   }
 
   size_t open(std::vector<StreamEvent>& out, BlockStart bs) {
@@ -217,6 +248,9 @@ class ChatStreamDecoder final : public StreamDecoder {
   size_t next_index_ = 0;
   std::optional<size_t> text_index_;
   std::map<int64_t, size_t> tools_;  // OpenAI tool_calls index -> canonical block index
+  // Calls sent without an index: by id, and the last one at each place in tool_calls.
+  std::map<std::string, size_t, std::less<>> unindexed_by_id_;
+  std::map<size_t, size_t> unindexed_at_;
   std::vector<size_t> open_;         // open blocks, in the order they were opened
 };
 
