@@ -37,12 +37,25 @@ void UsageAccumulator::merge(const Usage& u) {
   usage_.reasoning = std::max(usage_.reasoning, u.reasoning);
 }
 
+void UsageAccumulator::on_start(const Usage& u) {
+  // message_start's output_tokens (Anthropic, Bedrock InvokeModel, Vertex) is a placeholder of 1
+  // or 2 sent before any content, not a count: kept apart so that a stream cut before its final
+  // usage still counts what it streamed rather than billing the placeholder.
+  Usage known = u;
+  start_output_ = std::max(start_output_, known.output);
+  known.output = 0;
+  if (!u.empty()) {
+    reported_ = true;
+  }
+  merge(known);
+}
+
 void UsageAccumulator::on_event(const StreamEvent& ev) {
   std::visit(
       [this](const auto& e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, MessageStart>) {
-          merge(e.usage);
+          on_start(e.usage);
         } else if constexpr (std::is_same_v<T, UsageUpdate>) {
           merge(e.usage);
         } else if constexpr (std::is_same_v<T, TextDelta>) {
@@ -70,9 +83,10 @@ Usage UsageAccumulator::usage() const {
   if (!reported_) {
     u.input = estimated_input_;
   }
-  // Output counted when the upstream never told us (e.g. the stream broke before message_delta).
-  if (u.output == 0 && output_bytes_ > 0) {
-    u.output = bytes_to_tokens(output_bytes_);
+  // Output counted when the upstream never told us (e.g. the stream broke before message_delta);
+  // message_start's placeholder only when nothing was streamed after it.
+  if (u.output == 0) {
+    u.output = std::max(start_output_, bytes_to_tokens(output_bytes_));
   }
   return u;
 }

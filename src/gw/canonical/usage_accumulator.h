@@ -25,11 +25,13 @@ class UsageAccumulator {
 
  private:
   void merge(const Usage& u);
+  void on_start(const Usage& u);
 
   Usage usage_;
   bool reported_ = false;
   uint64_t estimated_input_ = 0;
   uint64_t output_bytes_ = 0;
+  uint64_t start_output_ = 0;  // message_start's output_tokens: a placeholder, not a final count
 };
 
 // A rough token estimate for admission control and for the counted fallback: 1 token per

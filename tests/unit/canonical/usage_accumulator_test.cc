@@ -51,6 +51,32 @@ TEST(UsageAccumulator, CountsWhenTheUpstreamNeverReported) {
   EXPECT_EQ(u.output, 12u);  // 48 bytes / 4
 }
 
+// Regression: Anthropic (and Bedrock InvokeModel, Vertex) put a placeholder output_tokens (1 or 2)
+// in message_start. A stream cut before message_delta (the upstream broke, or the client went
+// away) used to bill that placeholder instead of counting what was streamed.
+TEST(UsageAccumulator, MessageStartOutputDoesNotStopTheCountedFallback) {
+  UsageAccumulator acc(999);
+  Usage start;
+  start.input = 10;
+  start.output = 1;
+  acc.on_event(MessageStart{"id", "m", start});
+  acc.on_event(BlockStart{0, BlockType::Text, {}, {}, {}});
+  acc.on_event(TextDelta{0, std::string(40, 'x')});
+  EXPECT_TRUE(acc.reported());
+  Usage u = acc.usage();
+  EXPECT_EQ(u.input, 10u);
+  EXPECT_EQ(u.output, 10u);  // 40 bytes / 4, not the placeholder 1
+
+  // Cut before any content: the placeholder is all there is.
+  UsageAccumulator early(999);
+  early.on_event(MessageStart{"id", "m", start});
+  EXPECT_EQ(early.usage().output, 1u);
+
+  // The final report wins over the count, even when it is smaller.
+  acc.on_event(UsageUpdate{Usage{10, 7, 0, 0, 0}});
+  EXPECT_EQ(acc.usage().output, 7u);
+}
+
 TEST(EstimateInputTokens, CountsTextToolsAndSchemas) {
   ChatRequest req;
   Message m;
