@@ -227,6 +227,46 @@ TEST(OpenAIStreamDecoderChunks, IndexlessFragmentsContinueTheirOwnCall) {
   EXPECT_EQ(evs, want);
 }
 
+// Ollama and some vLLM builds stream every call of a parallel batch with index 0, each whole
+// and with its own id and name. Such a fragment starts a new call (later index-only fragments
+// continue the newest one); it used to be merged into the first call, concatenating both
+// argument strings and losing the second call's id and name. A repeated id, or a fragment
+// without a name, still continues the call.
+TEST(OpenAIStreamDecoderChunks, NewIdAndNameAtAnIndexInUseStartAnotherCall) {
+  const std::string evs = decode({
+      R"({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"a","function":{"name":"f","arguments":"{\"x\":1}"}}]}}]})",
+      R"({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"b","function":{"name":"g","arguments":"{\"y\""}}]}}]})",
+      R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":":2"}}]}}]})",
+      R"({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"b","function":{"name":"g","arguments":"}"}}]}}]})",
+      R"({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","function":{"arguments":""}}]}}]})",
+      "[DONE]",
+  });
+  const std::string want =
+      R"({"event":"message_start","id":"","model":"","usage":{}})"
+      "\n"
+      R"({"event":"block_start","index":0,"type":"tool_use","id":"a","name":"f"})"
+      "\n"
+      R"({"event":"tool_args_delta","index":0,"partial_json":"{\"x\":1}"})"
+      "\n"
+      R"({"event":"block_start","index":1,"type":"tool_use","id":"b","name":"g"})"
+      "\n"
+      R"({"event":"tool_args_delta","index":1,"partial_json":"{\"y\""})"
+      "\n"
+      R"({"event":"tool_args_delta","index":1,"partial_json":":2"})"
+      "\n"
+      R"({"event":"tool_args_delta","index":1,"partial_json":"}"})"
+      "\n"
+      R"({"event":"block_stop","index":0})"
+      "\n"
+      R"({"event":"block_stop","index":1})"
+      "\n"
+      R"({"event":"finish","reason":"end_turn"})"
+      "\n"
+      R"({"event":"message_stop"})"
+      "\n";
+  EXPECT_EQ(evs, want);
+}
+
 TEST(OpenAIStreamDecoderChunks, ErrorMidStream) {
   const std::string typed = decode(
       {R"({"choices":[{"delta":{"content":"a"}}]})",

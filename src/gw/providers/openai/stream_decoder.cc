@@ -23,6 +23,12 @@ Error stream_error(std::string message) {
   return e;
 }
 
+// The latest tool call sent at one tool_calls index.
+struct IndexedCall {
+  size_t block = 0;  // canonical block index
+  std::string id;    // the upstream's id for the call ("" when it sent none)
+};
+
 class ChatStreamDecoder final : public StreamDecoder {
  public:
   void feed(std::string_view bytes, std::vector<StreamEvent>& out) override {
@@ -165,16 +171,18 @@ class ChatStreamDecoder final : public StreamDecoder {
   // `index` is required by OpenAI. Servers that omit it send each call whole, so a fragment
   // without one continues the call with its id, or (with no id either) the last call at its place
   // in tool_calls; otherwise it opens a call. Calls with and without an index are kept apart, so
-  // an index-less call can never merge into an indexed one.
+  // an index-less call can never merge into an indexed one. An indexed fragment that starts
+  // another call (see starts_another_call) takes its index over from the earlier call.
   void on_tool_fragment(const dom::object& call, size_t position, std::vector<StreamEvent>& out) {
     const std::optional<int64_t> index = index_of(call);
     const std::string_view id = str_field(call, "id");
     dom::object f;
     const bool has_fn = object_field(call, "function", f);
+    const std::string_view name = has_fn ? str_field(f, "name") : std::string_view();
     std::optional<size_t> block;
     if (index) {
-      if (auto it = tools_.find(*index); it != tools_.end()) {
-        block = it->second;
+      if (auto it = tools_.find(*index); it != tools_.end() && !starts_another_call(it->second, id, name)) {
+        block = it->second.block;
       }
     } else if (!id.empty()) {
       if (auto it = unindexed_by_id_.find(id); it != unindexed_by_id_.end()) {
@@ -188,10 +196,9 @@ class ChatStreamDecoder final : public StreamDecoder {
       if (block_id.empty()) {
         block_id = "call_" + std::to_string(next_index_);  // some servers send none; clients need one
       }
-      block = open(out, BlockStart{next_index_, BlockType::ToolUse, std::move(block_id),
-                                   has_fn ? std::string(str_field(f, "name")) : std::string(), {}});
+      block = open(out, BlockStart{next_index_, BlockType::ToolUse, std::move(block_id), std::string(name), {}});
       if (index) {
-        tools_.emplace(*index, *block);
+        tools_.insert_or_assign(*index, IndexedCall{*block, std::string(id)});
       } else if (!id.empty()) {
         unindexed_by_id_.emplace(std::string(id), *block);
       }
@@ -205,6 +212,13 @@ class ChatStreamDecoder final : public StreamDecoder {
         out.emplace_back(ToolArgsDelta{*block, std::move(args)});
       }
     }
+  }
+
+  // Ollama and some vLLM builds send every call of a parallel batch whole at index 0: a fragment
+  // at an index in use that names a function under an id other than that call's is a new call,
+  // not more arguments for the old one. A repeated id, or no name, continues the call.
+  static bool starts_another_call(const IndexedCall& current, std::string_view id, std::string_view name) {
+    return !id.empty() && !name.empty() && !current.id.empty() && id != current.id;
   }
 
   // A tool call's `index`: an integer, or a float within int64 (1.0 is 1); absent otherwise.
@@ -247,7 +261,7 @@ class ChatStreamDecoder final : public StreamDecoder {
   bool done_ = false;
   size_t next_index_ = 0;
   std::optional<size_t> text_index_;
-  std::map<int64_t, size_t> tools_;  // OpenAI tool_calls index -> canonical block index
+  std::map<int64_t, IndexedCall> tools_;  // OpenAI tool_calls index -> its latest call
   // Calls sent without an index: by id, and the last one at each place in tool_calls.
   std::map<std::string, size_t, std::less<>> unindexed_by_id_;
   std::map<size_t, size_t> unindexed_at_;
