@@ -194,5 +194,24 @@ TEST(OpenAIChatStream, StartsEvenWithoutMessageStartAndFinishesOnStop) {
   EXPECT_NE(out.find("[DONE]"), std::string::npos);
 }
 
+// Regression: the Anthropic translator emits a Finish for every message_delta that carries a
+// stop_reason, so an upstream repeating message_delta gave the client two finish_reason chunks
+// for its one choice. The first one stands.
+TEST(OpenAIChatStream, OneFinishReasonPerStream) {
+  ChatRequest req;
+  req.model = "m";
+  req.stream = true;
+  auto enc = openai_chat_dialect().stream_encoder(req);
+  std::string out = run(*enc, {MessageStart{}, TextDelta{0, "x"}, Finish{StopReason::MaxTokens, {}},
+                               Finish{StopReason::EndTurn, {}}, MessageStop{}});
+  size_t finishes = 0;
+  for (size_t at = out.find("\"finish_reason\":\""); at != std::string::npos;
+       at = out.find("\"finish_reason\":\"", at + 1)) {
+    ++finishes;
+  }
+  EXPECT_EQ(finishes, 1u) << out;
+  EXPECT_NE(out.find("\"finish_reason\":\"length\""), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace gw

@@ -80,6 +80,9 @@ class ChatStreamEncoder final : public StreamEncoder {
     }
   }
   void on(const Finish& e, std::string& out) {
+    if (finished_) {
+      return;  // one finish_reason per choice: an upstream repeating its stop reason gets no second
+    }
     ensure_started(out);
     finished_ = true;
     append_chunk(out, "{}", finish_reason_of(e.reason));
