@@ -8,7 +8,8 @@
 // Checks the credential (x-api-key, or Authorization: Bearer, both accepted by the real API) and
 // requires an anthropic-version header. Behaviour by upstream model name (util.behaviourOf):
 // fail-529 (overloaded_error), rate-429 (retry-after: 1), fail-500, drop, stall,
-// midstream-error (event: error after a few deltas), midstream-drop, slow; otherwise success with
+// midstream-error (event: error after a few deltas), midstream-drop, start-overloaded (message_start
+// and an overloaded_error event in one write, as the real API does when it sheds load at once), slow; otherwise success with
 // the full event sequence, a ping, and tool_use blocks streamed as input_json_delta fragments.
 import { startServer, sendJson, sleep, anthropicReply, sseEvent, behaviourOf, writePieces } from './util.mjs';
 
@@ -51,6 +52,11 @@ export async function answerAnthropic(res, req, body, { name, model, stream, ser
   }
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': `req_${r.message.id}` });
   const pieces = r.events.map(sseEvent);
+  if (behaviour === 'start-overloaded') {
+    served.push({ ...entry, output: 0, broken: true });
+    res.end(pieces[0] + sseEvent({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
+    return;
+  }
   if (behaviour === 'midstream-error' || behaviour === 'midstream-drop') {
     served.push({ ...entry, output: 0, broken: true });
     await writePieces(res, pieces.slice(0, 4), 20);

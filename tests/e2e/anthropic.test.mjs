@@ -48,6 +48,7 @@ before(async () => {
         'an-429': an(),
         'an-529': an(),
         'an-mid': an(),
+        'an-start-over': an(),
         'oa-main': { type: 'openai', base_url: emuOA.baseUrl, api_key: '${UP_OA}' },
       },
       models: {
@@ -56,6 +57,7 @@ before(async () => {
         'claude-429': { route: 'priority', deployments: [dep('an-429', 'x-rate-429')] },
         'claude-529': { route: 'priority', deployments: [dep('an-529', 'x-fail-529')] },
         'claude-midstream': { route: 'priority', deployments: [dep('an-mid', 'x-midstream-error')] },
+        'claude-start-over': { route: 'priority', deployments: [dep('an-start-over', 'x-start-overloaded'), dep('an-main', 'claude-emu-ok')] },
       },
       keys: [{ name: 'team', key: '${E2E_KEY}' }],
     },
@@ -271,6 +273,29 @@ test('/v1/messages: upstream 429 -> 429 rate_limit_error with retry-after', asyn
 test('/v1/messages: upstream 529 -> 529 overloaded_error', async () => {
   const r = await call(gw, '/v1/messages', { key: KEY, body: { model: 'claude-529', max_tokens: 10, messages: MSG } });
   assertAnthropicError(r, 529, 'overloaded_error');
+  await stillServes();
+});
+
+test('overloaded_error right after message_start, before anything reached the client: fails over', async () => {
+  for (const sdk of ['anthropic', 'openai']) {
+    const before = emuAN.served.length;
+    let text = '';
+    let headers;
+    if (sdk === 'anthropic') {
+      const { data: stream, response } = await anthropic().messages.stream({ model: 'claude-start-over', max_tokens: 50, messages: MSG }).withResponse();
+      headers = response.headers;
+      text = (await stream.finalMessage()).content[0].text;
+    } else {
+      const { data: stream, response } = await openai().chat.completions.create({ model: 'claude-start-over', messages: MSG, stream: true }).withResponse();
+      headers = response.headers;
+      for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+    }
+    assert.equal(text, ANTHROPIC_TEXT, sdk);
+    assert.equal(headers.get('x-switchyard-provider'), 'an-main', sdk);
+    // The first deployment was tried and broke; the second served the whole answer.
+    const served = emuAN.served.slice(before);
+    assert.deepEqual(served.map((s) => [s.model, !!s.broken]), [['x-start-overloaded', true], ['claude-emu-ok', false]], sdk);
+  }
   await stillServes();
 });
 

@@ -104,7 +104,7 @@ export const TOOL_ARGS = [
 //   in-stream error event), slow (streams slowly: 100 ms between events), anything else: success.
 export function behaviourOf(model) {
   const m = String(model ?? '');
-  for (const b of ['fail-500', 'fail-503', 'fail-529', 'rate-429', 'midstream-drop', 'midstream-error',
+  for (const b of ['fail-500', 'fail-503', 'fail-529', 'rate-429', 'midstream-drop', 'midstream-error', 'start-overloaded',
     'drop', 'stall', 'slow', 'badsig']) {
     if (m.includes(b)) return b;
   }

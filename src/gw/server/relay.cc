@@ -56,7 +56,11 @@ net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, Pro
 net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, ProviderRuntime& rt) {
   auto decoder = rt.codec->stream_decoder();
   auto encoder = call.dialect.stream_encoder(call.chat);
-  bool started = false;  // has anything reached the client?
+  bool started = false;  // has the client's stream begun (head prepared, events encoded)?
+  bool sent = false;     // has any of it been written? Until then a failure may still fail over.
+  // What this attempt changes on the call, restored if it fails over before anything was sent.
+  const unsigned status_before = call.status;
+  const int64_t ttft_before = call.ttft_ms;
   bool metered = false;
   bool ended = false;
   const bool strict_ledger = call.worker.app().cfg.ledger_sync == config::LedgerSync::Strict;
@@ -78,9 +82,17 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
     for (auto& ev : events) {
       if (auto* err = std::get_if<StreamError>(&ev)) {
         err->error.provider = rt.cfg->name;
-        if (!started && err->error.retryable) {
-          // Nothing has reached the client yet: this deployment failed, try the next.
+        if (!sent && err->error.retryable) {
+          // Nothing has reached the client yet, not even the events decoded from the same read
+          // as this error (an Anthropic message_start followed at once by an overloaded_error):
+          // this deployment failed, try the next, as if this attempt had never begun.
           call.worker.app().health.on_failure(call.attempt->id, err->error);
+          if (started) {
+            call.session.abandon_stream();
+            call.usage = UsageAccumulator(call.input_estimate);
+            call.status = status_before;
+            call.ttft_ms = ttft_before;
+          }
           co_return fail(err->error);
         }
         call.outcome = "upstream_stream_error";
@@ -100,10 +112,13 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
         // Strict: everything before the final event goes out now, the final event only once the
         // record is durable. Relaxed: meter() does not wait, so the batch goes out whole with the
         // final event (one write, not two).
-        if (strict_ledger && !out.empty() && !co_await call.session.write_chunk(out)) {
-          call.outcome = "client_disconnected";
-          ended = true;
-          break;
+        if (strict_ledger && !out.empty()) {
+          sent = true;
+          if (!co_await call.session.write_chunk(out)) {
+            call.outcome = "client_disconnected";
+            ended = true;
+            break;
+          }
         }
         out.clear();
         co_await call.meter();
@@ -118,6 +133,7 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
     // One write per upstream read: the events decoded from it go out together. The last batch
     // waits for end_stream below, which sends it with the terminating chunk.
     if (!ended && !out.empty() && call.outcome != "client_disconnected") {
+      sent = true;
       if (!co_await call.session.write_chunk(out)) {
         call.outcome = "client_disconnected";
       }

@@ -49,6 +49,8 @@ class Session final : public Expirable {
   // No I/O: the stream's head is held until the first chunk (or the end), so that both leave in
   // one write.
   void begin_stream(const Headers& extra);
+  // Drops a stream begun but not yet written (its attempt failed over before any byte was sent).
+  void abandon_stream() { pending_head_.clear(); }
   net::awaitable<bool> write_chunk(std::string_view data);
   // Writes `last_data` (if any) and the terminating chunk together.
   net::awaitable<bool> end_stream(std::string_view last_data = {});
