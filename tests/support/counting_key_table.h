@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "eventually.h"
 #include "gw/auth/key_table.h"
 
 namespace gw::testing {
@@ -16,8 +17,25 @@ class CountingKeyTable final : public KeyTable {
 
   int lookups() const { return lookups_.load(); }                 // find_active calls
   int reloads_started() const { return reloads_started_.load(); }  // active() calls
-  int reloads_read() const { return reloads_read_.load(); }        // ... that have their rows
   int reloads_done() const { return reloads_done_.load(); }        // ... that returned them
+  // Whether a reload is waiting in the stall right now (stall_reloads()). Wait for this after
+  // stalling, not for a count to grow: a reload counted just before the count was read may be the
+  // one that stalls, and then no other ever starts (the test hung that way under load).
+  bool reload_stalled() const {
+    std::lock_guard lk(mu_);
+    return waiting_ > 0;
+  }
+
+  // Returns once every reload that had started before the call has been applied by the store: its
+  // rows swapped into the index and its outcome logged (keys_database_recovered, keys_index_fresh).
+  // reloads_done() does not say that (the table has returned the rows, the store has not used them
+  // yet); but the store's thread starts its next reload only after all that, so the start of one
+  // more reload does. Needs a store that reloads by itself (stalling is fine: a reload counts as
+  // started before it reads).
+  void wait_until_reloads_applied() const {
+    const int started = reloads_started();
+    eventually([&] { return reloads_started() > started; });
+  }
 
   // While stalled, active() (the reload) has read its rows but waits inside the "database" before
   // returning them, until unstalled or let through one at a time.
@@ -44,10 +62,14 @@ class CountingKeyTable final : public KeyTable {
   Result<std::vector<KeyRow>> active() override {
     ++reloads_started_;
     auto r = inner_->active();
-    ++reloads_read_;
     {
       std::unique_lock lk(mu_);
-      cv_.wait(lk, [this] { return !stalled_ || permits_ > 0; });
+      const auto may_return = [this] { return !stalled_ || permits_ > 0; };
+      if (!may_return()) {
+        ++waiting_;
+        cv_.wait(lk, may_return);
+        --waiting_;
+      }
       if (stalled_) {
         --permits_;
       }
@@ -67,13 +89,13 @@ class CountingKeyTable final : public KeyTable {
   std::unique_ptr<KeyTable> inner_;
   std::atomic<int> lookups_{0};
   std::atomic<int> reloads_started_{0};
-  std::atomic<int> reloads_read_{0};
   std::atomic<int> reloads_done_{0};
   std::atomic<bool> fail_lookups_{false};
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stalled_ = false;
   int permits_ = 0;
+  int waiting_ = 0;  // reloads waiting in the stall
 };
 
 // Wraps `inner`; *out points at the wrapper, which the store (its owner) keeps alive.

@@ -176,9 +176,11 @@ TEST(PostgresKeyStore, TheStoreReloadsByItself) {
   auto cli = make_key_store(pg_config(db), clock);
   auto created = cli->create(KeySpec{"elsewhere"});
   ASSERT_TRUE(created);
-  // The second reload to finish from here began after the key was committed.
-  const int done = table->reloads_done();
-  eventually([&] { return table->reloads_done() >= done + 2; });
+  // The first wait sees a reload start after the key was committed, the second sees that one
+  // applied. (Counting reloads_done() raced: the table has returned a reload's rows a moment
+  // before the store swaps them in, and a lookup in between would fail the test.)
+  table->wait_until_reloads_applied();
+  table->wait_until_reloads_applied();
   auto p = server->authenticate(created->second);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->key_id, created->first.id);
@@ -228,6 +230,9 @@ TEST(PostgresKeyStore, AnUnreachableDatabaseStallsNoRequest) {
   proxy.thaw();
   // The reload gets through again, resumes lookups and brings the key created meanwhile.
   eventually([&] { return server->authenticate(later->second).has_value(); });
+  // The key is in the index a moment before that reload logs keys_database_recovered: without
+  // this wait the capture below could end in between (a failure seen on a loaded machine).
+  table->wait_until_reloads_applied();
   const std::string log = ::testing::internal::GetCapturedStderr();
   const std::string password = url.substr(url.find(':', 11) + 1, url.rfind('@') - url.find(':', 11) - 1);
   ASSERT_FALSE(password.empty());
@@ -269,18 +274,25 @@ TEST(PostgresKeyStore, AReplicaThatCannotReloadFailsClosedForDatabaseKeys) {
   TcpProxy proxy(port_of(db.url()));
   config::Config cfg = pg_config(db);
   cfg.ledger = via(db.url(), proxy);
-  auto server = make_key_store(cfg, clock, KeyStoreOptions{5ms, 300ms});
+  CountingKeyTable* table = nullptr;
+  auto server = make_table_key_store(cfg, testing::counting(open_postgres_key_table(cfg.ledger), &table), clock,
+                                     KeyStoreOptions{5ms, 300ms});
   auto created = server->create(KeySpec{"mine"});
   ASSERT_TRUE(created) << created.error().message;
   ASSERT_TRUE(server->authenticate(created->second));
 
   ::testing::internal::CaptureStderr();
   proxy.freeze();
+  // Every reload from here waits on the silence: none that got through before the freeze can
+  // still succeed after the index went stale below.
+  table->wait_until_reloads_applied();
   eventually([&] { return !server->authenticate(created->second).has_value(); });
   EXPECT_EQ(server->authenticate(created->second).error().code, Code::Unauthenticated);
   EXPECT_TRUE(server->authenticate("sk-static-team-a")) << "config keys keep working";
   proxy.thaw();
   eventually([&] { return server->authenticate(created->second).has_value(); });
+  // That reload logs keys_index_fresh a moment after its success makes the key pass.
+  table->wait_until_reloads_applied();
   log_sink::flush();
   const std::string log = ::testing::internal::GetCapturedStderr();
   size_t n = 0;

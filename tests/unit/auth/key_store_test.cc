@@ -260,9 +260,11 @@ TEST(KeyStore, TheStoreReloadsByItself) {
   auto cli = make_key_store(config::Config{}, path, clock);
   auto created = cli->create(KeySpec{"elsewhere"});
   ASSERT_TRUE(created);
-  // The second reload to finish from here began after the key was committed.
-  const int done = table->reloads_done();
-  eventually([&] { return table->reloads_done() >= done + 2; });
+  // The first wait sees a reload start after the key was committed, the second sees that one
+  // applied. (Counting reloads_done() raced: the table has returned a reload's rows a moment
+  // before the store swaps them in, and a lookup in between would fail the test.)
+  table->wait_until_reloads_applied();
+  table->wait_until_reloads_applied();
   auto p = server->authenticate(created->second);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->key_id, created->first.id);
@@ -286,8 +288,7 @@ TEST(KeyStore, KnownKeysDoNotWaitForAStuckReload) {
   const int lookups = table->lookups();
 
   table->stall_reloads(true);
-  const int started = table->reloads_started();
-  eventually([&] { return table->reloads_started() > started; });  // a reload now waits in the table
+  eventually([&] { return table->reload_stalled(); });  // a reload now waits in the table
   EXPECT_TRUE(server->authenticate(created->second));
   EXPECT_TRUE(server->authenticate(theirs->second));
   EXPECT_TRUE(server->authenticate("sk-static-team-a"));
@@ -310,16 +311,15 @@ TEST(KeyStore, AReloadKeepsWhatALookupFoundWhileItRead) {
   auto server = make_table_key_store(config::Config{}, testing::counting(open_sqlite_key_table(path), &table),
                                      clock, kFastReload);
   table->stall_reloads(true);
-  const int read = table->reloads_read();
-  eventually([&] { return table->reloads_read() > read; });  // a reload holds rows without the key
+  eventually([&] { return table->reload_stalled(); });  // a reload holds rows without the key
   auto cli = make_key_store(config::Config{}, path, clock);
   auto created = cli->create(KeySpec{"meanwhile"});
   ASSERT_TRUE(created);
   ASSERT_TRUE(server->authenticate(created->second));
   EXPECT_EQ(table->lookups(), 1);
-  const int done = table->reloads_done();
   table->let_one_reload_finish();
-  eventually([&] { return table->reloads_done() > done; });  // its old rows are in; no later reload's
+  // Its old rows are swapped in (the next reload has started, and stalls without swapping).
+  table->wait_until_reloads_applied();
   EXPECT_TRUE(server->authenticate(created->second));
   EXPECT_EQ(table->lookups(), 1) << "still known: no second lookup";
   table->stall_reloads(false);
@@ -387,8 +387,7 @@ TEST(KeyStore, DestroyingTheStoreStopsItsThread) {
   auto store = make_table_key_store(config::Config{}, testing::counting(open_sqlite_key_table(path), &table),
                                     clock, kFastReload);
   table->stall_reloads(true);
-  const int started = table->reloads_started();
-  eventually([&] { return table->reloads_started() > started; });
+  eventually([&] { return table->reload_stalled(); });
   std::thread unstall([&] {
     std::this_thread::sleep_for(10ms);  // not a timing assertion: only lets the destructor wait first
     table->stall_reloads(false);
