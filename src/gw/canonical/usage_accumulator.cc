@@ -91,6 +91,10 @@ Usage UsageAccumulator::usage() const {
   return u;
 }
 
+bool UsageAccumulator::counted() const {
+  return !reported_ || (usage_.output == 0 && usage().output > 0);
+}
+
 uint64_t estimate_input_tokens(const ChatRequest& req) {
   uint64_t bytes = 0;
   for (const auto& m : req.messages) {

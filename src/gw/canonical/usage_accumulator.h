@@ -19,6 +19,9 @@ class UsageAccumulator {
 
   // True once the upstream itself reported any usage figure.
   bool reported() const { return reported_; }
+  // True when a figure usage() bills is an estimate: the upstream reported nothing, or reported its
+  // input but never its output (a stream cut before its final usage), which was then counted.
+  bool counted() const;
   // The usage to bill: what the upstream reported, or failing that, counted.
   Usage usage() const;
   uint64_t output_bytes() const { return output_bytes_; }

@@ -63,7 +63,7 @@ net::awaitable<void> Call::meter() {
     cost = cost_nano_usd(u, attempt->deployment->price);
   }
   rec.usage = u;
-  rec.usage_counted = !usage.reported() && !u.empty();
+  rec.usage_counted = usage.counted() && !u.empty();
   rec.cost_nano_usd = cost;
   rec.status = status;
   rec.outcome = outcome;

@@ -77,6 +77,32 @@ TEST(UsageAccumulator, MessageStartOutputDoesNotStopTheCountedFallback) {
   EXPECT_EQ(acc.usage().output, 7u);
 }
 
+// The ledger's usage_counted flag: set when any billed figure is an estimate, including output
+// counted after the upstream reported only its input (it used to say "reported" there).
+TEST(UsageAccumulator, CountedWhenAnyBilledFigureIsAnEstimate) {
+  UsageAccumulator none(50);
+  none.on_event(TextDelta{0, std::string(8, 'x')});
+  EXPECT_TRUE(none.counted());
+
+  Usage start;
+  start.input = 10;
+  start.output = 1;
+  UsageAccumulator cut(50);
+  cut.on_event(MessageStart{"id", "m", start});
+  cut.on_event(TextDelta{0, std::string(40, 'x')});
+  EXPECT_TRUE(cut.reported());
+  EXPECT_TRUE(cut.counted());  // input reported, output counted
+
+  cut.on_event(UsageUpdate{Usage{10, 7, 0, 0, 0}});
+  EXPECT_FALSE(cut.counted());  // the final report arrived: nothing estimated
+
+  UsageAccumulator plain(50);
+  ChatResponse resp;
+  resp.usage = Usage{12, 11, 0, 0, 0};
+  plain.on_response(resp);
+  EXPECT_FALSE(plain.counted());
+}
+
 TEST(EstimateInputTokens, CountsTextToolsAndSchemas) {
   ChatRequest req;
   Message m;
