@@ -63,7 +63,6 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
   const int64_t ttft_before = call.ttft_ms;
   bool metered = false;
   bool ended = false;
-  const bool strict_ledger = call.worker.app().cfg.ledger_sync == config::LedgerSync::Strict;
   std::string chunk;
   std::string out;  // client bytes of the current batch
   std::vector<StreamEvent> events;
@@ -109,18 +108,9 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
       }
       const bool last = std::holds_alternative<MessageStop>(ev) || std::holds_alternative<StreamError>(ev);
       if (std::holds_alternative<MessageStop>(ev)) {
-        // Strict: everything before the final event goes out now, the final event only once the
-        // record is durable. Relaxed: meter() does not wait, so the batch goes out whole with the
-        // final event (one write, not two).
-        if (strict_ledger && !out.empty()) {
-          sent = true;
-          if (!co_await call.session.write_chunk(out)) {
-            call.outcome = "client_disconnected";
-            ended = true;
-            break;
-          }
-        }
-        out.clear();
+        // The final event goes out only once the record is durable (strict). The events decoded
+        // with it wait too and leave in the same write: one send and one client wake-up, not
+        // two, for at most one group commit's delay of events that were already complete.
         co_await call.meter();
         metered = true;
       }
