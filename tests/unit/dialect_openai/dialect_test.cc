@@ -37,6 +37,19 @@ TEST(OpenAIChatParse, MaxCompletionTokensWinsOverMaxTokens) {
   EXPECT_EQ(r.params.max_tokens, 20);
 }
 
+// A negative max_tokens would wrap the admission estimate (input + max_tokens as uint64) into a
+// tiny tpm reservation, letting the request past its key's tokens-per-minute limit.
+TEST(OpenAIChatParse, RejectsNegativeMaxTokens) {
+  for (std::string_view field : {"max_tokens", "max_completion_tokens"}) {
+    const std::string body = R"({"model":"m","messages":[{"role":"user","content":"x"}],")" +
+                             std::string(field) + R"(":-5})";
+    auto r = openai_chat_dialect().parse(body);
+    ASSERT_FALSE(r.has_value()) << field;
+    EXPECT_EQ(r.error().code, Code::InvalidRequest) << field;
+    EXPECT_EQ(r.error().param, field);
+  }
+}
+
 TEST(OpenAIChatParse, IncludeUsageOnlyCountsWhenStreaming) {
   EXPECT_FALSE(parse_ok(R"({"model":"m","messages":[{"role":"user","content":"x"}],
                             "stream_options":{"include_usage":true}})").include_usage);

@@ -157,6 +157,16 @@ Result<ToolChoice> parse_tool_choice(const json::value& v, json::object& passthr
   return invalid_field("tool_choice.type", "must be \"function\" or \"allowed_tools\"");
 }
 
+// A token limit must not be negative: admission adds it to the input estimate as unsigned, where a
+// negative value wraps into a tiny tpm reservation (and OpenAI itself answers 400).
+Result<std::optional<int64_t>> opt_non_negative_int(const json::object& o, std::string_view key) {
+  auto v = opt_int(o, key);
+  if (v && v->has_value() && **v < 0) {
+    return invalid_field(key, "must be a non-negative integer");
+  }
+  return v;
+}
+
 Result<ChatRequest> parse_object(const json::object& o) {
   ChatRequest req;
   req.source = Dialect::OpenAIChat;
@@ -202,11 +212,11 @@ Result<ChatRequest> parse_object(const json::object& o) {
     req.include_usage = req.stream && iu->value_or(false);
   }
 
-  auto mct = opt_int(o, "max_completion_tokens");
+  auto mct = opt_non_negative_int(o, "max_completion_tokens");
   if (!mct) {
     return mct.error();
   }
-  auto mt = opt_int(o, "max_tokens");
+  auto mt = opt_non_negative_int(o, "max_tokens");
   if (!mt) {
     return mt.error();
   }
