@@ -51,6 +51,7 @@ void UsageAccumulator::on_start(const Usage& u) {
 }
 
 void UsageAccumulator::on_event(const StreamEvent& ev) {
+  answered_ = true;
   std::visit(
       [this](const auto& e) {
         using T = std::decay_t<decltype(e)>;
@@ -72,6 +73,7 @@ void UsageAccumulator::on_event(const StreamEvent& ev) {
 }
 
 void UsageAccumulator::on_response(const ChatResponse& resp) {
+  answered_ = true;
   for (const auto& b : resp.content) {
     output_bytes_ += block_bytes(b);
   }
@@ -79,6 +81,11 @@ void UsageAccumulator::on_response(const ChatResponse& resp) {
 }
 
 Usage UsageAccumulator::usage() const {
+  if (!answered_) {
+    // Every attempt was refused before answering (the record of a failed request): the estimate
+    // is for answers cut short, and billing it would charge the key for the upstream's failure.
+    return Usage{};
+  }
   Usage u = usage_;
   if (!reported_) {
     u.input = estimated_input_;

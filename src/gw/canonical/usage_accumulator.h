@@ -22,7 +22,8 @@ class UsageAccumulator {
   // True when a figure usage() bills is an estimate: the upstream reported nothing, or reported its
   // input but never its output (a stream cut before its final usage), which was then counted.
   bool counted() const;
-  // The usage to bill: what the upstream reported, or failing that, counted.
+  // The usage to bill: what the upstream reported, or failing that, counted; nothing when no
+  // upstream answered.
   Usage usage() const;
   uint64_t output_bytes() const { return output_bytes_; }
 
@@ -32,6 +33,9 @@ class UsageAccumulator {
 
   Usage usage_;
   bool reported_ = false;
+  // Whether an upstream answered at all (an event of a stream, or a whole response). Until then
+  // nothing is billed: a refused attempt (429, 5xx, a 4xx) costs nothing at the provider.
+  bool answered_ = false;
   uint64_t estimated_input_ = 0;
   uint64_t output_bytes_ = 0;
   uint64_t start_output_ = 0;  // message_start's output_tokens: a placeholder, not a final count

@@ -103,6 +103,24 @@ TEST(UsageAccumulator, CountedWhenAnyBilledFigureIsAnEstimate) {
   EXPECT_FALSE(plain.counted());
 }
 
+// Regression: a request whose every attempt the upstreams refused (429, 5xx, an upstream 400)
+// was recorded with its estimated input and billed for it, although no upstream answered and
+// providers do not bill refused requests. The estimate is for answers cut short, not for refusals.
+TEST(UsageAccumulator, BillsNothingWhenNoUpstreamAnswered) {
+  UsageAccumulator refused(50);
+  EXPECT_EQ(refused.usage(), Usage{});
+  EXPECT_TRUE(refused.usage().empty());
+
+  // Once an answer began, an unreported input is counted as before.
+  UsageAccumulator answered(50);
+  answered.on_event(TextDelta{0, std::string(8, 'x')});
+  EXPECT_EQ(answered.usage().input, 50u);
+
+  UsageAccumulator plain(50);
+  plain.on_response(ChatResponse{});
+  EXPECT_EQ(plain.usage().input, 50u);
+}
+
 TEST(EstimateInputTokens, CountsTextToolsAndSchemas) {
   ChatRequest req;
   Message m;
