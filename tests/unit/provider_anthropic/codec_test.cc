@@ -164,6 +164,22 @@ TEST(AnthropicCodec, AnswersToolCallsLeftWithoutResults) {
   EXPECT_EQ(body.at("messages").at(2).at("content"), want);
 }
 
+// OpenAI accepts the common non-standard "data:image/jpg;base64,..."; the Messages API takes only
+// image/jpeg, image/png, image/gif and image/webp (protocols.md 2.3) and would refuse the request.
+TEST(AnthropicCodec, ImageJpgMediaTypeBecomesJpeg) {
+  ChatRequest req;
+  req.source = Dialect::OpenAIChat;
+  ContentBlock img;
+  img.type = BlockType::Image;
+  img.source.kind = MediaSource::Kind::Base64;
+  img.source.media_type = "image/jpg";
+  img.source.data = "/9j/4AAQ";
+  req.messages.push_back(msg(Role::User, {text("what is this?"), img}));
+  json::object body = encode_body(req);
+  EXPECT_EQ(body.at("messages").at(0).at("content").at(1),
+            json::parse(R"({"type":"image","source":{"type":"base64","media_type":"image/jpeg","data":"/9j/4AAQ"}})"));
+}
+
 TEST(AnthropicCodec, MaxTokensComesFromTheRequestThenTheDeployment) {
   ChatRequest req;
   req.messages.push_back(msg(Role::User, {text("hi")}, true));

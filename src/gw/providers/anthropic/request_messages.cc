@@ -37,6 +37,15 @@ void merge_extra(json::object& into, const json::object& extra, const Ctx& ctx) 
   }
 }
 
+// The Messages API takes image/jpeg but not the "image/jpg" that clients often write in data: URLs
+// (OpenAI accepts both), so the alias is spelled out rather than refused upstream.
+std::string media_type_of(const ContentBlock& b) {
+  if (b.type == BlockType::Image && b.source.media_type == "image/jpg") {
+    return "image/jpeg";
+  }
+  return b.source.media_type;
+}
+
 json::object source_of(const ContentBlock& b, const Ctx& ctx) {
   if (ctx.same_dialect) {
     // A text/content/file source the canonical model could not hold came along verbatim.
@@ -47,7 +56,7 @@ json::object source_of(const ContentBlock& b, const Ctx& ctx) {
   if (b.source.kind == MediaSource::Kind::Url) {
     return {{"type", "url"}, {"url", b.source.url}};
   }
-  return {{"type", "base64"}, {"media_type", b.source.media_type}, {"data", b.source.data}};
+  return {{"type", "base64"}, {"media_type", media_type_of(b)}, {"data", b.source.data}};
 }
 
 // One canonical block -> a Messages block, or null when it has no place (empty text, thinking
