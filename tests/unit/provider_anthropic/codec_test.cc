@@ -151,6 +151,26 @@ TEST(AnthropicCodec, SanitizedIdsStayUnique) {
   EXPECT_EQ(ids.map(""), "toolu_empty");
 }
 
+// Some models number their calls per turn (Kimi's "functions.Bash:0"), so one id comes back in
+// several assistant turns. The Messages API refuses a request whose tool_use ids repeat ("tool_use
+// ids must be unique"): a reused id gets a fresh one, and its results follow it (protocols.md 3.2).
+TEST(AnthropicCodec, ToolIdReusedInALaterTurnBecomesUnique) {
+  ChatRequest req;
+  req.source = Dialect::OpenAIChat;
+  req.messages.push_back(msg(Role::User, {text("go")}, true));
+  req.messages.push_back(msg(Role::Assistant, {tool_use("functions.Bash:0", "Bash", json::object{})}));
+  req.messages.push_back(msg(Role::User, {tool_result("functions.Bash:0", "one")}, true));
+  req.messages.push_back(msg(Role::Assistant, {tool_use("functions.Bash:0", "Bash", json::object{})}));
+  req.messages.push_back(msg(Role::User, {tool_result("functions.Bash:0", "two")}, true));
+  json::object body = encode_body(req);
+  const json::array& m = body.at("messages").as_array();
+  ASSERT_EQ(m.size(), 5u) << json::serialize(body);
+  EXPECT_EQ(m[1].at("content").at(0).at("id"), "functions_Bash_0");
+  EXPECT_EQ(m[2].at("content"), json::parse(R"([{"type":"tool_result","tool_use_id":"functions_Bash_0","content":"one"}])"));
+  EXPECT_EQ(m[3].at("content").at(0).at("id"), "functions_Bash_0_2");
+  EXPECT_EQ(m[4].at("content"), json::parse(R"([{"type":"tool_result","tool_use_id":"functions_Bash_0_2","content":"two"}])"));
+}
+
 TEST(AnthropicCodec, AnswersToolCallsLeftWithoutResults) {
   ChatRequest req;
   req.source = Dialect::OpenAIChat;

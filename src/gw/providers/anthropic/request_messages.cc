@@ -76,7 +76,7 @@ json::value encode_block(const ContentBlock& b, Ctx& ctx) {
       break;
     case BlockType::ToolUse:
       o = {{"type", "tool_use"},
-           {"id", ctx.ids.map(b.id)},
+           {"id", ctx.ids.call(b.id)},
            {"name", b.name},
            {"input", b.input.is_object() ? b.input : json::value(json::object{})}};
       break;
@@ -180,12 +180,32 @@ json::value encode_system(const std::vector<const Message*>& sys, Ctx& ctx) {
 
 }  // namespace
 
-const std::string& ToolIdMap::map(const std::string& id) {
-  for (const auto& [orig, clean] : ids_) {
-    if (orig == id) {
-      return clean;
+ToolIdMap::Entry* ToolIdMap::latest(const std::string& id) {
+  for (auto it = ids_.rbegin(); it != ids_.rend(); ++it) {
+    if (it->original == id) {
+      return &*it;
     }
   }
+  return nullptr;
+}
+
+const std::string& ToolIdMap::call(const std::string& id) {
+  Entry* e = latest(id);
+  if (e == nullptr || e->called) {
+    e = &add(id);  // first sight, or a reuse: a fresh sanitized id
+  }
+  e->called = true;
+  return e->sanitized;
+}
+
+const std::string& ToolIdMap::map(const std::string& id) {
+  if (Entry* e = latest(id); e != nullptr) {
+    return e->sanitized;
+  }
+  return add(id).sanitized;
+}
+
+ToolIdMap::Entry& ToolIdMap::add(const std::string& id) {
   std::string clean = id.empty() ? std::string("toolu_empty") : id;
   for (char& c : clean) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -197,16 +217,16 @@ const std::string& ToolIdMap::map(const std::string& id) {
   const std::string base = clean;
   for (int n = 2;; ++n) {
     bool taken = false;
-    for (const auto& p : ids_) {
-      taken = taken || p.second == clean;
+    for (const auto& e : ids_) {
+      taken = taken || e.sanitized == clean;
     }
     if (!taken) {
       break;
     }
     clean = base + "_" + std::to_string(n);
   }
-  ids_.emplace_back(id, std::move(clean));
-  return ids_.back().second;
+  ids_.push_back(Entry{id, std::move(clean), false});
+  return ids_.back();
 }
 
 Result<void> encode_messages(const ChatRequest& req, bool same_dialect, json::object& body) {
