@@ -200,6 +200,22 @@ TEST(AnthropicCodec, ImageJpgMediaTypeBecomesJpeg) {
             json::parse(R"({"type":"image","source":{"type":"base64","media_type":"image/jpeg","data":"/9j/4AAQ"}})"));
 }
 
+// OpenAI takes "parameters": {} for a tool without arguments; the Messages API wants an
+// input_schema whose top level says "type": "object" (protocols.md 2.3) and refuses it otherwise.
+TEST(AnthropicCodec, ToolSchemaWithoutTypeGetsTypeObject) {
+  ChatRequest req;
+  req.source = Dialect::OpenAIChat;
+  req.messages.push_back(msg(Role::User, {text("hi")}, true));
+  req.tools.push_back(Tool{"now", "", json::object{}, {}});
+  req.tools.push_back(Tool{"f", "", json::object{{"properties", json::object{{"a", json::object{{"type", "string"}}}}}}, {}});
+  req.tools.push_back(Tool{"g", "", json::object{{"type", "object"}, {"properties", json::object{}}}, {}});
+  json::object body = encode_body(req);
+  EXPECT_EQ(body.at("tools"), json::parse(R"([
+      {"name":"now","input_schema":{"type":"object"}},
+      {"name":"f","input_schema":{"properties":{"a":{"type":"string"}},"type":"object"}},
+      {"name":"g","input_schema":{"type":"object","properties":{}}}])"));
+}
+
 TEST(AnthropicCodec, MaxTokensComesFromTheRequestThenTheDeployment) {
   ChatRequest req;
   req.messages.push_back(msg(Role::User, {text("hi")}, true));
