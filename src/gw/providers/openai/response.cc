@@ -54,11 +54,14 @@ Result<ChatResponse> decode_chat_body(std::string_view body) {
         }
       }
     }
-    if (text.empty()) {
-      text = std::string(str_field(m, "refusal"));  // a refusal is what the model said instead of content
-    }
     if (!text.empty()) {
       r.content.push_back(ContentBlock::make_text(std::move(text)));
+    } else if (std::string_view refusal = str_field(m, "refusal"); !refusal.empty()) {
+      // What the model said instead of content: text to other dialects; marked, so that an
+      // OpenAI client gets it back in message.refusal, where SDKs look for it.
+      ContentBlock b = ContentBlock::make_text(std::string(refusal));
+      b.extra["refusal"] = true;
+      r.content.push_back(std::move(b));
     }
     if (dom::array calls; array_field(m, "tool_calls", calls)) {
       for (dom::element cv : calls) {
