@@ -11,8 +11,8 @@ namespace json = boost::json;
 
 namespace {
 
-// A tool call's arguments string. A provider that could not parse the upstream's arguments keeps
-// the raw text in extra["raw_arguments"], so an OpenAI client still sees exactly what the model said.
+// A tool call's arguments string. An OpenAI-compatible provider keeps the upstream's text in
+// extra["raw_arguments"], so an OpenAI client sees exactly what the model said.
 std::string arguments_of(const ContentBlock& b) {
   if (const json::value* raw = b.extra.if_contains("raw_arguments"); raw != nullptr && raw->is_string()) {
     return std::string(raw->get_string());

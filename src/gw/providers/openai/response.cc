@@ -80,10 +80,11 @@ Result<ChatResponse> decode_chat_body(std::string_view body) {
           json::value parsed = json::parse(args, ec);  // kept in the canonical block: a heap document
           if (!ec && parsed.is_object()) {
             b.input = std::move(parsed);
-          } else {
-            // Models do emit broken arguments; keep the text so an OpenAI client sees it as is.
-            b.extra["raw_arguments"] = args;
           }
+          // The text as the model wrote it goes to an OpenAI client, as a stream's fragments do:
+          // re-serializing would respell numbers and round those beyond a double's precision, and
+          // models do emit broken arguments.
+          b.extra["raw_arguments"] = args;
         }
         r.content.push_back(std::move(b));
       }
