@@ -151,6 +151,26 @@ TEST(AnthropicCodec, SanitizedIdsStayUnique) {
   EXPECT_EQ(ids.map(""), "toolu_empty");
 }
 
+// Some models number their calls per turn (Kimi's "functions.Bash:0"), so one id comes back in
+// several assistant turns. The Messages API refuses a request whose tool_use ids repeat ("tool_use
+// ids must be unique"): a reused id gets a fresh one, and its results follow it (protocols.md 3.2).
+TEST(AnthropicCodec, ToolIdReusedInALaterTurnBecomesUnique) {
+  ChatRequest req;
+  req.source = Dialect::OpenAIChat;
+  req.messages.push_back(msg(Role::User, {text("go")}, true));
+  req.messages.push_back(msg(Role::Assistant, {tool_use("functions.Bash:0", "Bash", json::object{})}));
+  req.messages.push_back(msg(Role::User, {tool_result("functions.Bash:0", "one")}, true));
+  req.messages.push_back(msg(Role::Assistant, {tool_use("functions.Bash:0", "Bash", json::object{})}));
+  req.messages.push_back(msg(Role::User, {tool_result("functions.Bash:0", "two")}, true));
+  json::object body = encode_body(req);
+  const json::array& m = body.at("messages").as_array();
+  ASSERT_EQ(m.size(), 5u) << json::serialize(body);
+  EXPECT_EQ(m[1].at("content").at(0).at("id"), "functions_Bash_0");
+  EXPECT_EQ(m[2].at("content"), json::parse(R"([{"type":"tool_result","tool_use_id":"functions_Bash_0","content":"one"}])"));
+  EXPECT_EQ(m[3].at("content").at(0).at("id"), "functions_Bash_0_2");
+  EXPECT_EQ(m[4].at("content"), json::parse(R"([{"type":"tool_result","tool_use_id":"functions_Bash_0_2","content":"two"}])"));
+}
+
 TEST(AnthropicCodec, AnswersToolCallsLeftWithoutResults) {
   ChatRequest req;
   req.source = Dialect::OpenAIChat;
@@ -162,6 +182,38 @@ TEST(AnthropicCodec, AnswersToolCallsLeftWithoutResults) {
       {"type":"tool_result","tool_use_id":"c1","content":"(no result)","is_error":true},
       {"type":"tool_result","tool_use_id":"c2","content":"ok"}])j");
   EXPECT_EQ(body.at("messages").at(2).at("content"), want);
+}
+
+// OpenAI accepts the common non-standard "data:image/jpg;base64,..."; the Messages API takes only
+// image/jpeg, image/png, image/gif and image/webp (protocols.md 2.3) and would refuse the request.
+TEST(AnthropicCodec, ImageJpgMediaTypeBecomesJpeg) {
+  ChatRequest req;
+  req.source = Dialect::OpenAIChat;
+  ContentBlock img;
+  img.type = BlockType::Image;
+  img.source.kind = MediaSource::Kind::Base64;
+  img.source.media_type = "image/jpg";
+  img.source.data = "/9j/4AAQ";
+  req.messages.push_back(msg(Role::User, {text("what is this?"), img}));
+  json::object body = encode_body(req);
+  EXPECT_EQ(body.at("messages").at(0).at("content").at(1),
+            json::parse(R"({"type":"image","source":{"type":"base64","media_type":"image/jpeg","data":"/9j/4AAQ"}})"));
+}
+
+// OpenAI takes "parameters": {} for a tool without arguments; the Messages API wants an
+// input_schema whose top level says "type": "object" (protocols.md 2.3) and refuses it otherwise.
+TEST(AnthropicCodec, ToolSchemaWithoutTypeGetsTypeObject) {
+  ChatRequest req;
+  req.source = Dialect::OpenAIChat;
+  req.messages.push_back(msg(Role::User, {text("hi")}, true));
+  req.tools.push_back(Tool{"now", "", json::object{}, {}});
+  req.tools.push_back(Tool{"f", "", json::object{{"properties", json::object{{"a", json::object{{"type", "string"}}}}}}, {}});
+  req.tools.push_back(Tool{"g", "", json::object{{"type", "object"}, {"properties", json::object{}}}, {}});
+  json::object body = encode_body(req);
+  EXPECT_EQ(body.at("tools"), json::parse(R"([
+      {"name":"now","input_schema":{"type":"object"}},
+      {"name":"f","input_schema":{"properties":{"a":{"type":"string"}},"type":"object"}},
+      {"name":"g","input_schema":{"type":"object","properties":{}}}])"));
 }
 
 TEST(AnthropicCodec, MaxTokensComesFromTheRequestThenTheDeployment) {

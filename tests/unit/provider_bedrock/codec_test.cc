@@ -232,6 +232,57 @@ TEST(BedrockCodec, ConverseToolChoiceAndResponseFormat) {
   EXPECT_EQ(refused.error().param, "response_format");
 }
 
+// Converse refuses toolUse/toolResult blocks in a request without toolConfig ("The toolConfig field
+// must be defined when using toolUse and toolResult content blocks"). With no tool declared (none
+// given, or tool_choice "none" withholding them) the history's tool blocks travel as text.
+TEST(BedrockCodec, ConverseToolHistoryWithoutToolConfigBecomesText) {
+  ChatRequest req = hello(Dialect::OpenAIChat);
+  Message call;
+  call.role = Role::Assistant;
+  ContentBlock use;
+  use.type = BlockType::ToolUse;
+  use.id = "call_1";
+  use.name = "get_weather";
+  use.input = json::object{{"city", "Paris"}};
+  call.content.push_back(use);
+  req.messages.push_back(call);
+  Message result;
+  result.role = Role::User;
+  ContentBlock res;
+  res.type = BlockType::ToolResult;
+  res.tool_use_id = "call_1";
+  res.is_error = true;
+  res.content.push_back(ContentBlock::make_text("no such city"));
+  result.content.push_back(res);
+  req.messages.push_back(result);
+  const std::string model = "mistral.mistral-large-2407-v1:0";
+  const json::value want_messages = parse_json(R"([
+      {"role":"user","content":[{"text":"Hello"}]},
+      {"role":"assistant","content":[{"text":"[called tool get_weather (id call_1) with {\"city\":\"Paris\"}]"}]},
+      {"role":"user","content":[{"text":"[error from tool call call_1]"},{"text":"no such city"}]}])");
+
+  auto body = encode_converse_body(req, deployment(model));  // no tools at all
+  ASSERT_TRUE(body.has_value());
+  EXPECT_FALSE(body->contains("toolConfig"));
+  EXPECT_EQ(body->at("messages"), want_messages) << json::serialize(body->at("messages"));
+
+  Tool t;
+  t.name = "get_weather";
+  req.tools.push_back(t);
+  req.tool_choice.kind = ToolChoice::Kind::None;  // tools withheld: same as none given
+  body = encode_converse_body(req, deployment(model));
+  ASSERT_TRUE(body.has_value());
+  EXPECT_FALSE(body->contains("toolConfig"));
+  EXPECT_EQ(body->at("messages"), want_messages) << json::serialize(body->at("messages"));
+
+  req.tool_choice.kind = ToolChoice::Kind::Auto;  // tools declared: the blocks stay structured
+  body = encode_converse_body(req, deployment(model));
+  ASSERT_TRUE(body.has_value());
+  EXPECT_TRUE(body->contains("toolConfig"));
+  EXPECT_TRUE(body->at("messages").at(1).at("content").at(0).as_object().contains("toolUse"));
+  EXPECT_TRUE(body->at("messages").at(2).at("content").at(0).as_object().contains("toolResult"));
+}
+
 TEST(BedrockCodec, ModelsPickTheirApiAndPath) {
   EXPECT_EQ(api_for("anthropic.claude-3-5-sonnet-20240620-v1:0"), Api::InvokeModel);
   EXPECT_EQ(api_for("us.anthropic.claude-sonnet-4-20250514-v1:0"), Api::InvokeModel);

@@ -204,6 +204,9 @@ Result<std::vector<ContentBlock>> parse_assistant(const json::object& o, const s
           return invalid_field(call_at + ".function.arguments", "must be a JSON object encoded as a string");
         }
         b.input = std::move(parsed);
+        // An OpenAI upstream gets the text back as the client sent it: re-serializing would
+        // respell numbers and round those beyond a double's precision.
+        b.extra["raw_arguments"] = args->get_string();
       }
     }
     out.push_back(std::move(b));

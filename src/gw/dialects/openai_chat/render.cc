@@ -11,8 +11,8 @@ namespace json = boost::json;
 
 namespace {
 
-// A tool call's arguments string. A provider that could not parse the upstream's arguments keeps
-// the raw text in extra["raw_arguments"], so an OpenAI client still sees exactly what the model said.
+// A tool call's arguments string. An OpenAI-compatible provider keeps the upstream's text in
+// extra["raw_arguments"], so an OpenAI client sees exactly what the model said.
 std::string arguments_of(const ContentBlock& b) {
   if (const json::value* raw = b.extra.if_contains("raw_arguments"); raw != nullptr && raw->is_string()) {
     return std::string(raw->get_string());
@@ -21,6 +21,12 @@ std::string arguments_of(const ContentBlock& b) {
     return "{}";
   }
   return json::serialize(b.input);
+}
+
+// A text block an OpenAI upstream sent as message.refusal (the provider marks it).
+bool is_refusal(const ContentBlock& b) {
+  const boost::json::value* r = b.extra.if_contains("refusal");
+  return r != nullptr && r->is_bool() && r->get_bool();
 }
 
 std::string_view error_type_for(unsigned status) {
@@ -97,9 +103,14 @@ std::string render_chat_response(const ChatResponse& resp, const ChatRequest& re
   // non-streamed answer. Tool calls, rare, still go through a document.
   std::string text;
   bool has_text = false;
+  std::string refusal;
+  bool has_refusal = false;
   json::array calls;
   for (const auto& b : resp.content) {
-    if (b.type == BlockType::Text) {
+    if (b.type == BlockType::Text && is_refusal(b)) {
+      refusal += b.text;
+      has_refusal = true;
+    } else if (b.type == BlockType::Text) {
       text += b.text;
       has_text = true;
     } else if (b.type == BlockType::ToolUse) {
@@ -118,7 +129,13 @@ std::string render_chat_response(const ChatResponse& resp, const ChatRequest& re
   out += std::to_string(created);
   out += R"(,"model":)";
   append_json_string(out, req.model);
-  out += R"(,"choices":[{"index":0,"message":{"role":"assistant","refusal":null,"content":)";
+  out += R"(,"choices":[{"index":0,"message":{"role":"assistant","refusal":)";
+  if (has_refusal) {
+    append_json_string(out, refusal);
+  } else {
+    out += "null";
+  }
+  out += R"(,"content":)";
   if (has_text) {
     append_json_string(out, text);
   } else {

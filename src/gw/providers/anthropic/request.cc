@@ -16,6 +16,19 @@ namespace {
 
 constexpr int64_t kDefaultMaxTokens = 4096;
 
+// The Messages API wants "type": "object" at the top of every input_schema (protocols.md 2.3);
+// OpenAI also takes a schema without it (a tool declared with "parameters": {}), which is one.
+json::value input_schema_of(const Tool& t) {
+  if (!t.input_schema.is_object()) {
+    return json::object{{"type", "object"}, {"properties", json::object{}}};
+  }
+  json::value schema = t.input_schema;
+  if (!schema.get_object().contains("type")) {
+    schema.get_object()["type"] = "object";
+  }
+  return schema;
+}
+
 json::array encode_tools(const ChatRequest& req, bool same_dialect) {
   json::array tools;
   for (const auto& t : req.tools) {
@@ -31,9 +44,7 @@ json::array encode_tools(const ChatRequest& req, bool same_dialect) {
     if (!t.description.empty()) {
       o["description"] = t.description;
     }
-    o["input_schema"] = t.input_schema.is_object()
-                            ? t.input_schema
-                            : json::value(json::object{{"type", "object"}, {"properties", json::object{}}});
+    o["input_schema"] = input_schema_of(t);
     if (same_dialect) {
       for (const auto& [k, v] : t.extra) {
         if (!o.contains(k)) {

@@ -37,6 +37,15 @@ void merge_extra(json::object& into, const json::object& extra, const Ctx& ctx) 
   }
 }
 
+// The Messages API takes image/jpeg but not the "image/jpg" that clients often write in data: URLs
+// (OpenAI accepts both), so the alias is spelled out rather than refused upstream.
+std::string media_type_of(const ContentBlock& b) {
+  if (b.type == BlockType::Image && b.source.media_type == "image/jpg") {
+    return "image/jpeg";
+  }
+  return b.source.media_type;
+}
+
 json::object source_of(const ContentBlock& b, const Ctx& ctx) {
   if (ctx.same_dialect) {
     // A text/content/file source the canonical model could not hold came along verbatim.
@@ -47,7 +56,7 @@ json::object source_of(const ContentBlock& b, const Ctx& ctx) {
   if (b.source.kind == MediaSource::Kind::Url) {
     return {{"type", "url"}, {"url", b.source.url}};
   }
-  return {{"type", "base64"}, {"media_type", b.source.media_type}, {"data", b.source.data}};
+  return {{"type", "base64"}, {"media_type", media_type_of(b)}, {"data", b.source.data}};
 }
 
 // One canonical block -> a Messages block, or null when it has no place (empty text, thinking
@@ -67,7 +76,7 @@ json::value encode_block(const ContentBlock& b, Ctx& ctx) {
       break;
     case BlockType::ToolUse:
       o = {{"type", "tool_use"},
-           {"id", ctx.ids.map(b.id)},
+           {"id", ctx.ids.call(b.id)},
            {"name", b.name},
            {"input", b.input.is_object() ? b.input : json::value(json::object{})}};
       break;
@@ -171,12 +180,32 @@ json::value encode_system(const std::vector<const Message*>& sys, Ctx& ctx) {
 
 }  // namespace
 
-const std::string& ToolIdMap::map(const std::string& id) {
-  for (const auto& [orig, clean] : ids_) {
-    if (orig == id) {
-      return clean;
+ToolIdMap::Entry* ToolIdMap::latest(const std::string& id) {
+  for (auto it = ids_.rbegin(); it != ids_.rend(); ++it) {
+    if (it->original == id) {
+      return &*it;
     }
   }
+  return nullptr;
+}
+
+const std::string& ToolIdMap::call(const std::string& id) {
+  Entry* e = latest(id);
+  if (e == nullptr || e->called) {
+    e = &add(id);  // first sight, or a reuse: a fresh sanitized id
+  }
+  e->called = true;
+  return e->sanitized;
+}
+
+const std::string& ToolIdMap::map(const std::string& id) {
+  if (Entry* e = latest(id); e != nullptr) {
+    return e->sanitized;
+  }
+  return add(id).sanitized;
+}
+
+ToolIdMap::Entry& ToolIdMap::add(const std::string& id) {
   std::string clean = id.empty() ? std::string("toolu_empty") : id;
   for (char& c : clean) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -188,16 +217,16 @@ const std::string& ToolIdMap::map(const std::string& id) {
   const std::string base = clean;
   for (int n = 2;; ++n) {
     bool taken = false;
-    for (const auto& p : ids_) {
-      taken = taken || p.second == clean;
+    for (const auto& e : ids_) {
+      taken = taken || e.sanitized == clean;
     }
     if (!taken) {
       break;
     }
     clean = base + "_" + std::to_string(n);
   }
-  ids_.emplace_back(id, std::move(clean));
-  return ids_.back().second;
+  ids_.push_back(Entry{id, std::move(clean), false});
+  return ids_.back();
 }
 
 Result<void> encode_messages(const ChatRequest& req, bool same_dialect, json::object& body) {

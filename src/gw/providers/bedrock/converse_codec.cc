@@ -85,11 +85,50 @@ std::string document_name(const ContentBlock& b, size_t n) {
   return out.empty() ? "document-" + std::to_string(n) : out;
 }
 
+// Whether the request will carry a toolConfig: Converse has no "none", so that choice withholds
+// the tools (encode_tools).
+bool declares_tools(const ChatRequest& req) {
+  return !req.tools.empty() && req.tool_choice.kind != ToolChoice::Kind::None;
+}
+
 struct Encoder {
   size_t documents = 0;
+  // Converse refuses toolUse/toolResult blocks in a request without toolConfig ("The toolConfig
+  // field must be defined when using toolUse and toolResult content blocks"), and declaring the
+  // tools anyway would let the model call one the client ruled out. So without declared tools,
+  // the conversation's tool calls and results are told as text.
+  bool tools_as_text = false;
+
+  Result<void> tool_use_as_text(const ContentBlock& b, json::array& out) {
+    const std::string input = json::serialize(b.input.is_object() ? b.input : json::value(json::object{}));
+    out.push_back(json::object{{"text", "[called tool " + b.name + " (id " + b.id + ") with " + input + "]"}});
+    return {};
+  }
+
+  // A header naming the call, then the result's own blocks (text, images, documents) as they are.
+  Result<void> tool_result_as_text(const ContentBlock& b, const std::string& field, json::array& out) {
+    const std::string what = b.is_error ? "error from tool call " : "result of tool call ";
+    out.push_back(json::object{{"text", "[" + what + b.tool_use_id + "]"}});
+    for (size_t i = 0; i < b.content.size(); ++i) {
+      const ContentBlock& c = b.content[i];
+      if (c.type == BlockType::ToolResult || c.type == BlockType::ToolUse) {
+        continue;
+      }
+      if (auto r = block(c, field + ".content[" + std::to_string(i) + "]", out); !r) {
+        return r;
+      }
+    }
+    return {};
+  }
 
   // One canonical block -> zero or more Converse blocks (a cache_control adds a cachePoint).
   Result<void> block(const ContentBlock& b, const std::string& field, json::array& out) {
+    if (tools_as_text && b.type == BlockType::ToolUse) {
+      return tool_use_as_text(b, out);
+    }
+    if (tools_as_text && b.type == BlockType::ToolResult) {
+      return tool_result_as_text(b, field, out);
+    }
     json::object o;
     switch (b.type) {
       case BlockType::Text:
@@ -168,6 +207,7 @@ struct Encoder {
 
 Result<void> encode_messages(const ChatRequest& req, json::object& body) {
   Encoder enc;
+  enc.tools_as_text = !declares_tools(req);
   json::array system;
   json::array messages;
   std::string_view last_role;
@@ -253,7 +293,7 @@ void encode_inference(const ChatRequest& req, const config::Deployment& dep, jso
 
 void encode_tools(const ChatRequest& req, json::object& body) {
   // Converse has no "none": the tools are left out, so the model cannot call one.
-  if (req.tools.empty() || req.tool_choice.kind == ToolChoice::Kind::None) {
+  if (!declares_tools(req)) {
     return;
   }
   json::array tools;

@@ -143,6 +143,16 @@ Result<void> encode_user(const Message& m, const std::string& at, const Ctx& ctx
   return {};
 }
 
+// A tool call's arguments: the OpenAI client's own text where it sent one (content_parse.cc keeps
+// it), else the input serialized.
+std::string arguments_of(const ContentBlock& b, const Ctx& ctx) {
+  if (const json::value* raw = b.extra.if_contains("raw_arguments");
+      ctx.same_dialect && raw != nullptr && raw->is_string()) {
+    return std::string(raw->get_string());
+  }
+  return b.input.is_null() ? std::string("{}") : json::serialize(b.input);
+}
+
 void encode_assistant(const Message& m, const Ctx& ctx, json::array& out) {
   std::string text;
   bool has_text = false;
@@ -152,7 +162,7 @@ void encode_assistant(const Message& m, const Ctx& ctx, json::array& out) {
       text += b.text;
       has_text = true;
     } else if (b.type == BlockType::ToolUse) {
-      std::string args = b.input.is_null() ? std::string("{}") : json::serialize(b.input);
+      std::string args = arguments_of(b, ctx);
       calls.push_back(json::object{{"id", b.id},
                                    {"type", "function"},
                                    {"function", json::object{{"name", b.name}, {"arguments", args}}}});

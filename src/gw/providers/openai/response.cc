@@ -54,11 +54,14 @@ Result<ChatResponse> decode_chat_body(std::string_view body) {
         }
       }
     }
-    if (text.empty()) {
-      text = std::string(str_field(m, "refusal"));  // a refusal is what the model said instead of content
-    }
     if (!text.empty()) {
       r.content.push_back(ContentBlock::make_text(std::move(text)));
+    } else if (std::string_view refusal = str_field(m, "refusal"); !refusal.empty()) {
+      // What the model said instead of content: text to other dialects; marked, so that an
+      // OpenAI client gets it back in message.refusal, where SDKs look for it.
+      ContentBlock b = ContentBlock::make_text(std::string(refusal));
+      b.extra["refusal"] = true;
+      r.content.push_back(std::move(b));
     }
     if (dom::array calls; array_field(m, "tool_calls", calls)) {
       for (dom::element cv : calls) {
@@ -77,10 +80,11 @@ Result<ChatResponse> decode_chat_body(std::string_view body) {
           json::value parsed = json::parse(args, ec);  // kept in the canonical block: a heap document
           if (!ec && parsed.is_object()) {
             b.input = std::move(parsed);
-          } else {
-            // Models do emit broken arguments; keep the text so an OpenAI client sees it as is.
-            b.extra["raw_arguments"] = args;
           }
+          // The text as the model wrote it goes to an OpenAI client, as a stream's fragments do:
+          // re-serializing would respell numbers and round those beyond a double's precision, and
+          // models do emit broken arguments.
+          b.extra["raw_arguments"] = args;
         }
         r.content.push_back(std::move(b));
       }
