@@ -200,6 +200,39 @@ TEST(AnthropicDialect, StopReasonsMap) {
   EXPECT_EQ(anthropic::stop_reason_name(StopReason::Unknown), "end_turn");
 }
 
+// Regression: OpenAI (for a named tool_choice), vLLM and Ollama finish an answer that called tools
+// with "stop"; an Anthropic client was told end_turn and its agent loop never ran the tools.
+TEST(AnthropicDialect, AnAnswerThatCalledToolsStopsForToolUse) {
+  ChatRequest req;
+  req.model = "claude-sonnet";
+  ChatResponse resp;
+  ContentBlock tu;
+  tu.type = BlockType::ToolUse;
+  tu.id = "call_1";
+  tu.name = "get_weather";
+  tu.input = json::object{{"city", "Paris"}};
+  resp.content.push_back(tu);
+  resp.stop_reason = StopReason::EndTurn;
+  EXPECT_EQ(json::parse(anthropic_messages_dialect().render(resp, req)).at("stop_reason"), "tool_use");
+  resp.stop_reason = StopReason::MaxTokens;  // cut short while calling: still max_tokens
+  EXPECT_EQ(json::parse(anthropic_messages_dialect().render(resp, req)).at("stop_reason"), "max_tokens");
+  resp.content = {ContentBlock::make_text("no tools")};
+  resp.stop_reason = StopReason::EndTurn;
+  EXPECT_EQ(json::parse(anthropic_messages_dialect().render(resp, req)).at("stop_reason"), "end_turn");
+
+  auto enc = anthropic_messages_dialect().stream_encoder(req);
+  std::string out;
+  out += enc->encode(MessageStart{"msg_1", "up", Usage{}});
+  out += enc->encode(BlockStart{0, BlockType::ToolUse, "call_1", "get_weather", {}});
+  out += enc->encode(ToolArgsDelta{0, "{}"});
+  out += enc->encode(BlockStop{0});
+  out += enc->encode(Finish{StopReason::EndTurn, {}});
+  out += enc->encode(MessageStop{});
+  const auto evs = events_of(out);
+  ASSERT_GE(evs.size(), 2u);
+  EXPECT_EQ(evs[evs.size() - 2].second.at("delta").at("stop_reason"), "tool_use");
+}
+
 TEST(AnthropicDialect, ErrorsHaveTheAnthropicShapeAndStatus) {
   struct Case {
     Code code;

@@ -31,6 +31,10 @@ std::string_view messages_error_type(unsigned status);
 
 // "end_turn", "max_tokens", ... (protocols.md 2.6); Unknown renders as end_turn.
 std::string_view stop_reason_name(StopReason r);
+// The stop reason an Anthropic client is told. An answer that called tools stopped for tool_use:
+// OpenAI itself (for a named tool_choice), vLLM, Ollama and others finish such answers with
+// "stop", which would read as end_turn and leave an agent loop waiting for nothing.
+StopReason client_stop_reason(StopReason r, bool called_tools);
 // Usage in the Messages shape. Cache counts are written when non-zero or when `all_fields`.
 boost::json::object messages_usage(const Usage& u, bool all_fields);
 // The "msg_" id an Anthropic client expects, built from an upstream id (random when empty).

@@ -59,6 +59,11 @@ std::string_view stop_reason_name(StopReason r) {
   return "end_turn";
 }
 
+StopReason client_stop_reason(StopReason r, bool called_tools) {
+  const bool natural = r == StopReason::EndTurn || r == StopReason::Unknown;
+  return natural && called_tools ? StopReason::ToolUse : r;
+}
+
 json::object messages_usage(const Usage& u, bool all_fields) {
   json::object o{{"input_tokens", u.input}};
   if (all_fields || u.cache_write != 0) {
@@ -83,18 +88,21 @@ std::string message_id(std::string_view upstream_id) {
 
 std::string render_message(const ChatResponse& resp, const ChatRequest& req) {
   json::array content;
+  bool called_tools = false;
   for (const auto& b : resp.content) {
+    called_tools = called_tools || b.type == BlockType::ToolUse;
     if (json::value v = render_block(b); !v.is_null()) {
       content.push_back(std::move(v));
     }
   }
+  const StopReason stop = client_stop_reason(resp.stop_reason, called_tools);
   json::object o{{"id", message_id(resp.id)},
                  {"type", "message"},
                  {"role", "assistant"},
                  {"model", req.model},
                  {"content", std::move(content)},
-                 {"stop_reason", stop_reason_name(resp.stop_reason)}};
-  o["stop_sequence"] = resp.stop_reason == StopReason::StopSequence && !resp.stop_sequence.empty()
+                 {"stop_reason", stop_reason_name(stop)}};
+  o["stop_sequence"] = stop == StopReason::StopSequence && !resp.stop_sequence.empty()
                            ? json::value(resp.stop_sequence)
                            : json::value(nullptr);
   o["usage"] = messages_usage(resp.usage, true);

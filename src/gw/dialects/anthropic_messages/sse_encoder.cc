@@ -60,6 +60,7 @@ class MessagesStreamEncoder final : public StreamEncoder {
     if (!seen_.insert(e.index).second) {
       return;  // a repeated start for a block we already have
     }
+    called_tools_ = called_tools_ || e.type == BlockType::ToolUse;
     queue_.push_back(QueuedBlock{e.index, start_block(e), {}, false});
     pump(out);
   }
@@ -104,8 +105,9 @@ class MessagesStreamEncoder final : public StreamEncoder {
     ensure_started(out);
     close_all(out);
     const Finish f = finish_.value_or(Finish{});
-    json::object delta{{"stop_reason", stop_reason_name(f.reason)}};
-    delta["stop_sequence"] = f.reason == StopReason::StopSequence && !f.stop_sequence.empty()
+    const StopReason stop = client_stop_reason(f.reason, called_tools_);
+    json::object delta{{"stop_reason", stop_reason_name(stop)}};
+    delta["stop_sequence"] = stop == StopReason::StopSequence && !f.stop_sequence.empty()
                                  ? json::value(f.stop_sequence)
                                  : json::value(nullptr);
     write(out, json::object{{"type", "message_delta"},
@@ -215,6 +217,7 @@ class MessagesStreamEncoder final : public StreamEncoder {
   std::string model_;
   bool started_ = false;
   bool closed_ = false;
+  bool called_tools_ = false;  // a tool_use block was started: the answer stops for tool_use
   size_t next_index_ = 0;
   std::optional<Open> open_;
   std::deque<QueuedBlock> queue_;
