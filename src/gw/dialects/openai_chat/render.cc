@@ -1,6 +1,7 @@
 // Canonical response and errors -> OpenAI chat.completion JSON (protocols.md 1.5, 1.7, 3.4-3.6, 3.8).
 #include <string>
 
+#include "gw/canonical/tool.h"
 #include "gw/common/ids.h"
 #include "gw/common/json_util.h"
 #include "gw/dialects/openai_chat/openai_chat.h"
@@ -10,18 +11,6 @@ namespace gw::openai {
 namespace json = boost::json;
 
 namespace {
-
-// A tool call's arguments string. An OpenAI-compatible provider keeps the upstream's text in
-// extra["raw_arguments"], so an OpenAI client sees exactly what the model said.
-std::string arguments_of(const ContentBlock& b) {
-  if (const json::value* raw = b.extra.if_contains("raw_arguments"); raw != nullptr && raw->is_string()) {
-    return std::string(raw->get_string());
-  }
-  if (b.input.is_null()) {
-    return "{}";
-  }
-  return json::serialize(b.input);
-}
 
 // A text block an OpenAI upstream sent as message.refusal (the provider marks it).
 bool is_refusal(const ContentBlock& b) {
@@ -117,7 +106,7 @@ std::string render_chat_response(const ChatResponse& resp, const ChatRequest& re
       calls.push_back(json::object{
           {"id", b.id},
           {"type", "function"},
-          {"function", json::object{{"name", b.name}, {"arguments", arguments_of(b)}}}});
+          {"function", json::object{{"name", b.name}, {"arguments", tool_arguments_text(b)}}}});
     }
     // Thinking and redacted thinking have no place in a chat.completion (protocols.md 3.9).
   }

@@ -143,16 +143,6 @@ Result<void> encode_user(const Message& m, const std::string& at, const Ctx& ctx
   return {};
 }
 
-// A tool call's arguments: the OpenAI client's own text where it sent one (content_parse.cc keeps
-// it), else the input serialized.
-std::string arguments_of(const ContentBlock& b, const Ctx& ctx) {
-  if (const json::value* raw = b.extra.if_contains("raw_arguments");
-      ctx.same_dialect && raw != nullptr && raw->is_string()) {
-    return std::string(raw->get_string());
-  }
-  return b.input.is_null() ? std::string("{}") : json::serialize(b.input);
-}
-
 void encode_assistant(const Message& m, const Ctx& ctx, json::array& out) {
   std::string text;
   bool has_text = false;
@@ -162,7 +152,8 @@ void encode_assistant(const Message& m, const Ctx& ctx, json::array& out) {
       text += b.text;
       has_text = true;
     } else if (b.type == BlockType::ToolUse) {
-      std::string args = arguments_of(b, ctx);
+      // The OpenAI client's own text where it sent one (content_parse.cc keeps it).
+      std::string args = tool_arguments_text(b, ctx.same_dialect);
       calls.push_back(json::object{{"id", b.id},
                                    {"type", "function"},
                                    {"function", json::object{{"name", b.name}, {"arguments", args}}}});
