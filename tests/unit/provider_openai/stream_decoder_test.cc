@@ -4,6 +4,7 @@
 // the decoder reads, so a faster parser can be checked against them.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,16 @@ std::string decode(const std::vector<std::string_view>& chunks) {
       o["upstream_type"] = err->error.upstream_type;
     }
     s += boost::json::serialize(o) + "\n";
+  }
+  return s;
+}
+
+// What decode() returns for these events, one a line.
+std::string lines(std::initializer_list<std::string_view> events) {
+  std::string s;
+  for (std::string_view e : events) {
+    s += e;
+    s += '\n';
   }
   return s;
 }
@@ -130,29 +141,19 @@ TEST(OpenAIStreamDecoderChunks, ToolCallIndexOfAnyNumberTypeOrNone) {
       R"({"choices":[{"delta":{"tool_calls":[{"index":1e300,"id":"c","function":{"name":"h"}}]}}]})",
       "[DONE]",
   });
-  const std::string want =
-      R"({"event":"message_start","id":"","model":"","usage":{}})"
-      "\n"
-      R"({"event":"block_start","index":0,"type":"tool_use","id":"a","name":"f"})"
-      "\n"
-      R"({"event":"tool_args_delta","index":0,"partial_json":"x"})"
-      "\n"
-      R"({"event":"tool_args_delta","index":0,"partial_json":"y"})"
-      "\n"
-      R"({"event":"block_start","index":1,"type":"tool_use","id":"b","name":"g"})"
-      "\n"
-      R"({"event":"block_start","index":2,"type":"tool_use","id":"c","name":"h"})"
-      "\n"
-      R"({"event":"block_stop","index":0})"
-      "\n"
-      R"({"event":"block_stop","index":1})"
-      "\n"
-      R"({"event":"block_stop","index":2})"
-      "\n"
-      R"({"event":"finish","reason":"end_turn"})"
-      "\n"
-      R"({"event":"message_stop"})"
-      "\n";
+  const std::string want = lines({
+      R"({"event":"message_start","id":"","model":"","usage":{}})",
+      R"({"event":"block_start","index":0,"type":"tool_use","id":"a","name":"f"})",
+      R"({"event":"tool_args_delta","index":0,"partial_json":"x"})",
+      R"({"event":"tool_args_delta","index":0,"partial_json":"y"})",
+      R"({"event":"block_start","index":1,"type":"tool_use","id":"b","name":"g"})",
+      R"({"event":"block_start","index":2,"type":"tool_use","id":"c","name":"h"})",
+      R"({"event":"block_stop","index":0})",
+      R"({"event":"block_stop","index":1})",
+      R"({"event":"block_stop","index":2})",
+      R"({"event":"finish","reason":"end_turn"})",
+      R"({"event":"message_stop"})",
+  });
   EXPECT_EQ(evs, want);
 }
 
@@ -165,25 +166,17 @@ TEST(OpenAIStreamDecoderChunks, IndexlessWholeCallsInSeparateChunksStayApart) {
       R"({"choices":[{"delta":{"tool_calls":[{"id":"b","function":{"name":"g","arguments":"{\"x\":1}"}}]}}]})",
       "[DONE]",
   });
-  const std::string want =
-      R"({"event":"message_start","id":"","model":"","usage":{}})"
-      "\n"
-      R"({"event":"block_start","index":0,"type":"tool_use","id":"a","name":"f"})"
-      "\n"
-      R"({"event":"tool_args_delta","index":0,"partial_json":"{}"})"
-      "\n"
-      R"({"event":"block_start","index":1,"type":"tool_use","id":"b","name":"g"})"
-      "\n"
-      R"({"event":"tool_args_delta","index":1,"partial_json":"{\"x\":1}"})"
-      "\n"
-      R"({"event":"block_stop","index":0})"
-      "\n"
-      R"({"event":"block_stop","index":1})"
-      "\n"
-      R"({"event":"finish","reason":"end_turn"})"
-      "\n"
-      R"({"event":"message_stop"})"
-      "\n";
+  const std::string want = lines({
+      R"({"event":"message_start","id":"","model":"","usage":{}})",
+      R"({"event":"block_start","index":0,"type":"tool_use","id":"a","name":"f"})",
+      R"({"event":"tool_args_delta","index":0,"partial_json":"{}"})",
+      R"({"event":"block_start","index":1,"type":"tool_use","id":"b","name":"g"})",
+      R"({"event":"tool_args_delta","index":1,"partial_json":"{\"x\":1}"})",
+      R"({"event":"block_stop","index":0})",
+      R"({"event":"block_stop","index":1})",
+      R"({"event":"finish","reason":"end_turn"})",
+      R"({"event":"message_stop"})",
+  });
   EXPECT_EQ(evs, want);
 }
 
@@ -199,31 +192,20 @@ TEST(OpenAIStreamDecoderChunks, IndexlessFragmentsContinueTheirOwnCall) {
       R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"5"}}]}}]})",
       "[DONE]",
   });
-  const std::string want =
-      R"({"event":"message_start","id":"","model":"","usage":{}})"
-      "\n"
-      R"({"event":"block_start","index":0,"type":"tool_use","id":"i","name":"f"})"
-      "\n"
-      R"({"event":"tool_args_delta","index":0,"partial_json":"1"})"
-      "\n"
-      R"({"event":"block_start","index":1,"type":"tool_use","id":"u","name":"g"})"
-      "\n"
-      R"({"event":"tool_args_delta","index":1,"partial_json":"2"})"
-      "\n"
-      R"({"event":"tool_args_delta","index":1,"partial_json":"3"})"
-      "\n"
-      R"({"event":"tool_args_delta","index":1,"partial_json":"4"})"
-      "\n"
-      R"({"event":"tool_args_delta","index":0,"partial_json":"5"})"
-      "\n"
-      R"({"event":"block_stop","index":0})"
-      "\n"
-      R"({"event":"block_stop","index":1})"
-      "\n"
-      R"({"event":"finish","reason":"end_turn"})"
-      "\n"
-      R"({"event":"message_stop"})"
-      "\n";
+  const std::string want = lines({
+      R"({"event":"message_start","id":"","model":"","usage":{}})",
+      R"({"event":"block_start","index":0,"type":"tool_use","id":"i","name":"f"})",
+      R"({"event":"tool_args_delta","index":0,"partial_json":"1"})",
+      R"({"event":"block_start","index":1,"type":"tool_use","id":"u","name":"g"})",
+      R"({"event":"tool_args_delta","index":1,"partial_json":"2"})",
+      R"({"event":"tool_args_delta","index":1,"partial_json":"3"})",
+      R"({"event":"tool_args_delta","index":1,"partial_json":"4"})",
+      R"({"event":"tool_args_delta","index":0,"partial_json":"5"})",
+      R"({"event":"block_stop","index":0})",
+      R"({"event":"block_stop","index":1})",
+      R"({"event":"finish","reason":"end_turn"})",
+      R"({"event":"message_stop"})",
+  });
   EXPECT_EQ(evs, want);
 }
 
@@ -241,29 +223,19 @@ TEST(OpenAIStreamDecoderChunks, NewIdAndNameAtAnIndexInUseStartAnotherCall) {
       R"({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","function":{"arguments":""}}]}}]})",
       "[DONE]",
   });
-  const std::string want =
-      R"({"event":"message_start","id":"","model":"","usage":{}})"
-      "\n"
-      R"({"event":"block_start","index":0,"type":"tool_use","id":"a","name":"f"})"
-      "\n"
-      R"({"event":"tool_args_delta","index":0,"partial_json":"{\"x\":1}"})"
-      "\n"
-      R"({"event":"block_start","index":1,"type":"tool_use","id":"b","name":"g"})"
-      "\n"
-      R"({"event":"tool_args_delta","index":1,"partial_json":"{\"y\""})"
-      "\n"
-      R"({"event":"tool_args_delta","index":1,"partial_json":":2"})"
-      "\n"
-      R"({"event":"tool_args_delta","index":1,"partial_json":"}"})"
-      "\n"
-      R"({"event":"block_stop","index":0})"
-      "\n"
-      R"({"event":"block_stop","index":1})"
-      "\n"
-      R"({"event":"finish","reason":"end_turn"})"
-      "\n"
-      R"({"event":"message_stop"})"
-      "\n";
+  const std::string want = lines({
+      R"({"event":"message_start","id":"","model":"","usage":{}})",
+      R"({"event":"block_start","index":0,"type":"tool_use","id":"a","name":"f"})",
+      R"({"event":"tool_args_delta","index":0,"partial_json":"{\"x\":1}"})",
+      R"({"event":"block_start","index":1,"type":"tool_use","id":"b","name":"g"})",
+      R"({"event":"tool_args_delta","index":1,"partial_json":"{\"y\""})",
+      R"({"event":"tool_args_delta","index":1,"partial_json":":2"})",
+      R"({"event":"tool_args_delta","index":1,"partial_json":"}"})",
+      R"({"event":"block_stop","index":0})",
+      R"({"event":"block_stop","index":1})",
+      R"({"event":"finish","reason":"end_turn"})",
+      R"({"event":"message_stop"})",
+  });
   EXPECT_EQ(evs, want);
 }
 
