@@ -9,7 +9,9 @@
 // requires an anthropic-version header. Behaviour by upstream model name (util.behaviourOf):
 // fail-529 (overloaded_error), rate-429 (retry-after: 1), fail-500, drop, stall,
 // midstream-error (event: error after a few deltas), midstream-drop, start-overloaded (message_start
-// and an overloaded_error event in one write, as the real API does when it sheds load at once), slow; otherwise success with
+// and an overloaded_error event in one write, as the real API does when it sheds load at once),
+// start-then-overloaded / start-then-drop (message_start, content_block_start and ping in separate
+// writes, then an overloaded_error event or a dropped connection, before any delta), slow; otherwise success with
 // the full event sequence, a ping, and tool_use blocks streamed as input_json_delta fragments.
 import { startServer, sendJson, sleep, anthropicReply, sseEvent, behaviourOf, writePieces } from './util.mjs';
 
@@ -55,6 +57,18 @@ export async function answerAnthropic(res, req, body, { name, model, stream, ser
   if (behaviour === 'start-overloaded') {
     served.push({ ...entry, output: 0, broken: true });
     res.end(pieces[0] + sseEvent({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
+    return;
+  }
+  if (behaviour === 'start-then-overloaded' || behaviour === 'start-then-drop') {
+    served.push({ ...entry, output: 0, broken: true });
+    const firstDelta = r.events.findIndex((e) => e.type === 'content_block_delta');
+    await writePieces(res, pieces.slice(0, firstDelta), 20);
+    await sleep(50);
+    if (behaviour === 'start-then-overloaded') {
+      res.end(sseEvent({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
+    } else {
+      res.socket?.destroy();
+    }
     return;
   }
   if (behaviour === 'midstream-error' || behaviour === 'midstream-drop') {

@@ -49,6 +49,8 @@ before(async () => {
         'an-529': an(),
         'an-mid': an(),
         'an-start-over': an(),
+        'an-late-over': an(),
+        'an-late-drop': an(),
         'oa-main': { type: 'openai', base_url: emuOA.baseUrl, api_key: '${UP_OA}' },
       },
       models: {
@@ -58,6 +60,8 @@ before(async () => {
         'claude-529': { route: 'priority', deployments: [dep('an-529', 'x-fail-529')] },
         'claude-midstream': { route: 'priority', deployments: [dep('an-mid', 'x-midstream-error')] },
         'claude-start-over': { route: 'priority', deployments: [dep('an-start-over', 'x-start-overloaded'), dep('an-main', 'claude-emu-ok')] },
+        'claude-late-over': { route: 'priority', deployments: [dep('an-late-over', 'x-start-then-overloaded'), dep('an-main', 'claude-emu-ok')] },
+        'claude-late-drop': { route: 'priority', deployments: [dep('an-late-drop', 'x-start-then-drop'), dep('an-main', 'claude-emu-ok')] },
       },
       keys: [{ name: 'team', key: '${E2E_KEY}' }],
     },
@@ -276,17 +280,23 @@ test('/v1/messages: upstream 529 -> 529 overloaded_error', async () => {
   await stillServes();
 });
 
-test('overloaded_error right after message_start, before anything reached the client: fails over', async () => {
+// The stream's opening (message_start, content_block_start, ping) is held until the first content,
+// so an upstream that fails after it, in the same read or a later one, still fails over.
+for (const [model, upstream, what] of [
+  ['claude-start-over', 'x-start-overloaded', 'overloaded_error in the same read as message_start'],
+  ['claude-late-over', 'x-start-then-overloaded', 'overloaded_error after message_start, content_block_start and ping, in later reads'],
+  ['claude-late-drop', 'x-start-then-drop', 'connection dropped after message_start, content_block_start and ping'],
+]) test(`${what}, before any content reached the client: fails over`, async () => {
   for (const sdk of ['anthropic', 'openai']) {
     const before = emuAN.served.length;
     let text = '';
     let headers;
     if (sdk === 'anthropic') {
-      const { data: stream, response } = await anthropic().messages.stream({ model: 'claude-start-over', max_tokens: 50, messages: MSG }).withResponse();
+      const { data: stream, response } = await anthropic().messages.stream({ model, max_tokens: 50, messages: MSG }).withResponse();
       headers = response.headers;
       text = (await stream.finalMessage()).content[0].text;
     } else {
-      const { data: stream, response } = await openai().chat.completions.create({ model: 'claude-start-over', messages: MSG, stream: true }).withResponse();
+      const { data: stream, response } = await openai().chat.completions.create({ model, messages: MSG, stream: true }).withResponse();
       headers = response.headers;
       for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
     }
@@ -294,7 +304,7 @@ test('overloaded_error right after message_start, before anything reached the cl
     assert.equal(headers.get('x-switchyard-provider'), 'an-main', sdk);
     // The first deployment was tried and broke; the second served the whole answer.
     const served = emuAN.served.slice(before);
-    assert.deepEqual(served.map((s) => [s.model, !!s.broken]), [['x-start-overloaded', true], ['claude-emu-ok', false]], sdk);
+    assert.deepEqual(served.map((s) => [s.model, !!s.broken]), [[upstream, true], ['claude-emu-ok', false]], sdk);
   }
   await stillServes();
 });

@@ -101,10 +101,13 @@ export const TOOL_ARGS = [
 // emulator can serve many scenarios at once without shared mutable state:
 //   fail-500, fail-503, fail-529, rate-429, drop (socket destroyed before headers), stall (never
 //   answers), midstream-drop (stream starts, then the socket is destroyed), midstream-error (an
-//   in-stream error event), slow (streams slowly: 100 ms between events), anything else: success.
+//   in-stream error event), start-overloaded, start-then-overloaded, start-then-drop (Anthropic
+//   only: the stream's opening, then an error event or a dropped connection before any content),
+//   slow (streams slowly: 100 ms between events), anything else: success.
 export function behaviourOf(model) {
   const m = String(model ?? '');
   for (const b of ['fail-500', 'fail-503', 'fail-529', 'rate-429', 'midstream-drop', 'midstream-error', 'start-overloaded',
+    'start-then-overloaded', 'start-then-drop',
     'drop', 'stall', 'slow', 'badsig']) {
     if (m.includes(b)) return b;
   }

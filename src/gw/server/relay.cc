@@ -27,6 +27,22 @@ bool is_output(const StreamEvent& ev) {
          std::holds_alternative<ThinkingDelta>(ev) || std::holds_alternative<BlockStart>(ev);
 }
 
+// The stream's opening (message_start, an empty block start, pings) is held until the first
+// content, so that an upstream failing in between (an Anthropic overloaded_error after
+// message_start, a connection reset) still fails over instead of reaching the client as an error
+// event. Bounded in time, so pings keep flowing to intermediaries that cut idle connections, and in
+// size, so a misbehaving upstream cannot make the gateway buffer a stream.
+constexpr std::chrono::milliseconds kMaxHeadHold{1000};
+constexpr size_t kMaxHeldBytes = 64 << 10;
+
+bool is_content(const StreamEvent& ev) {
+  if (const auto* t = std::get_if<TextDelta>(&ev)) {
+    return !t->text.empty();
+  }
+  return std::holds_alternative<ToolArgsDelta>(ev) || std::holds_alternative<ThinkingDelta>(ev) ||
+         std::holds_alternative<Finish>(ev);
+}
+
 net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, ProviderRuntime& rt) {
   auto body = co_await ex.read_all(kMaxResponseBody);
   if (!body) {
@@ -58,6 +74,8 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
   auto encoder = call.dialect.stream_encoder(call.chat);
   bool started = false;  // has the client's stream begun (head prepared, events encoded)?
   bool sent = false;     // has any of it been written? Until then a failure may still fail over.
+  bool content = false;  // has content been encoded? Until then the opening is held (kMaxHeadHold).
+  SteadyTime held_since{};
   // What this attempt changes on the call, restored if it fails over before anything was sent.
   const unsigned status_before = call.status;
   const int64_t ttft_before = call.ttft_ms;
@@ -102,7 +120,9 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
         call.status = 200;
         call.session.begin_stream(call.routing_headers());
         started = true;
+        held_since = call.worker.app().clock.steady_now();
       }
+      content = content || is_content(ev);
       if (call.ttft_ms < 0 && is_output(ev)) {
         call.ttft_ms = call.elapsed_ms();
       }
@@ -122,7 +142,9 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
     }
     // One write per upstream read: the events decoded from it go out together. The last batch
     // waits for end_stream below, which sends it with the terminating chunk.
-    if (!ended && !out.empty() && call.outcome != "client_disconnected") {
+    const bool release = sent || content || out.size() >= kMaxHeldBytes ||
+                         call.worker.app().clock.steady_now() - held_since >= kMaxHeadHold;
+    if (!ended && !out.empty() && release && call.outcome != "client_disconnected") {
       sent = true;
       if (!co_await call.session.write_chunk(out)) {
         call.outcome = "client_disconnected";

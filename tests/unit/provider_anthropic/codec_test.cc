@@ -390,9 +390,12 @@ TEST(AnthropicCodec, StreamCutBeforeMessageStopIsAnError) {
   auto evs = decode_stream(bytes.substr(0, bytes.find("event: message_stop")), 16);
   ASSERT_TRUE(std::holds_alternative<StreamError>(evs.back()));
   EXPECT_NE(std::get<StreamError>(evs.back()).error.message.find("message_stop"), std::string::npos);
+  // Like a reset connection: if nothing reached the client yet, another deployment may do better.
+  EXPECT_TRUE(std::get<StreamError>(evs.back()).error.retryable);
   auto garbage = decode_stream("data: {not json\n\n", 4);
   ASSERT_EQ(garbage.size(), 1u);
-  EXPECT_TRUE(std::holds_alternative<StreamError>(garbage[0]));
+  ASSERT_TRUE(std::holds_alternative<StreamError>(garbage[0]));
+  EXPECT_TRUE(std::get<StreamError>(garbage[0]).error.retryable);  // the deployment's fault
 }
 
 TEST(AnthropicCodec, ClassifiesErrors) {

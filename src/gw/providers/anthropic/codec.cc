@@ -38,7 +38,7 @@ class MessagesStreamDecoder final : public StreamDecoder {
       TransientJson scratch;  // the translator copies strings and numbers out of `v`
       json::value v = scratch.parse(ev.data, ec);
       if (ec || !v.is_object()) {
-        fail("upstream sent a malformed stream event", out);
+        fail("upstream sent a malformed stream event", out, /*retryable=*/true);
         return;
       }
       const size_t before = out.size();
@@ -56,16 +56,17 @@ class MessagesStreamDecoder final : public StreamDecoder {
 
   void finish(std::vector<StreamEvent>& out) override {
     if (!done()) {
-      fail("upstream stream ended before message_stop", out);
+      fail("upstream stream ended before message_stop", out, /*retryable=*/true);  // like a reset
     }
   }
 
  private:
   bool done() const { return failed_ || translator_.finished() || translator_.failed(); }
 
-  void fail(std::string message, std::vector<StreamEvent>& out) {
+  void fail(std::string message, std::vector<StreamEvent>& out, bool retryable = false) {
     failed_ = true;
     Error e = make_error(Code::UpstreamError, std::move(message));
+    e.retryable = retryable;
     e.provider = provider_;
     out.push_back(StreamError{std::move(e)});
   }
