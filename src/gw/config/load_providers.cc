@@ -20,12 +20,12 @@ std::vector<std::string_view> keys_for(std::optional<ProviderType> type) {
   };
   if (!type) {  // unknown type: accept any provider field, so only the type itself is reported
     add({"api_key", "api_version", "anthropic_version", "region", "access_key_id",
-         "secret_access_key", "session_token", "project", "credentials_file"});
+         "secret_access_key", "session_token", "project", "credentials_file", "max_tokens_field"});
     return keys;
   }
   switch (*type) {
-    case ProviderType::OpenAI: add({"api_key"}); break;
-    case ProviderType::AzureOpenAI: add({"api_key", "api_version"}); break;
+    case ProviderType::OpenAI: add({"api_key", "max_tokens_field"}); break;
+    case ProviderType::AzureOpenAI: add({"api_key", "api_version", "max_tokens_field"}); break;
     case ProviderType::Anthropic: add({"api_key", "anthropic_version"}); break;
     case ProviderType::Bedrock:
       add({"region", "access_key_id", "secret_access_key", "session_token"});
@@ -145,6 +145,40 @@ void read_timeouts(Reader& r, const Fields& m, Provider& p) {
   read("idle_timeout_ms", p.idle_timeout);
 }
 
+// OpenAI itself, and Azure OpenAI from api-version 2024-09-01 on, take max_completion_tokens for
+// every model and refuse max_tokens for reasoning models (o1, o3, gpt-5): a client in another
+// dialect always sends max_tokens, so these upstreams get the modern field unless told otherwise.
+MaxTokensField default_max_tokens_field(const Provider& p) {
+  if (p.type == ProviderType::AzureOpenAI) {
+    return p.api_version >= "2024-09-01" ? MaxTokensField::MaxCompletionTokens : MaxTokensField::Auto;
+  }
+  const std::string_view host = "https://api.openai.com";
+  const std::string_view url = p.base_url;
+  if (url.substr(0, host.size()) == host && (url.size() == host.size() || url[host.size()] == '/')) {
+    return MaxTokensField::MaxCompletionTokens;
+  }
+  return MaxTokensField::Auto;
+}
+
+void read_max_tokens_field(Reader& r, const Fields& m, Provider& p) {
+  p.max_tokens_field = default_max_tokens_field(p);
+  const Field* f = m.get("max_tokens_field");
+  if (f == nullptr) {
+    return;
+  }
+  auto s = r.string(*f);
+  if (!s) {
+    return;
+  }
+  if (*s == "max_tokens") {
+    p.max_tokens_field = MaxTokensField::MaxTokens;
+  } else if (*s == "max_completion_tokens") {
+    p.max_tokens_field = MaxTokensField::MaxCompletionTokens;
+  } else {
+    r.problem(*f, "expected max_tokens or max_completion_tokens");
+  }
+}
+
 void set(std::optional<std::string> v, std::string& out) {
   if (v) {
     out = std::move(*v);
@@ -158,11 +192,13 @@ void read_typed(Reader& r, const Fields& m, const Field& f, Provider& p) {
       if (const Field* k = m.get("api_key")) {
         set(r.string(*k, /*secret=*/true), p.api_key);
       }
+      read_max_tokens_field(r, m, p);
       break;
     case ProviderType::AzureOpenAI:
       read_base_url(r, m, f, /*required=*/true, p);
       set(r.required_string(m, f, "api_key", /*secret=*/true), p.api_key);
       set(r.required_string(m, f, "api_version"), p.api_version);
+      read_max_tokens_field(r, m, p);
       break;
     case ProviderType::Anthropic:
       p.base_url = "https://api.anthropic.com";

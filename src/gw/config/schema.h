@@ -14,6 +14,11 @@ namespace gw::config {
 
 enum class ProviderType { OpenAI, AzureOpenAI, Anthropic, Bedrock, Vertex };
 
+// Which field carries the output limit to an OpenAI-format upstream (protocols.md 3.3: per-upstream
+// configurable). OpenAI's reasoning models reject max_tokens; many compatible servers know only it.
+// Auto: what the client chose when it spoke OpenAI, else max_tokens.
+enum class MaxTokensField { Auto, MaxTokens, MaxCompletionTokens };
+
 struct Provider {
   std::string name;  // the key under providers:
   ProviderType type = ProviderType::OpenAI;
@@ -27,6 +32,7 @@ struct Provider {
   std::string project;            // vertex
   std::string credentials_file;   // vertex service-account key file
   std::map<std::string, std::string> headers;  // extra headers sent upstream
+  MaxTokensField max_tokens_field = MaxTokensField::Auto;  // openai, azure_openai
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds first_byte_timeout{60000};
   std::chrono::milliseconds idle_timeout{60000};  // between two reads of a streamed body

@@ -145,6 +145,26 @@ TEST(LoadConfig, BaseUrlOverridesTheVendorDefault) {
   EXPECT_EQ(ok(r).provider("br")->base_url, "http://127.0.0.1:9000");
 }
 
+TEST(LoadConfig, MaxTokensFieldDefaultsByUpstreamAndCanBeSet) {
+  auto r = load(R"(providers:
+  openai: { type: openai, base_url: "https://api.openai.com/v1", api_key: k }
+  vllm: { type: openai, base_url: "http://127.0.0.1:8000/v1" }
+  lookalike: { type: openai, base_url: "https://api.openai.com.example.net/v1" }
+  old-server: { type: openai, base_url: "https://api.openai.com/v1", max_tokens_field: max_tokens }
+  new-server: { type: openai, base_url: "http://vllm/v1", max_tokens_field: max_completion_tokens }
+  az-new: { type: azure_openai, base_url: "https://r.openai.azure.com", api_key: k, api_version: 2024-10-21 }
+  az-old: { type: azure_openai, base_url: "https://r.openai.azure.com", api_key: k, api_version: 2024-02-01 }
+)");
+  const Config& c = ok(r);
+  EXPECT_EQ(c.provider("openai")->max_tokens_field, MaxTokensField::MaxCompletionTokens);
+  EXPECT_EQ(c.provider("vllm")->max_tokens_field, MaxTokensField::Auto);
+  EXPECT_EQ(c.provider("lookalike")->max_tokens_field, MaxTokensField::Auto);
+  EXPECT_EQ(c.provider("old-server")->max_tokens_field, MaxTokensField::MaxTokens);
+  EXPECT_EQ(c.provider("new-server")->max_tokens_field, MaxTokensField::MaxCompletionTokens);
+  EXPECT_EQ(c.provider("az-new")->max_tokens_field, MaxTokensField::MaxCompletionTokens);
+  EXPECT_EQ(c.provider("az-old")->max_tokens_field, MaxTokensField::Auto);
+}
+
 constexpr const char* kModels = R"(providers:
   p1: { type: openai, base_url: http://a/v1 }
   p2: { type: anthropic, api_key: k }

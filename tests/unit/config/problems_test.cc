@@ -13,6 +13,22 @@ using testing::all_problems;
 using testing::has_problem;
 using testing::load;
 
+TEST(ConfigProblems, MaxTokensFieldValueAndProviderType) {
+  auto r = load(R"(providers:
+  p:
+    type: openai
+    base_url: http://a/v1
+    max_tokens_field: max_output_tokens
+  a:
+    type: anthropic
+    api_key: k
+    max_tokens_field: max_tokens
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "providers.p.max_tokens_field", 5, "expected max_tokens or max_completion_tokens"));
+  EXPECT_TRUE(has_problem(r, "providers.a.max_tokens_field", 9, "unknown key for a provider of type anthropic"));
+}
+
 TEST(ConfigProblems, UnknownKeysAtEveryLevel) {
   auto r = load(R"(listen: 127.0.0.1:4000
 listn: 1

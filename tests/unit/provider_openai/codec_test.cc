@@ -66,6 +66,38 @@ TEST(OpenAICodec, NoAuthorizationWithoutKeyAndExtraHeaders) {
   EXPECT_EQ(find_header(r->headers, "x-team"), "a");
 }
 
+// protocols.md 3.3: the output limit's field is per upstream. OpenAI's reasoning models refuse
+// max_tokens, which an Anthropic client always sends; many compatible servers know only max_tokens.
+TEST(OpenAICodec, OutputLimitTravelsInTheProvidersField) {
+  auto body_of = [](config::MaxTokensField f, Dialect source, bool client_chose_mct) {
+    config::Provider p;
+    p.name = "up";
+    p.base_url = "https://api.openai.com/v1";
+    p.max_tokens_field = f;
+    ChatRequest r = simple_request();
+    r.source = source;
+    r.params.max_tokens = 300;
+    if (client_chose_mct) {
+      r.passthrough["max_completion_tokens"] = 300;
+    }
+    auto up = make_openai_codec(p)->encode(r, dep("o3"));
+    EXPECT_TRUE(up.has_value());
+    return up ? json::parse(up->body).as_object() : json::object{};
+  };
+  using F = config::MaxTokensField;
+  const json::object from_anthropic = body_of(F::MaxCompletionTokens, Dialect::AnthropicMessages, false);
+  EXPECT_EQ(from_anthropic.at("max_completion_tokens"), json::value(300));
+  EXPECT_FALSE(from_anthropic.contains("max_tokens"));
+  const json::object to_old_server = body_of(F::MaxTokens, Dialect::OpenAIChat, true);
+  EXPECT_EQ(to_old_server.at("max_tokens"), json::value(300));
+  EXPECT_FALSE(to_old_server.contains("max_completion_tokens"));  // not merged back from passthrough
+  EXPECT_EQ(body_of(F::Auto, Dialect::OpenAIChat, true).at("max_completion_tokens"), json::value(300));
+  EXPECT_FALSE(body_of(F::Auto, Dialect::OpenAIChat, true).contains("max_tokens"));
+  EXPECT_EQ(body_of(F::Auto, Dialect::AnthropicMessages, false).at("max_tokens"), json::value(300));
+  EXPECT_EQ(body_of(F::MaxCompletionTokens, Dialect::OpenAIChat, false).at("max_completion_tokens"),
+            json::value(300));
+}
+
 TEST(OpenAICodec, AnthropicSourcedRequestMapsToolResultsAndDropsForeignFields) {
   ChatRequest r;
   r.source = Dialect::AnthropicMessages;

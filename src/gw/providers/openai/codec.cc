@@ -39,7 +39,7 @@ class OpenAICodec final : public ProviderCodec {
   OpenAICodec(const config::Provider& p, Flavor flavor) : p_(p), flavor_(flavor) {}
 
   Result<UpstreamRequest> encode(const ChatRequest& req, const config::Deployment& dep) const override {
-    auto body = openai::encode_chat_body(req, dep);
+    auto body = openai::encode_chat_body(req, dep, p_.max_tokens_field);
     if (!body) {
       return body.error();
     }

@@ -15,8 +15,11 @@ std::unique_ptr<ProviderCodec> make_azure_openai_codec(const config::Provider& p
 namespace openai {
 
 // Canonical request -> chat completions body (model = dep.model). When the client spoke OpenAI,
-// its unknown top-level and message fields are merged back (same-dialect pass-through).
-Result<boost::json::object> encode_chat_body(const ChatRequest& req, const config::Deployment& dep);
+// its unknown top-level and message fields are merged back (same-dialect pass-through). The output
+// limit travels in `limit_field` (the provider's max_tokens_field).
+Result<boost::json::object> encode_chat_body(
+    const ChatRequest& req, const config::Deployment& dep,
+    config::MaxTokensField limit_field = config::MaxTokensField::Auto);
 
 // A chat.completion body -> canonical.
 Result<ChatResponse> decode_chat_body(std::string_view body);

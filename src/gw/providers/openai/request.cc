@@ -185,7 +185,8 @@ json::value tool_choice_value(const ToolChoice& tc) {
 
 }  // namespace
 
-Result<json::object> encode_chat_body(const ChatRequest& req, const config::Deployment& dep) {
+Result<json::object> encode_chat_body(const ChatRequest& req, const config::Deployment& dep,
+                                      config::MaxTokensField limit_field) {
   Ctx ctx{req.source == Dialect::OpenAIChat};
   json::object body;
   body["model"] = dep.model;
@@ -239,10 +240,12 @@ Result<json::object> encode_chat_body(const ChatRequest& req, const config::Depl
 
   const auto& p = req.params;
   if (p.max_tokens.has_value()) {
-    // Most compatible servers know only max_tokens; an OpenAI client that chose
-    // max_completion_tokens gets it back from passthrough below.
+    // Most compatible servers know only max_tokens, OpenAI's reasoning models only
+    // max_completion_tokens: the provider says which, else the OpenAI client's own choice counts.
     const bool chose_mct = ctx.same_dialect && req.passthrough.contains("max_completion_tokens");
-    body[chose_mct ? "max_completion_tokens" : "max_tokens"] = *p.max_tokens;
+    const bool mct = limit_field == config::MaxTokensField::MaxCompletionTokens ||
+                     (limit_field == config::MaxTokensField::Auto && chose_mct);
+    body[mct ? "max_completion_tokens" : "max_tokens"] = *p.max_tokens;
   }
   if (p.temperature.has_value()) {
     body["temperature"] = *p.temperature;
@@ -271,8 +274,8 @@ Result<json::object> encode_chat_body(const ChatRequest& req, const config::Depl
   }
   if (ctx.same_dialect) {
     for (const auto& [k, v] : req.passthrough) {
-      if (k == "tool_choice" && !body.contains("tools")) {
-        continue;
+      if ((k == "tool_choice" && !body.contains("tools")) || k == "max_completion_tokens") {
+        continue;  // max_completion_tokens: placed above, under the provider's name for it
       }
       body[k] = v;  // deliberate: passthrough holds the client's own spelling (allowed_tools, ...)
     }
