@@ -224,8 +224,12 @@ void read_typed(Reader& r, const Fields& m, const Field& f, Provider& p) {
     case ProviderType::Vertex:
       set(r.required_string(m, f, "project"), p.project);
       set(read_region(r, m, f), p.region);
+      // The Vertex SDK's hosts (protocols.md 5.1, vertex::default_base_url): the global and
+      // multi-region ("us", "eu") locations have no "{region}-aiplatform" host.
       if (p.region == "global") {
         p.base_url = "https://aiplatform.googleapis.com";
+      } else if (p.region == "us" || p.region == "eu") {
+        p.base_url = "https://aiplatform." + p.region + ".rep.googleapis.com";
       } else if (!p.region.empty()) {
         p.base_url = "https://" + p.region + "-aiplatform.googleapis.com";
       }

@@ -165,6 +165,32 @@ TEST(LoadConfig, MaxTokensFieldDefaultsByUpstreamAndCanBeSet) {
   EXPECT_EQ(c.provider("az-old")->max_tokens_field, MaxTokensField::Auto);
 }
 
+// protocols.md 5.1: the multi-region locations have hosts of their own; there is no
+// us-aiplatform.googleapis.com or eu-aiplatform.googleapis.com.
+TEST(LoadConfig, VertexMultiRegionsUseTheirRepHosts) {
+  auto r = load(R"(providers:
+  vus:
+    type: vertex
+    project: p
+    region: us
+    credentials_file: /sa.json
+  veu:
+    type: vertex
+    project: p
+    region: eu
+    credentials_file: /sa.json
+  vre:
+    type: vertex
+    project: p
+    region: europe-west1
+    credentials_file: /sa.json
+)");
+  const Config& c = ok(r);
+  EXPECT_EQ(c.provider("vus")->base_url, "https://aiplatform.us.rep.googleapis.com");
+  EXPECT_EQ(c.provider("veu")->base_url, "https://aiplatform.eu.rep.googleapis.com");
+  EXPECT_EQ(c.provider("vre")->base_url, "https://europe-west1-aiplatform.googleapis.com");
+}
+
 constexpr const char* kModels = R"(providers:
   p1: { type: openai, base_url: http://a/v1 }
   p2: { type: anthropic, api_key: k }

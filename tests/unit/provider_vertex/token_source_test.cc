@@ -366,5 +366,47 @@ TEST(SharedTokenCache, WorkersShareOneTokenPerServiceAccount) {
   EXPECT_EQ(http1.requests.size(), 2u);
 }
 
+// The early refresh is one exchange for the process, not one per worker: a worker whose token is
+// due while another worker's exchange is in flight keeps the old token (protocols.md 5.5,
+// "single-flight the refresh so concurrent requests share one exchange").
+TEST(SharedTokenCache, OneWorkerRefreshesWhileTheOthersKeepTheOldToken) {
+  ManualClock clock;
+  FakeHttpClient http1;
+  FakeHttpClient http2;
+  http1.replies = {FakeReply{200u, token_json("ya29.old", 3600)},
+                   FakeReply{200u, token_json("ya29.new", 3600), 30}};
+  http2.replies = {FakeReply{200u, token_json("ya29.w2", 3600)}};
+  auto cache = std::make_shared<SharedTokenCache>();
+  TokenSource w1("gcp", test_account(), http1, clock, {}, cache);
+  TokenSource w2("gcp", test_account(), http2, clock, {}, cache);
+  EXPECT_EQ(*testing::run<Result<std::string>>([&]() { return w1.token(); }), "ya29.old");
+  clock.advance(56min);  // refresh due on every worker, the old token good for four minutes
+
+  // Both workers' callers arrive while worker 1's exchange is in flight (one io_context stands
+  // in for the two here; the sources share nothing but the cache).
+  net::io_context io;
+  std::optional<Result<std::string>> r1;
+  std::optional<Result<std::string>> r2;
+  net::co_spawn(io, [&]() -> net::awaitable<void> { r1.emplace(co_await w1.token()); }, net::detached);
+  net::co_spawn(io, [&]() -> net::awaitable<void> { r2.emplace(co_await w2.token()); }, net::detached);
+  io.run();
+  ASSERT_TRUE(r1 && r1->has_value() && r2 && r2->has_value());
+  EXPECT_EQ(**r1, "ya29.new");
+  EXPECT_EQ(**r2, "ya29.old");
+  EXPECT_EQ(http1.requests.size(), 2u);
+  EXPECT_TRUE(http2.requests.empty()) << "worker 2 made an exchange of its own";
+  // Once the refresh is done, worker 2 takes the new token from the cache.
+  EXPECT_EQ(*testing::run<Result<std::string>>([&]() { return w2.token(); }), "ya29.new");
+  EXPECT_TRUE(http2.requests.empty());
+
+  // A failed refresh releases its claim: the next due caller, on any worker, tries again.
+  clock.advance(56min);
+  http1.replies = {FakeReply{503u, R"({"error":"backend_error"})"}};
+  http2.replies = {FakeReply{200u, token_json("ya29.w2b", 3600)}};
+  EXPECT_EQ(*testing::run<Result<std::string>>([&]() { return w1.token(); }), "ya29.new");
+  EXPECT_EQ(*testing::run<Result<std::string>>([&]() { return w2.token(); }), "ya29.w2b");
+  EXPECT_EQ(http2.requests.size(), 1u);
+}
+
 }  // namespace
 }  // namespace gw::vertex

@@ -66,7 +66,9 @@ Error classify_chat_error(unsigned status, const Headers& headers, std::string_v
     e.code = Code::RateLimited;
     e.retryable = true;
     e.retry_after_s = retry_after_seconds(headers);
-  } else if (status == 408) {
+  } else if (status == 408 || status == 504) {
+    // A gateway timeout (Azure's front door, a proxy before vLLM) is a timeout for the client
+    // too (protocols.md 3.8), as the anthropic, bedrock and vertex providers classify it.
     e.code = Code::UpstreamTimeout;
     e.retryable = true;
   } else if (status == 503) {

@@ -24,6 +24,23 @@ void SharedTokenCache::forget(std::string_view token) {
   }
 }
 
+bool SharedTokenCache::try_claim_refresh(const void* owner, SteadyTime now, SteadyTime until) {
+  std::lock_guard lock(mu_);
+  if (claim_owner_ != nullptr && claim_owner_ != owner && now < claim_until_) {
+    return false;
+  }
+  claim_owner_ = owner;
+  claim_until_ = until;
+  return true;
+}
+
+void SharedTokenCache::release_refresh(const void* owner) {
+  std::lock_guard lock(mu_);
+  if (claim_owner_ == owner) {
+    claim_owner_ = nullptr;
+  }
+}
+
 std::shared_ptr<SharedTokenCache> shared_token_cache(const std::string& key) {
   // Leaked on purpose: workers may still read it while static destructors run at exit.
   static auto* mu = new std::mutex;

@@ -26,10 +26,16 @@ class SharedTokenCache {
   void put(CachedToken t);
   // Forgets `token` if it is still the cached one (a newer token from another worker stays).
   void forget(std::string_view token);
+  // One refresh at a time across workers: true when `owner` may refresh now, that is when no
+  // other owner holds a claim that lasts past `now`. A claim ends at `until` or at release.
+  bool try_claim_refresh(const void* owner, SteadyTime now, SteadyTime until);
+  void release_refresh(const void* owner);
 
  private:
   mutable std::mutex mu_;
   CachedToken tok_;
+  const void* claim_owner_ = nullptr;
+  SteadyTime claim_until_{};
 };
 
 // The process-wide cache for `key` (service account, token endpoint and scope), created on

@@ -186,6 +186,16 @@ net::awaitable<Result<std::string>> TokenSource::token() {
     co_return co_await wait_for(flight_);
   }
   auto f = std::make_shared<Flight>(co_await net::this_coro::executor);
+  // Another worker's source is refreshing this token already: while the old one lasts, use it
+  // rather than make a second exchange, so that N workers still make one exchange per token.
+  // (With no usable token there is nothing to wait with here: this worker fetches its own.)
+  const SteadyTime now = clock_.steady_now();
+  const auto claim_for = opts_.timeouts.connect + opts_.timeouts.first_byte + opts_.timeouts.idle;
+  if (!cache_->try_claim_refresh(f.get(), now, now + claim_for) &&
+      usable_for(t, opts_.min_validity)) {
+    last_ = t.token;
+    co_return std::move(t.token);
+  }
   flight_ = f;
   FlightGuard guard(*this, f);
   Result<std::string> r = co_await fetch();
@@ -218,6 +228,7 @@ net::awaitable<Result<std::string>> TokenSource::wait_for(std::shared_ptr<Flight
 }
 
 void TokenSource::settle(Flight& f, Result<std::string> r) {
+  cache_->release_refresh(&f);
   f.result = std::move(r);
   f.done.cancel();
   if (flight_.get() == &f) {
