@@ -11,7 +11,8 @@
 // midstream-error (event: error after a few deltas), midstream-drop, start-overloaded (message_start
 // and an overloaded_error event in one write, as the real API does when it sheds load at once),
 // start-then-overloaded / start-then-drop (message_start, content_block_start and ping in separate
-// writes, then an overloaded_error event or a dropped connection, before any delta), slow; otherwise success with
+// writes, then an overloaded_error event or a dropped connection, before any delta), stream-invalid
+// (a 200 stream whose first event is an invalid_request_error), slow; otherwise success with
 // the full event sequence, a ping, and tool_use blocks streamed as input_json_delta fragments.
 import { startServer, sendJson, sleep, anthropicReply, sseEvent, behaviourOf, writePieces } from './util.mjs';
 
@@ -57,6 +58,11 @@ export async function answerAnthropic(res, req, body, { name, model, stream, ser
   if (behaviour === 'start-overloaded') {
     served.push({ ...entry, output: 0, broken: true });
     res.end(pieces[0] + sseEvent({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
+    return;
+  }
+  if (behaviour === 'stream-invalid') {
+    served.push({ ...entry, output: 0, broken: true });
+    res.end(sseEvent({ type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } }));
     return;
   }
   if (behaviour === 'start-then-overloaded' || behaviour === 'start-then-drop') {

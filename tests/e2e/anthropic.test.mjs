@@ -4,9 +4,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import path from 'node:path';
 import { startOpenAI } from './openai.mjs';
 import { startAnthropic } from './anthropic.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, ledgerRequestIds } from './harness.mjs';
 import { replyText, TOOL_ARGS } from './util.mjs';
 
 const KEY = 'sk-e2e-anthropic-team-1';
@@ -26,6 +27,8 @@ const OPENAI_TEXT = replyText('emu-oa', 'emu-ok');
 const anthropic = (key = KEY) => new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0, timeout: 30000 });
 const openai = (key = KEY) => new OpenAI({ apiKey: key, baseURL: gw.baseURL, maxRetries: 0, timeout: 30000 });
 
+let dir;  // the gateway's: its SQLite ledger is read back
+
 async function stillServes() {
   const m = await anthropic().messages.create({ model: 'claude-direct', max_tokens: 64, messages: MSG });
   assert.equal(m.content[0].text, ANTHROPIC_TEXT);
@@ -34,7 +37,7 @@ async function stillServes() {
 before(async () => {
   emuOA = await startOpenAI({ name: 'emu-oa', apiKey: 'sk-upstream-oa' });
   emuAN = await startAnthropic({ name: 'emu-an', apiKey: 'sk-ant-upstream', cache: { read: 4, write: 2 } });
-  const dir = tempDir();
+  dir = tempDir();
   const an = () => ({ type: 'anthropic', base_url: emuAN.baseUrl, api_key: '${UP_AN}' });
   const dep = (provider, model) => ({ provider, model, price: PRICE });
   gw = await startGateway({
@@ -51,6 +54,7 @@ before(async () => {
         'an-start-over': an(),
         'an-late-over': an(),
         'an-late-drop': an(),
+        'an-invalid': an(),
         'oa-main': { type: 'openai', base_url: emuOA.baseUrl, api_key: '${UP_OA}' },
       },
       models: {
@@ -61,6 +65,7 @@ before(async () => {
         'claude-midstream': { route: 'priority', deployments: [dep('an-mid', 'x-midstream-error')] },
         'claude-start-over': { route: 'priority', deployments: [dep('an-start-over', 'x-start-overloaded'), dep('an-main', 'claude-emu-ok')] },
         'claude-late-over': { route: 'priority', deployments: [dep('an-late-over', 'x-start-then-overloaded'), dep('an-main', 'claude-emu-ok')] },
+        'claude-stream-invalid': { route: 'priority', deployments: [dep('an-invalid', 'x-stream-invalid'), dep('an-main', 'claude-emu-ok')] },
         'claude-late-drop': { route: 'priority', deployments: [dep('an-late-drop', 'x-start-then-drop'), dep('an-main', 'claude-emu-ok')] },
       },
       keys: [{ name: 'team', key: '${E2E_KEY}' }],
@@ -306,6 +311,33 @@ for (const [model, upstream, what] of [
     const served = emuAN.served.slice(before);
     assert.deepEqual(served.map((s) => [s.model, !!s.broken]), [[upstream, true], ['claude-emu-ok', false]], sdk);
   }
+  await stillServes();
+});
+
+test('an invalid_request_error event opening a 200 stream: a plain 400 in each dialect, no failover, one record', async () => {
+  const before = emuAN.served.length;
+  const err = await anthropic().messages.stream({ model: 'claude-stream-invalid', max_tokens: 50, messages: MSG }).finalMessage().catch((e) => e);
+  assert.ok(err instanceof Anthropic.BadRequestError, `anthropic: ${err}`);
+  assert.equal(err.status, 400);
+  assert.equal(err.error?.error?.type, 'invalid_request_error');
+  assert.match(err.message, /prompt is too long/);
+  const oerr = await openai().chat.completions.create({ model: 'claude-stream-invalid', messages: MSG, stream: true }).catch((e) => e);
+  assert.ok(oerr instanceof OpenAI.BadRequestError, `openai: ${oerr}`);
+  assert.equal(oerr.status, 400);
+  // The request's fault: the second deployment was not tried.
+  assert.deepEqual(emuAN.served.slice(before).map((s) => s.model), ['x-stream-invalid', 'x-stream-invalid']);
+  // Each reached an upstream, so each has exactly one ledger record (written after the reply).
+  const header = (e) => (typeof e.headers?.get === 'function' ? e.headers.get('x-request-id') : e.headers?.['x-request-id']);
+  const ids = [header(err), header(oerr)];
+  assert.ok(ids.every(Boolean), `x-request-id on both errors: ${ids}`);
+  let counts = [];
+  for (let i = 0; i < 40; i++) {
+    const led = await ledgerRequestIds(path.join(dir, 'ledger.db'));
+    counts = ids.map((id) => led.ids.filter((x) => x === id).length);
+    if (counts.every((c) => c >= 1)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.deepEqual(counts, [1, 1]);
   await stillServes();
 });
 

@@ -103,11 +103,12 @@ export const TOOL_ARGS = [
 //   answers), midstream-drop (stream starts, then the socket is destroyed), midstream-error (an
 //   in-stream error event), start-overloaded, start-then-overloaded, start-then-drop (Anthropic
 //   only: the stream's opening, then an error event or a dropped connection before any content),
+//   stream-invalid (Anthropic only: a 200 stream that opens with an invalid_request_error event),
 //   slow (streams slowly: 100 ms between events), anything else: success.
 export function behaviourOf(model) {
   const m = String(model ?? '');
   for (const b of ['fail-500', 'fail-503', 'fail-529', 'rate-429', 'midstream-drop', 'midstream-error', 'start-overloaded',
-    'start-then-overloaded', 'start-then-drop',
+    'start-then-overloaded', 'start-then-drop', 'stream-invalid',
     'drop', 'stall', 'slow', 'badsig']) {
     if (m.includes(b)) return b;
   }

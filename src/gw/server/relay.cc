@@ -99,10 +99,12 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
     for (auto& ev : events) {
       if (auto* err = std::get_if<StreamError>(&ev)) {
         err->error.provider = rt.cfg->name;
-        if (!sent && err->error.retryable) {
+        if (!sent) {
           // Nothing has reached the client yet, not even the events decoded from the same read
           // as this error (an Anthropic message_start followed at once by an overloaded_error):
-          // this deployment failed, try the next, as if this attempt had never begun.
+          // as if this attempt had never begun, a retryable failure tries the next deployment
+          // and any other becomes a plain error reply with its real status (protocols.md
+          // appendix B.12), not a 200 stream holding an error event.
           call.worker.app().health.on_failure(call.attempt->id, err->error);
           if (started) {
             call.session.abandon_stream();

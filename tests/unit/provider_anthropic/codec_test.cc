@@ -385,6 +385,21 @@ TEST(AnthropicCodec, ErrorEventEndsTheStream) {
   EXPECT_EQ(errors, 1u);
 }
 
+// An in-stream invalid_request_error is the request's fault, as a 400 would have been: another
+// deployment would refuse it too, and before any content the client gets a 400 reply.
+TEST(AnthropicCodec, InStreamInvalidRequestIsTheRequestsFault) {
+  auto evs = decode_stream(
+      "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+      "\"message\":\"prompt is too long\"}}\n\n",
+      7);
+  ASSERT_EQ(evs.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<StreamError>(evs[0]));
+  const Error& e = std::get<StreamError>(evs[0]).error;
+  EXPECT_EQ(e.code, Code::UpstreamRejected);
+  EXPECT_FALSE(e.retryable);
+  EXPECT_EQ(e.http_status(), 400);
+}
+
 TEST(AnthropicCodec, StreamCutBeforeMessageStopIsAnError) {
   const std::string bytes = read_text(std::string(GW_VECTORS_DIR) + "/anthropic_upstream_text_tool.sse");
   auto evs = decode_stream(bytes.substr(0, bytes.find("event: message_stop")), 16);

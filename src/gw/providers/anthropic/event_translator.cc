@@ -29,6 +29,9 @@ Error stream_error(const json::object& ev) {
     err.code = Code::RateLimited;
   } else if (type == "timeout_error") {
     err.code = Code::UpstreamTimeout;
+  } else if (type == "invalid_request_error") {
+    err.code = Code::UpstreamRejected;  // the request's fault: before any content, a 400 reply
+    err.retryable = false;
   } else {
     err.code = Code::UpstreamError;
     err.retryable = type == "api_error" || type.empty();
