@@ -34,6 +34,7 @@ void UsageAccumulator::merge(const Usage& u) {
   usage_.output = std::max(usage_.output, u.output);
   usage_.cache_read = std::max(usage_.cache_read, u.cache_read);
   usage_.cache_write = std::max(usage_.cache_write, u.cache_write);
+  usage_.cache_write_1h = std::max(usage_.cache_write_1h, u.cache_write_1h);
   usage_.reasoning = std::max(usage_.reasoning, u.reasoning);
 }
 

@@ -12,7 +12,7 @@ constexpr int kPriceScale = 6;
 
 Price read_price(Reader& r, const Field& f) {
   Price p;
-  auto m = r.fields(f, {"input", "output", "cache_read", "cache_write"}, "a price");
+  auto m = r.fields(f, {"input", "output", "cache_read", "cache_write", "cache_write_1h"}, "a price");
   if (!m) {
     return p;
   }
@@ -32,6 +32,13 @@ Price read_price(Reader& r, const Field& f) {
   read("output", p.output, true);
   read("cache_read", p.cache_read, false);
   read("cache_write", p.cache_write, false);
+  if (m->get("cache_write_1h") != nullptr) {
+    int64_t v = -1;
+    read("cache_write_1h", v, false);
+    if (v >= 0) {
+      p.cache_write_1h = v;
+    }
+  }
   return p;
 }
 

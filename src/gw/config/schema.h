@@ -46,6 +46,9 @@ struct Price {
   int64_t output = 0;
   int64_t cache_read = 0;
   int64_t cache_write = 0;
+  // One-hour cache writes; unset: twice the input price, Anthropic's rule on every cloud that
+  // serves Claude (five-minute writes, `cache_write`, are 1.25 times it).
+  std::optional<int64_t> cache_write_1h;
 };
 
 struct Deployment {

@@ -19,8 +19,11 @@ Pico part(uint64_t tokens, int64_t price_pico_per_token) {
 }  // namespace
 
 int64_t cost_nano_usd(const Usage& usage, const config::Price& price) {
+  const uint64_t write_1h = std::min(usage.cache_write_1h, usage.cache_write);
+  const int64_t price_1h = price.cache_write_1h.value_or(2 * std::max<int64_t>(price.input, 0));
   const Pico pico = part(usage.input, price.input) + part(usage.output, price.output) +
-                    part(usage.cache_read, price.cache_read) + part(usage.cache_write, price.cache_write);
+                    part(usage.cache_read, price.cache_read) +
+                    part(usage.cache_write - write_1h, price.cache_write) + part(write_1h, price_1h);
   const Pico nano = (pico + kPicoPerNano / 2) / kPicoPerNano;
   if (nano > static_cast<Pico>(std::numeric_limits<int64_t>::max())) {
     return std::numeric_limits<int64_t>::max();

@@ -201,7 +201,7 @@ models:
     deployments:
       - provider: p1
         model: up-1
-        price: { input: 0.075, output: 15, cache_read: 3.00, cache_write: 15.5 }
+        price: { input: 0.075, output: 15, cache_read: 3.00, cache_write: 15.5, cache_write_1h: 0.15 }
         rpm: 500
         tpm: ${TPM:-400000}
         weight: 0
@@ -243,6 +243,7 @@ TEST(LoadConfig, ModelsDeploymentsAndKeys) {
   EXPECT_EQ(d0.price.output, 15'000'000);
   EXPECT_EQ(d0.price.cache_read, 3'000'000);
   EXPECT_EQ(d0.price.cache_write, 15'500'000);
+  EXPECT_EQ(d0.price.cache_write_1h, 150'000);
   EXPECT_EQ(d0.rpm, 500);
   EXPECT_EQ(d0.tpm, 400000);
   EXPECT_EQ(d0.weight, 0);
@@ -253,6 +254,7 @@ TEST(LoadConfig, ModelsDeploymentsAndKeys) {
   EXPECT_EQ(d1.priority, 7);
   EXPECT_EQ(d1.weight, 1);
   EXPECT_EQ(d1.price.input, 0);
+  EXPECT_FALSE(d1.price.cache_write_1h.has_value());  // priced at twice the input
   EXPECT_FALSE(d1.rpm.has_value());
   EXPECT_FALSE(d1.max_tokens_default.has_value());
 

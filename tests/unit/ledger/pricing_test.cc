@@ -31,6 +31,23 @@ TEST(Pricing, CachePricesAreAddedAndRoundedOnce) {
   EXPECT_EQ(cost_nano_usd(Usage{.input = 499}, usd_per_million(1, 0)), 0);
 }
 
+// Anthropic's one-hour cache writes cost twice the input price, five-minute ones 1.25 times it
+// (the deployment's cache_write); billing every write at the five-minute price undercharged.
+TEST(Pricing, OneHourCacheWritesHaveTheirOwnPrice) {
+  // $3/M input, $3.75/M five-minute writes: 1,000 writes of which 400 to the one-hour cache.
+  const Usage u{.input = 0, .output = 0, .cache_read = 0, .cache_write = 1000, .reasoning = 0, .cache_write_1h = 400};
+  config::Price p = usd_per_million(3'000'000, 15'000'000, 300'000, 3'750'000);
+  // Unset: 2 x input = $6/M, i.e. 6,000 nano-USD a token; 3.75/M is 3,750 nano-USD a token.
+  EXPECT_EQ(cost_nano_usd(u, p), 600 * 3'750 + 400 * 6'000);
+  p.cache_write_1h = 7'000'000;  // configured
+  EXPECT_EQ(cost_nano_usd(u, p), 600 * 3'750 + 400 * 7'000);
+  // Without a one-hour share, nothing changes.
+  EXPECT_EQ(cost_nano_usd(Usage{.cache_write = 1000}, p), 1000 * 3'750);
+  // A split larger than the total (a malformed upstream) never bills more writes than there were.
+  const Usage odd{.cache_write = 10, .cache_write_1h = 50};
+  EXPECT_EQ(cost_nano_usd(odd, p), 10 * 7'000);
+}
+
 TEST(Pricing, NoFloatDriftOverManyRequests) {
   // 0.1 USD per million tokens, one token at a time, a million times: exactly 0.1 USD.
   int64_t total = 0;

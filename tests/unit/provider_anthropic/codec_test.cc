@@ -321,6 +321,25 @@ TEST(AnthropicCodec, DecodesAResponse) {
             StopReason::MaxTokens);
 }
 
+// usage.cache_creation splits the cache writes by lifetime; the one-hour share is priced apart.
+TEST(AnthropicCodec, ReadsTheOneHourShareOfCacheWrites) {
+  auto r = anthropic::decode_response_body(
+      R"({"content":[],"stop_reason":"end_turn","usage":{"input_tokens":5,"output_tokens":7,)"
+      R"("cache_creation_input_tokens":30,"cache_read_input_tokens":0,)"
+      R"("cache_creation":{"ephemeral_5m_input_tokens":10,"ephemeral_1h_input_tokens":20}}})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->usage.cache_write, 30u);
+  EXPECT_EQ(r->usage.cache_write_1h, 20u);
+  auto evs = decode_stream(
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"content\":[],"
+      "\"usage\":{\"input_tokens\":5,\"output_tokens\":1,\"cache_creation_input_tokens\":30,"
+      "\"cache_creation\":{\"ephemeral_5m_input_tokens\":10,\"ephemeral_1h_input_tokens\":20}}}}\n\n",
+      9);
+  ASSERT_FALSE(evs.empty());
+  ASSERT_TRUE(std::holds_alternative<MessageStart>(evs[0]));
+  EXPECT_EQ(std::get<MessageStart>(evs[0]).usage.cache_write_1h, 20u);
+}
+
 TEST(AnthropicCodec, DecodesTheVectorStreamAtAnySplit) {
   const std::string bytes = read_text(std::string(GW_VECTORS_DIR) + "/anthropic_upstream_text_tool.sse");
   ASSERT_FALSE(bytes.empty());

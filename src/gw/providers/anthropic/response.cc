@@ -61,6 +61,12 @@ void apply_usage(const json::object& usage, Usage& u) {
   if (auto v = uint_field(usage, "cache_creation_input_tokens")) {
     u.cache_write = *v;
   }
+  // The split of those writes by cache lifetime; the one-hour ones are priced apart.
+  if (const json::value* cc = usage.if_contains("cache_creation"); cc != nullptr && cc->is_object()) {
+    if (auto v = uint_field(cc->get_object(), "ephemeral_1h_input_tokens")) {
+      u.cache_write_1h = *v;
+    }
+  }
   if (auto v = uint_field(usage, "cache_read_input_tokens")) {
     u.cache_read = *v;
   }
