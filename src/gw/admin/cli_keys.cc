@@ -55,6 +55,9 @@ int create(KeyStore& keys, const CliArgs& a, std::ostream& out, std::ostream& er
   }
   if (auto it = a.flags.find("models"); it != a.flags.end()) {
     spec.models = split_list(it->second);
+    if (spec.models.empty()) {  // would read as "all models", the opposite of what it looks like
+      return bad_args(err, "--models must name at least one model (omit it to allow every model)");
+    }
   }
   for (const char* f : {"rpm", "tpm"}) {
     if (auto it = a.flags.find(f); it != a.flags.end()) {

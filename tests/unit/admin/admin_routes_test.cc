@@ -89,6 +89,13 @@ TEST_F(AdminRoutes, BadKeyBodiesAre400) {
   EXPECT_EQ(json(call("GET", "/admin/keys").body).at("keys").as_array().size(), 1u) << "nothing created";
 }
 
+TEST_F(AdminRoutes, AnEmptyModelsListIs400NotEveryModel) {
+  // `models: []` is not "absent": a key meant for no model must not come out allowed every model.
+  expect_error(call("POST", "/admin/keys", R"({"name":"none","models":[]})"), 400, "invalid_request_error");
+  EXPECT_EQ(json(call("GET", "/admin/keys").body).at("keys").as_array().size(), 1u) << "nothing created";
+  EXPECT_EQ(call("POST", "/admin/keys", R"({"name":"all","models":null})").status, 201u) << "null: not given";
+}
+
 TEST_F(AdminRoutes, BudgetUsdAcceptsIntegersAndDecimalStringsExactly) {
   auto a = call("POST", "/admin/keys", R"({"name":"a","budget":{"usd":100}})");
   ASSERT_EQ(a.status, 201u) << a.body;
