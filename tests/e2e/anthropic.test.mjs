@@ -270,9 +270,9 @@ test('/v1/messages: upstream 429 -> 429 rate_limit_error with retry-after', asyn
   await stillServes();
 });
 
-test('/v1/messages: upstream 529 -> 529 overloaded_error', async () => {
+test('/v1/messages: upstream 529 on every deployment -> 503 (contract: 502/503/504), overloaded_error', async () => {
   const r = await call(gw, '/v1/messages', { key: KEY, body: { model: 'claude-529', max_tokens: 10, messages: MSG } });
-  assertAnthropicError(r, 529, 'overloaded_error');
+  assertAnthropicError(r, 503, 'overloaded_error');
   await stillServes();
 });
 
