@@ -30,12 +30,15 @@ std::optional<int64_t> positive(const std::string& text) {
   return v > 0 ? std::optional<int64_t>(v) : std::nullopt;
 }
 
+// "a,b" or "a, b" (as typed in a shell, like --by in `usage`): names never carry the spaces.
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
   size_t start = 0;
   while (start <= text.size()) {
     const size_t comma = std::min(text.find(',', start), text.size());
     std::string item = text.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
     if (!item.empty()) {
       out.push_back(item);
     }

@@ -103,6 +103,16 @@ TEST_F(Cli, KeysCreateWithAnEmptyModelsListIsRefused) {
   EXPECT_EQ(out_.str().find("none"), std::string::npos) << out_.str();
 }
 
+TEST_F(Cli, KeysCreateModelsListToleratesSpacesAfterCommas) {
+  ASSERT_EQ(keys({"create", "--name", "spaced", "--models", "a, b ,c"}), 0) << err_.str();
+  const std::string created = out_.str();
+  const auto at = created.find("sk-sy-");
+  ASSERT_NE(at, std::string::npos) << created;
+  auto who = make_key_store(cfg_)->authenticate(created.substr(at, 6 + 48));
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->models, (std::vector<std::string>{"a", "b", "c"}));
+}
+
 TEST_F(Cli, UsageTableAndJson) {
   {
     auto ledger = make_ledger(cfg_, clock_);
