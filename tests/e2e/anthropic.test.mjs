@@ -106,6 +106,18 @@ test('x-api-key with anthropic-version 2023-06-01 (older SDKs) is accepted on /v
   assert.equal(r.json.content[0].text, ANTHROPIC_TEXT);
 });
 
+test('/v1/messages?beta=true (older SDKs\' beta path) is counted under route="messages" in /metrics', async () => {
+  const sample = async () => {
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    const m = text.match(/^switchyard_requests_total\{route="messages",model="claude-direct",provider="an-main",status="200"\} (\d+)$/m);
+    return m ? Number(m[1]) : 0;
+  };
+  const before = await sample();
+  const r = await call(gw, '/v1/messages?beta=true', { key: KEY, headers: { 'anthropic-version': '2023-06-01' }, body: { model: 'claude-direct', max_tokens: 64, messages: MSG } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(await sample(), before + 1);
+});
+
 test('anthropic SDK messages.stream().finalMessage() -> anthropic upstream', async () => {
   const events = [];
   const stream = anthropic().messages.stream({ model: 'claude-direct', max_tokens: 128, messages: MSG });
