@@ -62,11 +62,13 @@ int main(int argc, char** argv) {
   // later on the line (`keys create --name N --config FILE`): found in remaining() below.
   auto* keys = app.add_subcommand("keys", "manage virtual keys: create | list | revoke ID");
   keys->add_option("--config,-c", config_path, "config file (names the ledger database, required)");
+  keys->footer(std::string(gw::kKeysUsage));
   keys->allow_extras();
   keys->prefix_command();
 
   auto* usage = app.add_subcommand("usage", "print usage and cost from the ledger");
   usage->add_option("--config,-c", config_path, "config file (names the ledger database, required)");
+  usage->footer(std::string(gw::kUsageUsage));
   usage->allow_extras();
   usage->prefix_command();
 

@@ -43,3 +43,14 @@ test('keys and usage take --config after their words, as `keys create --name N -
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /--config/);
 });
+
+test('--help of keys and usage shows their own flags (--by, --since, --json; create --name ...)', () => {
+  const usage = run('usage', '--help');
+  assert.equal(usage.status, 0, usage.stderr);
+  for (const flag of ['--by', '--since', '--until', '--json']) assert.ok(usage.stdout.includes(flag), `${flag} in:\n${usage.stdout}`);
+  const keys = run('keys', '--help');
+  assert.equal(keys.status, 0, keys.stderr);
+  for (const word of ['create', '--name', '--models', '--rpm', '--tpm', '--budget-usd', '--budget-period', 'list', 'revoke']) {
+    assert.ok(keys.stdout.includes(word), `${word} in:\n${keys.stdout}`);
+  }
+});

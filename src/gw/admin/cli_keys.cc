@@ -9,13 +9,13 @@
 
 namespace gw {
 
-namespace {
-
-constexpr std::string_view kKeysUsage =
+const std::string_view kKeysUsage =
     "usage: switchyard keys create --name N [--models a,b] [--rpm N] [--tpm N]"
     " [--budget-usd X [--budget-period day|week|month|total]]\n"
     "       switchyard keys list\n"
     "       switchyard keys revoke ID\n";
+
+namespace {
 
 int bad_args(std::ostream& err, const std::string& why) {
   err << "switchyard keys: " << why << "\n" << kKeysUsage;
