@@ -1,5 +1,6 @@
 // switchyard: the command line (contract.md "The program").
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <string>
 
@@ -79,6 +80,14 @@ int main(int argc, char** argv) {
       return gw::run_emulator(emu);
     }
     for (auto* sub : {keys, usage}) {
+      // `keys create --help`: CLI11 did not see a --help after the subcommand's first word.
+      const auto rest = sub->remaining();
+      if (*sub && std::find_if(rest.begin(), rest.end(), [](const std::string& a) {
+                    return a == "--help" || a == "-h";
+                  }) != rest.end()) {
+        std::cout << sub->help();
+        return 0;
+      }
       if (*sub && config_path.empty()) {
         config_path = gw::config_option(sub->remaining()).value_or("");
         if (config_path.empty()) {

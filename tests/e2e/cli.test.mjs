@@ -53,4 +53,11 @@ test('--help of keys and usage shows their own flags (--by, --since, --json; cre
   for (const word of ['create', '--name', '--models', '--rpm', '--tpm', '--budget-usd', '--budget-period', 'list', 'revoke']) {
     assert.ok(keys.stdout.includes(word), `${word} in:\n${keys.stdout}`);
   }
+  // --help after the command's words, with or without --config, as `git commit --help` works.
+  for (const args of [['keys', 'create', '--help'], ['keys', 'create', '--name', 'x', '-h', '--config', configFile], ['usage', '--since', '24h', '--help']]) {
+    const r = run(...args);
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /usage: switchyard (keys|usage)/, args.join(' '));
+  }
+  assert.doesNotMatch(run('keys', 'list', '--config', configFile).stdout, /^\S+\s+x\s/m, 'the -h line created no key x');
 });
