@@ -1,5 +1,6 @@
 // switchyard: the command line (contract.md "The program").
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <string>
 
@@ -8,6 +9,7 @@
 #endif
 
 #include "gw/admin/cli.h"
+#include "gw/admin/cli_args.h"
 #include "gw/config/load.h"
 #include "gw/emulate/emulator.h"
 #include "gw/server/server.h"
@@ -57,13 +59,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   emulate->add_option("--threads", emu.threads, "I/O threads")->check(CLI::PositiveNumber);
 
+  // keys and usage stop parsing at their first word (prefix_command), so `--config` may also come
+  // later on the line (`keys create --name N --config FILE`): found in remaining() below.
   auto* keys = app.add_subcommand("keys", "manage virtual keys: create | list | revoke ID");
-  keys->add_option("--config,-c", config_path, "config file (names the ledger database)")->required();
+  keys->add_option("--config,-c", config_path, "config file (names the ledger database, required)");
+  keys->footer(std::string(gw::kKeysUsage));
   keys->allow_extras();
   keys->prefix_command();
 
   auto* usage = app.add_subcommand("usage", "print usage and cost from the ledger");
-  usage->add_option("--config,-c", config_path, "config file (names the ledger database)")->required();
+  usage->add_option("--config,-c", config_path, "config file (names the ledger database, required)");
+  usage->footer(std::string(gw::kUsageUsage));
   usage->allow_extras();
   usage->prefix_command();
 
@@ -72,6 +78,23 @@ int main(int argc, char** argv) {
   try {
     if (*emulate) {
       return gw::run_emulator(emu);
+    }
+    for (auto* sub : {keys, usage}) {
+      // `keys create --help`: CLI11 did not see a --help after the subcommand's first word.
+      const auto rest = sub->remaining();
+      if (*sub && std::find_if(rest.begin(), rest.end(), [](const std::string& a) {
+                    return a == "--help" || a == "-h";
+                  }) != rest.end()) {
+        std::cout << sub->help();
+        return 0;
+      }
+      if (*sub && config_path.empty()) {
+        config_path = gw::config_option(sub->remaining()).value_or("");
+        if (config_path.empty()) {
+          std::cerr << "switchyard " << sub->get_name() << ": --config FILE is required\n";
+          return 2;
+        }
+      }
     }
     auto cfg = load_or_report(config_path);
     if (!cfg) {

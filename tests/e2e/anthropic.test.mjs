@@ -115,6 +115,18 @@ test('x-api-key with anthropic-version 2023-06-01 (older SDKs) is accepted on /v
   assert.equal(r.json.content[0].text, ANTHROPIC_TEXT);
 });
 
+test('/v1/messages?beta=true (older SDKs\' beta path) is counted under route="messages" in /metrics', async () => {
+  const sample = async () => {
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    const m = text.match(/^switchyard_requests_total\{route="messages",model="claude-direct",provider="an-main",status="200"\} (\d+)$/m);
+    return m ? Number(m[1]) : 0;
+  };
+  const before = await sample();
+  const r = await call(gw, '/v1/messages?beta=true', { key: KEY, headers: { 'anthropic-version': '2023-06-01' }, body: { model: 'claude-direct', max_tokens: 64, messages: MSG } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(await sample(), before + 1);
+});
+
 test('anthropic SDK messages.stream().finalMessage() -> anthropic upstream', async () => {
   const events = [];
   const stream = anthropic().messages.stream({ model: 'claude-direct', max_tokens: 128, messages: MSG });
@@ -279,9 +291,9 @@ test('/v1/messages: upstream 429 -> 429 rate_limit_error with retry-after', asyn
   await stillServes();
 });
 
-test('/v1/messages: upstream 529 -> 529 overloaded_error', async () => {
+test('/v1/messages: upstream 529 on every deployment -> 503 (contract: 502/503/504), overloaded_error', async () => {
   const r = await call(gw, '/v1/messages', { key: KEY, body: { model: 'claude-529', max_tokens: 10, messages: MSG } });
-  assertAnthropicError(r, 529, 'overloaded_error');
+  assertAnthropicError(r, 503, 'overloaded_error');
   await stillServes();
 });
 

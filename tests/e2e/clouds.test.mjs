@@ -69,6 +69,7 @@ before(async () => {
         'aws-throttled': bedrock(),
         'aws-stream-throttled': bedrock(),
         'aws-bad': bedrock('${AWS_BAD_SECRET}'),
+        'aws-429': bedrock(),
         gcp: { type: 'vertex', project: 'e2e-project', region: 'us-east5', base_url: vx.baseUrl, credentials_file: credentialsFile },
         'gcp-429': { type: 'vertex', project: 'e2e-project', region: 'us-east5', base_url: vx.baseUrl, credentials_file: credentialsFile },
         'anthropic-direct': { type: 'anthropic', base_url: an.baseUrl, api_key: '${AN_KEY}' },
@@ -85,6 +86,7 @@ before(async () => {
         'claude-stream-throttled': { route: 'priority', deployments: [dep('aws-stream-throttled', 'us.anthropic.claude-midstream-error-v1:0')] },
         'claude-bad-secret': { route: 'priority', deployments: [dep('aws-bad', CLAUDE_BR)] },
         'claude-vertex-429': { route: 'priority', deployments: [dep('gcp-429', 'claude-rate-429@2025')] },
+        'claude-bedrock-429': { route: 'priority', deployments: [dep('aws-429', 'us.anthropic.claude-rate-429-v1:0')] },
       },
       keys: [{ name: 'clouds', key: '${E2E_KEY}' }],
     },
@@ -237,6 +239,15 @@ test('vertex: a token revoked early is refreshed once on the 401 and the request
   assert.equal(after[0].authOk, false);
   assert.equal(after[1].authOk, true);
   assert.equal(vx.tokenRequests.filter((r) => r.ok).length, exchanges + 1, 'exactly one new token exchange');
+  await stillServes();
+});
+
+test('bedrock ThrottlingException (no retry-after from AWS): the client still gets 429 with retry-after', async () => {
+  for (const route of ['/v1/messages', '/v1/chat/completions']) {
+    const r = await call(gw, route, { key: KEY, body: { model: 'claude-bedrock-429', max_tokens: 10, messages: MSG } });
+    assert.equal(r.status, 429, `${route}: ${r.text}`);
+    assert.match(r.headers.get('retry-after') ?? '', /^[1-9][0-9]*$/, `${route}: retry-after on a 429 (contract.md)`);
+  }
   await stillServes();
 });
 

@@ -255,6 +255,17 @@ test('unknown model: 404', async () => {
   await stillServes();
 });
 
+test('unknown model names asked for by clients do not become /metrics series', async () => {
+  const names = Array.from({ length: 5 }, (_, i) => `typo-model-${i}-${Date.now()}`);
+  for (const model of names) {
+    const r = await call(gw, '/v1/chat/completions', { key: KEY_A, body: { model, messages: MSG } });
+    assert.equal(r.status, 404, r.text);
+  }
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  for (const model of names) assert.ok(!text.includes(model), `${model} in /metrics`);
+  assert.match(text, /^switchyard_requests_total\{route="chat_completions",model="",provider="",status="404"\} [1-9]/m);
+});
+
 test('malformed JSON: 400', async () => {
   const r = await call(gw, '/v1/chat/completions', { key: KEY_A, raw: '{"model":"gpt-ok","messages":[{"role":"user","content":"hi"}' });
   assert.equal(r.status, 400, r.text);

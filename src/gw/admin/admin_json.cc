@@ -171,6 +171,11 @@ Result<KeySpec> parse_key_spec(std::string_view body) {
         }
         spec.models.emplace_back(m.as_string().c_str());
       }
+      if (spec.models.empty()) {
+        // An empty list would read as "all models" (KeyInfo::models), the opposite of what it
+        // looks like; the config file refuses it for the same reason.
+        return invalid_field("models", "must name at least one model (omit it to allow every model)");
+      }
     } else if (k == "rpm" || k == "tpm") {
       auto n = positive_integer(v, k);
       if (!n) {

@@ -4,12 +4,17 @@
 // 0 done, 1 failed (message on err), 2 bad arguments (usage on err).
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gw/common/clock.h"
 #include "gw/config/schema.h"
 
 namespace gw {
+
+// The usage lines of each command (also shown by --help and on bad arguments).
+extern const std::string_view kKeysUsage;
+extern const std::string_view kUsageUsage;
 
 // keys create --name N [--models a,b] [--rpm N] [--tpm N] [--budget-usd X [--budget-period P]]
 // keys list

@@ -46,6 +46,18 @@ std::optional<CliArgs> parse_cli_args(const std::vector<std::string>& args, cons
   return out;
 }
 
+std::optional<std::string> config_option(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if ((args[i] == "-c" || args[i] == "--config") && i + 1 < args.size()) {
+      return args[i + 1];
+    }
+    if (args[i].rfind("--config=", 0) == 0) {
+      return args[i].substr(9);
+    }
+  }
+  return std::nullopt;
+}
+
 std::string render_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
                          const std::vector<bool>& right_align) {
   std::vector<size_t> width(header.size(), 0);

@@ -20,6 +20,9 @@ struct CliArgs {
 std::optional<CliArgs> parse_cli_args(const std::vector<std::string>& args, const std::set<std::string>& with_value,
                                       const std::set<std::string>& switches, std::string* error);
 
+// The value of `--config FILE`, `-c FILE` or `--config=FILE` among `args`; nullopt if none.
+std::optional<std::string> config_option(const std::vector<std::string>& args);
+
 // Left-aligned text columns and right-aligned numeric ones, two spaces apart.
 std::string render_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
                          const std::vector<bool>& right_align);

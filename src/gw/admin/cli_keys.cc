@@ -9,13 +9,13 @@
 
 namespace gw {
 
-namespace {
-
-constexpr std::string_view kKeysUsage =
+const std::string_view kKeysUsage =
     "usage: switchyard keys create --name N [--models a,b] [--rpm N] [--tpm N]"
     " [--budget-usd X [--budget-period day|week|month|total]]\n"
     "       switchyard keys list\n"
     "       switchyard keys revoke ID\n";
+
+namespace {
 
 int bad_args(std::ostream& err, const std::string& why) {
   err << "switchyard keys: " << why << "\n" << kKeysUsage;
@@ -30,12 +30,15 @@ std::optional<int64_t> positive(const std::string& text) {
   return v > 0 ? std::optional<int64_t>(v) : std::nullopt;
 }
 
+// "a,b" or "a, b" (as typed in a shell, like --by in `usage`): names never carry the spaces.
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
   size_t start = 0;
   while (start <= text.size()) {
     const size_t comma = std::min(text.find(',', start), text.size());
     std::string item = text.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
     if (!item.empty()) {
       out.push_back(item);
     }
@@ -55,6 +58,9 @@ int create(KeyStore& keys, const CliArgs& a, std::ostream& out, std::ostream& er
   }
   if (auto it = a.flags.find("models"); it != a.flags.end()) {
     spec.models = split_list(it->second);
+    if (spec.models.empty()) {  // would read as "all models", the opposite of what it looks like
+      return bad_args(err, "--models must name at least one model (omit it to allow every model)");
+    }
   }
   for (const char* f : {"rpm", "tpm"}) {
     if (auto it = a.flags.find(f); it != a.flags.end()) {

@@ -11,11 +11,11 @@
 
 namespace gw {
 
-namespace {
-
-constexpr std::string_view kUsageUsage =
+const std::string_view kUsageUsage =
     "usage: switchyard usage [--by key,model,provider,deployment] [--since 24h|7d|30m|RFC3339]"
     " [--until ...] [--json]\n";
+
+namespace {
 
 int bad_args(std::ostream& err, const std::string& why) {
   err << "switchyard usage: " << why << "\n" << kUsageUsage;

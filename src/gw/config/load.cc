@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -188,6 +189,12 @@ LoadResult load_config_string(const std::string& yaml, const std::string& file_n
 }
 
 LoadResult load_config_file(const std::string& path, const EnvLookup& env) {
+  // A directory opens and reads as empty, which would pass as "every default".
+  if (std::error_code ec; std::filesystem::is_directory(path, ec)) {
+    LoadResult out;
+    out.problems.push_back(Problem{path, 0, "", "is a directory, not a config file"});
+    return out;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     LoadResult out;

@@ -75,7 +75,12 @@ Error exhausted(const Error& last, int attempts) {
       break;
     case Code::RateLimited:
       // Every deployment we could try is throttling: say so (429 + the upstream's retry-after,
-      // protocols.md 3.8) so the client backs off instead of treating it as an outage.
+      // protocols.md 3.8) so the client backs off instead of treating it as an outage. Every
+      // 429 carries retry-after (contract.md), also when the upstream gave none (Bedrock never
+      // does): 1 s, the shortest wait the header can say.
+      if (!e.retry_after_s) {
+        e.retry_after_s = 1;
+      }
       break;
     default:
       e.code = Code::UpstreamError;

@@ -89,6 +89,13 @@ TEST_F(AdminRoutes, BadKeyBodiesAre400) {
   EXPECT_EQ(json(call("GET", "/admin/keys").body).at("keys").as_array().size(), 1u) << "nothing created";
 }
 
+TEST_F(AdminRoutes, AnEmptyModelsListIs400NotEveryModel) {
+  // `models: []` is not "absent": a key meant for no model must not come out allowed every model.
+  expect_error(call("POST", "/admin/keys", R"({"name":"none","models":[]})"), 400, "invalid_request_error");
+  EXPECT_EQ(json(call("GET", "/admin/keys").body).at("keys").as_array().size(), 1u) << "nothing created";
+  EXPECT_EQ(call("POST", "/admin/keys", R"({"name":"all","models":null})").status, 201u) << "null: not given";
+}
+
 TEST_F(AdminRoutes, BudgetUsdAcceptsIntegersAndDecimalStringsExactly) {
   auto a = call("POST", "/admin/keys", R"({"name":"a","budget":{"usd":100}})");
   ASSERT_EQ(a.status, 201u) << a.body;
@@ -150,6 +157,21 @@ TEST_F(AdminRoutes, UsageSinceAndUntil) {
   EXPECT_EQ(future.body, R"({"rows":[]})");
   auto offset = json(call("GET", "/admin/usage?since=2023-11-15T00:14:20%2B02:00").body);
   EXPECT_EQ(offset.at("rows").at(0).at("requests").as_int64(), 1);
+}
+
+TEST_F(AdminRoutes, UsageSinceWithAnUnencodedPlusOffset) {
+  test::record_sync(*ledger_, test::usage_record("a", 1'700'000'000'000, "k", "m", "p", "d", 1, 1, 1));
+  test::record_sync(*ledger_, test::usage_record("b", 1'700'000'060'000, "k", "m", "p", "d", 1, 1, 1));
+  // As curl sends it: the '+' not percent-encoded. 00:14:20+02:00 is 22:14:20Z, the second record.
+  auto since = call("GET", "/admin/usage?since=2023-11-15T00:14:20+02:00");
+  ASSERT_EQ(since.status, 200u) << since.body;
+  EXPECT_EQ(json(since.body).at("rows").at(0).at("requests").as_int64(), 1);
+  auto until = call("GET", "/admin/usage?until=2023-11-15T00:14:20.5+02:00");
+  ASSERT_EQ(until.status, 200u) << until.body;
+  EXPECT_EQ(json(until.body).at("rows").at(0).at("requests").as_int64(), 2);
+  // A negative offset never needed encoding.
+  auto minus = json(call("GET", "/admin/usage?since=2023-11-14T20:14:20-02:00").body);
+  EXPECT_EQ(minus.at("rows").at(0).at("requests").as_int64(), 1);
 }
 
 TEST_F(AdminRoutes, UsageBadInputIs400) {

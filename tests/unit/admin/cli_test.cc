@@ -94,6 +94,25 @@ TEST_F(Cli, KeysArgumentErrors) {
   EXPECT_EQ(keys({"list", "--config", "ignored.yaml"}), 0) << "main() already handled --config";
 }
 
+TEST_F(Cli, KeysCreateWithAnEmptyModelsListIsRefused) {
+  // `--models ""` would otherwise create a key allowed every model.
+  EXPECT_EQ(keys({"create", "--name", "none", "--models", ""}), 2);
+  EXPECT_NE(err_.str().find("--models"), std::string::npos) << err_.str();
+  EXPECT_EQ(keys({"create", "--name", "none", "--models=,"}), 2);
+  ASSERT_EQ(keys({"list"}), 0);
+  EXPECT_EQ(out_.str().find("none"), std::string::npos) << out_.str();
+}
+
+TEST_F(Cli, KeysCreateModelsListToleratesSpacesAfterCommas) {
+  ASSERT_EQ(keys({"create", "--name", "spaced", "--models", "a, b ,c"}), 0) << err_.str();
+  const std::string created = out_.str();
+  const auto at = created.find("sk-sy-");
+  ASSERT_NE(at, std::string::npos) << created;
+  auto who = make_key_store(cfg_)->authenticate(created.substr(at, 6 + 48));
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->models, (std::vector<std::string>{"a", "b", "c"}));
+}
+
 TEST_F(Cli, UsageTableAndJson) {
   {
     auto ledger = make_ledger(cfg_, clock_);

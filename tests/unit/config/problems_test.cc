@@ -324,6 +324,16 @@ TEST(ConfigProblems, MissingFileIsAProblem) {
   EXPECT_FALSE(r.config.has_value());
 }
 
+TEST(ConfigProblems, ADirectoryIsAProblemNotAnEmptyConfig) {
+  // `--config /etc/switchyard/` by mistake: it opens and reads as nothing, i.e. every default.
+  const std::string dir = ::testing::TempDir();
+  auto r = load_config_file(dir, testing::env_of({}));
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].file, dir);
+  EXPECT_NE(r.problems[0].what.find("directory"), std::string::npos) << r.problems[0].what;
+  EXPECT_FALSE(r.config.has_value());
+}
+
 TEST(ConfigProblems, ListenForms) {
   for (const char* good : {"localhost:4000", "0.0.0.0:0", "[::]:443", "gw-1.internal:65535"}) {
     auto r = load(std::string("listen: \"") + good + "\"\n");

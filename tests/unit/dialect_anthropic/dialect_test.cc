@@ -247,7 +247,8 @@ TEST(AnthropicDialect, ErrorsHaveTheAnthropicShapeAndStatus) {
                         Case{Code::PayloadTooLarge, 0, 413, "request_too_large"},
                         Case{Code::RateLimited, 0, 429, "rate_limit_error"},
                         Case{Code::BudgetExceeded, 0, 429, "rate_limit_error"},
-                        Case{Code::UpstreamOverloaded, 0, 529, "overloaded_error"},
+                        // 503 once failover is exhausted (contract.md), the body still overloaded_error
+                        Case{Code::UpstreamOverloaded, 0, 503, "overloaded_error"},
                         Case{Code::UpstreamTimeout, 0, 504, "timeout_error"},
                         Case{Code::UpstreamUnavailable, 0, 503, "api_error"},
                         Case{Code::UpstreamError, 0, 502, "api_error"},

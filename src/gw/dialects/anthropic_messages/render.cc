@@ -134,7 +134,10 @@ json::object messages_error_body(const Error& err) {
 
 ClientReply render_messages_error(const Error& err) {
   ClientReply r;
-  r.status = err.http_status();  // UpstreamOverloaded is 529 here, as Anthropic clients expect
+  // An overloaded upstream reaches a client only once failover is exhausted, which contract.md
+  // answers with 502/503/504 in every dialect: 503, not Anthropic's own 529. The body keeps
+  // overloaded_error, so the cause still reads as Anthropic's.
+  r.status = err.code == Code::UpstreamOverloaded ? 503 : err.http_status();
   r.headers.emplace_back("content-type", "application/json");
   r.body = json::serialize(messages_error_body(err));
   return r;

@@ -1,0 +1,63 @@
+// The command line as contract.md writes it ("The program"), run as a user types it: the real
+// binary against a config file and its SQLite ledger, no gateway needed.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { writeConfig, tempDir, BIN } from './harness.mjs';
+
+let dir;
+let configFile;
+
+const run = (...args) => spawnSync(BIN, args, { encoding: 'utf8', timeout: 30000 });
+
+before(() => {
+  dir = tempDir('switchyard-e2e-cli-');
+  configFile = writeConfig(dir, {
+    ledger: `sqlite://${path.join(dir, 'ledger.db')}`,
+    providers: { oa: { type: 'openai', base_url: 'http://127.0.0.1:9/v1' } },
+    models: { 'm-oa': { deployments: [{ provider: 'oa', model: 'emu-ok', price: { input: 1, output: 2 } }] } },
+  });
+});
+
+test('keys and usage take --config after their words, as `keys create --name N --config FILE`', () => {
+  const created = run('keys', 'create', '--name', 'late-config', '--models', 'm-oa', '--rpm', '5', '--config', configFile);
+  assert.equal(created.status, 0, created.stderr);
+  const id = created.stdout.match(/id:\s+(\S+)/)?.[1];
+  assert.ok(id, created.stdout);
+  assert.match(created.stdout, /sk-sy-/);
+
+  const listed = run('keys', 'list', '--config', configFile);
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.match(listed.stdout, new RegExp(`${id}\\s+late-config`));
+
+  const revoked = run('keys', 'revoke', id, `--config=${configFile}`);
+  assert.equal(revoked.status, 0, revoked.stderr);
+  assert.match(run('keys', 'list', '-c', configFile).stdout, new RegExp(`${id}.*revoked`));
+
+  const usage = run('usage', '--since', '24h', '--json', '--config', configFile);
+  assert.equal(usage.status, 0, usage.stderr);
+  assert.deepEqual(JSON.parse(usage.stdout), { rows: [] });
+
+  const missing = run('keys', 'list');
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /--config/);
+});
+
+test('--help of keys and usage shows their own flags (--by, --since, --json; create --name ...)', () => {
+  const usage = run('usage', '--help');
+  assert.equal(usage.status, 0, usage.stderr);
+  for (const flag of ['--by', '--since', '--until', '--json']) assert.ok(usage.stdout.includes(flag), `${flag} in:\n${usage.stdout}`);
+  const keys = run('keys', '--help');
+  assert.equal(keys.status, 0, keys.stderr);
+  for (const word of ['create', '--name', '--models', '--rpm', '--tpm', '--budget-usd', '--budget-period', 'list', 'revoke']) {
+    assert.ok(keys.stdout.includes(word), `${word} in:\n${keys.stdout}`);
+  }
+  // --help after the command's words, with or without --config, as `git commit --help` works.
+  for (const args of [['keys', 'create', '--help'], ['keys', 'create', '--name', 'x', '-h', '--config', configFile], ['usage', '--since', '24h', '--help']]) {
+    const r = run(...args);
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /usage: switchyard (keys|usage)/, args.join(' '));
+  }
+  assert.doesNotMatch(run('keys', 'list', '--config', configFile).stdout, /^\S+\s+x\s/m, 'the -h line created no key x');
+});
