@@ -4,7 +4,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { writeConfig, tempDir, BIN } from './harness.mjs';
+import { writeConfig, tempDir, BIN, startGateway } from './harness.mjs';
 
 let dir;
 let configFile;
@@ -60,4 +60,24 @@ test('--help of keys and usage shows their own flags (--by, --since, --json; cre
     assert.match(r.stdout, /usage: switchyard (keys|usage)/, args.join(' '));
   }
   assert.doesNotMatch(run('keys', 'list', '--config', configFile).stdout, /^\S+\s+x\s/m, 'the -h line created no key x');
+});
+
+// The workers share their port through SO_REUSEPORT; without a check a second gateway started on
+// the same port by mistake would bind too and silently take part of the traffic.
+test('serve on a port another gateway is listening on fails at once, naming the address', async () => {
+  const gw = await startGateway({ dir: tempDir('switchyard-e2e-cli-port-'), config: {
+    providers: { oa: { type: 'openai', base_url: 'http://127.0.0.1:9/v1' } },
+    models: { 'm-oa': { deployments: [{ provider: 'oa', model: 'emu-ok', price: { input: 1, output: 2 } }] } },
+  } });
+  try {
+    const second = spawnSync(BIN, ['serve', '--config', gw.configFile, '--listen', `127.0.0.1:${gw.port}`],
+      { encoding: 'utf8', timeout: 20000 });
+    assert.notEqual(second.status, 0, `the second gateway exited ${second.status} (signal ${second.signal})`);
+    assert.equal(second.signal, null, 'it exited by itself, not killed by the timeout');
+    assert.match(second.stderr, new RegExp(`127\\.0\\.0\\.1:${gw.port}.*already in use`));
+    const live = await fetch(`${gw.url}/health/live`);
+    assert.equal(live.status, 200, 'the first gateway still serves');
+  } finally {
+    assert.equal((await gw.stop()).code, 0);
+  }
 });

@@ -34,6 +34,26 @@ tcp::endpoint parse_listen(const std::string& listen) {
   return results.begin()->endpoint();
 }
 
+// The workers bind with SO_REUSEPORT, which would let a second gateway started on the same port by
+// mistake (same user) bind too and silently take part of the traffic, perhaps with an old config.
+// A plain bind first fails on any port already listened on, reuse-port or not; TIME_WAIT
+// leftovers of a previous run do not count (SO_REUSEADDR), so a restart is not refused.
+void refuse_a_port_in_use(const tcp::endpoint& ep) {
+  if (ep.port() == 0) {
+    return;  // any free port
+  }
+  net::io_context io;
+  tcp::acceptor probe(io);
+  probe.open(ep.protocol());
+  probe.set_option(net::socket_base::reuse_address(true));
+  boost::system::error_code ec;
+  probe.bind(ep, ec);
+  if (ec == net::error::address_in_use) {
+    throw std::runtime_error("cannot listen on " + ep.address().to_string() + ":" + std::to_string(ep.port()) +
+                             ": the address is already in use (another switchyard or another server)");
+  }
+}
+
 // Waits until every in-flight request finished or the drain timeout passed.
 void wait_for_drain(App& app) {
   const auto deadline = std::chrono::steady_clock::now() + app.cfg.drain_timeout;
@@ -74,6 +94,7 @@ int run_server(const config::Config& cfg) {
   app.limiter = make_limiter(app);
 
   const tcp::endpoint ep = parse_listen(cfg.listen);
+  refuse_a_port_in_use(ep);
   const int n = cfg.workers > 0 ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < n; ++i) {
