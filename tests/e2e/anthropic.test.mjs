@@ -274,12 +274,15 @@ function assertAnthropicError(r, status, type) {
   assert.equal(typeof r.json.error.message, 'string');
 }
 
-test('/v1/messages errors: 401 bad key, 404 unknown model (Anthropic error shape)', async () => {
+test('/v1/messages errors: 401 bad key, 404 unknown model or route below /v1/messages (Anthropic error shape)', async () => {
   assertAnthropicError(await call(gw, '/v1/messages', { key: 'sk-wrong', body: { model: 'claude-direct', max_tokens: 10, messages: MSG } }), 401, 'authentication_error');
   await assert.rejects(anthropic('sk-wrong').messages.create({ model: 'claude-direct', max_tokens: 10, messages: MSG }), Anthropic.AuthenticationError);
   assertAnthropicError(await call(gw, '/v1/messages', { key: KEY, body: { model: 'nope', max_tokens: 10, messages: MSG } }), 404, 'not_found_error');
   await assert.rejects(anthropic().messages.create({ model: 'nope', max_tokens: 10, messages: MSG }), Anthropic.NotFoundError);
   assertAnthropicError(await call(gw, '/v1/messages', { key: KEY, raw: '{"model":' }), 400, 'invalid_request_error');
+  // Routes below /v1/messages the gateway does not serve answer in Anthropic's shape too.
+  assertAnthropicError(await call(gw, '/v1/messages/count_tokens', { key: KEY, body: { model: 'claude-direct', messages: MSG } }), 404, 'not_found_error');
+  await assert.rejects(anthropic().messages.countTokens({ model: 'claude-direct', messages: MSG }), Anthropic.NotFoundError);
   await stillServes();
 });
 

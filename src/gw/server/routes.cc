@@ -86,8 +86,12 @@ std::string_view presented_key(const ClientRequest& req) {
   return req["x-api-key"];
 }
 
+// Anthropic's routes (/v1/messages and below it, e.g. count_tokens and batches, which the gateway
+// does not serve) answer in Anthropic's error shape, so its SDK reports them as what they are.
 const ClientDialect& dialect_for_path(std::string_view target) {
-  return path_of(target) == "/v1/messages" ? anthropic_messages_dialect() : openai_chat_dialect();
+  const std::string_view path = path_of(target);
+  const bool anthropic = path == "/v1/messages" || path.starts_with("/v1/messages/");
+  return anthropic ? anthropic_messages_dialect() : openai_chat_dialect();
 }
 
 ClientReply render_too_large(std::string_view target) {
