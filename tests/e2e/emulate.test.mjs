@@ -1,0 +1,130 @@
+// `switchyard emulate` (contract.md "The program"): the built-in upstream for demos and load tests,
+// driven by the official SDKs directly and through the gateway, as the quickstart uses it. Its
+// replies are scripted: as many words as max_tokens asks for (16 by default), a tool call when a
+// tool is forced, usage in each format. Timing checks are lower bounds only: a slow machine can
+// make them longer, never shorter.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { BIN, freePort, startGateway } from './harness.mjs';
+
+const procs = [];
+after(() => { for (const p of procs) p.kill('SIGKILL'); });
+
+async function startEmulate(...flags) {
+  const port = await freePort();
+  const proc = spawn(BIN, ['emulate', '--listen', `127.0.0.1:${port}`, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+  procs.push(proc);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`${url}/`);  // any answer (a 404) means it listens
+      return url;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error('switchyard emulate did not come up');
+}
+
+const MSG = [{ role: 'user', content: 'Hello there' }];
+const TOOL_OA = { type: 'function', function: { name: 'search', parameters: { type: 'object', properties: { query: { type: 'string' } } } } };
+
+test('emulate speaks OpenAI chat completions to the openai SDK: plain, streamed with usage, forced tool call', async () => {
+  const url = await startEmulate();
+  const oa = new OpenAI({ apiKey: 'unused', baseURL: `${url}/v1`, maxRetries: 0 });
+  const r = await oa.chat.completions.create({ model: 'emu', messages: MSG, max_tokens: 5 });
+  assert.equal(r.object, 'chat.completion');
+  assert.equal(r.model, 'emu');
+  assert.ok(r.choices[0].message.content.length > 0);
+  assert.equal(r.usage.completion_tokens, 5);
+  assert.equal(r.usage.total_tokens, r.usage.prompt_tokens + 5);
+  assert.equal((await oa.chat.completions.create({ model: 'emu', messages: MSG })).usage.completion_tokens, 16, 'default length');
+
+  const stream = await oa.chat.completions.create({ model: 'emu', messages: MSG, max_tokens: 7, stream: true, stream_options: { include_usage: true } });
+  let text = '';
+  let usage = null;
+  let finish = null;
+  for await (const c of stream) {
+    text += c.choices[0]?.delta?.content ?? '';
+    finish = c.choices[0]?.finish_reason ?? finish;
+    usage = c.usage ?? usage;
+  }
+  const plain7 = await oa.chat.completions.create({ model: 'emu', messages: MSG, max_tokens: 7 });
+  assert.equal(text, plain7.choices[0].message.content, 'the stream carries the same scripted words');
+  assert.equal(finish, 'stop');
+  assert.equal(usage.completion_tokens, 7);
+
+  const tool = await oa.chat.completions.create({ model: 'emu', messages: MSG, tools: [TOOL_OA], tool_choice: 'required' });
+  assert.equal(tool.choices[0].finish_reason, 'tool_calls');
+  assert.equal(tool.choices[0].message.tool_calls[0].function.name, 'search');
+  assert.deepEqual(JSON.parse(tool.choices[0].message.tool_calls[0].function.arguments), { query: 'switchyard' });
+});
+
+test('emulate speaks Anthropic Messages to the anthropic SDK: plain, streamed, forced tool use', async () => {
+  const url = await startEmulate();
+  const an = new Anthropic({ apiKey: 'unused', baseURL: url, maxRetries: 0 });
+  const m = await an.messages.create({ model: 'emu', max_tokens: 6, messages: MSG });
+  assert.equal(m.type, 'message');
+  assert.equal(m.content[0].type, 'text');
+  assert.equal(m.usage.output_tokens, 6);
+  const streamed = await an.messages.stream({ model: 'emu', max_tokens: 6, messages: MSG }).finalMessage();
+  assert.equal(streamed.content[0].text, m.content[0].text);
+  assert.equal(streamed.usage.output_tokens, 6);
+  const tool = await an.messages.stream({
+    model: 'emu', max_tokens: 50, messages: MSG,
+    tools: [{ name: 'search', input_schema: { type: 'object' } }], tool_choice: { type: 'any' },
+  }).finalMessage();
+  assert.equal(tool.stop_reason, 'tool_use');
+  assert.deepEqual(tool.content[0].input, { query: 'switchyard' });
+});
+
+test('emulate --fail-rate 1 answers every request with an overload error in the caller\'s format', async () => {
+  const url = await startEmulate('--fail-rate', '1');
+  const oa = new OpenAI({ apiKey: 'unused', baseURL: `${url}/v1`, maxRetries: 0 });
+  await assert.rejects(oa.chat.completions.create({ model: 'emu', messages: MSG }), (e) => e.status === 503 && e.error?.type === 'server_error');
+  const an = new Anthropic({ apiKey: 'unused', baseURL: url, maxRetries: 0 });
+  await assert.rejects(an.messages.create({ model: 'emu', max_tokens: 5, messages: MSG }), (e) => e.status === 529 && e.error?.error?.type === 'overloaded_error');
+});
+
+test('emulate --latency-ms delays the first byte; --tokens-per-s paces the stream', async () => {
+  const url = await startEmulate('--latency-ms', '300', '--tokens-per-s', '50');
+  const oa = new OpenAI({ apiKey: 'unused', baseURL: `${url}/v1`, maxRetries: 0 });
+  const t0 = Date.now();
+  await oa.chat.completions.create({ model: 'emu', messages: MSG, max_tokens: 1 });
+  assert.ok(Date.now() - t0 >= 290, `first byte after ${Date.now() - t0} ms`);
+  // 20 tokens at 50/s: the stream's events are at least 20 ms apart, about 0.4 s or more in all.
+  const t1 = Date.now();
+  const s = await oa.chat.completions.create({ model: 'emu', messages: MSG, max_tokens: 20, stream: true });
+  for await (const _ of s) { /* drain */ }
+  assert.ok(Date.now() - t1 >= 300 + 380, `paced stream took ${Date.now() - t1} ms`);
+});
+
+test('the quickstart shape: the gateway in front of emulate, both SDKs, routing headers', async () => {
+  const url = await startEmulate();
+  const gw = await startGateway({ config: {
+    providers: {
+      emu: { type: 'openai', base_url: `${url}/v1`, api_key: 'unused' },
+      'emu-an': { type: 'anthropic', base_url: url, api_key: 'unused' },
+    },
+    models: {
+      'demo-gpt': { deployments: [{ provider: 'emu', model: 'emu-gpt', price: { input: 1, output: 2 } }] },
+      'demo-claude': { deployments: [{ provider: 'emu-an', model: 'emu-claude', price: { input: 1, output: 2 } }] },
+    },
+    keys: [{ name: 'demo', key: 'sk-demo-e2e' }],
+  } });
+  try {
+    const oa = new OpenAI({ apiKey: 'sk-demo-e2e', baseURL: gw.baseURL, maxRetries: 0 });
+    const { data, response } = await oa.chat.completions.create({ model: 'demo-claude', messages: MSG, max_tokens: 4 }).withResponse();
+    assert.equal(data.usage.completion_tokens, 4);
+    assert.equal(response.headers.get('x-switchyard-provider'), 'emu-an');
+    assert.equal(response.headers.get('x-switchyard-model'), 'emu-claude');
+    const an = new Anthropic({ apiKey: 'sk-demo-e2e', baseURL: gw.url, maxRetries: 0 });
+    const m = await an.messages.stream({ model: 'demo-gpt', max_tokens: 4, messages: MSG }).finalMessage();
+    assert.equal(m.usage.output_tokens, 4);
+  } finally {
+    assert.equal((await gw.stop()).code, 0);
+  }
+});
