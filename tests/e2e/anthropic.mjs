@@ -65,23 +65,15 @@ export async function answerAnthropic(res, req, body, { name, model, stream, ser
     res.end(sseEvent({ type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } }));
     return;
   }
-  if (behaviour === 'start-then-overloaded' || behaviour === 'start-then-drop') {
+  // A stream that breaks: after its opening (before the first delta) or after a few deltas, with
+  // an overloaded_error event or a dropped connection.
+  const broken = { 'start-then-overloaded': 'error', 'start-then-drop': 'drop', 'midstream-error': 'error', 'midstream-drop': 'drop' }[behaviour];
+  if (broken) {
     served.push({ ...entry, output: 0, broken: true });
-    const firstDelta = r.events.findIndex((e) => e.type === 'content_block_delta');
-    await writePieces(res, pieces.slice(0, firstDelta), 20);
+    const cut = behaviour.startsWith('start-then-') ? r.events.findIndex((e) => e.type === 'content_block_delta') : 4;
+    await writePieces(res, pieces.slice(0, cut), 20);
     await sleep(50);
-    if (behaviour === 'start-then-overloaded') {
-      res.end(sseEvent({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
-    } else {
-      res.socket?.destroy();
-    }
-    return;
-  }
-  if (behaviour === 'midstream-error' || behaviour === 'midstream-drop') {
-    served.push({ ...entry, output: 0, broken: true });
-    await writePieces(res, pieces.slice(0, 4), 20);
-    await sleep(50);
-    if (behaviour === 'midstream-error') {
+    if (broken === 'error') {
       res.end(sseEvent({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
     } else {
       res.socket?.destroy();
