@@ -50,11 +50,14 @@ before(async () => {
         'oa-all-1': a(),
         'oa-all-2': a(),
         'oa-mid': a(),
+        'oa-retired': a({ base_url: `${emuA.baseUrl}/retired` }),  // every path there is a 404
       },
       models: {
         'gpt-ok': { route: 'priority', deployments: [dep('oa-main', 'emu-ok')] },
         'gpt-other': { route: 'priority', deployments: [dep('oa-b', 'emu-other')] },
         'gpt-failover-500': { route: 'priority', deployments: [dep('oa-500', 'x-fail-500'), dep('oa-b', 'backup-ok')] },
+        'gpt-failover-404': { route: 'priority', deployments: [dep('oa-retired', 'emu-ok'), dep('oa-b', 'backup-ok')] },
+        'gpt-404-only': { route: 'priority', deployments: [dep('oa-retired', 'emu-ok')] },
         'gpt-failover-drop': { route: 'priority', deployments: [dep('oa-drop', 'x-drop'), dep('oa-b', 'backup-ok')] },
         'gpt-failover-429': { route: 'priority', deployments: [dep('oa-429', 'x-rate-429'), dep('oa-b', 'backup-ok')] },
         'gpt-failover-stall': { route: 'priority', deployments: [dep('oa-stall', 'x-stall'), dep('oa-b', 'backup-ok')] },
@@ -185,6 +188,20 @@ test('non-streamed tool call, then the tool result turn', async () => {
   const up = emuA.chatRequests().at(-1).body;
   assert.equal(up.messages.at(-1).role, 'tool');
   assert.equal(up.messages.at(-1).tool_call_id, call0.id);
+});
+
+// An upstream 404 is about the deployment (a model id not enabled there, a retired endpoint), not
+// the model the client named: the next deployment serves it. With no other, the 404 is passed on.
+test('upstream 404 fails over to the next deployment; a lone 404 deployment answers 404', async () => {
+  const { data, response } = await client().chat.completions.create({ model: 'gpt-failover-404', messages: MSG }).withResponse();
+  assert.equal(data.choices[0].message.content, replyText('emu-b', 'backup-ok'));
+  assert.equal(routing(response.headers).provider, 'oa-b');
+  const stream = await client().chat.completions.create({ model: 'gpt-failover-404', messages: MSG, stream: true });
+  let text = '';
+  for await (const chunk of stream) for (const c of chunk.choices) text += c.delta?.content ?? '';
+  assert.equal(text, replyText('emu-b', 'backup-ok'));
+  await assert.rejects(client().chat.completions.create({ model: 'gpt-404-only', messages: MSG }), (e) => e instanceof OpenAI.NotFoundError && e.status === 404);
+  await stillServes();
 });
 
 for (const [name, model, upstreamModel] of [

@@ -72,6 +72,7 @@ Error exhausted(const Error& last, int attempts) {
     case Code::UpstreamTimeout:
     case Code::UpstreamOverloaded:
     case Code::UpstreamUnavailable:
+    case Code::UpstreamRejected:  // only a 404 gets here: still a 404 (protocols.md 3.8)
       break;
     case Code::RateLimited:
       // Every deployment we could try is throttling: say so (429 + the upstream's retry-after,
@@ -91,9 +92,11 @@ Error exhausted(const Error& last, int attempts) {
 }
 
 // Errors the client caused (a 4xx the upstream blamed on the request, or a request we cannot
-// translate) end the request; anything else moves on to the next deployment.
+// translate) end the request; anything else moves on to the next deployment. An upstream 404 is
+// about the deployment (a model id not enabled in that region or project, a wrong base_url), not
+// about the model the client named, which exists: another deployment may well serve it.
 bool client_fault(const Error& e) {
-  return e.code == Code::UpstreamRejected || e.code == Code::InvalidRequest;
+  return (e.code == Code::UpstreamRejected && e.upstream_status != 404) || e.code == Code::InvalidRequest;
 }
 
 }  // namespace
