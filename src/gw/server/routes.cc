@@ -95,6 +95,14 @@ ClientReply render_too_large(std::string_view target) {
       make_error(Code::PayloadTooLarge, "request body exceeds max_body_bytes"));
 }
 
+ClientReply render_headers_too_large(std::string_view target) {
+  // No Code maps to 431: rendered as the bad request it is, with the status that says why.
+  ClientReply r = dialect_for_path(target).render_error(
+      make_error(Code::InvalidRequest, "request headers exceed max_header_bytes"));
+  r.status = 431;
+  return r;
+}
+
 namespace {
 
 // Every non-chat route: plain values in, a reply out (no coroutine, so no temporaries cross a

@@ -45,6 +45,20 @@ std::string reply_head(unsigned status, const Headers& fields, const Headers& ex
   }
   return head;
 }
+
+// The target of a request line the parser has not taken yet (Beast parses it only once the whole
+// header is buffered): "METHOD SP target SP version". Empty if the line holds no target.
+std::string_view buffered_target(const beast::flat_buffer& buf) {
+  const auto data = buf.data();
+  std::string_view line(static_cast<const char*>(data.data()), data.size());
+  line = line.substr(0, line.find("\r\n"));
+  const size_t sp = line.find(' ');
+  if (sp == std::string_view::npos) {
+    return {};
+  }
+  line.remove_prefix(sp + 1);
+  return line.substr(0, line.find(' '));
+}
 }  // namespace
 
 Session::Session(Worker& worker, tcp::socket socket) : worker_(worker), socket_(std::move(socket)) {
@@ -98,11 +112,15 @@ net::awaitable<beast::error_code> Session::read_until(RequestParser& p, bool hea
 }
 
 net::awaitable<void> Session::refuse_too_large(std::string_view target) {
-  keep_alive_ = false;
-  linger_ = true;  // the unread body is drained before closing (run())
   const ClientReply too_large = render_too_large(target);
+  co_await refuse(too_large);
+}
+
+net::awaitable<void> Session::refuse(const ClientReply& r) {
+  keep_alive_ = false;
+  linger_ = true;  // the unread rest of the request is drained before closing (run())
   const Headers none;
-  co_await write_reply(too_large, none);
+  co_await write_reply(r, none);
 }
 
 net::awaitable<bool> Session::read_request(ClientRequest& out) {
@@ -118,11 +136,14 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
       co_return false;
     }
     if (ec == http::error::header_limit) {
-      ClientReply r{431, Headers{{"content-type", "application/json"}},
-                    R"({"error":{"message":"request headers too large","type":"invalid_request_error"}})"};
-      keep_alive_ = false;
-      const Headers none;
-      co_await write_reply(r, none);
+      // The request line is parsed only with the fields that follow it: if it was not, the target
+      // (and so the dialect of the answer) is read from the bytes themselves.
+      std::string_view target = parser.get().target();
+      if (target.empty()) {
+        target = buffered_target(buffer_);
+      }
+      const ClientReply too_large = render_headers_too_large(target);
+      co_await refuse(too_large);
     }
     co_return false;
   }

@@ -1,0 +1,149 @@
+// The gateway's HTTP server against clients that bend HTTP/1.1: oversized or malformed requests,
+// HEAD, pipelining. Raw sockets, because every HTTP client library would refuse to send (or would
+// hide) what these tests look at. Each answer must be a complete HTTP response in the route's
+// dialect, and the gateway must keep serving.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startOpenAI } from './openai.mjs';
+import { startGateway, tempDir, PRICE } from './harness.mjs';
+import { replyText } from './util.mjs';
+
+const KEY = 'sk-e2e-robust-0001';
+const MAX_HEADER = 4096;
+let emu;
+let gw;
+
+before(async () => {
+  emu = await startOpenAI({ name: 'emu', apiKey: 'sk-upstream' });
+  const dir = tempDir();
+  gw = await startGateway({
+    dir,
+    env: { UPSTREAM: 'sk-upstream', KEY },
+    config: {
+      ledger: `sqlite://${dir}/ledger.db`,
+      max_body_bytes: 65536,
+      max_header_bytes: MAX_HEADER,
+      workers: 1,
+      providers: { oa: { type: 'openai', base_url: emu.baseUrl, api_key: '${UPSTREAM}' } },
+      models: { 'gpt-ok': { deployments: [{ provider: 'oa', model: 'emu-ok', price: PRICE }] } },
+      keys: [{ name: 'k', key: '${KEY}' }],
+    },
+  });
+});
+
+after(async () => {
+  if (gw) {
+    const r = await gw.stop();
+    assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
+  }
+  await emu?.close();
+});
+
+// Writes `bytes` on a fresh connection and collects what comes back until the gateway closes it
+// (or `idleMs` passes without a byte). Resolves {data, closed, reset}.
+function exchange(bytes, { idleMs = 3000 } = {}) {
+  return new Promise((resolve) => {
+    const sock = net.connect(gw.port, '127.0.0.1');
+    const parts = [];
+    let timer;
+    const done = (closed, reset) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ data: Buffer.concat(parts), closed, reset });
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => done(false, false), idleMs);
+    };
+    sock.on('connect', () => {
+      sock.write(bytes);
+      arm();
+    });
+    sock.on('data', (d) => {
+      parts.push(d);
+      arm();
+    });
+    sock.on('end', () => done(true, false));
+    sock.on('error', () => done(true, true));
+  });
+}
+
+// Splits a byte stream into HTTP responses framed by Content-Length (or none, for HEAD).
+function parseResponses(buf, { head = [] } = {}) {
+  const out = [];
+  let at = 0;
+  while (at < buf.length) {
+    const end = buf.indexOf('\r\n\r\n', at);
+    assert.ok(end >= 0, `incomplete response head: ${JSON.stringify(buf.subarray(at).toString())}`);
+    const lines = buf.subarray(at, end).toString('latin1').split('\r\n');
+    const status = Number(lines[0].split(' ')[1]);
+    const headers = {};
+    for (const l of lines.slice(1)) {
+      const i = l.indexOf(':');
+      headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+    }
+    at = end + 4;
+    const bodyless = head[out.length] === true;
+    const len = bodyless ? 0 : Number(headers['content-length'] ?? 0);
+    const body = buf.subarray(at, at + len).toString('utf8');
+    at += len;
+    let json = null;
+    try {
+      json = JSON.parse(body);
+    } catch { /* not JSON */ }
+    out.push({ status, headers, body, json });
+  }
+  return out;
+}
+
+const CHAT = JSON.stringify({ model: 'gpt-ok', messages: [{ role: 'user', content: 'Say hello.' }] });
+const MESSAGES = JSON.stringify({ model: 'gpt-ok', max_tokens: 64, messages: [{ role: 'user', content: 'Say hello.' }] });
+
+function post(path, body, { extra = '', fill = 0 } = {}) {
+  return `POST ${path} HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${KEY}\r\ncontent-type: application/json\r\n` +
+    (fill ? `x-fill: ${'a'.repeat(fill)}\r\n` : '') + extra + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+function assertOpenAIError(r, status) {
+  assert.equal(r.status, status, r.body);
+  assert.equal(typeof r.json?.error?.message, 'string', r.body);
+  assert.equal(typeof r.json?.error?.type, 'string', r.body);
+}
+
+function assertAnthropicError(r, status) {
+  assert.equal(r.status, status, r.body);
+  assert.equal(r.json?.type, 'error', r.body);
+  assert.equal(typeof r.json?.error?.type, 'string', r.body);
+  assert.equal(typeof r.json?.error?.message, 'string', r.body);
+}
+
+async function stillServes() {
+  const { data } = await exchange(post('/v1/chat/completions', CHAT, { extra: 'Connection: close\r\n' }));
+  const [r] = parseResponses(data);
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.choices[0].message.content, replyText('emu', 'emu-ok'));
+}
+
+test('a header just under max_header_bytes is served; just over it gets 431 in the route\'s dialect', async () => {
+  const under = await exchange(post('/v1/chat/completions', CHAT, { fill: MAX_HEADER - 400, extra: 'Connection: close\r\n' }));
+  assert.equal(parseResponses(under.data)[0].status, 200);
+
+  for (const fill of [MAX_HEADER + 100, 4 * MAX_HEADER]) {
+    const chat = await exchange(post('/v1/chat/completions', CHAT, { fill }));
+    const [c] = parseResponses(chat.data);
+    assertOpenAIError(c, 431);
+    assert.equal(c.json.error.type, 'invalid_request_error');
+    assert.equal(c.headers.connection, 'close');
+    assert.ok(chat.closed, 'the connection closes after a 431');
+
+    const msgs = await exchange(post('/v1/messages', MESSAGES, { fill }));
+    const [m] = parseResponses(msgs.data);
+    assertAnthropicError(m, 431);
+    assert.equal(m.json.error.type, 'invalid_request_error');
+  }
+  // A request line alone longer than the limit: the dialect still comes from its path.
+  const long = await exchange(`POST /v1/messages?${'q'.repeat(2 * MAX_HEADER)} HTTP/1.1\r\nHost: gw\r\n\r\n`);
+  assertAnthropicError(parseResponses(long.data)[0], 431);
+  await stillServes();
+});
