@@ -147,3 +147,37 @@ test('a header just under max_header_bytes is served; just over it gets 431 in t
   assertAnthropicError(parseResponses(long.data)[0], 431);
   await stillServes();
 });
+
+test('a malformed request gets 400 in the route\'s dialect instead of a silent close', async () => {
+  const cases = [
+    ['conflicting Content-Length', '/v1/chat/completions',
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${KEY}\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n${CHAT}`],
+    ['Content-Length with chunked', '/v1/messages',
+      `POST /v1/messages HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${KEY}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`],
+    ['bad chunk size', '/v1/messages',
+      `POST /v1/messages HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${KEY}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n${MESSAGES}\r\n0\r\n\r\n`],
+    ['bad field', '/v1/chat/completions',
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nBad Field: x\r\nContent-Length: 2\r\n\r\n{}`],
+    ['not HTTP at all', '/', 'HELLO\r\n\r\n'],
+  ];
+  for (const [what, path, bytes] of cases) {
+    const got = await exchange(bytes);
+    assert.ok(got.data.length > 0, `${what}: closed without an answer`);
+    const [r] = parseResponses(got.data);
+    if (path === '/v1/messages') {
+      assertAnthropicError(r, 400);
+      assert.equal(r.json.error.type, 'invalid_request_error', what);
+    } else {
+      assertOpenAIError(r, 400);
+      assert.equal(r.json.error.type, 'invalid_request_error', what);
+    }
+    assert.match(r.json.error.message, /malformed HTTP request/, what);
+    assert.equal(r.headers.connection, 'close', what);
+    assert.ok(got.closed, `${what}: the connection closes after the 400`);
+  }
+  // Requests before a malformed one on the same connection are answered first.
+  const pipelined = await exchange(post('/v1/chat/completions', CHAT) + 'GET /health/live HTTP/1.1\r\nHost: gw\r\nContent-Length: x\r\n\r\n');
+  const rs = parseResponses(pipelined.data);
+  assert.deepEqual(rs.map((r) => r.status), [200, 400]);
+  await stillServes();
+});

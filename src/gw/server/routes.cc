@@ -103,6 +103,11 @@ ClientReply render_headers_too_large(std::string_view target) {
   return r;
 }
 
+ClientReply render_malformed(std::string_view target, std::string_view what) {
+  return dialect_for_path(target).render_error(
+      make_error(Code::InvalidRequest, "malformed HTTP request: " + std::string(what)));
+}
+
 namespace {
 
 // Every non-chat route: plain values in, a reply out (no coroutine, so no temporaries cross a

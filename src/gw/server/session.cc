@@ -59,6 +59,15 @@ std::string_view buffered_target(const beast::flat_buffer& buf) {
   line.remove_prefix(sp + 1);
   return line.substr(0, line.find(' '));
 }
+
+// Whether Beast refused the request as not well-formed (request line, a field, Content-Length or
+// Transfer-Encoding, chunk framing), as opposed to the peer closing or the read failing.
+bool malformed(const beast::error_code& ec) {
+  static const boost::system::error_category& parse_errors =
+      http::make_error_code(http::error::bad_method).category();
+  return ec.category() == parse_errors && ec != http::error::end_of_stream &&
+         ec != http::error::partial_message && ec != http::error::need_more;
+}
 }  // namespace
 
 Session::Session(Worker& worker, tcp::socket socket) : worker_(worker), socket_(std::move(socket)) {
@@ -135,15 +144,18 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
       co_await refuse_too_large(target);
       co_return false;
     }
+    // The request line is parsed only with the fields that follow it: if it was not, the target
+    // (and so the dialect of the answer) is read from the bytes themselves.
+    std::string_view target = parser.get().target();
+    if (target.empty()) {
+      target = buffered_target(buffer_);
+    }
     if (ec == http::error::header_limit) {
-      // The request line is parsed only with the fields that follow it: if it was not, the target
-      // (and so the dialect of the answer) is read from the bytes themselves.
-      std::string_view target = parser.get().target();
-      if (target.empty()) {
-        target = buffered_target(buffer_);
-      }
       const ClientReply too_large = render_headers_too_large(target);
       co_await refuse(too_large);
+    } else if (malformed(ec)) {
+      const ClientReply bad = render_malformed(target, ec.message());
+      co_await refuse(bad);
     }
     co_return false;
   }
@@ -167,6 +179,9 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
     if (ec == http::error::body_limit) {
       const std::string_view target = req.target();
       co_await refuse_too_large(target);
+    } else if (malformed(ec)) {
+      const ClientReply bad = render_malformed(req.target(), ec.message());
+      co_await refuse(bad);
     }
     co_return false;
   }
