@@ -181,3 +181,16 @@ test('a malformed request gets 400 in the route\'s dialect instead of a silent c
   assert.deepEqual(rs.map((r) => r.status), [200, 400]);
   await stillServes();
 });
+
+test('a reply to HEAD has no body, so the next response on the connection stays framed', async () => {
+  const got = await exchange('HEAD /health/live HTTP/1.1\r\nHost: gw\r\n\r\n' +
+    'HEAD /v1/messages HTTP/1.1\r\nHost: gw\r\n\r\n' +
+    'GET /health/live HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n');
+  const rs = parseResponses(got.data, { head: [true, true] });
+  assert.equal(rs.length, 3, got.data.toString());
+  assert.equal(rs[0].body, '');
+  assert.equal(rs[1].body, '');
+  assert.equal(rs[2].status, 200);
+  assert.deepEqual(rs[2].json, { status: 'ok' });
+  assert.ok(got.closed);
+});

@@ -193,6 +193,7 @@ net::awaitable<void> Session::run() {
   while (keep_alive_) {
     ClientRequest req;
     busy_ = false;
+    head_ = false;
     if (worker_.app().draining) {
       break;
     }
@@ -200,6 +201,7 @@ net::awaitable<void> Session::run() {
       break;
     }
     keep_alive_ = req.keep_alive() && !worker_.app().draining;
+    head_ = req.method() == http::verb::head;
     co_await dispatch(*this, req);
     busy_ = false;
   }
@@ -233,8 +235,11 @@ net::awaitable<bool> Session::write_reply(const ClientReply& r, const Headers& e
     head += "Connection: close\r\n";
   }
   head += "\r\n";
+  // A reply to HEAD announces the length a GET would get but sends no body: the client reads
+  // none, so a body would be taken for the start of the next response.
+  const bool body_sent = !bodiless && !head_;
   const std::array<net::const_buffer, 2> bufs{net::buffer(head),
-                                               net::buffer(r.body.data(), bodiless ? 0 : r.body.size())};
+                                               net::buffer(r.body.data(), body_sent ? r.body.size() : 0)};
   co_return co_await write_all(bufs);
 }
 
