@@ -6,8 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startOpenAI } from './openai.mjs';
-import { startGateway, tempDir, PRICE } from './harness.mjs';
-import { replyText } from './util.mjs';
+import { startGateway, tempDir, sqlite, PRICE } from './harness.mjs';
+import { replyText, startServer, sleep } from './util.mjs';
 
 const KEY = 'sk-e2e-robust-0001';
 const MAX_HEADER = 4096;
@@ -193,4 +193,44 @@ test('a reply to HEAD has no body, so the next response on the connection stays 
   assert.equal(rs[2].status, 200);
   assert.deepEqual(rs[2].json, { status: 'ok' });
   assert.ok(got.closed);
+});
+
+test('SIGTERM past the drain timeout still records the calls that were waiting on an upstream', async () => {
+  // An upstream that answers the head (and, streamed, one event) and then says nothing more.
+  const up = await startServer(async (req, res, raw) => {
+    const body = JSON.parse(raw.toString('utf8'));
+    if (body.stream) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: body.model, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }] })}\n\n`);
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"id":');
+    }
+  });
+  const dir = tempDir();
+  const g = await startGateway({
+    dir,
+    env: { KEY },
+    config: {
+      ledger: `sqlite://${dir}/ledger.db`,
+      drain_timeout_ms: 500,
+      workers: 1,
+      providers: { stall: { type: 'openai', base_url: `${up.origin}/v1`, idle_timeout_ms: 60000 } },
+      models: { 'gpt-stall': { deployments: [{ provider: 'stall', model: 'stall', price: PRICE }] } },
+      keys: [{ name: 'k', key: '${KEY}' }],
+    },
+  });
+  const ask = (stream) => fetch(`${g.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-stall', stream, messages: [{ role: 'user', content: 'hi' }] }),
+  }).then((r) => r.text()).catch((e) => e);
+  const calls = [ask(true), ask(false)];
+  await sleep(500);  // both are now waiting on the upstream
+  const exit = await g.stop();
+  await Promise.all(calls);
+  await up.close();
+  assert.equal(exit.code, 0, g.stderr.slice(-2000));
+  const rows = await sqlite(`${dir}/ledger.db`, 'SELECT model, stream FROM usage ORDER BY stream');
+  assert.deepEqual(rows, [{ model: 'gpt-stall', stream: 0 }, { model: 'gpt-stall', stream: 1 }], g.stderr.slice(-2000));
 });

@@ -169,6 +169,12 @@ class HttpClientImpl final : public HttpClient {
     }
     const bool head = beast::iequals(req.method, "HEAD");
     const std::string where = (*target)->authority();
+    const auto shutting_down = [&] {
+      return make_error(Code::Unavailable, "upstream " + where + " not called: the gateway is shutting down");
+    };
+    if (shut_down_) {
+      co_return shutting_down();
+    }
 
     for (int attempt = 0;; ++attempt) {
       // The retry takes a fresh connection: another parked one is likely just as stale.
@@ -180,6 +186,9 @@ class HttpClientImpl final : public HttpClient {
           co_return opened.error();
         }
         conn = std::move(*opened);
+        if (shut_down_) {  // while connecting: nothing was sent yet
+          co_return shutting_down();
+        }
       }
       std::unique_ptr<ResponseParser> parser;
       const auto sent = co_await send(*conn, *msg, req.body, parser, head, SteadyClock::now() + t.first_byte);
@@ -202,6 +211,11 @@ class HttpClientImpl final : public HttpClient {
       co_return retryable(Code::UpstreamError,
                           "upstream " + where + " failed before response headers: " + sent.ec.message());
     }
+  }
+
+  void shut_down() override {
+    shut_down_ = true;
+    sweep_->expire_all();
   }
 
  private:
@@ -232,6 +246,7 @@ class HttpClientImpl final : public HttpClient {
   // Upstream read/write deadlines; shared with the connections, which may outlive this client in
   // the pool or in an exchange.
   std::shared_ptr<DeadlineSweep> sweep_;
+  bool shut_down_ = false;
 };
 
 }  // namespace
