@@ -12,11 +12,19 @@ import { replyText, startServer, sleep } from './util.mjs';
 const KEY = 'sk-e2e-robust-0001';
 const MAX_HEADER = 4096;
 let emu;
+let bigHead;
 let gw;
+let gwDir;
 
 before(async () => {
   emu = await startOpenAI({ name: 'emu', apiKey: 'sk-upstream' });
+  // Answers every request with a response head larger than the gateway reads (64 KiB).
+  bigHead = await startServer(async (req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'x-big': 'a'.repeat(70000) });
+    res.end('{}');
+  });
   const dir = tempDir();
+  gwDir = dir;
   gw = await startGateway({
     dir,
     env: { UPSTREAM: 'sk-upstream', KEY },
@@ -25,8 +33,16 @@ before(async () => {
       max_body_bytes: 65536,
       max_header_bytes: MAX_HEADER,
       workers: 1,
-      providers: { oa: { type: 'openai', base_url: emu.baseUrl, api_key: '${UPSTREAM}' } },
-      models: { 'gpt-ok': { deployments: [{ provider: 'oa', model: 'emu-ok', price: PRICE }] } },
+      providers: {
+        oa: { type: 'openai', base_url: emu.baseUrl, api_key: '${UPSTREAM}' },
+        'oa-stall': { type: 'openai', base_url: emu.baseUrl, api_key: '${UPSTREAM}', first_byte_timeout_ms: 800 },
+        'big-head': { type: 'openai', base_url: `${bigHead.origin}/v1` },
+      },
+      models: {
+        'gpt-ok': { deployments: [{ provider: 'oa', model: 'emu-ok', price: PRICE }] },
+        'gpt-stall': { deployments: [{ provider: 'oa-stall', model: 'x-stall', price: PRICE }] },
+        'gpt-big-head': { deployments: [{ provider: 'big-head', model: 'big', price: PRICE }] },
+      },
       keys: [{ name: 'k', key: '${KEY}' }],
     },
   });
@@ -38,6 +54,7 @@ after(async () => {
     assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
   }
   await emu?.close();
+  await bigHead?.close();
 });
 
 // Writes `bytes` on a fresh connection and collects what comes back until the gateway closes it
@@ -193,6 +210,25 @@ test('a reply to HEAD has no body, so the next response on the connection stays 
   assert.equal(rs[2].status, 200);
   assert.deepEqual(rs[2].json, { status: 'ok' });
   assert.ok(got.closed);
+});
+
+test('a request sent upstream but never answered (first-byte timeout, oversized head) is recorded once', async () => {
+  for (const [model, status] of [['gpt-stall', 504], ['gpt-big-head', 502]]) {
+    const r = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(r.status, status, await r.text());
+    const id = r.headers.get('x-request-id');
+    let rows = [];
+    for (let i = 0; i < 50 && rows.length === 0; i++) {
+      rows = await sqlite(`${gwDir}/ledger.db`, `SELECT model, status FROM usage WHERE request_id = '${id}'`);
+      if (rows.length === 0) await sleep(100);
+    }
+    assert.deepEqual(rows, [{ model, status }], `${model}: one ledger record`);
+  }
+  await stillServes();
 });
 
 test('SIGTERM past the drain timeout still records the calls that were waiting on an upstream', async () => {

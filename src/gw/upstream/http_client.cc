@@ -115,6 +115,7 @@ Result<WireRequest> build_request(const UpstreamRequest& req, const upstream::Ta
 struct Sent {
   beast::error_code ec;
   bool got_response_bytes = false;
+  bool written = false;  // the whole request went out: the error came while waiting for the answer
 };
 
 net::awaitable<Sent> send(Connection& conn,
@@ -133,7 +134,7 @@ net::awaitable<Sent> send(Connection& conn,
     parser->skip(head);
     auto ec = co_await conn.read_header(*parser, deadline);
     if (ec) {
-      co_return Sent{ec, parser->got_some() || conn.has_buffered_bytes()};
+      co_return Sent{ec, parser->got_some() || conn.has_buffered_bytes(), true};
     }
     // Interim 1xx answers (103 Early Hints, a stray 100 Continue) precede the real one.
     const unsigned status = parser->get().result_int();
@@ -200,16 +201,19 @@ class HttpClientImpl final : public HttpClient {
       if (reused && attempt == 0 && !sent.got_response_bytes && stale_connection_error(sent.ec)) {
         continue;
       }
+      Error e;
       if (sent.ec == beast::error::timeout) {
-        co_return retryable(Code::UpstreamTimeout, "upstream " + where + " sent no response headers within " +
-                                                       std::to_string(t.first_byte.count()) + " ms");
+        e = retryable(Code::UpstreamTimeout, "upstream " + where + " sent no response headers within " +
+                                                 std::to_string(t.first_byte.count()) + " ms");
+      } else if (sent.ec == http::error::header_limit) {
+        e = retryable(Code::UpstreamError, "upstream " + where + " response headers exceed " +
+                                               std::to_string(kHeaderLimit / 1024) + " KiB");
+      } else {
+        e = retryable(Code::UpstreamError,
+                      "upstream " + where + " failed before response headers: " + sent.ec.message());
       }
-      if (sent.ec == http::error::header_limit) {
-        co_return retryable(Code::UpstreamError, "upstream " + where + " response headers exceed " +
-                                                     std::to_string(kHeaderLimit / 1024) + " KiB");
-      }
-      co_return retryable(Code::UpstreamError,
-                          "upstream " + where + " failed before response headers: " + sent.ec.message());
+      e.request_sent = sent.written;
+      co_return e;
     }
   }
 
