@@ -74,6 +74,7 @@ Result<WireRequest> build_request(const UpstreamRequest& req, const upstream::Ta
   }
   bool has_host = false;
   bool has_user_agent = false;
+  bool has_accept_encoding = false;
   for (const auto& [name, value] : req.headers) {
     // A CR or LF would let a forwarded value smuggle headers. The value is never echoed: secrets.
     if (!http_head::valid_field_name(name) || !http_head::valid_field_value(value)) {
@@ -91,6 +92,7 @@ Result<WireRequest> build_request(const UpstreamRequest& req, const upstream::Ta
     }
     has_host = has_host || beast::iequals(name, "host");
     has_user_agent = has_user_agent || beast::iequals(name, "user-agent");
+    has_accept_encoding = has_accept_encoding || beast::iequals(name, "accept-encoding");
     http_head::append_field(w.head, name, value);
   }
   if (!has_host) {
@@ -98,6 +100,12 @@ Result<WireRequest> build_request(const UpstreamRequest& req, const upstream::Ta
   }
   if (!has_user_agent) {
     http_head::append_field(w.head, "User-Agent", kUserAgent);
+  }
+  // Bodies are read as they are sent, never decompressed; without this field any content coding
+  // is acceptable (RFC 9110 12.5.3), and a compressing proxy in front of an upstream would answer
+  // with gzip that no codec can read.
+  if (!has_accept_encoding) {
+    http_head::append_field(w.head, "Accept-Encoding", "identity");
   }
   // Content-Length when there is a body, and for methods that carry one always.
   if (!req.body.empty() || beast::iequals(req.method, "POST") || beast::iequals(req.method, "PUT") ||
