@@ -270,3 +270,23 @@ test('SIGTERM past the drain timeout still records the calls that were waiting o
   const rows = await sqlite(`${dir}/ledger.db`, 'SELECT model, stream FROM usage ORDER BY stream');
   assert.deepEqual(rows, [{ model: 'gpt-stall', stream: 0 }, { model: 'gpt-stall', stream: 1 }], g.stderr.slice(-2000));
 });
+
+test('a stream to an HTTP/1.0 client is not chunked: the close ends it', async () => {
+  const body = JSON.stringify({ model: 'gpt-ok', stream: true, messages: [{ role: 'user', content: 'Say hello.' }] });
+  const got = await exchange(`POST /v1/chat/completions HTTP/1.0\r\nHost: gw\r\nAuthorization: Bearer ${KEY}\r\n` +
+    `content-type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  assert.ok(got.closed, 'the connection closes at the end of the stream');
+  const text = got.data.toString();
+  const split = text.indexOf('\r\n\r\n');
+  const head = text.slice(0, split).toLowerCase();
+  const sse = text.slice(split + 4);
+  assert.match(head, /^http\/1\.[01] 200/);
+  assert.doesNotMatch(head, /transfer-encoding/);
+  assert.match(sse, /^data: \{/, 'the body starts with the first event, not a chunk size');
+  assert.match(sse, /data: \[DONE\]\n\n$/, 'the body ends with [DONE], not a last chunk');
+  let content = '';
+  for (const line of sse.split('\n')) {
+    if (line.startsWith('data: {')) content += JSON.parse(line.slice(6)).choices[0]?.delta?.content ?? '';
+  }
+  assert.equal(content, replyText('emu', 'emu-ok'));
+});

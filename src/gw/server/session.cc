@@ -202,6 +202,7 @@ net::awaitable<void> Session::run() {
     }
     keep_alive_ = req.keep_alive() && !worker_.app().draining;
     head_ = req.method() == http::verb::head;
+    http10_ = req.version() < 11;
     co_await dispatch(*this, req);
     busy_ = false;
   }
@@ -247,7 +248,12 @@ void Session::begin_stream(const Headers& extra) {
   // The head is held and leaves with the first chunk, in the same write (one send, not two).
   const Headers fields{{"content-type", "text/event-stream; charset=utf-8"}, {"cache-control", "no-cache"}};
   pending_head_ = reply_head(200, fields, extra);
-  pending_head_ += "Transfer-Encoding: chunked\r\n";
+  if (http10_) {
+    // RFC 9112 6.1: no Transfer-Encoding to an HTTP/1.0 client; the close delimits the body.
+    keep_alive_ = false;
+  } else {
+    pending_head_ += "Transfer-Encoding: chunked\r\n";
+  }
   if (!keep_alive_) {
     pending_head_ += "Connection: close\r\n";
   }
@@ -271,6 +277,10 @@ net::awaitable<bool> Session::write_stream(std::string_view data, bool last) {
   pending_head_.clear();
   char size_line[24];
   size_t size_len = 0;
+  if (http10_) {  // unframed: the data as it is, and the close (run()) ends it
+    const std::array<net::const_buffer, 2> raw{net::buffer(head), net::buffer(data)};
+    co_return co_await write_all(raw);
+  }
   if (!data.empty()) {
     size_len = fmt::format_to_n(size_line, sizeof size_line, "{:x}\r\n", data.size()).size;
   }

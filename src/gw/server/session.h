@@ -84,6 +84,7 @@ class Session final : public Expirable {
   bool keep_alive_ = true;
   bool busy_ = false;
   bool head_ = false;  // the request being answered is a HEAD: its reply has no body
+  bool http10_ = false;  // ... is HTTP/1.0 (no chunked coding): a stream ends with the connection
   std::string pending_head_;  // a stream's head, until its first write
   bool linger_ = false;  // answered before the body was read: drain before closing
   std::list<Session*>::iterator self_;
