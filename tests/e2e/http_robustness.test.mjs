@@ -290,3 +290,10 @@ test('a stream to an HTTP/1.0 client is not chunked: the close ends it', async (
   }
   assert.equal(content, replyText('emu', 'emu-ok'));
 });
+
+test('HEAD on a GET route answers as GET would, without the body', async () => {
+  const got = await exchange('HEAD /health/live HTTP/1.1\r\nHost: gw\r\n\r\nHEAD /health/ready HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n');
+  const rs = parseResponses(got.data, { head: [true, true] });
+  assert.deepEqual(rs.map((r) => r.status), [200, 200], got.data.toString());
+  assert.equal(rs[0].headers['content-length'], String('{"status":"ok"}'.length));
+});

@@ -113,7 +113,8 @@ namespace {
 // Every non-chat route: plain values in, a reply out (no coroutine, so no temporaries cross a
 // co_await — g++ 12 destroys such temporaries twice).
 ClientReply simple_route(App& app, const ClientRequest& req, std::string_view path) {
-  const auto method = req.method();
+  // HEAD is answered as GET (the session leaves the body out): load balancers probe with it.
+  const auto method = req.method() == http::verb::head ? http::verb::get : req.method();
   if (method == http::verb::get && path == "/health/live") {
     return json_reply(200, R"({"status":"ok"})");
   }
