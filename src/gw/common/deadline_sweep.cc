@@ -23,6 +23,16 @@ void DeadlineSweep::disarm(Expirable& e) {
   e.unlink();
 }
 
+void DeadlineSweep::expire_all() {
+  while (!armed_.empty()) {
+    Expirable& e = armed_.front();
+    armed_.pop_front();
+    e.deadline_ = Expirable::Clock::time_point::max();
+    e.expired_ = true;
+    e.expire();
+  }
+}
+
 void DeadlineSweep::schedule() {
   ticking_ = true;
   timer_.expires_after(tick_);

@@ -57,6 +57,8 @@ class DeadlineSweep {
   void arm(Expirable& e, Expirable::Clock::time_point deadline);
   void arm_after(Expirable& e, Expirable::Clock::duration d) { arm(e, Expirable::Clock::now() + d); }
   void disarm(Expirable& e);
+  // Expires every armed owner now, whatever its deadline (shutdown: ends all their pending I/O).
+  void expire_all();
 
  private:
   void schedule();

@@ -30,6 +30,7 @@ struct Error {
   std::string message;           // safe to show the client: never a secret
   bool retryable = false;        // may failover try another deployment?
   unsigned upstream_status = 0;  // status the upstream answered, 0 if none
+  bool request_sent = false;     // the request reached the upstream, which may have acted on it
   std::string provider;          // provider config name, when the error came from one
   std::string upstream_type;     // the upstream's own error type, e.g. "overloaded_error"
   std::optional<int64_t> retry_after_s;  // from the upstream or from our limiter

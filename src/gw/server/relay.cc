@@ -226,6 +226,9 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     auto ex = co_await call.worker.http().start(wire, timeouts);
     if (!ex) {
       Error e = ex.error();
+      // Sent but not answered (no head in time, a malformed or oversized one): the upstream may
+      // have worked on it, so the request is recorded like one it refused.
+      call.reached_upstream = call.reached_upstream || e.request_sent;
       e.provider = dep.provider;
       app.health.on_failure(a.id, e);
       app.metrics.upstream_error(dep.provider, std::string(e.code_name()));

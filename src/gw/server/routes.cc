@@ -99,12 +99,26 @@ ClientReply render_too_large(std::string_view target) {
       make_error(Code::PayloadTooLarge, "request body exceeds max_body_bytes"));
 }
 
+ClientReply render_headers_too_large(std::string_view target) {
+  // No Code maps to 431: rendered as the bad request it is, with the status that says why.
+  ClientReply r = dialect_for_path(target).render_error(
+      make_error(Code::InvalidRequest, "request headers exceed max_header_bytes"));
+  r.status = 431;
+  return r;
+}
+
+ClientReply render_malformed(std::string_view target, std::string_view what) {
+  return dialect_for_path(target).render_error(
+      make_error(Code::InvalidRequest, "malformed HTTP request: " + std::string(what)));
+}
+
 namespace {
 
 // Every non-chat route: plain values in, a reply out (no coroutine, so no temporaries cross a
 // co_await — g++ 12 destroys such temporaries twice).
 ClientReply simple_route(App& app, const ClientRequest& req, std::string_view path) {
-  const auto method = req.method();
+  // HEAD is answered as GET (the session leaves the body out): load balancers probe with it.
+  const auto method = req.method() == http::verb::head ? http::verb::get : req.method();
   if (method == http::verb::get && path == "/health/live") {
     return json_reply(200, R"({"status":"ok"})");
   }

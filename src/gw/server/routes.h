@@ -14,6 +14,10 @@ net::awaitable<void> dispatch(Session& session, ClientRequest& req);
 // The dialect whose error format a path uses (Anthropic for /v1/messages, OpenAI otherwise).
 const ClientDialect& dialect_for_path(std::string_view target);
 ClientReply render_too_large(std::string_view target);
+// 431: the request's header exceeds max_header_bytes, in the target's dialect.
+ClientReply render_headers_too_large(std::string_view target);
+// 400: a request that is not well-formed HTTP/1.1 (`what` says how), in the target's dialect.
+ClientReply render_malformed(std::string_view target, std::string_view what);
 
 // The virtual key from "Authorization: Bearer KEY" or "x-api-key: KEY".
 std::string_view presented_key(const ClientRequest& req);

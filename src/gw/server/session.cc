@@ -45,6 +45,29 @@ std::string reply_head(unsigned status, const Headers& fields, const Headers& ex
   }
   return head;
 }
+
+// The target of a request line the parser has not taken yet (Beast parses it only once the whole
+// header is buffered): "METHOD SP target SP version". Empty if the line holds no target.
+std::string_view buffered_target(const beast::flat_buffer& buf) {
+  const auto data = buf.data();
+  std::string_view line(static_cast<const char*>(data.data()), data.size());
+  line = line.substr(0, line.find("\r\n"));
+  const size_t sp = line.find(' ');
+  if (sp == std::string_view::npos) {
+    return {};
+  }
+  line.remove_prefix(sp + 1);
+  return line.substr(0, line.find(' '));
+}
+
+// Whether Beast refused the request as not well-formed (request line, a field, Content-Length or
+// Transfer-Encoding, chunk framing), as opposed to the peer closing or the read failing.
+bool malformed(const beast::error_code& ec) {
+  static const boost::system::error_category& parse_errors =
+      http::make_error_code(http::error::bad_method).category();
+  return ec.category() == parse_errors && ec != http::error::end_of_stream &&
+         ec != http::error::partial_message && ec != http::error::need_more;
+}
 }  // namespace
 
 Session::Session(Worker& worker, tcp::socket socket) : worker_(worker), socket_(std::move(socket)) {
@@ -98,11 +121,15 @@ net::awaitable<beast::error_code> Session::read_until(RequestParser& p, bool hea
 }
 
 net::awaitable<void> Session::refuse_too_large(std::string_view target) {
-  keep_alive_ = false;
-  linger_ = true;  // the unread body is drained before closing (run())
   const ClientReply too_large = render_too_large(target);
+  co_await refuse(too_large);
+}
+
+net::awaitable<void> Session::refuse(const ClientReply& r) {
+  keep_alive_ = false;
+  linger_ = true;  // the unread rest of the request is drained before closing (run())
   const Headers none;
-  co_await write_reply(too_large, none);
+  co_await write_reply(r, none);
 }
 
 net::awaitable<bool> Session::read_request(ClientRequest& out) {
@@ -117,12 +144,18 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
       co_await refuse_too_large(target);
       co_return false;
     }
+    // The request line is parsed only with the fields that follow it: if it was not, the target
+    // (and so the dialect of the answer) is read from the bytes themselves.
+    std::string_view target = parser.get().target();
+    if (target.empty()) {
+      target = buffered_target(buffer_);
+    }
     if (ec == http::error::header_limit) {
-      ClientReply r{431, Headers{{"content-type", "application/json"}},
-                    R"({"error":{"message":"request headers too large","type":"invalid_request_error"}})"};
-      keep_alive_ = false;
-      const Headers none;
-      co_await write_reply(r, none);
+      const ClientReply too_large = render_headers_too_large(target);
+      co_await refuse(too_large);
+    } else if (malformed(ec)) {
+      const ClientReply bad = render_malformed(target, ec.message());
+      co_await refuse(bad);
     }
     co_return false;
   }
@@ -146,6 +179,9 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
     if (ec == http::error::body_limit) {
       const std::string_view target = req.target();
       co_await refuse_too_large(target);
+    } else if (malformed(ec)) {
+      const ClientReply bad = render_malformed(req.target(), ec.message());
+      co_await refuse(bad);
     }
     co_return false;
   }
@@ -157,6 +193,7 @@ net::awaitable<void> Session::run() {
   while (keep_alive_) {
     ClientRequest req;
     busy_ = false;
+    head_ = false;
     if (worker_.app().draining) {
       break;
     }
@@ -164,6 +201,8 @@ net::awaitable<void> Session::run() {
       break;
     }
     keep_alive_ = req.keep_alive() && !worker_.app().draining;
+    head_ = req.method() == http::verb::head;
+    http10_ = req.version() < 11;
     co_await dispatch(*this, req);
     busy_ = false;
   }
@@ -197,8 +236,11 @@ net::awaitable<bool> Session::write_reply(const ClientReply& r, const Headers& e
     head += "Connection: close\r\n";
   }
   head += "\r\n";
+  // A reply to HEAD announces the length a GET would get but sends no body: the client reads
+  // none, so a body would be taken for the start of the next response.
+  const bool body_sent = !bodiless && !head_;
   const std::array<net::const_buffer, 2> bufs{net::buffer(head),
-                                               net::buffer(r.body.data(), bodiless ? 0 : r.body.size())};
+                                               net::buffer(r.body.data(), body_sent ? r.body.size() : 0)};
   co_return co_await write_all(bufs);
 }
 
@@ -206,7 +248,12 @@ void Session::begin_stream(const Headers& extra) {
   // The head is held and leaves with the first chunk, in the same write (one send, not two).
   const Headers fields{{"content-type", "text/event-stream; charset=utf-8"}, {"cache-control", "no-cache"}};
   pending_head_ = reply_head(200, fields, extra);
-  pending_head_ += "Transfer-Encoding: chunked\r\n";
+  if (http10_) {
+    // RFC 9112 6.1: no Transfer-Encoding to an HTTP/1.0 client; the close delimits the body.
+    keep_alive_ = false;
+  } else {
+    pending_head_ += "Transfer-Encoding: chunked\r\n";
+  }
   if (!keep_alive_) {
     pending_head_ += "Connection: close\r\n";
   }
@@ -230,6 +277,10 @@ net::awaitable<bool> Session::write_stream(std::string_view data, bool last) {
   pending_head_.clear();
   char size_line[24];
   size_t size_len = 0;
+  if (http10_) {  // unframed: the data as it is, and the close (run()) ends it
+    const std::array<net::const_buffer, 2> raw{net::buffer(head), net::buffer(data)};
+    co_return co_await write_all(raw);
+  }
   if (!data.empty()) {
     size_len = fmt::format_to_n(size_line, sizeof size_line, "{:x}\r\n", data.size()).size;
   }

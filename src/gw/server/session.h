@@ -64,6 +64,9 @@ class Session final : public Expirable {
   net::awaitable<bool> read_request(ClientRequest& out);
   // 413 in the route's dialect; the connection then closes after draining the unread body.
   net::awaitable<void> refuse_too_large(std::string_view target);
+  // Writes `r` to a request that was not read whole; the connection then closes after draining
+  // what is left of it.
+  net::awaitable<void> refuse(const ClientReply& r);
   // Feeds buffered bytes to the parser, reading from the socket while it needs more, until the
   // header (header_only) or the whole request is parsed, within the read timeout.
   net::awaitable<beast::error_code> read_until(RequestParser& p, bool header_only);
@@ -80,6 +83,8 @@ class Session final : public Expirable {
   beast::flat_buffer buffer_;
   bool keep_alive_ = true;
   bool busy_ = false;
+  bool head_ = false;  // the request being answered is a HEAD: its reply has no body
+  bool http10_ = false;  // ... is HTTP/1.0 (no chunked coding): a stream ends with the connection
   std::string pending_head_;  // a stream's head, until its first write
   bool linger_ = false;  // answered before the body was read: drain before closing
   std::list<Session*>::iterator self_;

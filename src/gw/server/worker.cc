@@ -91,6 +91,9 @@ void Worker::close_all_and_wait(std::chrono::milliseconds limit) {
     for (Session* s : open) {
       s->close_now();
     }
+    // Sessions waiting on an upstream would not see their client go: end those waits, so each
+    // call records its usage and its session ends.
+    http_->shut_down();
   });
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (session_count_.load() > 0 && std::chrono::steady_clock::now() < deadline) {

@@ -35,8 +35,9 @@ class Worker {
   void listen(const tcp::endpoint& ep);
   void run();   // blocks: the thread body
   void begin_drain();  // posted: stop accepting, close idle connections
-  // Posted after the drain: closes every remaining connection, so that every session coroutine
-  // ends while the worker's members still exist; then waits (bounded) for them to end.
+  // Posted after the drain: closes every remaining connection and ends every upstream wait, so
+  // that every session coroutine ends (its call metered) while the worker's members still exist;
+  // then waits (bounded) for them to end.
   void close_all_and_wait(std::chrono::milliseconds limit);
   void stop();
 

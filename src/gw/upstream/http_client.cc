@@ -74,6 +74,7 @@ Result<WireRequest> build_request(const UpstreamRequest& req, const upstream::Ta
   }
   bool has_host = false;
   bool has_user_agent = false;
+  bool has_accept_encoding = false;
   for (const auto& [name, value] : req.headers) {
     // A CR or LF would let a forwarded value smuggle headers. The value is never echoed: secrets.
     if (!http_head::valid_field_name(name) || !http_head::valid_field_value(value)) {
@@ -91,6 +92,7 @@ Result<WireRequest> build_request(const UpstreamRequest& req, const upstream::Ta
     }
     has_host = has_host || beast::iequals(name, "host");
     has_user_agent = has_user_agent || beast::iequals(name, "user-agent");
+    has_accept_encoding = has_accept_encoding || beast::iequals(name, "accept-encoding");
     http_head::append_field(w.head, name, value);
   }
   if (!has_host) {
@@ -98,6 +100,12 @@ Result<WireRequest> build_request(const UpstreamRequest& req, const upstream::Ta
   }
   if (!has_user_agent) {
     http_head::append_field(w.head, "User-Agent", kUserAgent);
+  }
+  // Bodies are read as they are sent, never decompressed; without this field any content coding
+  // is acceptable (RFC 9110 12.5.3), and a compressing proxy in front of an upstream would answer
+  // with gzip that no codec can read.
+  if (!has_accept_encoding) {
+    http_head::append_field(w.head, "Accept-Encoding", "identity");
   }
   // Content-Length when there is a body, and for methods that carry one always.
   if (!req.body.empty() || beast::iequals(req.method, "POST") || beast::iequals(req.method, "PUT") ||
@@ -115,6 +123,7 @@ Result<WireRequest> build_request(const UpstreamRequest& req, const upstream::Ta
 struct Sent {
   beast::error_code ec;
   bool got_response_bytes = false;
+  bool written = false;  // the whole request went out: the error came while waiting for the answer
 };
 
 net::awaitable<Sent> send(Connection& conn,
@@ -133,7 +142,7 @@ net::awaitable<Sent> send(Connection& conn,
     parser->skip(head);
     auto ec = co_await conn.read_header(*parser, deadline);
     if (ec) {
-      co_return Sent{ec, parser->got_some() || conn.has_buffered_bytes()};
+      co_return Sent{ec, parser->got_some() || conn.has_buffered_bytes(), true};
     }
     // Interim 1xx answers (103 Early Hints, a stray 100 Continue) precede the real one.
     const unsigned status = parser->get().result_int();
@@ -169,6 +178,12 @@ class HttpClientImpl final : public HttpClient {
     }
     const bool head = beast::iequals(req.method, "HEAD");
     const std::string where = (*target)->authority();
+    const auto shutting_down = [&] {
+      return make_error(Code::Unavailable, "upstream " + where + " not called: the gateway is shutting down");
+    };
+    if (shut_down_) {
+      co_return shutting_down();
+    }
 
     for (int attempt = 0;; ++attempt) {
       // The retry takes a fresh connection: another parked one is likely just as stale.
@@ -180,6 +195,9 @@ class HttpClientImpl final : public HttpClient {
           co_return opened.error();
         }
         conn = std::move(*opened);
+        if (shut_down_) {  // while connecting: nothing was sent yet
+          co_return shutting_down();
+        }
       }
       std::unique_ptr<ResponseParser> parser;
       const auto sent = co_await send(*conn, *msg, req.body, parser, head, SteadyClock::now() + t.first_byte);
@@ -191,17 +209,25 @@ class HttpClientImpl final : public HttpClient {
       if (reused && attempt == 0 && !sent.got_response_bytes && stale_connection_error(sent.ec)) {
         continue;
       }
+      Error e;
       if (sent.ec == beast::error::timeout) {
-        co_return retryable(Code::UpstreamTimeout, "upstream " + where + " sent no response headers within " +
-                                                       std::to_string(t.first_byte.count()) + " ms");
+        e = retryable(Code::UpstreamTimeout, "upstream " + where + " sent no response headers within " +
+                                                 std::to_string(t.first_byte.count()) + " ms");
+      } else if (sent.ec == http::error::header_limit) {
+        e = retryable(Code::UpstreamError, "upstream " + where + " response headers exceed " +
+                                               std::to_string(kHeaderLimit / 1024) + " KiB");
+      } else {
+        e = retryable(Code::UpstreamError,
+                      "upstream " + where + " failed before response headers: " + sent.ec.message());
       }
-      if (sent.ec == http::error::header_limit) {
-        co_return retryable(Code::UpstreamError, "upstream " + where + " response headers exceed " +
-                                                     std::to_string(kHeaderLimit / 1024) + " KiB");
-      }
-      co_return retryable(Code::UpstreamError,
-                          "upstream " + where + " failed before response headers: " + sent.ec.message());
+      e.request_sent = sent.written;
+      co_return e;
     }
+  }
+
+  void shut_down() override {
+    shut_down_ = true;
+    sweep_->expire_all();
   }
 
  private:
@@ -232,6 +258,7 @@ class HttpClientImpl final : public HttpClient {
   // Upstream read/write deadlines; shared with the connections, which may outlive this client in
   // the pool or in an exchange.
   std::shared_ptr<DeadlineSweep> sweep_;
+  bool shut_down_ = false;
 };
 
 }  // namespace

@@ -41,6 +41,10 @@ class HttpClient {
   // that fails before any response byte is retried once on a fresh connection.
   virtual net::awaitable<Result<std::unique_ptr<UpstreamExchange>>> start(const UpstreamRequest& req,
                                                                           const Timeouts& t) = 0;
+  // Shutdown: ends every upstream read and write in progress now (each fails as its timeout would)
+  // and refuses new requests, so that calls still waiting on an upstream finish, and record their
+  // usage, while the worker runs.
+  virtual void shut_down() = 0;
 };
 
 struct HttpClientOptions {

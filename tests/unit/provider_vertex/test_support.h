@@ -100,6 +100,7 @@ class FakeHttpClient final : public HttpClient {
     }
     co_return std::unique_ptr<UpstreamExchange>(std::make_unique<FakeExchange>(*r.status, r.body));
   }
+  void shut_down() override {}
 };
 
 inline std::string token_json(std::string_view token, int expires_in) {

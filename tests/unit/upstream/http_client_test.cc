@@ -92,6 +92,31 @@ TEST(HttpClient, CallerHostAndUserAgentWin) {
   EXPECT_EQ(seen.count(http::field::host), 1u);
 }
 
+// Bodies are never decompressed: a request without Accept-Encoding lets a server (or a compressing
+// proxy in front of it) answer with gzip, which no codec could read.
+TEST(HttpClient, AsksForUncompressedBodiesUnlessTheCallerChose) {
+  net::io_context io;
+  std::vector<std::string> seen;
+  TestServer server(io, keep_alive_handler([&](const auto& req) {
+    seen.emplace_back(req[http::field::accept_encoding]);
+    return ok("");
+  }));
+  auto client = make_http_client(io.get_executor());
+  run(io, [&]() -> net::awaitable<void> {
+    auto plain = get(server.url());
+    auto ex = co_await client->start(plain, generous());
+    CO_ASSERT_TRUE(ex.has_value());
+    ex->reset();
+    auto chosen = get(server.url());
+    chosen.headers = {{"accept-encoding", "br"}};
+    auto ex2 = co_await client->start(chosen, generous());
+    CO_ASSERT_TRUE(ex2.has_value());
+  });
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], "identity");
+  EXPECT_EQ(seen[1], "br");
+}
+
 TEST(HttpClient, HeaderWithLineBreakIsRejectedWithoutEchoingIt) {
   net::io_context io;
   TestServer server(io, keep_alive_handler([](const auto&) { return ok(""); }));
