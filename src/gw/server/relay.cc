@@ -254,14 +254,25 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     co_return fail(std::move(e));
   }
   UpstreamExchange& exchange = *exchange_owner;
-  app.health.on_success(a.id, latency);
+  // Health hears how the attempt ended, not that a 2xx head arrived: a malformed answer, a body
+  // cut short or a stream that fails before its content is a failure of this deployment, and a
+  // success recorded before it would reset its consecutive failures, so it were never ejected.
   // Two statements, not a conditional expression: g++ 12 mis-destroys temporaries of a
   // co_await inside ?: (seen as a double free of the outcome).
   if (call.chat.stream) {
     AttemptOutcome streamed = co_await relay_stream(call, exchange, *rt);
+    if (streamed.done) {
+      app.health.on_success(a.id, latency);  // relay_stream reports its own failures
+    }
     co_return streamed;
   }
   AttemptOutcome plain = co_await relay_plain(call, exchange, *rt);
+  if (plain.done) {
+    app.health.on_success(a.id, latency);
+  } else if (plain.error) {
+    plain.error->provider = dep.provider;
+    app.health.on_failure(a.id, *plain.error);
+  }
   co_return plain;
 }
 

@@ -1,0 +1,80 @@
+// Routing and deployment health through the real binary: what counts as a deployment's failure
+// (ejection after consecutive failures). Upstreams misbehave on purpose here, in ways the shared
+// emulators do not.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startOpenAI } from './openai.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE } from './harness.mjs';
+import { startServer, sendJson } from './util.mjs';
+
+const KEY = 'sk-e2e-routing-0001';
+const MSG = [{ role: 'user', content: 'Say hello.' }];
+let good;
+let bad;
+let gw;
+const hits = new Map();  // upstream model -> requests the misbehaving upstream received
+
+before(async () => {
+  good = await startOpenAI({ name: 'good' });
+  bad = await startServer(async (req, res, raw) => {
+    const model = JSON.parse(raw.toString('utf8')).model;
+    hits.set(model, (hits.get(model) ?? 0) + 1);
+    switch (model) {
+      case 'malformed':  // a 2xx head whose body is not an answer
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 9 });
+        res.end('not json{');
+        return;
+      case 'cut-stream':  // a 2xx stream head, then the connection breaks before any event
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.flushHeaders();
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      default:
+        return sendJson(res, 500, { error: { message: `unknown model ${model}`, type: 'server_error' } });
+    }
+  });
+  const dir = tempDir();
+  const dep = (provider, model) => ({ provider, model, price: PRICE });
+  gw = await startGateway({
+    dir,
+    env: { E2E_MASTER_KEY: MASTER_KEY, KEY },
+    config: {
+      master_key: '${E2E_MASTER_KEY}',
+      ledger: `sqlite://${dir}/ledger.db`,
+      providers: {
+        bad: { type: 'openai', base_url: `${bad.origin}/v1` },
+        good: { type: 'openai', base_url: good.baseUrl },
+      },
+      models: {
+        'm-malformed': { route: 'priority', deployments: [dep('bad', 'malformed'), dep('good', 'ok')] },
+        'm-cut-stream': { route: 'priority', deployments: [dep('bad', 'cut-stream'), dep('good', 'ok')] },
+      },
+      keys: [{ name: 'routing', key: '${KEY}' }],
+    },
+  });
+});
+
+after(async () => {
+  if (gw) {
+    const r = await gw.stop();
+    assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
+  }
+  await good?.close();
+  await bad?.close();
+});
+
+for (const [what, model, upstream, stream] of [
+  ['a malformed 2xx answer', 'm-malformed', 'malformed', false],
+  ['a stream broken before its first event', 'm-cut-stream', 'cut-stream', true],
+]) {
+  test(`${what} counts as the deployment's failure: ejected after three in a row`, async () => {
+    for (let i = 0; i < 5; ++i) {
+      const r = await call(gw, '/v1/chat/completions', { key: KEY, body: { model, messages: MSG, stream } });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(routing(r.headers).provider, 'good');
+    }
+    // Three failures in a row eject it for 5 s: the last two requests go straight to the next one.
+    assert.equal(hits.get(upstream), 3);
+  });
+}
+
