@@ -1,6 +1,6 @@
 // Routing and deployment health through the real binary: what counts as a deployment's failure
-// (ejection after consecutive failures). Upstreams misbehave on purpose here, in ways the shared
-// emulators do not.
+// (ejection after consecutive failures), and the retry-after a client hears when every attempt
+// was throttled. Upstreams misbehave on purpose here, in ways the shared emulators do not.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOpenAI } from './openai.mjs';
@@ -13,6 +13,8 @@ let good;
 let bad;
 let gw;
 const hits = new Map();  // upstream model -> requests the misbehaving upstream received
+
+const rateLimited = (res, headers) => sendJson(res, 429, { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, headers);
 
 before(async () => {
   good = await startOpenAI({ name: 'good' });
@@ -29,12 +31,19 @@ before(async () => {
         res.flushHeaders();
         setTimeout(() => res.socket?.destroy(), 20);
         return;
+      case 'rate-zero':
+        return rateLimited(res, { 'retry-after': '0' });
+      case 'rate-huge':
+        return rateLimited(res, { 'retry-after': '99999999999' });
+      case 'rate-ms-overflow':
+        return rateLimited(res, { 'retry-after-ms': '9223372036854775807' });
       default:
         return sendJson(res, 500, { error: { message: `unknown model ${model}`, type: 'server_error' } });
     }
   });
   const dir = tempDir();
   const dep = (provider, model) => ({ provider, model, price: PRICE });
+  const only = (model) => ({ route: 'priority', deployments: [dep('bad', model)] });
   gw = await startGateway({
     dir,
     env: { E2E_MASTER_KEY: MASTER_KEY, KEY },
@@ -48,6 +57,9 @@ before(async () => {
       models: {
         'm-malformed': { route: 'priority', deployments: [dep('bad', 'malformed'), dep('good', 'ok')] },
         'm-cut-stream': { route: 'priority', deployments: [dep('bad', 'cut-stream'), dep('good', 'ok')] },
+        'm-rate-zero': only('rate-zero'),
+        'm-rate-huge': only('rate-huge'),
+        'm-rate-ms-overflow': only('rate-ms-overflow'),
       },
       keys: [{ name: 'routing', key: '${KEY}' }],
     },
@@ -78,3 +90,18 @@ for (const [what, model, upstream, stream] of [
   });
 }
 
+for (const [what, model] of [
+  ['retry-after: 0', 'm-rate-zero'],
+  ['a retry-after of three thousand years', 'm-rate-huge'],
+  ['a retry-after-ms beyond int64 seconds', 'm-rate-ms-overflow'],
+]) {
+  test(`every deployment throttled with ${what}: 429 with a retry-after of 1 to 300 s`, async () => {
+    for (let i = 0; i < 2; ++i) {  // the upstream's answer, then the cooling deployment's
+      const r = await call(gw, '/v1/chat/completions', { key: KEY, body: { model, messages: MSG } });
+      assert.equal(r.status, 429, r.text);
+      const after = r.headers.get('retry-after');
+      assert.match(after ?? '', /^\d+$/, `retry-after ${after}`);
+      assert.ok(Number(after) >= 1 && Number(after) <= 300, `retry-after ${after}`);
+    }
+  });
+}

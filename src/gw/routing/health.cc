@@ -9,7 +9,6 @@ namespace {
 constexpr int kEjectAfter = 3;
 constexpr auto kEjectBase = std::chrono::seconds(5);
 constexpr auto kEjectMax = std::chrono::seconds(60);
-constexpr auto kMaxRetryAfter = std::chrono::seconds(300);
 constexpr double kEwmaAlpha = 0.3;
 }  // namespace
 

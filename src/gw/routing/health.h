@@ -13,6 +13,10 @@
 
 namespace gw {
 
+// The longest cool-down an upstream's retry-after can impose on a deployment, and so the longest
+// retry-after the gateway passes on to a client for it.
+inline constexpr std::chrono::seconds kMaxRetryAfter{300};
+
 class DeploymentHealth {
  public:
   explicit DeploymentHealth(const Clock& clock) : clock_(clock) {}
