@@ -60,6 +60,7 @@ before(async () => {
         'm-rate-zero': only('rate-zero'),
         'm-rate-huge': only('rate-huge'),
         'm-rate-ms-overflow': only('rate-ms-overflow'),
+        'm-tpm': { route: 'priority', deployments: [{ ...dep('good', 'x-slow-tpm'), tpm: 6000 }, dep('good', 'spare')] },
       },
       keys: [{ name: 'routing', key: '${KEY}' }],
     },
@@ -105,3 +106,19 @@ for (const [what, model] of [
     }
   });
 }
+
+test('deployment tpm: a request without max_tokens holds its possible output, so a second one is skipped to the next deployment', async () => {
+  // The first stream (100 ms between events) is in flight: its estimate, input + 4096 assumed
+  // output, leaves no room in 6000 for another such request until it settles.
+  const first = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'm-tpm', messages: MSG, stream: true }),
+  });
+  assert.equal(first.status, 200);
+  assert.equal(routing(first.headers).model, 'x-slow-tpm');
+  const second = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-tpm', messages: MSG } });
+  assert.equal(second.status, 200, second.text);
+  assert.equal(routing(second.headers).model, 'spare');
+  await first.text();
+});

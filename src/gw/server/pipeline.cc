@@ -13,8 +13,6 @@ namespace gw {
 
 namespace {
 
-constexpr int64_t kDefaultMaxTokensEstimate = 4096;
-
 // Admission: who is calling, what they asked for, and the estimate their limits must allow
 // (reserved by handle_chat: synchronous here, so no coroutine frame of its own).
 Result<Estimate> admit(Call& call) {

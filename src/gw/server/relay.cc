@@ -181,9 +181,12 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     co_return fail(make_error(Code::Internal, "provider '" + dep.provider + "' is not configured"));
   }
 
-  // A deployment at its rpm/tpm capacity is skipped, not hammered.
-  const uint64_t tokens = call.input_estimate +
-                          static_cast<uint64_t>(call.chat.params.max_tokens.value_or(0));
+  // A deployment at its rpm/tpm capacity is skipped, not hammered. Its estimate assumes the
+  // output the upstream may produce, as the key's does (pipeline.cc): input alone let every
+  // request without max_tokens in until their settlements overran the deployment's tpm.
+  const int64_t max_output =
+      call.chat.params.max_tokens.value_or(dep.max_tokens_default.value_or(kDefaultMaxTokensEstimate));
+  const uint64_t tokens = call.input_estimate + static_cast<uint64_t>(max_output);
   auto reserving = app.limiter->reserve_deployment(a.id, dep.rpm, dep.tpm, tokens);
   auto cap = co_await std::move(reserving);
   if (!cap) {
