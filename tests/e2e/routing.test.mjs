@@ -60,6 +60,7 @@ before(async () => {
         'm-rate-zero': only('rate-zero'),
         'm-rate-huge': only('rate-huge'),
         'm-rate-ms-overflow': only('rate-ms-overflow'),
+        'm-rpm-500': { route: 'priority', deployments: [{ ...dep('bad', 'fail-500-rpm'), rpm: 2 }, dep('good', 'ok')] },
         'm-tpm': { route: 'priority', deployments: [{ ...dep('good', 'x-slow-tpm'), tpm: 6000 }, dep('good', 'spare')] },
       },
       keys: [{ name: 'routing', key: '${KEY}' }],
@@ -121,4 +122,15 @@ test('deployment tpm: a request without max_tokens holds its possible output, so
   assert.equal(second.status, 200, second.text);
   assert.equal(routing(second.headers).model, 'spare');
   await first.text();
+});
+
+test('deployment rpm: an attempt the upstream answered with an error still counts against its capacity', async () => {
+  // Each request reaches the rpm: 2 deployment, which answers 500, and fails over. The upstream
+  // received those requests: once two did, the third skips it without sending it a third.
+  for (let i = 0; i < 3; ++i) {
+    const r = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-rpm-500', messages: MSG } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(routing(r.headers).provider, 'good');
+  }
+  assert.equal(hits.get('fail-500-rpm'), 2);
 });

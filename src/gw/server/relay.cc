@@ -198,6 +198,10 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     co_return fail(std::move(e));
   }
   call.deployment_reservation = std::move(*cap);
+  // An attempt the upstream answered, even with an error, counts against the deployment's
+  // capacity (one request, no tokens), as the last attempt's does when the request is metered;
+  // only one that never reached it is refunded (when the next attempt's reservation replaces it).
+  auto count_failed = [&call] { call.deployment_reservation->settle(Usage{}, 0); };
 
   auto req = rt->codec->encode(call.chat, dep);
   if (!req) {
@@ -254,6 +258,7 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     e.upstream_status = exchange.status();
     app.health.on_failure(a.id, e);
     app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
+    count_failed();
     co_return fail(std::move(e));
   }
   UpstreamExchange& exchange = *exchange_owner;
@@ -266,6 +271,8 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     AttemptOutcome streamed = co_await relay_stream(call, exchange, *rt);
     if (streamed.done) {
       app.health.on_success(a.id, latency);  // relay_stream reports its own failures
+    } else {
+      count_failed();
     }
     co_return streamed;
   }
@@ -275,6 +282,7 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
   } else if (plain.error) {
     plain.error->provider = dep.provider;
     app.health.on_failure(a.id, *plain.error);
+    count_failed();
   }
   co_return plain;
 }
