@@ -27,7 +27,7 @@ std::optional<int64_t> header_int(const Headers& h, std::string_view name) {
 
 std::optional<int64_t> retry_after_seconds(const Headers& h) {
   if (auto ms = header_int(h, "retry-after-ms")) {
-    return (*ms + 999) / 1000;
+    return *ms / 1000 + (*ms % 1000 != 0);  // rounded up without overflowing near INT64_MAX
   }
   return header_int(h, "retry-after");
 }

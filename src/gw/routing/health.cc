@@ -9,7 +9,6 @@ namespace {
 constexpr int kEjectAfter = 3;
 constexpr auto kEjectBase = std::chrono::seconds(5);
 constexpr auto kEjectMax = std::chrono::seconds(60);
-constexpr auto kMaxRetryAfter = std::chrono::seconds(300);
 constexpr double kEwmaAlpha = 0.3;
 }  // namespace
 
@@ -28,8 +27,11 @@ void DeploymentHealth::on_success(const std::string& id, std::chrono::millisecon
   std::lock_guard lock(mu_);
   auto& s = states_[id];
   s.consecutive_failures = 0;
+  const auto now = clock_.steady_now();
   const double ms = static_cast<double>(latency.count());
-  s.ewma_ms = s.ewma_ms == 0 ? ms : kEwmaAlpha * ms + (1 - kEwmaAlpha) * s.ewma_ms;
+  const bool fresh = s.ewma_ms != 0 && now - s.measured_at < kLatencyStale;
+  s.ewma_ms = fresh ? kEwmaAlpha * ms + (1 - kEwmaAlpha) * s.ewma_ms : ms;  // stale data is dropped
+  s.measured_at = now;
 }
 
 void DeploymentHealth::on_failure(const std::string& id, const Error& err) {
@@ -84,7 +86,10 @@ int DeploymentHealth::inflight(const std::string& id) const {
 double DeploymentHealth::latency_ewma_ms(const std::string& id) const {
   std::lock_guard lock(mu_);
   auto it = states_.find(id);
-  return it == states_.end() ? 0 : it->second.ewma_ms;
+  if (it == states_.end() || clock_.steady_now() - it->second.measured_at >= kLatencyStale) {
+    return 0;
+  }
+  return it->second.ewma_ms;
 }
 
 }  // namespace gw

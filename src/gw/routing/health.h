@@ -13,6 +13,12 @@
 
 namespace gw {
 
+// The longest cool-down an upstream's retry-after can impose on a deployment, and so the longest
+// retry-after the gateway passes on to a client for it.
+inline constexpr std::chrono::seconds kMaxRetryAfter{300};
+// A latency measurement older than this no longer ranks a deployment (latency_ewma_ms).
+inline constexpr std::chrono::seconds kLatencyStale{60};
+
 class DeploymentHealth {
  public:
   explicit DeploymentHealth(const Clock& clock) : clock_(clock) {}
@@ -28,7 +34,10 @@ class DeploymentHealth {
   // not from failures: the client then hears "rate limited" rather than "unavailable".
   bool throttled(const std::string& id) const;
   int inflight(const std::string& id) const;
-  double latency_ewma_ms(const std::string& id) const;  // 0 = never measured
+  // 0 = not measured, or not in the last kLatencyStale: the latency strategy then tries it first,
+  // so a deployment once measured slow (a cold connection, a bad minute) is probed again instead
+  // of starved for as long as a faster one keeps answering.
+  double latency_ewma_ms(const std::string& id) const;
 
  private:
   struct State {
@@ -37,6 +46,7 @@ class DeploymentHealth {
     int consecutive_failures = 0;
     int inflight = 0;
     double ewma_ms = 0;
+    SteadyTime measured_at{};
   };
   const Clock& clock_;
   mutable std::mutex mu_;

@@ -18,6 +18,9 @@ namespace gw {
 
 class Worker;
 
+// The output assumed in limit estimates for a request that sets no max_tokens.
+inline constexpr int64_t kDefaultMaxTokensEstimate = 4096;
+
 struct Call {
   Call(Session& s, const ClientRequest& r, const ClientDialect& d);
 

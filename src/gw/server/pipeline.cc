@@ -13,8 +13,6 @@ namespace gw {
 
 namespace {
 
-constexpr int64_t kDefaultMaxTokensEstimate = 4096;
-
 // Admission: who is calling, what they asked for, and the estimate their limits must allow
 // (reserved by handle_chat: synchronous here, so no coroutine frame of its own).
 Result<Estimate> admit(Call& call) {
@@ -85,6 +83,12 @@ Error exhausted(const Error& last, int attempts) {
       break;
     default:
       e.code = Code::UpstreamError;
+  }
+  // The upstream's figure, within what the deployment's cool-down honours (routing/health.h): a
+  // retry-after of 0 would invite an immediate retry into the same throttle, and one of years
+  // would stop a client long after the gateway tries that deployment again.
+  if (e.retry_after_s) {
+    e.retry_after_s = std::clamp<int64_t>(*e.retry_after_s, 1, kMaxRetryAfter.count());
   }
   e.message = "all upstream attempts failed (" + std::to_string(attempts) + " tried); last: " +
               (last.provider.empty() ? "" : last.provider + ": ") + last.message;

@@ -181,9 +181,12 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     co_return fail(make_error(Code::Internal, "provider '" + dep.provider + "' is not configured"));
   }
 
-  // A deployment at its rpm/tpm capacity is skipped, not hammered.
-  const uint64_t tokens = call.input_estimate +
-                          static_cast<uint64_t>(call.chat.params.max_tokens.value_or(0));
+  // A deployment at its rpm/tpm capacity is skipped, not hammered. Its estimate assumes the
+  // output the upstream may produce, as the key's does (pipeline.cc): input alone let every
+  // request without max_tokens in until their settlements overran the deployment's tpm.
+  const int64_t max_output =
+      call.chat.params.max_tokens.value_or(dep.max_tokens_default.value_or(kDefaultMaxTokensEstimate));
+  const uint64_t tokens = call.input_estimate + static_cast<uint64_t>(max_output);
   auto reserving = app.limiter->reserve_deployment(a.id, dep.rpm, dep.tpm, tokens);
   auto cap = co_await std::move(reserving);
   if (!cap) {
@@ -195,6 +198,10 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     co_return fail(std::move(e));
   }
   call.deployment_reservation = std::move(*cap);
+  // An attempt the upstream answered, even with an error, counts against the deployment's
+  // capacity (one request, no tokens), as the last attempt's does when the request is metered;
+  // only one that never reached it is refunded (when the next attempt's reservation replaces it).
+  auto count_failed = [&call] { call.deployment_reservation->settle(Usage{}, 0); };
 
   auto req = rt->codec->encode(call.chat, dep);
   if (!req) {
@@ -254,17 +261,32 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     e.upstream_status = exchange.status();
     app.health.on_failure(a.id, e);
     app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
+    count_failed();
     co_return fail(std::move(e));
   }
   UpstreamExchange& exchange = *exchange_owner;
-  app.health.on_success(a.id, latency);
+  // Health hears how the attempt ended, not that a 2xx head arrived: a malformed answer, a body
+  // cut short or a stream that fails before its content is a failure of this deployment, and a
+  // success recorded before it would reset its consecutive failures, so it were never ejected.
   // Two statements, not a conditional expression: g++ 12 mis-destroys temporaries of a
   // co_await inside ?: (seen as a double free of the outcome).
   if (call.chat.stream) {
     AttemptOutcome streamed = co_await relay_stream(call, exchange, *rt);
+    if (streamed.done) {
+      app.health.on_success(a.id, latency);  // relay_stream reports its own failures
+    } else {
+      count_failed();
+    }
     co_return streamed;
   }
   AttemptOutcome plain = co_await relay_plain(call, exchange, *rt);
+  if (plain.done) {
+    app.health.on_success(a.id, latency);
+  } else if (plain.error) {
+    plain.error->provider = dep.provider;
+    app.health.on_failure(a.id, *plain.error);
+    count_failed();
+  }
   co_return plain;
 }
 

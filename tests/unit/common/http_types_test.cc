@@ -21,5 +21,11 @@ TEST(HttpTypes, RetryAfterPrefersMillisecondsRoundedUp) {
   EXPECT_EQ(retry_after_seconds({}), std::nullopt);
 }
 
+TEST(HttpTypes, RetryAfterMillisecondsNearInt64MaxDoNotOverflow) {
+  // Rounding up as (ms + 999) / 1000 overflowed here and came out negative.
+  EXPECT_EQ(retry_after_seconds({{"retry-after-ms", "9223372036854775807"}}), INT64_MAX / 1000 + 1);
+  EXPECT_EQ(retry_after_seconds({{"retry-after-ms", "9223372036854775000"}}), INT64_MAX / 1000);
+}
+
 }  // namespace
 }  // namespace gw

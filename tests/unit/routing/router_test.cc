@@ -179,5 +179,26 @@ TEST(Router, LatencyPrefersFasterDeployment) {
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p1");
 }
 
+TEST(Router, LatencyReprobesADeploymentWhoseMeasurementIsStale) {
+  auto cfg = make_config(config::RouteStrategy::Latency, {1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  health.on_success("p0/up-0", std::chrono::milliseconds(900));  // a cold connection, once
+  for (int s = 0; s < 59; ++s) {
+    health.on_success("p1/up-1", std::chrono::milliseconds(100));  // p1 keeps answering
+    EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p1") << s;
+    clock.advance(std::chrono::seconds(1));
+  }
+  health.on_success("p1/up-1", std::chrono::milliseconds(100));
+  clock.advance(std::chrono::seconds(1));
+  // A minute without a measurement of p0: tried again rather than starved by an old figure.
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
+  // It is fast now: its new figure replaces the stale one instead of being averaged with it.
+  health.on_success("p0/up-0", std::chrono::milliseconds(50));
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
+  EXPECT_DOUBLE_EQ(health.latency_ewma_ms("p0/up-0"), 50);
+}
+
 }  // namespace
 }  // namespace gw

@@ -1,0 +1,136 @@
+// Routing and deployment health through the real binary: what counts as a deployment's failure
+// (ejection after consecutive failures), and the retry-after a client hears when every attempt
+// was throttled. Upstreams misbehave on purpose here, in ways the shared emulators do not.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startOpenAI } from './openai.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE } from './harness.mjs';
+import { startServer, sendJson } from './util.mjs';
+
+const KEY = 'sk-e2e-routing-0001';
+const MSG = [{ role: 'user', content: 'Say hello.' }];
+let good;
+let bad;
+let gw;
+const hits = new Map();  // upstream model -> requests the misbehaving upstream received
+
+const rateLimited = (res, headers) => sendJson(res, 429, { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, headers);
+
+before(async () => {
+  good = await startOpenAI({ name: 'good' });
+  bad = await startServer(async (req, res, raw) => {
+    const model = JSON.parse(raw.toString('utf8')).model;
+    hits.set(model, (hits.get(model) ?? 0) + 1);
+    switch (model) {
+      case 'malformed':  // a 2xx head whose body is not an answer
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 9 });
+        res.end('not json{');
+        return;
+      case 'cut-stream':  // a 2xx stream head, then the connection breaks before any event
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.flushHeaders();
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      case 'rate-zero':
+        return rateLimited(res, { 'retry-after': '0' });
+      case 'rate-huge':
+        return rateLimited(res, { 'retry-after': '99999999999' });
+      case 'rate-ms-overflow':
+        return rateLimited(res, { 'retry-after-ms': '9223372036854775807' });
+      default:
+        return sendJson(res, 500, { error: { message: `unknown model ${model}`, type: 'server_error' } });
+    }
+  });
+  const dir = tempDir();
+  const dep = (provider, model) => ({ provider, model, price: PRICE });
+  const only = (model) => ({ route: 'priority', deployments: [dep('bad', model)] });
+  gw = await startGateway({
+    dir,
+    env: { E2E_MASTER_KEY: MASTER_KEY, KEY },
+    config: {
+      master_key: '${E2E_MASTER_KEY}',
+      ledger: `sqlite://${dir}/ledger.db`,
+      providers: {
+        bad: { type: 'openai', base_url: `${bad.origin}/v1` },
+        good: { type: 'openai', base_url: good.baseUrl },
+      },
+      models: {
+        'm-malformed': { route: 'priority', deployments: [dep('bad', 'malformed'), dep('good', 'ok')] },
+        'm-cut-stream': { route: 'priority', deployments: [dep('bad', 'cut-stream'), dep('good', 'ok')] },
+        'm-rate-zero': only('rate-zero'),
+        'm-rate-huge': only('rate-huge'),
+        'm-rate-ms-overflow': only('rate-ms-overflow'),
+        'm-rpm-500': { route: 'priority', deployments: [{ ...dep('bad', 'fail-500-rpm'), rpm: 2 }, dep('good', 'ok')] },
+        'm-tpm': { route: 'priority', deployments: [{ ...dep('good', 'x-slow-tpm'), tpm: 6000 }, dep('good', 'spare')] },
+      },
+      keys: [{ name: 'routing', key: '${KEY}' }],
+    },
+  });
+});
+
+after(async () => {
+  if (gw) {
+    const r = await gw.stop();
+    assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
+  }
+  await good?.close();
+  await bad?.close();
+});
+
+for (const [what, model, upstream, stream] of [
+  ['a malformed 2xx answer', 'm-malformed', 'malformed', false],
+  ['a stream broken before its first event', 'm-cut-stream', 'cut-stream', true],
+]) {
+  test(`${what} counts as the deployment's failure: ejected after three in a row`, async () => {
+    for (let i = 0; i < 5; ++i) {
+      const r = await call(gw, '/v1/chat/completions', { key: KEY, body: { model, messages: MSG, stream } });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(routing(r.headers).provider, 'good');
+    }
+    // Three failures in a row eject it for 5 s: the last two requests go straight to the next one.
+    assert.equal(hits.get(upstream), 3);
+  });
+}
+
+for (const [what, model] of [
+  ['retry-after: 0', 'm-rate-zero'],
+  ['a retry-after of three thousand years', 'm-rate-huge'],
+  ['a retry-after-ms beyond int64 seconds', 'm-rate-ms-overflow'],
+]) {
+  test(`every deployment throttled with ${what}: 429 with a retry-after of 1 to 300 s`, async () => {
+    for (let i = 0; i < 2; ++i) {  // the upstream's answer, then the cooling deployment's
+      const r = await call(gw, '/v1/chat/completions', { key: KEY, body: { model, messages: MSG } });
+      assert.equal(r.status, 429, r.text);
+      const after = r.headers.get('retry-after');
+      assert.match(after ?? '', /^\d+$/, `retry-after ${after}`);
+      assert.ok(Number(after) >= 1 && Number(after) <= 300, `retry-after ${after}`);
+    }
+  });
+}
+
+test('deployment tpm: a request without max_tokens holds its possible output, so a second one is skipped to the next deployment', async () => {
+  // The first stream (100 ms between events) is in flight: its estimate, input + 4096 assumed
+  // output, leaves no room in 6000 for another such request until it settles.
+  const first = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'm-tpm', messages: MSG, stream: true }),
+  });
+  assert.equal(first.status, 200);
+  assert.equal(routing(first.headers).model, 'x-slow-tpm');
+  const second = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-tpm', messages: MSG } });
+  assert.equal(second.status, 200, second.text);
+  assert.equal(routing(second.headers).model, 'spare');
+  await first.text();
+});
+
+test('deployment rpm: an attempt the upstream answered with an error still counts against its capacity', async () => {
+  // Each request reaches the rpm: 2 deployment, which answers 500, and fails over. The upstream
+  // received those requests: once two did, the third skips it without sending it a third.
+  for (let i = 0; i < 3; ++i) {
+    const r = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-rpm-500', messages: MSG } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(routing(r.headers).provider, 'good');
+  }
+  assert.equal(hits.get('fail-500-rpm'), 2);
+});
