@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import path from 'node:path';
 import { startOpenAI } from './openai.mjs';
 import { startAnthropic } from './anthropic.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, ledgerRequestIds } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, ledgerRequestIds, stopCleanly } from './harness.mjs';
 import { replyText, TOOL_ARGS } from './util.mjs';
 
 const KEY = 'sk-e2e-anthropic-team-1';
@@ -74,10 +74,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (gw) {
-    const r = await gw.stop();
-    assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
-  }
+  await stopCleanly(gw);
   await emuOA?.close();
   await emuAN?.close();
 });

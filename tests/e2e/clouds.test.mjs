@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { startBedrock } from './bedrock.mjs';
 import { startVertex } from './vertex.mjs';
 import { startAnthropic } from './anthropic.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, SA_KEY_FILE } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, SA_KEY_FILE, stopCleanly } from './harness.mjs';
 import { replyText, TOOL_ARGS } from './util.mjs';
 
 const KEY = 'sk-e2e-clouds-1';
@@ -95,8 +95,7 @@ before(async () => {
 
 after(async () => {
   if (gw) {
-    const r = await gw.stop();
-    assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
+    await stopCleanly(gw);
     assert.ok(!gw.stderr.includes(AWS.secretAccessKey) && !gw.stderr.includes(BAD_SECRET), 'no AWS secret in the logs');
     assert.ok(!gw.stderr.includes('PRIVATE KEY'), 'no private key in the logs');
   }

@@ -7,6 +7,7 @@
 //   gw.kill9()               -> SIGKILL, resolves when the process is gone
 //   await gw.restart()       -> a new process on the same config file (and DB)
 //   await gw.usage('key,model,provider') / gw.admin(method, path, body)
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -277,6 +278,14 @@ export async function ledgerRequestIds(dbFile) {
   // Prefer the table that looks like the ledger (an outbox may hold the same ids, drained or not).
   found.sort((a, b) => (/usage|ledger|record/i.test(b.table) - /usage|ledger|record/i.test(a.table)) || (b.ids.length - a.ids.length));
   return found[0] ?? null;
+}
+
+// Stops a gateway (SIGTERM) and asserts that it drained and exited 0, with its stderr tail if not.
+// Does nothing for a gateway that never started.
+export async function stopCleanly(gw) {
+  if (!gw) return;
+  const r = await gw.stop();
+  assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
 }
 
 // Deployments for the contract's YAML: price in USD per million tokens.

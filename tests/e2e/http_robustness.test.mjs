@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startOpenAI } from './openai.mjs';
-import { startGateway, tempDir, sqlite, PRICE } from './harness.mjs';
+import { startGateway, tempDir, sqlite, PRICE, stopCleanly } from './harness.mjs';
 import { replyText, startServer, sleep } from './util.mjs';
 
 const KEY = 'sk-e2e-robust-0001';
@@ -49,10 +49,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (gw) {
-    const r = await gw.stop();
-    assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
-  }
+  await stopCleanly(gw);
   await emu?.close();
   await bigHead?.close();
 });

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { startOpenAI } from './openai.mjs';
-import { startGateway, tempDir, writeConfig, freePort, REPO, BIN, PRICE } from './harness.mjs';
+import { startGateway, tempDir, writeConfig, freePort, REPO, BIN, PRICE, stopCleanly } from './harness.mjs';
 import { replyText } from './util.mjs';
 
 const REDIS_SH = path.join(REPO, 'tests', 'servers', 'redis.sh');
@@ -46,8 +46,7 @@ before(async () => {
 
 after(async () => {
   for (const gw of gws) {
-    const r = await gw.stop();
-    assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
+    await stopCleanly(gw);
   }
   await oa?.close();
   if (redisDir) execFileSync('bash', [REDIS_SH, 'stop', redisDir]);

@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startOpenAI } from './openai.mjs';
 import { startAnthropic } from './anthropic.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, ledgerRequestIds } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, ledgerRequestIds, stopCleanly } from './harness.mjs';
 import { replyText, sleep } from './util.mjs';
 
 const KEYS = { k1: 'sk-e2e-meter-k1', k2: 'sk-e2e-meter-k2', rpm: 'sk-e2e-meter-rpm', budget: 'sk-e2e-meter-budget', drain: 'sk-e2e-meter-drain', crash: 'sk-e2e-meter-crash' };
@@ -55,10 +55,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (gw) {
-    const r = await gw.stop();
-    assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
-  }
+  await stopCleanly(gw);
   await oa?.close();
   await an?.close();
 });

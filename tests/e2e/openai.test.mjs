@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startOpenAI } from './openai.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, stopCleanly } from './harness.mjs';
 import { replyText, TOOL_ARGS } from './util.mjs';
 
 const KEY_A = 'sk-e2e-team-a-0001';
@@ -74,10 +74,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (gw) {
-    const r = await gw.stop();
-    assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
-  }
+  await stopCleanly(gw);
   await emuA?.close();
   await emuB?.close();
 });

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOpenAI } from './openai.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, stopCleanly } from './harness.mjs';
 import { startServer, sendJson } from './util.mjs';
 
 const KEY = 'sk-e2e-routing-0001';
@@ -69,10 +69,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (gw) {
-    const r = await gw.stop();
-    assert.equal(r.code, 0, `switchyard exit ${JSON.stringify(r)}; stderr tail:\n${gw.stderr.slice(-2000)}`);
-  }
+  await stopCleanly(gw);
   await good?.close();
   await bad?.close();
 });
