@@ -94,13 +94,13 @@ void Call::finish_log() {
   const std::string_view provider = attempt ? std::string_view(attempt->deployment->provider) : std::string_view();
   const double latency_s = static_cast<double>(elapsed_ms()) / 1000.0;
   const double ttft_s = ttft_ms >= 0 && attempt ? static_cast<double>(ttft_ms) / 1000.0 : -1;
-  // By path: a query string (older Anthropic SDKs send /v1/messages?beta=true) is the same route.
-  const std::string_view path = http.target().substr(0, http.target().find('?'));
+  // The route dispatch chose, by its dialect (the target may carry a query string: older
+  // Anthropic SDKs send /v1/messages?beta=true).
+  const std::string_view route = dialect.id() == Dialect::AnthropicMessages ? "messages" : "chat_completions";
   // Only configured model names become label values: a client's unknown names (404s) would
   // otherwise add series to /metrics without bound. The access log below keeps the name asked for.
   const std::string_view model_label = model != nullptr ? std::string_view(chat.model) : std::string_view();
-  app.metrics.request_done(path == "/v1/messages" ? "messages" : "chat_completions", model_label, provider,
-                           status, latency_s, ttft_s);
+  app.metrics.request_done(route, model_label, provider, status, latency_s, ttft_s);
   AccessLogEntry e;
   e.request_id = request_id;
   e.method = http.method_string();
