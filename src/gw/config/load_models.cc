@@ -32,12 +32,8 @@ Price read_price(Reader& r, const Field& f) {
   read("output", p.output, true);
   read("cache_read", p.cache_read, false);
   read("cache_write", p.cache_write, false);
-  if (m->get("cache_write_1h") != nullptr) {
-    int64_t v = -1;
-    read("cache_write_1h", v, false);
-    if (v >= 0) {
-      p.cache_write_1h = v;
-    }
+  if (const Field* v = m->get("cache_write_1h")) {
+    p.cache_write_1h = r.decimal(*v, kPriceScale);  // unset when invalid (the problem is reported)
   }
   return p;
 }

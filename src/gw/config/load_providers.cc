@@ -170,10 +170,8 @@ void read_max_tokens_field(Reader& r, const Fields& m, Provider& p) {
   if (!s) {
     return;
   }
-  if (*s == "max_tokens") {
-    p.max_tokens_field = MaxTokensField::MaxTokens;
-  } else if (*s == "max_completion_tokens") {
-    p.max_tokens_field = MaxTokensField::MaxCompletionTokens;
+  if (auto v = parse_max_tokens_field(*s)) {
+    p.max_tokens_field = *v;
   } else {
     r.problem(*f, "expected max_tokens or max_completion_tokens");
   }

@@ -37,6 +37,11 @@ constexpr std::array<std::pair<LedgerSync, std::string_view>, 2> kLedgerSyncs{{
     {LedgerSync::Relaxed, "relaxed"},
 }};
 
+constexpr std::array<std::pair<MaxTokensField, std::string_view>, 2> kMaxTokensFields{{
+    {MaxTokensField::MaxTokens, "max_tokens"},
+    {MaxTokensField::MaxCompletionTokens, "max_completion_tokens"},
+}};  // Auto has no spelling: it is the field left out
+
 template <class E, size_t N>
 std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
   for (const auto& [e, name] : table) {
@@ -76,6 +81,9 @@ std::optional<BudgetPeriod> parse_budget_period(std::string_view s) {
 }
 std::optional<LedgerSync> parse_ledger_sync(std::string_view s) {
   return value_of(kLedgerSyncs, s);
+}
+std::optional<MaxTokensField> parse_max_tokens_field(std::string_view s) {
+  return value_of(kMaxTokensFields, s);
 }
 
 }  // namespace gw::config

@@ -129,5 +129,6 @@ std::optional<ProviderType> parse_provider_type(std::string_view s);
 std::optional<RouteStrategy> parse_route_strategy(std::string_view s);
 std::optional<BudgetPeriod> parse_budget_period(std::string_view s);
 std::optional<LedgerSync> parse_ledger_sync(std::string_view s);
+std::optional<MaxTokensField> parse_max_tokens_field(std::string_view s);
 
 }  // namespace gw::config
