@@ -29,8 +29,8 @@ void DeploymentHealth::on_success(const std::string& id, std::chrono::millisecon
   s.consecutive_failures = 0;
   const auto now = clock_.steady_now();
   const double ms = static_cast<double>(latency.count());
-  const bool fresh = s.ewma_ms != 0 && now - s.measured_at < kLatencyStale;
-  s.ewma_ms = fresh ? kEwmaAlpha * ms + (1 - kEwmaAlpha) * s.ewma_ms : ms;  // stale data is dropped
+  const double known = s.latency_at(now);  // stale data is dropped, not averaged in
+  s.ewma_ms = known != 0 ? kEwmaAlpha * ms + (1 - kEwmaAlpha) * known : ms;
   s.measured_at = now;
 }
 
@@ -86,10 +86,7 @@ int DeploymentHealth::inflight(const std::string& id) const {
 double DeploymentHealth::latency_ewma_ms(const std::string& id) const {
   std::lock_guard lock(mu_);
   auto it = states_.find(id);
-  if (it == states_.end() || clock_.steady_now() - it->second.measured_at >= kLatencyStale) {
-    return 0;
-  }
-  return it->second.ewma_ms;
+  return it == states_.end() ? 0 : it->second.latency_at(clock_.steady_now());
 }
 
 }  // namespace gw

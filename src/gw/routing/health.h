@@ -47,6 +47,8 @@ class DeploymentHealth {
     int inflight = 0;
     double ewma_ms = 0;
     SteadyTime measured_at{};
+    // ewma_ms while it is fresh (kLatencyStale), else 0: not measured.
+    double latency_at(SteadyTime now) const { return now - measured_at < kLatencyStale ? ewma_ms : 0; }
   };
   const Clock& clock_;
   mutable std::mutex mu_;
