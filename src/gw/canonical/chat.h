@@ -44,6 +44,23 @@ struct ContentBlock {
     b.text = std::move(t);
     return b;
   }
+  static ContentBlock make_tool_use(std::string call_id, std::string tool, boost::json::value args) {
+    ContentBlock b;
+    b.type = BlockType::ToolUse;
+    b.id = std::move(call_id);
+    b.name = std::move(tool);
+    b.input = std::move(args);
+    return b;
+  }
+  // A tool result holding one text block.
+  static ContentBlock make_tool_result(std::string call_id, std::string t, bool error = false) {
+    ContentBlock b;
+    b.type = BlockType::ToolResult;
+    b.tool_use_id = std::move(call_id);
+    b.content.push_back(make_text(std::move(t)));
+    b.is_error = error;
+    return b;
+  }
 };
 
 struct Message {

@@ -162,11 +162,7 @@ TEST(AnthropicDialect, RendersAMessageObject) {
   resp.id = "chatcmpl-9x";
   resp.model = "upstream-model";
   resp.content.push_back(ContentBlock::make_text("Let me check."));
-  ContentBlock tu;
-  tu.type = BlockType::ToolUse;
-  tu.id = "call_1";
-  tu.name = "get_weather";
-  tu.input = json::object{{"city", "Paris"}};
+  ContentBlock tu = ContentBlock::make_tool_use("call_1", "get_weather", json::object{{"city", "Paris"}});
   tu.extra["raw_arguments"] = "{bad";  // another dialect's extra: not for an Anthropic client
   resp.content.push_back(tu);
   resp.stop_reason = StopReason::ToolUse;
@@ -206,12 +202,7 @@ TEST(AnthropicDialect, AnAnswerThatCalledToolsStopsForToolUse) {
   ChatRequest req;
   req.model = "claude-sonnet";
   ChatResponse resp;
-  ContentBlock tu;
-  tu.type = BlockType::ToolUse;
-  tu.id = "call_1";
-  tu.name = "get_weather";
-  tu.input = json::object{{"city", "Paris"}};
-  resp.content.push_back(tu);
+  resp.content.push_back(ContentBlock::make_tool_use("call_1", "get_weather", json::object{{"city", "Paris"}}));
   resp.stop_reason = StopReason::EndTurn;
   EXPECT_EQ(json::parse(anthropic_messages_dialect().render(resp, req)).at("stop_reason"), "tool_use");
   resp.stop_reason = StopReason::MaxTokens;  // cut short while calling: still max_tokens

@@ -40,19 +40,10 @@ Message msg(Role role, std::vector<ContentBlock> blocks, bool was_string = false
 }
 ContentBlock text(std::string t) { return ContentBlock::make_text(std::move(t)); }
 ContentBlock tool_use(std::string id, std::string name, json::value input) {
-  ContentBlock b;
-  b.type = BlockType::ToolUse;
-  b.id = std::move(id);
-  b.name = std::move(name);
-  b.input = std::move(input);
-  return b;
+  return ContentBlock::make_tool_use(std::move(id), std::move(name), std::move(input));
 }
 ContentBlock tool_result(std::string id, std::string t) {
-  ContentBlock b;
-  b.type = BlockType::ToolResult;
-  b.tool_use_id = std::move(id);
-  b.content.push_back(ContentBlock::make_text(std::move(t)));
-  return b;
+  return ContentBlock::make_tool_result(std::move(id), std::move(t));
 }
 
 json::object encode_body(const ChatRequest& req, const config::Deployment& dep = deployment()) {
