@@ -73,7 +73,7 @@ Result<config::Budget> parse_budget(const boost::json::value& v) {
     } else if (k == "period") {
       auto p = val.is_string() ? config::parse_budget_period(val.as_string()) : std::nullopt;
       if (!p) {
-        return invalid_field("budget.period", "must be one of day, week, month, total");
+        return invalid_field("budget.period", "must be one of day, week, month, year, total");
       }
       b.period = *p;
     } else {

@@ -11,7 +11,7 @@ namespace gw {
 
 const std::string_view kKeysUsage =
     "usage: switchyard keys create --name N [--models a,b] [--rpm N] [--tpm N]"
-    " [--budget-usd X [--budget-period day|week|month|total]]\n"
+    " [--budget-usd X [--budget-period day|week|month|year|total]]\n"
     "       switchyard keys list\n"
     "       switchyard keys revoke ID\n";
 
@@ -82,7 +82,7 @@ int create(KeyStore& keys, const CliArgs& a, std::ostream& out, std::ostream& er
   if (auto it = a.flags.find("budget-period"); it != a.flags.end()) {
     auto p = config::parse_budget_period(it->second);
     if (!p) {
-      return bad_args(err, "--budget-period must be day, week, month or total");
+      return bad_args(err, "--budget-period must be day, week, month, year or total");
     }
     if (!spec.budget) {
       return bad_args(err, "--budget-period needs --budget-usd");

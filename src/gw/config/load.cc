@@ -1,5 +1,5 @@
-// The configuration file's top level: server settings, then providers, models and keys in that
-// order, because each later section refers to names declared by the earlier ones.
+// The configuration file's top level: server settings, then providers, commitments, models and
+// keys in that order, because each later section refers to names declared by the earlier ones.
 #include "gw/config/load.h"
 
 #include <cerrno>
@@ -131,13 +131,17 @@ void read_document(Reader& r, const YAML::Node& root, Config& cfg) {
   Field top_field{root, "", line_of(root)};
   auto top = r.fields(top_field, {"listen", "master_key", "ledger", "ledger_sync", "limits",
                                   "max_body_bytes", "max_header_bytes", "read_timeout_ms",
-                                  "drain_timeout_ms", "workers", "providers", "models", "keys"});
+                                  "drain_timeout_ms", "workers", "providers", "commitments", "models",
+                                  "keys"});
   if (!top) {
     return;
   }
   read_server(r, *top, cfg);
   if (const Field* f = top->get("providers")) {
     read_providers(r, *f, cfg.providers);
+  }
+  if (const Field* f = top->get("commitments")) {
+    read_commitments(r, *f, cfg.providers, cfg.commitments);
   }
   if (const Field* f = top->get("models")) {
     read_models(r, *f, cfg.providers, cfg.models);

@@ -30,7 +30,7 @@ std::optional<Budget> read_budget(Reader& r, const Field& f) {
       if (auto p = parse_budget_period(*s)) {
         b.period = *p;
       } else {
-        r.problem(*v, "unknown period '" + *s + "' (expected day, week, month or total)");
+        r.problem(*v, "unknown period '" + *s + "' (expected day, week, month, year or total)");
       }
     }
   }

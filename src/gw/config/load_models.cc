@@ -149,6 +149,17 @@ Model read_model(Reader& r, const std::string& name, const Field& f,
       r.problem(*deps, "route: weighted needs at least one deployment with weight > 0");
     }
   }
+  if (model.route == RouteStrategy::Commitment && r.problem_count() == before) {
+    // Without one it would silently be route: priority.
+    bool any = false;
+    for (const auto& d : model.deployments) {
+      auto p = providers.find(d.provider);
+      any = any || (p != providers.end() && !p->second.commitment.empty());
+    }
+    if (!any) {
+      r.problem(*deps, "route: commitment needs a deployment on a provider listed under commitments:");
+    }
+  }
   return model;
 }
 

@@ -25,10 +25,11 @@ constexpr std::array<std::pair<RouteStrategy, std::string_view>, 6> kRouteStrate
     {RouteStrategy::Commitment, "commitment"},
 }};
 
-constexpr std::array<std::pair<BudgetPeriod, std::string_view>, 4> kBudgetPeriods{{
+constexpr std::array<std::pair<BudgetPeriod, std::string_view>, 5> kBudgetPeriods{{
     {BudgetPeriod::Day, "day"},
     {BudgetPeriod::Week, "week"},
     {BudgetPeriod::Month, "month"},
+    {BudgetPeriod::Year, "year"},
     {BudgetPeriod::Total, "total"},
 }};
 

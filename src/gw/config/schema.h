@@ -36,6 +36,7 @@ struct Provider {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds first_byte_timeout{60000};
   std::chrono::milliseconds idle_timeout{60000};  // between two reads of a streamed body
+  std::string commitment;  // the commitment its spend counts toward (commitments:), if any
   int line = 0;  // where it was declared, for messages
 };
 
@@ -73,7 +74,7 @@ struct Model {
   int line = 0;
 };
 
-enum class BudgetPeriod { Day, Week, Month, Total };
+enum class BudgetPeriod { Day, Week, Month, Year, Total };
 
 struct Budget {
   int64_t nano_usd = 0;  // budget amount in nano-USD (exact integer money)
@@ -87,6 +88,18 @@ struct StaticKey {
   std::optional<int64_t> rpm;
   std::optional<int64_t> tpm;
   std::optional<Budget> budget;
+  int line = 0;
+};
+
+// A spending commitment made with a cloud (an AWS Enterprise Discount Program, a Google Cloud
+// commit, an Azure consumption commitment): USD the company has promised to spend in each
+// calendar period across the providers it names. `route: commitment` sends a model's traffic to
+// the deployments whose commitment is furthest behind (routing/commitments.h).
+struct Commitment {
+  std::string name;
+  int64_t nano_usd = 0;
+  BudgetPeriod period = BudgetPeriod::Month;  // never Total: a commitment has a term to pace over
+  std::vector<std::string> providers;
   int line = 0;
 };
 
@@ -105,6 +118,7 @@ struct Config {
   std::chrono::milliseconds drain_timeout{30000};  // SIGTERM
   int workers = 0;  // io_context threads; 0 = hardware concurrency
   std::map<std::string, Provider> providers;
+  std::map<std::string, Commitment> commitments;
   std::map<std::string, Model> models;
   std::vector<StaticKey> keys;
 

@@ -77,6 +77,9 @@ std::string one_of(const std::vector<std::string_view>& names);
 
 // The sections of the file, each in its own unit (load.cc, load_providers.cc, load_models.cc).
 void read_providers(Reader& r, const Field& section, std::map<std::string, Provider>& out);
+// Also sets Provider::commitment for every provider a commitment names.
+void read_commitments(Reader& r, const Field& section, std::map<std::string, Provider>& providers,
+                      std::map<std::string, Commitment>& out);
 void read_models(Reader& r, const Field& section, const std::map<std::string, Provider>& providers,
                  std::map<std::string, Model>& out);
 void read_keys(Reader& r, const Field& section, const Config& cfg, std::vector<StaticKey>& out);

@@ -64,6 +64,10 @@ class Ledger {
   virtual Result<std::vector<UsageRow>> usage(const UsageQuery& q) = 0;
   // Spend of a key since a time (budget enforcement across restarts), nano-USD.
   virtual Result<int64_t> spent_since(const std::string& key_id, int64_t since_ms) = 0;
+  // What the records of these providers cost with time_ms in [since_ms, until_ms), nano-USD: a
+  // commitment's burn-down (routing/commitments.h). Not for a request's path: it may scan a period.
+  virtual Result<int64_t> provider_spend(const std::vector<std::string>& providers, int64_t since_ms,
+                                         int64_t until_ms) = 0;
   virtual LedgerCounters counters() const = 0;
 };
 

@@ -86,4 +86,26 @@ Result<int64_t> PostgresLedger::spent_since(const std::string& key_id, int64_t s
   return result->int64(0, 0);
 }
 
+Result<int64_t> PostgresLedger::provider_spend(const std::vector<std::string>& providers, int64_t since_ms,
+                                               int64_t until_ms) {
+  if (providers.empty()) {
+    return int64_t{0};
+  }
+  std::vector<storage::PgParam> params{std::to_string(since_ms), std::to_string(until_ms)};
+  std::string in;
+  for (const auto& p : providers) {
+    params.push_back(p);
+    in += (in.empty() ? "$" : ", $") + std::to_string(params.size());
+  }
+  // The report connection: a background refresh, never in a request's way (spent_since's is).
+  auto result = read(report_,
+                     "SELECT COALESCE(SUM(cost_nano_usd), 0)::BIGINT FROM usage WHERE time_ms >= $1 AND "
+                     "time_ms < $2 AND provider IN (" + in + ")",
+                     params);
+  if (!result) {
+    return result.error();
+  }
+  return result->int64(0, 0);
+}
+
 }  // namespace gw

@@ -38,6 +38,8 @@ class SqliteLedger final : public Ledger {
   void flush_blocking() override { committer_->flush_blocking(); }
   Result<std::vector<UsageRow>> usage(const UsageQuery& q) override;
   Result<int64_t> spent_since(const std::string& key_id, int64_t since_ms) override;
+  Result<int64_t> provider_spend(const std::vector<std::string>& providers, int64_t since_ms,
+                                 int64_t until_ms) override;
   LedgerCounters counters() const override { return committer_->counters(); }
 
  private:

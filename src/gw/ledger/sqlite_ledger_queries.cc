@@ -77,4 +77,31 @@ Result<int64_t> SqliteLedger::spent_since(const std::string& key_id, int64_t sin
   return st->column_int64(0);
 }
 
+Result<int64_t> SqliteLedger::provider_spend(const std::vector<std::string>& providers, int64_t since_ms,
+                                             int64_t until_ms) {
+  if (providers.empty()) {
+    return int64_t{0};
+  }
+  std::string in;
+  for (size_t i = 0; i < providers.size(); ++i) {
+    in += (i == 0 ? "?" : ", ?") + std::to_string(i + 3);
+  }
+  std::lock_guard lk(read_mu_);
+  // usage_by_time narrows it to the period; the provider filter reads those rows.
+  auto st = read_db_.prepare("SELECT COALESCE(SUM(cost_nano_usd), 0) FROM usage WHERE time_ms >= ?1 AND time_ms < ?2 "
+                             "AND provider IN (" + in + ")");
+  if (!st) {
+    return st.error();
+  }
+  st->bind(1, since_ms).bind(2, until_ms);
+  for (size_t i = 0; i < providers.size(); ++i) {
+    st->bind(static_cast<int>(i + 3), providers[i]);
+  }
+  auto row = st->step();
+  if (!row) {
+    return row.error();
+  }
+  return st->column_int64(0);
+}
+
 }  // namespace gw

@@ -3,7 +3,7 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "gw/limits/budget_period.h"
+#include "gw/config/budget_period.h"
 #include "gw/limits/sliding_window.h"
 
 namespace gw {

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "gw/limits/budget_period.h"
+#include "gw/config/budget_period.h"
 #include "gw/limits/memory_limiter.h"
 #include "gw/limits/redis_scripts.h"
 #include "gw/limits/sliding_window.h"

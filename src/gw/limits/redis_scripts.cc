@@ -89,6 +89,10 @@ local function period_bounds(kind, now)
     if nm > 12 then ny, nm = y + 1, 1 end
     return days_from_civil(y, m, 1) * DAY, days_from_civil(ny, nm, 1) * DAY
   end
+  if kind == 'year' then
+    local y = civil_from_days(today)
+    return days_from_civil(y, 1, 1) * DAY, days_from_civil(y + 1, 1, 1) * DAY
+  end
   return nil, nil
 end
 )lua";

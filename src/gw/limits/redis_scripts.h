@@ -9,7 +9,7 @@
 namespace gw {
 
 // KEYS: window zset, window hash, budget base ("" for none), the id's tombstone (see release).
-// ARGV: id, rpm, tpm, tokens, budget nano-USD, period (day|week|month|total), cost, hold lease ms,
+// ARGV: id, rpm, tpm, tokens, budget nano-USD, period (day|week|month|year|total), cost, hold lease ms,
 //       window ms; a limit of -1 is "none".
 // Reply: {0, period base or ""} admitted; {1, retry_after_s or -1 for never} rate limited;
 //        {2, retry_after_s or -1 for a total budget} budget spent; {3, 1} budget held in flight;

@@ -14,7 +14,14 @@ double default_uniform01() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
-int64_t price_key(const config::Deployment& d) { return d.price.input + d.price.output; }
+// The request's price at a deployment, for ordering only (ledger/pricing.h prices it exactly).
+// Without token figures, input and output weigh the same.
+double request_price(const config::Deployment& d, const RouteRequest& req) {
+  const bool known = req.input_tokens > 0 || req.output_tokens > 0;
+  const double in = known ? static_cast<double>(req.input_tokens) : 1.0;
+  const double out = known ? static_cast<double>(req.output_tokens) : 1.0;
+  return static_cast<double>(d.price.input) * in + static_cast<double>(d.price.output) * out;
+}
 
 }  // namespace
 
@@ -26,12 +33,16 @@ std::optional<Attempt> RoutePlan::next() {
   return order_[pos_++];
 }
 
-Router::Router(const config::Config& cfg, DeploymentHealth& health, std::function<double()> uniform01)
-    : cfg_(cfg), health_(health), uniform01_(uniform01 ? std::move(uniform01) : default_uniform01) {}
+Router::Router(const config::Config& cfg, DeploymentHealth& health, std::function<double()> uniform01,
+               const CommitmentTracker* commitments)
+    : cfg_(cfg),
+      health_(health),
+      uniform01_(uniform01 ? std::move(uniform01) : default_uniform01),
+      commitments_(commitments) {}
 
 std::string Router::deployment_id(const config::Deployment& d) { return d.provider + "/" + d.model; }
 
-std::vector<size_t> Router::order(const config::Model& model) const {
+std::vector<size_t> Router::order(const config::Model& model, const RouteRequest& req) const {
   const auto& deps = model.deployments;
   std::vector<size_t> idx(deps.size());
   std::iota(idx.begin(), idx.end(), 0);
@@ -40,9 +51,22 @@ std::vector<size_t> Router::order(const config::Model& model) const {
   };
   switch (model.route) {
     case config::RouteStrategy::Priority:
-    case config::RouteStrategy::Commitment:  // priority order until commitments are configurable
       by([&](size_t i) { return deps[i].priority; });
       break;
+    case config::RouteStrategy::Commitment: {
+      // Deployments whose commitment is not met yet come first, the one furthest behind an even
+      // pace through its period first (so two commitments burn down together); then every other
+      // deployment (commitment met, or none) in priority order, as pay-as-you-go.
+      by([&](size_t i) { return deps[i].priority; });
+      std::vector<std::pair<int, double>> key(deps.size(), {1, 0.0});
+      for (size_t i = 0; i < deps.size() && commitments_ != nullptr; ++i) {
+        if (auto b = commitments_->burn(deps[i].provider); b && !b->met()) {
+          key[i] = {0, -b->behind()};
+        }
+      }
+      std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return key[a] < key[b]; });
+      break;
+    }
     case config::RouteStrategy::Weighted: {
       // Efraimidis-Spirakis: sort by u^(1/w) descending = a weighted random permutation, so the
       // first pick is proportional to weight and failover continues in weighted order.
@@ -61,17 +85,17 @@ std::vector<size_t> Router::order(const config::Model& model) const {
       by([&](size_t i) { return health_.inflight(deployment_id(deps[i])); });
       break;
     case config::RouteStrategy::Cost:
-      by([&](size_t i) { return price_key(deps[i]); });
+      by([&](size_t i) { return request_price(deps[i], req); });
       break;
   }
   return idx;
 }
 
-Result<RoutePlan> Router::plan(const config::Model& model) const {
+Result<RoutePlan> Router::plan(const config::Model& model, const RouteRequest& req) const {
   std::vector<Attempt> attempts;
   std::optional<std::chrono::milliseconds> shortest;
   bool all_throttled = true;
-  for (size_t i : order(model)) {
+  for (size_t i : order(model, req)) {
     const auto& dep = model.deployments[i];
     if (model.route == config::RouteStrategy::Weighted && dep.weight <= 0) {
       continue;

@@ -9,6 +9,7 @@
 
 #include "gw/common/result.h"
 #include "gw/config/schema.h"
+#include "gw/routing/commitments.h"
 #include "gw/routing/health.h"
 
 namespace gw {
@@ -17,6 +18,13 @@ struct Attempt {
   const config::Deployment* deployment = nullptr;
   const config::Provider* provider = nullptr;
   std::string id;  // "<provider>/<upstream model>": health and capacity key
+};
+
+// What routing knows of the request itself: its estimated input and the output it may produce
+// (max_tokens, or the estimate limits use), which route: cost prices at each deployment.
+struct RouteRequest {
+  uint64_t input_tokens = 0;
+  uint64_t output_tokens = 0;
 };
 
 class RoutePlan {
@@ -37,20 +45,22 @@ class RoutePlan {
 
 class Router {
  public:
-  // `uniform01` draws from [0,1) for weighted routing; injectable for tests.
-  Router(const config::Config& cfg, DeploymentHealth& health,
-         std::function<double()> uniform01 = {});
+  // `uniform01` draws from [0,1) for weighted routing; injectable for tests. `commitments` ranks
+  // route: commitment (null: no commitment is ever behind, so it is priority order).
+  Router(const config::Config& cfg, DeploymentHealth& health, std::function<double()> uniform01 = {},
+         const CommitmentTracker* commitments = nullptr);
   // UpstreamUnavailable (503, retry_after_s = shortest cool-down) when every deployment cools.
-  Result<RoutePlan> plan(const config::Model& model) const;
+  Result<RoutePlan> plan(const config::Model& model, const RouteRequest& req = {}) const;
 
   static std::string deployment_id(const config::Deployment& d);
 
  private:
-  std::vector<size_t> order(const config::Model& model) const;
+  std::vector<size_t> order(const config::Model& model, const RouteRequest& req) const;
 
   const config::Config& cfg_;
   DeploymentHealth& health_;
   std::function<double()> uniform01_;
+  const CommitmentTracker* commitments_;
 };
 
 }  // namespace gw

@@ -9,6 +9,7 @@
 #include "gw/config/schema.h"
 #include "gw/ledger/ledger.h"
 #include "gw/limits/limiter.h"
+#include "gw/routing/commitments.h"
 #include "gw/routing/health.h"
 #include "gw/routing/router.h"
 #include "gw/telemetry/metrics.h"
@@ -24,11 +25,13 @@ struct App {
   std::unique_ptr<Ledger> ledger;
   std::unique_ptr<Limiter> limiter;
   DeploymentHealth health;
+  CommitmentTracker commitments;  // started once the ledger exists (server.cc)
   Router router;
   std::atomic<bool> draining{false};
   std::atomic<int> inflight{0};  // requests being handled (not idle connections)
 
-  App(const config::Config& c, const Clock& clk) : cfg(c), clock(clk), health(clk), router(c, health) {}
+  App(const config::Config& c, const Clock& clk)
+      : cfg(c), clock(clk), health(clk), commitments(c, clk), router(c, health, {}, &commitments) {}
 };
 
 }  // namespace gw

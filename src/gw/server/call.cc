@@ -61,6 +61,7 @@ net::awaitable<void> Call::meter() {
     rec.provider = attempt->deployment->provider;
     rec.deployment = attempt->deployment->model;
     cost = cost_nano_usd(u, attempt->deployment->price);
+    app.commitments.add(rec.provider, cost, rec.time_ms);
   }
   rec.usage = u;
   rec.usage_counted = usage.counted() && !u.empty();

@@ -40,6 +40,7 @@ struct Call {
   std::optional<Attempt> attempt;  // the deployment being (or last) tried
   int attempts = 0;
   uint64_t input_estimate = 0;  // estimate_input_tokens(chat), computed once at admission
+  uint64_t output_estimate = 0;  // max_tokens, or the default estimate limits reserve
   bool reached_upstream = false;
   UsageAccumulator usage{0};
 

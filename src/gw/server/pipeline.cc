@@ -52,7 +52,8 @@ Result<Estimate> admit(Call& call) {
   call.input_estimate = input;
   call.usage = UsageAccumulator(input);
   Estimate est;
-  est.tokens = input + static_cast<uint64_t>(call.chat.params.max_tokens.value_or(kDefaultMaxTokensEstimate));
+  call.output_estimate = static_cast<uint64_t>(call.chat.params.max_tokens.value_or(kDefaultMaxTokensEstimate));
+  est.tokens = input + call.output_estimate;
   for (const auto& dep : call.model->deployments) {
     Usage worst;
     worst.input = input;
@@ -128,7 +129,8 @@ net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
   }
   if (refused) {
     co_await call.reply_error(*refused);
-  } else if (auto plan = app.router.plan(*call.model); !plan) {
+  } else if (auto plan = app.router.plan(*call.model, RouteRequest{call.input_estimate, call.output_estimate});
+             !plan) {
     const Error refused = plan.error();
     co_await call.reply_error(refused);
   } else {

@@ -128,8 +128,12 @@ ClientReply simple_route(App& app, const ClientRequest& req, std::string_view pa
   if (method == http::verb::get && path == "/metrics") {
     const LedgerCounters lc = app.ledger->counters();
     const Metrics::LedgerTotals totals{lc.records, lc.commits};
+    std::vector<Metrics::CommitmentGauge> commitments;
+    for (const auto& b : app.commitments.all()) {
+      commitments.push_back({b.commitment->name, b.commitment->nano_usd, b.spent_nano_usd, b.pace_nano_usd()});
+    }
     return ClientReply{200, Headers{{"content-type", "text/plain; version=0.0.4; charset=utf-8"}},
-                       app.metrics.render(&totals)};
+                       app.metrics.render(&totals, commitments)};
   }
   if (method == http::verb::get && path == "/v1/models") {
     return list_models(app, req);

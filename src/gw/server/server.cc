@@ -90,6 +90,10 @@ int run_server(const config::Config& cfg) {
   std::signal(SIGPIPE, SIG_IGN);
   App app(cfg, real_clock());
   app.ledger = make_ledger(cfg, app.clock);
+  app.commitments.start([ledger = app.ledger.get()](const std::vector<std::string>& providers, int64_t since_ms,
+                                                    int64_t until_ms) {
+    return ledger->provider_spend(providers, since_ms, until_ms);
+  });
   app.keys = make_key_store(cfg);
   app.limiter = make_limiter(app);
 

@@ -148,7 +148,7 @@ void Metrics::ledger_wait(double seconds) {
 
 void Metrics::inflight_add(int delta) { inflight_.fetch_add(delta, std::memory_order_relaxed); }
 
-std::string Metrics::render(const LedgerTotals* ledger) const {
+std::string Metrics::render(const LedgerTotals* ledger, const std::vector<CommitmentGauge>& commitments) const {
   std::lock_guard lock(mu_);
   std::string out;
   render_counter(out, "switchyard_requests_total", "Requests handled, by route, model, provider and status.",
@@ -179,6 +179,21 @@ std::string Metrics::render(const LedgerTotals* ledger) const {
         "# HELP switchyard_ledger_commits_total Ledger transactions (group commits) that carried them.\n"
         "# TYPE switchyard_ledger_commits_total counter\nswitchyard_ledger_commits_total {}\n",
         ledger->records, ledger->commits);
+  }
+  if (!commitments.empty()) {
+    auto gauge = [&](const char* name, const char* help, int64_t CommitmentGauge::*field) {
+      out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
+      for (const auto& c : commitments) {
+        out += fmt::format("{}{} {}\n", name, labels_view({{"commitment", c.name}}),
+                           number(static_cast<double>(c.*field) / 1e9));
+      }
+    };
+    gauge("switchyard_commitment_usd", "USD committed to spend with a cloud in the current period.",
+          &CommitmentGauge::committed_nano_usd);
+    gauge("switchyard_commitment_spent_usd", "USD spent toward the commitment so far this period.",
+          &CommitmentGauge::spent_nano_usd);
+    gauge("switchyard_commitment_pace_usd", "USD an even pace through the period would have spent by now.",
+          &CommitmentGauge::pace_nano_usd);
   }
   auto hist = [&](const char* name, const char* help, const Histograms& hs, const Bounds& bounds) {
     out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gw {
 
@@ -41,7 +42,15 @@ class Metrics {
     uint64_t records = 0;
     uint64_t commits = 0;
   };
-  std::string render(const LedgerTotals* ledger = nullptr) const;
+  // A spending commitment's burn-down this period (routing/commitments.h), as gauges.
+  struct CommitmentGauge {
+    std::string name;
+    int64_t committed_nano_usd = 0;
+    int64_t spent_nano_usd = 0;
+    int64_t pace_nano_usd = 0;  // what spending evenly through the period would have spent by now
+  };
+  std::string render(const LedgerTotals* ledger = nullptr,
+                     const std::vector<CommitmentGauge>& commitments = {}) const;
 
   static constexpr size_t kBuckets = 14;
 

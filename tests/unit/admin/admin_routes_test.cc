@@ -80,7 +80,7 @@ TEST_F(AdminRoutes, BadKeyBodiesAre400) {
                            R"({"name":"x","rpm":0})", R"({"name":"x","tpm":-1})", R"({"name":"x","rpm":1.5})",
                            R"({"name":"x","models":"a"})", R"({"name":"x","models":[1]})",
                            R"({"name":"x","budget":5})", R"({"name":"x","budget":{"period":"day"}})",
-                           R"({"name":"x","budget":{"usd":1,"period":"year"}})",
+                           R"({"name":"x","budget":{"usd":1,"period":"fortnight"}})",
                            R"({"name":"x","budget":{"usd":-1}})", R"({"name":"x","budget":{"usd":0.0000000001}})",
                            R"({"name":"x","colour":"red"})", R"({"name":"team-a"})"}) {
     SCOPED_TRACE(body);

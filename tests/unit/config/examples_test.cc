@@ -63,6 +63,8 @@ TEST(Examples, FullLoadsWithDefaults) {
   EXPECT_EQ(c.model("claude-sonnet")->deployments.size(), 3u);
   EXPECT_EQ(c.model("claude-sonnet")->deployments[0].price.input, 3'000'000);
   EXPECT_EQ(c.model("gemini-flash")->deployments[0].price.input, 75'000);
+  EXPECT_EQ(c.model("claude-sonnet-batch")->route, RouteStrategy::Commitment);
+  EXPECT_EQ(c.provider("aws-east")->commitment, "aws-edp");
 }
 
 TEST(Examples, FullTakesSecretsFromTheEnvironment) {

@@ -191,6 +191,35 @@ TEST(LoadConfig, VertexMultiRegionsUseTheirRepHosts) {
   EXPECT_EQ(c.provider("vre")->base_url, "https://europe-west1-aiplatform.googleapis.com");
 }
 
+TEST(LoadConfig, CommitmentsNameTheirProviders) {
+  auto r = load(R"(providers:
+  aws-east: { type: openai, base_url: http://a/v1 }
+  aws-west: { type: openai, base_url: http://b/v1 }
+  direct: { type: anthropic, api_key: k }
+commitments:
+  aws-edp:
+    usd: 250000.50
+    period: year
+    providers: [aws-east, aws-west]
+models:
+  m:
+    route: commitment
+    deployments:
+      - { provider: direct, model: x, price: { input: 1, output: 1 } }
+      - { provider: aws-west, model: y, price: { input: 1, output: 1 } }
+)");
+  const Config& c = ok(r);
+  ASSERT_EQ(c.commitments.size(), 1u);
+  const Commitment& edp = c.commitments.at("aws-edp");
+  EXPECT_EQ(edp.nano_usd, 250000500000000);
+  EXPECT_EQ(edp.period, BudgetPeriod::Year);
+  EXPECT_EQ(edp.providers, (std::vector<std::string>{"aws-east", "aws-west"}));
+  EXPECT_EQ(c.provider("aws-east")->commitment, "aws-edp");
+  EXPECT_EQ(c.provider("aws-west")->commitment, "aws-edp");
+  EXPECT_EQ(c.provider("direct")->commitment, "");
+  EXPECT_EQ(c.model("m")->route, RouteStrategy::Commitment);
+}
+
 constexpr const char* kModels = R"(providers:
   p1: { type: openai, base_url: http://a/v1 }
   p2: { type: anthropic, api_key: k }

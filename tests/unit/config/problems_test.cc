@@ -29,6 +29,39 @@ TEST(ConfigProblems, MaxTokensFieldValueAndProviderType) {
   EXPECT_TRUE(has_problem(r, "providers.a.max_tokens_field", 9, "unknown key for a provider of type anthropic"));
 }
 
+TEST(ConfigProblems, CommitmentsAreCheckedAgainstProvidersAndModels) {
+  auto r = load(R"(providers:
+  a: { type: openai, base_url: http://a/v1 }
+  b: { type: openai, base_url: http://b/v1 }
+commitments:
+  edp:
+    usd: 0
+    period: total
+    providers: [a, nope]
+  gcp:
+    usd: 10
+    providers: [a]
+  azure:
+    period: month
+    providers: []
+  bad name: { usd: 1, providers: [b] }
+models:
+  m:
+    route: commitment
+    deployments:
+      - { provider: b, model: x, price: { input: 1, output: 1 } }
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "commitments.edp.usd", 6, "must be more than 0"));
+  EXPECT_TRUE(has_problem(r, "commitments.edp.period", 7, "expected day, week, month or year"));
+  EXPECT_TRUE(has_problem(r, "commitments.edp.providers[1]", 8, "unknown provider 'nope'"));
+  EXPECT_TRUE(has_problem(r, "commitments.gcp.providers[0]", 11, "already counts toward commitment 'edp'"));
+  EXPECT_TRUE(has_problem(r, "commitments.azure.usd", 12, "is required"));
+  EXPECT_TRUE(has_problem(r, "commitments.azure.providers", 14, "must name at least one provider"));
+  EXPECT_TRUE(has_problem(r, "commitments.bad name", 15, "commitment names must be non-empty"));
+  EXPECT_TRUE(has_problem(r, "models.m.deployments", 19, "route: commitment needs a deployment on a provider"));
+}
+
 TEST(ConfigProblems, UnknownKeysAtEveryLevel) {
   auto r = load(R"(listen: 127.0.0.1:4000
 listn: 1

@@ -284,6 +284,18 @@ TEST(PostgresLedger, UsageAndSpendEqualTheSqliteLedgersForTheSameRecords) {
     }
   }
   EXPECT_EQ(*pg.spent_since("id-alpha", 2000), 500);
+  for (const std::vector<std::string>& providers :
+       {std::vector<std::string>{"p1"}, {"p2"}, {"p1", "p2"}, {"nobody", "p2"}, {}}) {
+    for (const auto& [since, until] : std::vector<std::pair<int64_t, int64_t>>{
+             {0, INT64_MAX}, {2000, 4000}, {4000, 4000}, {5000, 9000}}) {
+      auto a = lite.provider_spend(providers, since, until);
+      auto b = pg.provider_spend(providers, since, until);
+      ASSERT_TRUE(a);
+      ASSERT_TRUE(b) << b.error().message;
+      EXPECT_EQ(*b, *a) << providers.size() << " providers from " << since << " until " << until;
+    }
+  }
+  EXPECT_EQ(*pg.provider_spend({"p2"}, 0, INT64_MAX), 200);
   EXPECT_EQ(*pg.spent_since("id-beta", 0), 4'000'000'000'000'000'000);
   auto bad = pg.usage({.group_by = {"key; DROP TABLE usage"}});
   ASSERT_FALSE(bad);

@@ -349,5 +349,13 @@ TEST_F(SqliteLedgerUsage, SpentSinceSumsOneKeysCost) {
   EXPECT_EQ(*ledger_->spent_since("nobody", 0), 0);
 }
 
+TEST_F(SqliteLedgerUsage, ProviderSpendSumsTheProvidersCostInARange) {
+  EXPECT_EQ(*ledger_->provider_spend({"p1"}, 0, INT64_MAX), 800);        // u1, u3, u4
+  EXPECT_EQ(*ledger_->provider_spend({"p1", "p2"}, 0, INT64_MAX), 1000);  // every record
+  EXPECT_EQ(*ledger_->provider_spend({"p1"}, 1000, 4000), 400);           // u1, u3: until is exclusive
+  EXPECT_EQ(*ledger_->provider_spend({"p2", "nobody"}, 2001, INT64_MAX), 0);
+  EXPECT_EQ(*ledger_->provider_spend({}, 0, INT64_MAX), 0);
+}
+
 }  // namespace
 }  // namespace gw

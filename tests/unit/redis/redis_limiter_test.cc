@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "../limits/limits_test_util.h"
-#include "gw/limits/budget_period.h"
+#include "gw/config/budget_period.h"
 #include "gw/limits/memory_limiter.h"
 #include "gw/limits/redis_scripts.h"
 #include "gw/redis/client.h"

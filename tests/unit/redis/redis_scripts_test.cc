@@ -6,7 +6,7 @@
 
 #include <thread>
 
-#include "gw/limits/budget_period.h"
+#include "gw/config/budget_period.h"
 #include "gw/redis/client.h"
 #include "gw/storage/time_text.h"
 #include "redis_test_server.h"
@@ -188,7 +188,8 @@ TEST(RedisScripts, BudgetPeriodsMatchBudgetPeriodCc) {
     times.push_back(ms(edge));
   }
   const std::pair<config::BudgetPeriod, const char*> kinds[] = {
-      {config::BudgetPeriod::Day, "day"}, {config::BudgetPeriod::Week, "week"}, {config::BudgetPeriod::Month, "month"}};
+      {config::BudgetPeriod::Day, "day"}, {config::BudgetPeriod::Week, "week"}, {config::BudgetPeriod::Month, "month"},
+      {config::BudgetPeriod::Year, "year"}};
   for (const auto& [period, name] : kinds) {
     const auto lua = lua_bounds(name, times);
     ASSERT_EQ(lua.size(), 2 * times.size()) << name;

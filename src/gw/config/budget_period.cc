@@ -1,4 +1,4 @@
-#include "gw/limits/budget_period.h"
+#include "gw/config/budget_period.h"
 
 #include <limits>
 
@@ -26,6 +26,10 @@ PeriodBounds budget_period_bounds(config::BudgetPeriod period, SystemTime now) {
       const year_month first = ymd.year() / ymd.month();
       const year_month next = first + months{1};
       return {ms_of(sys_days{first / 1}), ms_of(sys_days{next / 1})};
+    }
+    case config::BudgetPeriod::Year: {
+      const year y = year_month_day{today}.year();
+      return {ms_of(sys_days{y / January / 1}), ms_of(sys_days{(y + years{1}) / January / 1})};
     }
     case config::BudgetPeriod::Total:
       break;

@@ -1,6 +1,6 @@
 #pragma once
 // Budget periods are UTC calendar periods: a day from 00:00, a week from Monday 00:00, a month
-// from the 1st 00:00; `total` never ends.
+// from the 1st 00:00, a year from 1 January 00:00; `total` never ends.
 #include <cstdint>
 #include <optional>
 

@@ -1,16 +1,21 @@
-#include "gw/limits/budget_period.h"
+#include "gw/config/budget_period.h"
 
 #include <gtest/gtest.h>
 
-#include "gw/storage/time_text.h"
+#include <cstdio>
 
 namespace gw {
 namespace {
 
-SystemTime at(const char* rfc3339) {
-  return SystemTime{std::chrono::milliseconds{*storage::parse_rfc3339_ms(rfc3339)}};
+// "YYYY-MM-DDTHH:MM:SS[.mmm]Z" as unix ms.
+int64_t ms(const char* utc) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, milli = 0;
+  EXPECT_GE(std::sscanf(utc, "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &milli), 6) << utc;
+  using namespace std::chrono;
+  const sys_days day{year{y} / mo / d};
+  return duration_cast<milliseconds>(day.time_since_epoch() + hours{h} + minutes{mi} + seconds{s}).count() + milli;
 }
-int64_t ms(const char* rfc3339) { return *storage::parse_rfc3339_ms(rfc3339); }
+SystemTime at(const char* utc) { return SystemTime{std::chrono::milliseconds{ms(utc)}}; }
 
 TEST(BudgetPeriod, DayIsTheUtcCalendarDay) {
   auto b = budget_period_bounds(config::BudgetPeriod::Day, at("2025-03-31T23:59:59.999Z"));
@@ -41,6 +46,16 @@ TEST(BudgetPeriod, MonthIsTheCalendarMonth) {
   EXPECT_EQ(b.end_ms, ms("2024-03-01T00:00:00Z"));
   b = budget_period_bounds(config::BudgetPeriod::Month, at("2024-12-31T23:59:59Z"));
   EXPECT_EQ(b.end_ms, ms("2025-01-01T00:00:00Z"));
+}
+
+TEST(BudgetPeriod, YearIsTheCalendarYear) {
+  auto b = budget_period_bounds(config::BudgetPeriod::Year, at("2024-02-29T10:00:00Z"));
+  EXPECT_EQ(b.start_ms, ms("2024-01-01T00:00:00Z"));
+  EXPECT_EQ(b.end_ms, ms("2025-01-01T00:00:00Z"));
+  b = budget_period_bounds(config::BudgetPeriod::Year, at("2024-12-31T23:59:59.999Z"));
+  EXPECT_EQ(b.end_ms, ms("2025-01-01T00:00:00Z"));
+  b = budget_period_bounds(config::BudgetPeriod::Year, at("2025-01-01T00:00:00Z"));
+  EXPECT_EQ(b.start_ms, ms("2025-01-01T00:00:00Z"));
 }
 
 TEST(BudgetPeriod, TotalNeverEnds) {
