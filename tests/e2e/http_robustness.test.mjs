@@ -5,6 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
 import { startOpenAI } from './openai.mjs';
 import { startGateway, tempDir, sqlite, PRICE, stopCleanly } from './harness.mjs';
 import { replyText, startServer, sleep } from './util.mjs';
@@ -293,4 +295,30 @@ test('HEAD on a GET route answers as GET would, without the body', async () => {
   const rs = parseResponses(got.data, { head: [true, true] });
   assert.deepEqual(rs.map((r) => r.status), [200, 200], got.data.toString());
   assert.equal(rs[0].headers['content-length'], String('{"status":"ok"}'.length));
+});
+
+test('a served route asked with another method is 405 with allow, in the route\'s dialect (the SDKs raise it as such)', async () => {
+  const cases = [
+    ['GET', '/v1/chat/completions', 'POST', 'openai'],
+    ['PUT', '/v1/messages', 'POST', 'anthropic'],
+    ['POST', '/v1/models', 'GET, HEAD', 'openai'],
+    ['DELETE', '/health/ready', 'GET, HEAD', 'openai'],
+  ];
+  for (const [method, path, allow, dialect] of cases) {
+    const r = await fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${KEY}` } });
+    const body = await r.json();
+    assert.equal(r.status, 405, `${method} ${path}`);
+    assert.equal(r.headers.get('allow'), allow, `${method} ${path}`);
+    assert.equal(body.error.type, 'invalid_request_error');
+    assert.match(body.error.message, new RegExp(`${method} is not allowed on ${path}`));
+    if (dialect === 'anthropic') assert.equal(body.type, 'error', 'Anthropic error shape');
+  }
+  const openai = new OpenAI({ apiKey: KEY, baseURL: gw.baseURL, maxRetries: 0 });
+  await assert.rejects(openai.get('/chat/completions'), (e) => e.status === 405);
+  const anthropic = new Anthropic({ apiKey: KEY, baseURL: gw.url, maxRetries: 0 });
+  await assert.rejects(anthropic.get('/v1/messages'), (e) => e.status === 405 && e.error?.type === 'error');
+  // Paths that are not routes at all stay 404.
+  assert.equal((await fetch(`${gw.url}/v1/nothing`)).status, 404);
+  const ok = await openai.chat.completions.create({ model: 'gpt-ok', messages: [{ role: 'user', content: 'hi' }] });
+  assert.ok(ok.choices[0].message.content.length > 0, 'still serving');
 });

@@ -114,6 +114,17 @@ ClientReply render_malformed(std::string_view target, std::string_view what) {
 
 namespace {
 
+// The methods each client-facing route answers; empty for a path that is not one.
+std::string_view allowed_methods(std::string_view path) {
+  if (path == "/v1/chat/completions" || path == "/v1/messages") {
+    return "POST";
+  }
+  if (path == "/health/live" || path == "/health/ready" || path == "/metrics" || path == "/v1/models") {
+    return "GET, HEAD";
+  }
+  return {};
+}
+
 // Every non-chat route: plain values in, a reply out (no coroutine, so no temporaries cross a
 // co_await — g++ 12 destroys such temporaries twice).
 ClientReply simple_route(App& app, const ClientRequest& req, std::string_view path) {
@@ -140,6 +151,16 @@ ClientReply simple_route(App& app, const ClientRequest& req, std::string_view pa
   }
   if (path.starts_with("/admin/")) {
     return admin(app, req);
+  }
+  // A route the gateway serves, asked with another method: 405 with the methods it takes (RFC
+  // 9110 15.5.6), so a client's mistake does not read as "this gateway has no such API".
+  if (std::string_view allow = allowed_methods(path); !allow.empty()) {
+    ClientReply r = dialect_for_path(path).render_error(make_error(
+        Code::InvalidRequest, std::string(req.method_string()) + " is not allowed on " + std::string(path) +
+                                  " (allowed: " + std::string(allow) + ")"));
+    r.status = 405;
+    r.headers.emplace_back("allow", std::string(allow));
+    return r;
   }
   Error e = make_error(Code::NotFound, "no route for " + std::string(req.method_string()) + " " +
                                            std::string(path));
