@@ -12,6 +12,7 @@
 #include "gw/admin/cli_args.h"
 #include "gw/config/load.h"
 #include "gw/emulate/emulator.h"
+#include "gw/providers/signer.h"
 #include "gw/server/server.h"
 
 namespace {
@@ -101,6 +102,9 @@ int main(int argc, char** argv) {
       return 1;
     }
     if (*check) {
+      for (const auto& w : gw::credential_warnings(*cfg)) {
+        std::cerr << "warning: " << w.to_string() << "\n";
+      }
       std::cout << config_path << ": OK (" << cfg->providers.size() << " providers, " << cfg->models.size()
                 << " models, " << cfg->keys.size() << " static keys)\n";
       return 0;

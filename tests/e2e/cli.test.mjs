@@ -4,7 +4,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { writeConfig, tempDir, BIN, startGateway } from './harness.mjs';
+import { writeFileSync } from 'node:fs';
+import { writeConfig, tempDir, BIN, startGateway, SA_KEY_FILE } from './harness.mjs';
 
 let dir;
 let configFile;
@@ -81,3 +82,37 @@ test('serve on a port another gateway is listening on fails at once, naming the 
     assert.equal((await gw.stop()).code, 0);
   }
 });
+
+test('check warns about a Vertex credentials_file that cannot be used here, and serve logs it at start', async () => {
+  const d = tempDir('switchyard-e2e-cli-creds-');
+  const vertex = (file) => ({ type: 'vertex', project: 'p', region: 'us-east5', credentials_file: file });
+  const file = writeConfig(d, {
+    ledger: `sqlite://${path.join(d, 'ledger.db')}`,
+    providers: { missing: vertex(path.join(d, 'nope.json')), good: vertex(SA_KEY_FILE), junk: vertex(file0(d)) },
+    models: { m: { deployments: [{ provider: 'good', model: 'x', price: { input: 1, output: 1 } }] } },
+  });
+  const r = run('check', '--config', file);
+  assert.equal(r.status, 0, 'a file this machine lacks may exist where the gateway runs');
+  assert.match(r.stdout, /OK/);
+  assert.match(r.stderr, /warning: .*providers\.missing\.credentials_file: provider missing: credentials file .*nope\.json: cannot be opened/);
+  assert.match(r.stderr, /warning: .*providers\.junk\.credentials_file: provider junk: credentials file/);
+  assert.doesNotMatch(r.stderr, /providers\.good/);
+  assert.doesNotMatch(r.stderr, /BEGIN PRIVATE KEY|just some text/, 'never quotes the file');
+
+  const gw = await startGateway({ dir: d, config: {
+    ledger: `sqlite://${path.join(d, 'ledger2.db')}`,
+    providers: { missing: vertex(path.join(d, 'nope.json')), good: vertex(SA_KEY_FILE) },
+    models: { m: { deployments: [{ provider: 'good', model: 'x', price: { input: 1, output: 1 } }] } } } });
+  try {
+    assert.match(gw.stderr, /provider_credentials_unusable.*providers\.missing\.credentials_file/);
+  } finally {
+    await gw.stop();
+  }
+});
+
+// A file that is not a service-account key.
+function file0(d) {
+  const f = path.join(d, 'junk.json');
+  writeFileSync(f, 'just some text');
+  return f;
+}

@@ -6,6 +6,7 @@
 #include "gw/providers/openai/openai_codec.h"
 #include "gw/providers/signer.h"
 #include "gw/providers/vertex/vertex_codec.h"
+#include "gw/providers/vertex/service_account.h"
 #include "gw/providers/vertex/vertex_signer.h"
 
 namespace gw {
@@ -27,6 +28,20 @@ std::unique_ptr<RequestSigner> make_signer(const config::Provider& p, HttpClient
     case config::ProviderType::Vertex: return vertex::make_vertex_signer(p, client);
     default: return nullptr;  // static api keys are set by the codec itself
   }
+}
+
+std::vector<config::Problem> credential_warnings(const config::Config& cfg) {
+  std::vector<config::Problem> out;
+  for (const auto& [name, p] : cfg.providers) {
+    if (p.type != config::ProviderType::Vertex) {
+      continue;
+    }
+    if (auto sa = vertex::load_service_account(p.credentials_file, name); !sa) {
+      out.push_back(config::Problem{cfg.source_file, p.line, "providers." + name + ".credentials_file",
+                                    sa.error().message});
+    }
+  }
+  return out;
 }
 
 }  // namespace gw

@@ -2,10 +2,12 @@
 // Authentication of an encoded upstream request that needs the final bytes or I/O:
 // SigV4 (Bedrock) signs method, path, headers and body hash; OAuth (Vertex) fetches a cached token.
 #include <memory>
+#include <vector>
 
 #include "gw/common/asio.h"
 #include "gw/common/http_types.h"
 #include "gw/common/result.h"
+#include "gw/config/load.h"
 #include "gw/config/schema.h"
 
 namespace gw {
@@ -28,5 +30,11 @@ class RequestSigner {
 // nullptr for providers whose codec already set static credentials (openai, azure, anthropic).
 // `client` is the worker's HTTP client (Vertex fetches tokens with it); it outlives the signer.
 std::unique_ptr<RequestSigner> make_signer(const config::Provider& p, HttpClient& client);
+
+// Credentials the config points at that cannot be used on this machine (a Vertex credentials_file
+// that is missing or not a service-account key). Not config problems: the file may exist where
+// the gateway will run. `check` prints them as warnings and `serve` logs them at start; requests
+// to such a provider fail (502, naming the problem) and fail over. Never quotes a secret.
+std::vector<config::Problem> credential_warnings(const config::Config& cfg);
 
 }  // namespace gw

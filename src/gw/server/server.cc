@@ -7,6 +7,7 @@
 #include "gw/auth/key_store_factory.h"
 #include "gw/common/asio.h"
 #include "gw/ledger/make_ledger.h"
+#include "gw/providers/signer.h"
 #include "gw/limits/memory_limiter.h"
 #include "gw/limits/redis_limiter.h"
 #include "gw/redis/redis_url.h"
@@ -88,6 +89,9 @@ std::unique_ptr<Limiter> make_limiter(App& app) {
 
 int run_server(const config::Config& cfg) {
   std::signal(SIGPIPE, SIG_IGN);
+  for (const auto& w : credential_warnings(cfg)) {
+    log_event("provider_credentials_unusable", w.key + ": " + w.what);
+  }
   App app(cfg, real_clock());
   app.ledger = make_ledger(cfg, app.clock);
   app.commitments.start([ledger = app.ledger.get()](const std::vector<std::string>& providers, int64_t since_ms,
