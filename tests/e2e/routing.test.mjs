@@ -37,6 +37,9 @@ before(async () => {
         return rateLimited(res, { 'retry-after': '99999999999' });
       case 'rate-ms-overflow':
         return rateLimited(res, { 'retry-after-ms': '9223372036854775807' });
+      case 'rate-none-a':  // throttling that names no wait, like Bedrock's ThrottlingException
+      case 'rate-none-b':
+        return rateLimited(res);
       default:
         return sendJson(res, 500, { error: { message: `unknown model ${model}`, type: 'server_error' } });
     }
@@ -60,6 +63,7 @@ before(async () => {
         'm-rate-zero': only('rate-zero'),
         'm-rate-huge': only('rate-huge'),
         'm-rate-ms-overflow': only('rate-ms-overflow'),
+        'm-rate-none': { route: 'priority', deployments: [dep('bad', 'rate-none-a'), dep('bad', 'rate-none-b')] },
         'm-rpm-500': { route: 'priority', deployments: [{ ...dep('bad', 'fail-500-rpm'), rpm: 2 }, dep('good', 'ok')] },
         'm-tpm': { route: 'priority', deployments: [{ ...dep('good', 'x-slow-tpm'), tpm: 6000 }, dep('good', 'spare')] },
       },
@@ -104,6 +108,18 @@ for (const [what, model] of [
     }
   });
 }
+
+test('every deployment throttling without a retry-after: 429 with retry-after every time, never a 503 ejection', async () => {
+  // Throttling is not ill health: each 429 cools its deployment down (1 s, doubling while it
+  // keeps throttling) and never counts toward ejection, however many come in a row.
+  for (let i = 0; i < 8; ++i) {
+    const r = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-rate-none', messages: MSG } });
+    assert.equal(r.status, 429, `request ${i}: ${r.text}`);
+    const after = r.headers.get('retry-after');
+    assert.match(after ?? '', /^\d+$/, `retry-after ${after}`);
+    assert.ok(Number(after) >= 1 && Number(after) <= 300, `retry-after ${after}`);
+  }
+});
 
 test('deployment tpm: a request without max_tokens holds its possible output, so a second one is skipped to the next deployment', async () => {
   // The first stream (100 ms between events) is in flight: its estimate, input + 4096 assumed

@@ -10,6 +10,13 @@ constexpr int kEjectAfter = 3;
 constexpr auto kEjectBase = std::chrono::seconds(5);
 constexpr auto kEjectMax = std::chrono::seconds(60);
 constexpr double kEwmaAlpha = 0.3;
+// The cool-down of a 429 that names no wait, doubled for each 429 since the last success.
+constexpr auto kThrottleBase = std::chrono::seconds(1);
+
+std::chrono::seconds throttle_backoff(int throttles) {
+  const int doublings = std::min(throttles, 16);  // 2^16 s is past kMaxRetryAfter already
+  return std::min<std::chrono::seconds>(kThrottleBase * (int64_t{1} << doublings), kMaxRetryAfter);
+}
 }  // namespace
 
 void DeploymentHealth::on_start(const std::string& id) {
@@ -27,6 +34,7 @@ void DeploymentHealth::on_success(const std::string& id, std::chrono::millisecon
   std::lock_guard lock(mu_);
   auto& s = states_[id];
   s.consecutive_failures = 0;
+  s.throttles = 0;
   const auto now = clock_.steady_now();
   const double ms = static_cast<double>(latency.count());
   const double known = s.latency_at(now);  // stale data is dropped, not averaged in
@@ -41,11 +49,26 @@ void DeploymentHealth::on_failure(const std::string& id, const Error& err) {
   std::lock_guard lock(mu_);
   auto& s = states_[id];
   const auto now = clock_.steady_now();
-  if (err.retry_after_s && *err.retry_after_s > 0) {
-    // The upstream told us when to come back: honour it as this deployment's cool-down.
+  const bool named_wait = err.retry_after_s && *err.retry_after_s > 0;
+  if (err.code == Code::RateLimited) {
+    // Throttled: rest for the upstream's wait, else the back-off; not a failure (health.h).
+    const auto d = named_wait ? std::min<std::chrono::seconds>(std::chrono::seconds(*err.retry_after_s),
+                                                               kMaxRetryAfter)
+                              : throttle_backoff(s.throttles);
+    ++s.throttles;
+    if (now + d >= s.cool_until) {  // a longer ejection stays one
+      s.cool_until = now + d;
+      s.throttled = true;
+    }
+    return;
+  }
+  if (named_wait) {
+    // The upstream told us when to come back (a 503's retry-after): honour it as a cool-down.
     auto d = std::min<std::chrono::seconds>(std::chrono::seconds(*err.retry_after_s), kMaxRetryAfter);
-    s.cool_until = std::max(s.cool_until, now + d);
-    s.throttled = err.code == Code::RateLimited;
+    if (now + d > s.cool_until) {
+      s.cool_until = now + d;
+      s.throttled = false;
+    }
   }
   ++s.consecutive_failures;
   if (s.consecutive_failures >= kEjectAfter) {

@@ -1,7 +1,12 @@
 #pragma once
-// What routing knows about each deployment, shared by every worker: cool-downs (an upstream's
-// retry-after, or outlier ejection after consecutive failures), in-flight counts and an EWMA of
+// What routing knows about each deployment, shared by every worker: cool-downs (throttling by
+// the upstream, or outlier ejection after consecutive failures), in-flight counts and an EWMA of
 // latency. One mutex; touched once per attempt.
+//
+// Throttling (a 429) is not ill health: it cools the deployment down for the upstream's
+// retry-after or, when it names none (Bedrock's ThrottlingException never does), for a back-off
+// of 1 s doubling while it keeps throttling (capped by kMaxRetryAfter, reset by a success), and
+// never counts toward ejection. Other retryable failures do.
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -13,8 +18,8 @@
 
 namespace gw {
 
-// The longest cool-down an upstream's retry-after can impose on a deployment, and so the longest
-// retry-after the gateway passes on to a client for it.
+// The longest cool-down an upstream's retry-after (or the throttle back-off) can impose on a
+// deployment, and so the longest retry-after the gateway passes on to a client for it.
 inline constexpr std::chrono::seconds kMaxRetryAfter{300};
 // A latency measurement older than this no longer ranks a deployment (latency_ewma_ms).
 inline constexpr std::chrono::seconds kLatencyStale{60};
@@ -30,8 +35,8 @@ class DeploymentHealth {
 
   // Remaining cool-down, or nullopt when the deployment may take traffic.
   std::optional<std::chrono::milliseconds> cooling(const std::string& id) const;
-  // True when the current cool-down came from the upstream throttling us (429 + retry-after),
-  // not from failures: the client then hears "rate limited" rather than "unavailable".
+  // True when the current cool-down came from the upstream throttling us (a 429), not from
+  // failures: the client then hears "rate limited" rather than "unavailable".
   bool throttled(const std::string& id) const;
   int inflight(const std::string& id) const;
   // 0 = not measured, or not in the last kLatencyStale: the latency strategy then tries it first,
@@ -44,6 +49,7 @@ class DeploymentHealth {
     SteadyTime cool_until{};
     bool throttled = false;
     int consecutive_failures = 0;
+    int throttles = 0;  // 429s since the last success: the back-off without retry-after doubles
     int inflight = 0;
     double ewma_ms = 0;
     SteadyTime measured_at{};

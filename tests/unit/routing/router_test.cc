@@ -85,6 +85,26 @@ TEST(Router, EveryDeploymentThrottledIs429WithRetryAfter) {
   EXPECT_EQ(plan.error().retry_after_s.value_or(0), 7);
 }
 
+TEST(Router, EveryDeploymentThrottledWithoutRetryAfterIs429NeverAnEjection) {
+  // Bedrock's ThrottlingException names no wait: throttling in a row is not ill health.
+  auto cfg = make_config(config::RouteStrategy::Priority, {1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  Error e = make_error(Code::RateLimited, "Too many requests, please wait before trying again.");
+  e.retryable = true;
+  for (int i = 0; i < 6; ++i) {
+    health.on_failure("p0/up-0", e);
+    health.on_failure("p1/up-1", e);
+    auto plan = router.plan(cfg.models["m"]);
+    ASSERT_FALSE(plan) << i;
+    EXPECT_EQ(plan.error().http_status(), 429u) << i;
+    EXPECT_EQ(plan.error().retry_after_s.value_or(0), int64_t{1} << i) << i;
+    clock.advance(std::chrono::seconds(int64_t{1} << i));
+    EXPECT_EQ(drain(*router.plan(cfg.models["m"])).size(), 2u) << i;  // both are tried again
+  }
+}
+
 TEST(Router, EveryDeploymentEjectedIs503WithRetryAfter) {
   auto cfg = make_config(config::RouteStrategy::Priority, {1});
   ManualClock clock;
