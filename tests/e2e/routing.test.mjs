@@ -14,6 +14,12 @@ let bad;
 let gw;
 const hits = new Map();  // upstream model -> requests the misbehaving upstream received
 
+const burstHeld = [];  // the burst's requests, answered together once all four arrived
+const completion = (model) => ({
+  id: 'chatcmpl-routing', object: 'chat.completion', created: 1, model,
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello.' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+});
 const rateLimited = (res, headers) => sendJson(res, 429, { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, headers);
 
 before(async () => {
@@ -40,6 +46,16 @@ before(async () => {
       case 'rate-none-a':  // throttling that names no wait, like Bedrock's ThrottlingException
       case 'rate-none-b':
         return rateLimited(res);
+      case 'burst':  // down for the first four requests, in flight together; back for the rest
+        if (hits.get(model) <= 4) {
+          await new Promise((resolve) => {
+            burstHeld.push(resolve);
+            if (burstHeld.length === 4) burstHeld.forEach((r) => r());
+            setTimeout(resolve, 3000);
+          });
+          return sendJson(res, 500, { error: { message: 'upstream connect error', type: 'server_error' } });
+        }
+        return sendJson(res, 200, completion(model));
       default:
         return sendJson(res, 500, { error: { message: `unknown model ${model}`, type: 'server_error' } });
     }
@@ -64,6 +80,7 @@ before(async () => {
         'm-rate-huge': only('rate-huge'),
         'm-rate-ms-overflow': only('rate-ms-overflow'),
         'm-rate-none': { route: 'priority', deployments: [dep('bad', 'rate-none-a'), dep('bad', 'rate-none-b')] },
+        'm-burst': { route: 'priority', deployments: [dep('bad', 'burst'), dep('good', 'ok')] },
         'm-rpm-500': { route: 'priority', deployments: [{ ...dep('bad', 'fail-500-rpm'), rpm: 2 }, dep('good', 'ok')] },
         'm-tpm': { route: 'priority', deployments: [{ ...dep('good', 'x-slow-tpm'), tpm: 6000 }, dep('good', 'spare')] },
       },
@@ -119,6 +136,24 @@ test('every deployment throttling without a retry-after: 429 with retry-after ev
     assert.match(after ?? '', /^\d+$/, `retry-after ${after}`);
     assert.ok(Number(after) >= 1 && Number(after) <= 300, `retry-after ${after}`);
   }
+});
+
+test('a burst of concurrent failures counts as one: the deployment is not ejected, and its next requests go to it', async () => {
+  // Four requests in flight together when the deployment goes down all fail over: one outage,
+  // not four failures in a row, so the deployment keeps its traffic once it is back.
+  const burst = await Promise.all([0, 1, 2, 3].map(() =>
+    call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-burst', messages: MSG } })));
+  for (const r of burst) {
+    assert.equal(r.status, 200, r.text);
+    assert.equal(routing(r.headers).provider, 'good');
+  }
+  assert.equal(hits.get('burst'), 4);
+  for (let i = 0; i < 3; ++i) {
+    const r = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-burst', messages: MSG } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(routing(r.headers).provider, 'bad', `request ${i} after the burst`);
+  }
+  assert.equal(hits.get('burst'), 7);
 });
 
 test('deployment tpm: a request without max_tokens holds its possible output, so a second one is skipped to the next deployment', async () => {

@@ -19,9 +19,10 @@ std::chrono::seconds throttle_backoff(int throttles) {
 }
 }  // namespace
 
-void DeploymentHealth::on_start(const std::string& id) {
+SteadyTime DeploymentHealth::on_start(const std::string& id) {
   std::lock_guard lock(mu_);
   ++states_[id].inflight;
+  return clock_.steady_now();
 }
 
 void DeploymentHealth::on_end(const std::string& id) {
@@ -30,11 +31,17 @@ void DeploymentHealth::on_end(const std::string& id) {
   s.inflight = std::max(0, s.inflight - 1);
 }
 
-void DeploymentHealth::on_success(const std::string& id, std::chrono::milliseconds latency) {
+void DeploymentHealth::on_success(const std::string& id, std::chrono::milliseconds latency,
+                                  SteadyTime started) {
   std::lock_guard lock(mu_);
   auto& s = states_[id];
-  s.consecutive_failures = 0;
-  s.throttles = 0;
+  // Older news than the failures or 429s counted since it began resets nothing (health.h).
+  if (started >= s.failure_counted_at) {
+    s.consecutive_failures = 0;
+  }
+  if (started >= s.throttle_counted_at) {
+    s.throttles = 0;
+  }
   const auto now = clock_.steady_now();
   const double ms = static_cast<double>(latency.count());
   const double known = s.latency_at(now);  // stale data is dropped, not averaged in
@@ -42,7 +49,7 @@ void DeploymentHealth::on_success(const std::string& id, std::chrono::millisecon
   s.measured_at = now;
 }
 
-void DeploymentHealth::on_failure(const std::string& id, const Error& err) {
+void DeploymentHealth::on_failure(const std::string& id, const Error& err, SteadyTime started) {
   if (!err.retryable) {
     return;  // the request's fault, not the deployment's
   }
@@ -52,10 +59,13 @@ void DeploymentHealth::on_failure(const std::string& id, const Error& err) {
   const bool named_wait = err.retry_after_s && *err.retry_after_s > 0;
   if (err.code == Code::RateLimited) {
     // Throttled: rest for the upstream's wait, else the back-off; not a failure (health.h).
-    const auto d = named_wait ? std::min<std::chrono::seconds>(std::chrono::seconds(*err.retry_after_s),
-                                                               kMaxRetryAfter)
-                              : throttle_backoff(s.throttles);
-    ++s.throttles;
+    if (started >= s.throttle_counted_at) {  // not one of a batch of 429s already counted
+      ++s.throttles;
+      s.throttle_counted_at = now;
+    }
+    const auto d = named_wait ? std::min<std::chrono::seconds>(
+                                    std::chrono::seconds(*err.retry_after_s), kMaxRetryAfter)
+                              : throttle_backoff(std::max(0, s.throttles - 1));
     if (now + d >= s.cool_until) {  // a longer ejection stays one
       s.cool_until = now + d;
       s.throttled = true;
@@ -70,7 +80,11 @@ void DeploymentHealth::on_failure(const std::string& id, const Error& err) {
       s.throttled = false;
     }
   }
+  if (started < s.failure_counted_at) {
+    return;  // in flight with the failure counted last: the same outage (health.h)
+  }
   ++s.consecutive_failures;
+  s.failure_counted_at = now;
   if (s.consecutive_failures >= kEjectAfter) {
     auto d = std::min<std::chrono::seconds>(kEjectBase * (s.consecutive_failures - kEjectAfter + 1),
                                             kEjectMax);

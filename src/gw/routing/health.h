@@ -7,6 +7,14 @@
 // retry-after or, when it names none (Bedrock's ThrottlingException never does), for a back-off
 // of 1 s doubling while it keeps throttling (capped by kMaxRetryAfter, reset by a success), and
 // never counts toward ejection. Other retryable failures do.
+//
+// Outcomes count by when their attempt began. A failure counts as another one in a row only if
+// its attempt began after the last counted failure; a 429 doubles the back-off only if its
+// attempt began after the last counted 429; a success resets either only if its attempt began
+// after the last one counted. So the requests in flight when a deployment goes down, which fail
+// together, count once, and a one-second outage does not eject it, while a dead deployment (every
+// new attempt refused) is still ejected after three attempts. (Envoy's consecutive_5xx counts
+// every response, so there a burst of concurrent failures ejects at once.)
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -28,9 +36,10 @@ class DeploymentHealth {
  public:
   explicit DeploymentHealth(const Clock& clock) : clock_(clock) {}
 
-  void on_start(const std::string& id);
-  void on_success(const std::string& id, std::chrono::milliseconds latency);
-  void on_failure(const std::string& id, const Error& err);
+  // An attempt begins: returns when, to hand back with its outcome (on_success, on_failure).
+  SteadyTime on_start(const std::string& id);
+  void on_success(const std::string& id, std::chrono::milliseconds latency, SteadyTime started);
+  void on_failure(const std::string& id, const Error& err, SteadyTime started);
   void on_end(const std::string& id);  // pairs with on_start
 
   // Remaining cool-down, or nullopt when the deployment may take traffic.
@@ -49,7 +58,9 @@ class DeploymentHealth {
     SteadyTime cool_until{};
     bool throttled = false;
     int consecutive_failures = 0;
+    SteadyTime failure_counted_at{};  // the last failure that counted toward consecutive_failures
     int throttles = 0;  // 429s since the last success: the back-off without retry-after doubles
+    SteadyTime throttle_counted_at{};  // the last 429 that counted toward throttles
     int inflight = 0;
     double ewma_ms = 0;
     SteadyTime measured_at{};

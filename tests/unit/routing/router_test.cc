@@ -64,7 +64,7 @@ TEST(Router, RetryAfterCoolsADeploymentDownUntilItPasses) {
   Error e = make_error(Code::RateLimited, "slow down");
   e.retryable = true;
   e.retry_after_s = 10;
-  health.on_failure("p0/up-0", e);
+  health.on_failure("p0/up-0", e, clock.steady_now());
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])), (std::vector<std::string>{"p1"}));
   clock.advance(std::chrono::seconds(11));
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])), (std::vector<std::string>{"p0", "p1"}));
@@ -78,7 +78,7 @@ TEST(Router, EveryDeploymentThrottledIs429WithRetryAfter) {
   Error e = make_error(Code::RateLimited, "slow down");
   e.retryable = true;
   e.retry_after_s = 7;
-  health.on_failure("p0/up-0", e);
+  health.on_failure("p0/up-0", e, clock.steady_now());
   auto plan = router.plan(cfg.models["m"]);
   ASSERT_FALSE(plan);
   EXPECT_EQ(plan.error().http_status(), 429u);
@@ -94,8 +94,8 @@ TEST(Router, EveryDeploymentThrottledWithoutRetryAfterIs429NeverAnEjection) {
   Error e = make_error(Code::RateLimited, "Too many requests, please wait before trying again.");
   e.retryable = true;
   for (int i = 0; i < 6; ++i) {
-    health.on_failure("p0/up-0", e);
-    health.on_failure("p1/up-1", e);
+    health.on_failure("p0/up-0", e, clock.steady_now());
+    health.on_failure("p1/up-1", e, clock.steady_now());
     auto plan = router.plan(cfg.models["m"]);
     ASSERT_FALSE(plan) << i;
     EXPECT_EQ(plan.error().http_status(), 429u) << i;
@@ -113,7 +113,7 @@ TEST(Router, EveryDeploymentEjectedIs503WithRetryAfter) {
   Error e = make_error(Code::UpstreamError, "reset");
   e.retryable = true;
   for (int i = 0; i < 3; ++i) {
-    health.on_failure("p0/up-0", e);
+    health.on_failure("p0/up-0", e, clock.steady_now());
   }
   auto plan = router.plan(cfg.models["m"]);
   ASSERT_FALSE(plan);
@@ -128,7 +128,7 @@ TEST(Router, NonRetryableFailuresDoNotEject) {
   Router router(cfg, health);
   Error e = make_error(Code::UpstreamRejected, "bad request");
   for (int i = 0; i < 10; ++i) {
-    health.on_failure("p0/up-0", e);
+    health.on_failure("p0/up-0", e, clock.steady_now());
   }
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
 }
@@ -140,10 +140,10 @@ TEST(Router, ConsecutiveFailuresEjectForAWhile) {
   Router router(cfg, health);
   Error e = make_error(Code::UpstreamError, "reset");
   e.retryable = true;
-  health.on_failure("p0/up-0", e);
-  health.on_failure("p0/up-0", e);
+  health.on_failure("p0/up-0", e, clock.steady_now());
+  health.on_failure("p0/up-0", e, clock.steady_now());
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");  // two failures: still in
-  health.on_failure("p0/up-0", e);
+  health.on_failure("p0/up-0", e, clock.steady_now());
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p1");  // third: ejected
   clock.advance(std::chrono::seconds(6));
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
@@ -194,8 +194,8 @@ TEST(Router, LatencyPrefersFasterDeployment) {
   ManualClock clock;
   DeploymentHealth health(clock);
   Router router(cfg, health);
-  health.on_success("p0/up-0", std::chrono::milliseconds(900));
-  health.on_success("p1/up-1", std::chrono::milliseconds(100));
+  health.on_success("p0/up-0", std::chrono::milliseconds(900), clock.steady_now());
+  health.on_success("p1/up-1", std::chrono::milliseconds(100), clock.steady_now());
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p1");
 }
 
@@ -204,18 +204,20 @@ TEST(Router, LatencyReprobesADeploymentWhoseMeasurementIsStale) {
   ManualClock clock;
   DeploymentHealth health(clock);
   Router router(cfg, health);
-  health.on_success("p0/up-0", std::chrono::milliseconds(900));  // a cold connection, once
+  // A cold connection, once.
+  health.on_success("p0/up-0", std::chrono::milliseconds(900), clock.steady_now());
   for (int s = 0; s < 59; ++s) {
-    health.on_success("p1/up-1", std::chrono::milliseconds(100));  // p1 keeps answering
+    // p1 keeps answering.
+    health.on_success("p1/up-1", std::chrono::milliseconds(100), clock.steady_now());
     EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p1") << s;
     clock.advance(std::chrono::seconds(1));
   }
-  health.on_success("p1/up-1", std::chrono::milliseconds(100));
+  health.on_success("p1/up-1", std::chrono::milliseconds(100), clock.steady_now());
   clock.advance(std::chrono::seconds(1));
   // A minute without a measurement of p0: tried again rather than starved by an old figure.
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
   // It is fast now: its new figure replaces the stale one instead of being averaged with it.
-  health.on_success("p0/up-0", std::chrono::milliseconds(50));
+  health.on_success("p0/up-0", std::chrono::milliseconds(50), clock.steady_now());
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
   EXPECT_DOUBLE_EQ(health.latency_ewma_ms("p0/up-0"), 50);
 }
