@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOpenAI } from './openai.mjs';
 import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, stopCleanly } from './harness.mjs';
-import { startServer, sendJson } from './util.mjs';
+import { startServer, sendJson, sleep } from './util.mjs';
 
 const KEY = 'sk-e2e-routing-0001';
 const MSG = [{ role: 'user', content: 'Say hello.' }];
@@ -56,6 +56,11 @@ before(async () => {
           return sendJson(res, 500, { error: { message: 'upstream connect error', type: 'server_error' } });
         }
         return sendJson(res, 200, completion(model));
+      case 'slow-a':  // a healthy upstream that takes 300 ms to answer
+      case 'slow-b':
+      case 'slow-c':
+        await sleep(300);
+        return sendJson(res, 200, completion(model));
       default:
         return sendJson(res, 500, { error: { message: `unknown model ${model}`, type: 'server_error' } });
     }
@@ -81,6 +86,7 @@ before(async () => {
         'm-rate-ms-overflow': only('rate-ms-overflow'),
         'm-rate-none': { route: 'priority', deployments: [dep('bad', 'rate-none-a'), dep('bad', 'rate-none-b')] },
         'm-burst': { route: 'priority', deployments: [dep('bad', 'burst'), dep('good', 'ok')] },
+        'm-latency-cold': { route: 'latency', deployments: [dep('bad', 'slow-a'), dep('bad', 'slow-b'), dep('bad', 'slow-c')] },
         'm-rpm-500': { route: 'priority', deployments: [{ ...dep('bad', 'fail-500-rpm'), rpm: 2 }, dep('good', 'ok')] },
         'm-tpm': { route: 'priority', deployments: [{ ...dep('good', 'x-slow-tpm'), tpm: 6000 }, dep('good', 'spare')] },
       },
@@ -154,6 +160,15 @@ test('a burst of concurrent failures counts as one: the deployment is not ejecte
     assert.equal(routing(r.headers).provider, 'bad', `request ${i} after the burst`);
   }
   assert.equal(hits.get('burst'), 7);
+});
+
+test('route: latency on a cold start: concurrent first requests each probe another deployment instead of all taking the first', async () => {
+  // Nothing is measured yet: one request at a time probes each unmeasured deployment, and the
+  // requests in flight together spread over them.
+  const rs = await Promise.all([0, 1, 2].map(() =>
+    call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-latency-cold', messages: MSG } })));
+  for (const r of rs) assert.equal(r.status, 200, r.text);
+  assert.deepEqual(rs.map((r) => routing(r.headers).model).sort(), ['slow-a', 'slow-b', 'slow-c']);
 });
 
 test('deployment tpm: a request without max_tokens holds its possible output, so a second one is skipped to the next deployment', async () => {

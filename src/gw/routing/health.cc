@@ -44,8 +44,8 @@ void DeploymentHealth::on_success(const std::string& id, std::chrono::millisecon
   }
   const auto now = clock_.steady_now();
   const double ms = static_cast<double>(latency.count());
-  const double known = s.latency_at(now);  // stale data is dropped, not averaged in
-  s.ewma_ms = known != 0 ? kEwmaAlpha * ms + (1 - kEwmaAlpha) * known : ms;
+  const auto known = s.latency_at(now);  // stale data is dropped, not averaged in
+  s.ewma_ms = known ? kEwmaAlpha * ms + (1 - kEwmaAlpha) * *known : ms;
   s.measured_at = now;
 }
 
@@ -123,7 +123,57 @@ int DeploymentHealth::inflight(const std::string& id) const {
 double DeploymentHealth::latency_ewma_ms(const std::string& id) const {
   std::lock_guard lock(mu_);
   auto it = states_.find(id);
-  return it == states_.end() ? 0 : it->second.latency_at(clock_.steady_now());
+  return it == states_.end() ? 0 : it->second.latency_at(clock_.steady_now()).value_or(0);
+}
+
+void DeploymentHealth::end_probe(const std::string& id) {
+  std::lock_guard lock(mu_);
+  states_[id].probing = false;
+}
+
+std::vector<size_t> DeploymentHealth::latency_order(const std::vector<std::string>& ids,
+                                                    LatencyProbe& probe) {
+  struct Rank {
+    int group;   // 0: this request's probe, 1: measured, 2: unmeasured (probed by others)
+    double key;  // latency in group 1, in-flight attempts in group 2
+    size_t index;
+  };
+  std::vector<Rank> ranks;
+  ranks.reserve(ids.size());
+  std::optional<size_t> claimed;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = clock_.steady_now();
+    for (size_t i = 0; i < ids.size(); ++i) {
+      State& s = states_[ids[i]];
+      if (auto ms = s.latency_at(now)) {
+        ranks.push_back({1, *ms, i});
+      } else if (!claimed && !probe.claim_ && !s.probing && s.cool_until <= now) {
+        s.probing = true;
+        claimed = i;
+        ranks.push_back({0, 0, i});
+      } else {
+        ranks.push_back({2, static_cast<double>(s.inflight), i});
+      }
+    }
+  }
+  std::stable_sort(ranks.begin(), ranks.end(), [](const Rank& a, const Rank& b) {
+    return a.group != b.group ? a.group < b.group : a.key < b.key;
+  });
+  if (claimed) {
+    // Outside the lock: the deleter takes it when the request's last RoutePlan copy goes.
+    probe.claim_ = std::shared_ptr<const std::string>(new std::string(ids[*claimed]),
+                                                      [this](const std::string* id) {
+                                                        end_probe(*id);
+                                                        delete id;
+                                                      });
+  }
+  std::vector<size_t> order;
+  order.reserve(ranks.size());
+  for (const Rank& r : ranks) {
+    order.push_back(r.index);
+  }
+  return order;
 }
 
 }  // namespace gw

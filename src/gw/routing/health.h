@@ -15,11 +15,18 @@
 // together, count once, and a one-second outage does not eject it, while a dead deployment (every
 // new attempt refused) is still ejected after three attempts. (Envoy's consecutive_5xx counts
 // every response, so there a burst of concurrent failures ejects at once.)
+//
+// The latency strategy ranks by the EWMA of time to the response head. A deployment without a
+// fresh measurement (never measured, or not within kLatencyStale) is probed by one request at a
+// time, first in its plan, so that one measured slow once is tried again instead of starved; the
+// other requests rank it after the measured ones instead of all sending it a burst.
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "gw/common/clock.h"
 #include "gw/common/error.h"
@@ -31,6 +38,14 @@ namespace gw {
 inline constexpr std::chrono::seconds kMaxRetryAfter{300};
 // A latency measurement older than this no longer ranks a deployment (latency_ewma_ms).
 inline constexpr std::chrono::seconds kLatencyStale{60};
+
+// One request's claim to probe a deployment's latency (DeploymentHealth::latency_order), held
+// by its RoutePlan, copies included, and given up when the last of them goes. Empty: no probe.
+class LatencyProbe {
+ private:
+  friend class DeploymentHealth;
+  std::shared_ptr<const std::string> claim_;  // the deployment's id; the deleter gives it up
+};
 
 class DeploymentHealth {
  public:
@@ -48,10 +63,14 @@ class DeploymentHealth {
   // failures: the client then hears "rate limited" rather than "unavailable".
   bool throttled(const std::string& id) const;
   int inflight(const std::string& id) const;
-  // 0 = not measured, or not in the last kLatencyStale: the latency strategy then tries it first,
-  // so a deployment once measured slow (a cold connection, a bad minute) is probed again instead
-  // of starved for as long as a faster one keeps answering.
+  // The EWMA, or 0 when not measured in the last kLatencyStale (latency_order tells that apart
+  // from a measured 0 ms).
   double latency_ewma_ms(const std::string& id) const;
+  // The latency strategy's ranking of `ids` (indices into it, best first): at most one deployment
+  // without a fresh measurement that is not cooling down and that no other request is probing,
+  // claimed into `probe` (empty before); then the measured ones, fastest first; then the other
+  // unmeasured ones, least busy first (on a cold start the first requests each probe another).
+  std::vector<size_t> latency_order(const std::vector<std::string>& ids, LatencyProbe& probe);
 
  private:
   struct State {
@@ -62,11 +81,19 @@ class DeploymentHealth {
     int throttles = 0;  // 429s since the last success: the back-off without retry-after doubles
     SteadyTime throttle_counted_at{};  // the last 429 that counted toward throttles
     int inflight = 0;
+    bool probing = false;  // a LatencyProbe holds it
     double ewma_ms = 0;
-    SteadyTime measured_at{};
-    // ewma_ms while it is fresh (kLatencyStale), else 0: not measured.
-    double latency_at(SteadyTime now) const { return now - measured_at < kLatencyStale ? ewma_ms : 0; }
+    std::optional<SteadyTime> measured_at;
+    // ewma_ms while it is fresh (kLatencyStale), else nullopt: not measured.
+    std::optional<double> latency_at(SteadyTime now) const {
+      if (!measured_at || now - *measured_at >= kLatencyStale) {
+        return std::nullopt;
+      }
+      return ewma_ms;
+    }
   };
+  void end_probe(const std::string& id);  // a LatencyProbe's deleter
+
   const Clock& clock_;
   mutable std::mutex mu_;
   std::map<std::string, State> states_;

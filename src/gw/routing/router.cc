@@ -31,7 +31,7 @@ Router::Router(const config::Config& cfg, DeploymentHealth& health, std::functio
 
 std::string Router::deployment_id(const config::Deployment& d) { return d.provider + "/" + d.model; }
 
-std::vector<size_t> Router::order(const config::Model& model) const {
+std::vector<size_t> Router::order(const config::Model& model, LatencyProbe& probe) const {
   const auto& deps = model.deployments;
   std::vector<size_t> idx(deps.size());
   std::iota(idx.begin(), idx.end(), 0);
@@ -54,9 +54,14 @@ std::vector<size_t> Router::order(const config::Model& model) const {
       std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return key[a] > key[b]; });
       break;
     }
-    case config::RouteStrategy::Latency:
-      by([&](size_t i) { return health_.latency_ewma_ms(deployment_id(deps[i])); });
+    case config::RouteStrategy::Latency: {
+      std::vector<std::string> ids;
+      for (const auto& d : deps) {
+        ids.push_back(deployment_id(d));
+      }
+      idx = health_.latency_order(ids, probe);  // an unmeasured one: one request probes it
       break;
+    }
     case config::RouteStrategy::LeastBusy:
       by([&](size_t i) { return health_.inflight(deployment_id(deps[i])); });
       break;
@@ -71,7 +76,8 @@ Result<RoutePlan> Router::plan(const config::Model& model) const {
   std::vector<Attempt> attempts;
   std::optional<std::chrono::milliseconds> shortest;
   bool all_throttled = true;
-  for (size_t i : order(model)) {
+  LatencyProbe probe;
+  for (size_t i : order(model, probe)) {
     const auto& dep = model.deployments[i];
     if (model.route == config::RouteStrategy::Weighted && dep.weight <= 0) {
       continue;
@@ -95,7 +101,7 @@ Result<RoutePlan> Router::plan(const config::Model& model) const {
     }
     return e;
   }
-  return RoutePlan(std::move(attempts), std::max(1, model.max_attempts));
+  return RoutePlan(std::move(attempts), std::max(1, model.max_attempts), std::move(probe));
 }
 
 }  // namespace gw

@@ -21,8 +21,8 @@ struct Attempt {
 
 class RoutePlan {
  public:
-  RoutePlan(std::vector<Attempt> order, int max_attempts)
-      : order_(std::move(order)), max_attempts_(max_attempts) {}
+  RoutePlan(std::vector<Attempt> order, int max_attempts, LatencyProbe probe = {})
+      : order_(std::move(order)), max_attempts_(max_attempts), probe_(std::move(probe)) {}
   // The next deployment to try, or nullopt when the plan or the attempt budget is spent.
   std::optional<Attempt> next();
   int attempts_made() const { return made_; }
@@ -33,6 +33,7 @@ class RoutePlan {
   size_t pos_ = 0;
   int made_ = 0;
   int max_attempts_;
+  LatencyProbe probe_;  // route: latency: held while the request lives (routing/health.h)
 };
 
 class Router {
@@ -46,7 +47,7 @@ class Router {
   static std::string deployment_id(const config::Deployment& d);
 
  private:
-  std::vector<size_t> order(const config::Model& model) const;
+  std::vector<size_t> order(const config::Model& model, LatencyProbe& probe) const;
 
   const config::Config& cfg_;
   DeploymentHealth& health_;
