@@ -45,6 +45,7 @@ before(async () => {
         return rateLimited(res, { 'retry-after-ms': '9223372036854775807' });
       case 'rate-none-a':  // throttling that names no wait, like Bedrock's ThrottlingException
       case 'rate-none-b':
+      case 'rate-none-c':
         return rateLimited(res);
       case 'burst':  // down for the first four requests, in flight together; back for the rest
         if (hits.get(model) <= 4) {
@@ -85,6 +86,7 @@ before(async () => {
         'm-rate-huge': only('rate-huge'),
         'm-rate-ms-overflow': only('rate-ms-overflow'),
         'm-rate-none': { route: 'priority', deployments: [dep('bad', 'rate-none-a'), dep('bad', 'rate-none-b')] },
+        'm-rate-again': only('rate-none-c'),
         'm-burst': { route: 'priority', deployments: [dep('bad', 'burst'), dep('good', 'ok')] },
         'm-latency-cold': { route: 'latency', deployments: [dep('bad', 'slow-a'), dep('bad', 'slow-b'), dep('bad', 'slow-c')] },
         'm-rpm-500': { route: 'priority', deployments: [{ ...dep('bad', 'fail-500-rpm'), rpm: 2 }, dep('good', 'ok')] },
@@ -142,6 +144,19 @@ test('every deployment throttling without a retry-after: 429 with retry-after ev
     assert.match(after ?? '', /^\d+$/, `retry-after ${after}`);
     assert.ok(Number(after) >= 1 && Number(after) <= 300, `retry-after ${after}`);
   }
+});
+
+test('throttled again after its back-off: the 429 says the doubled back-off as its retry-after, not 1 s', async () => {
+  // The first 429 rests the deployment 1 s. Once that passed it throttles again, so it rests 2 s,
+  // and the client is told so instead of retrying at 1 s into a gateway that would refuse it.
+  const first = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-rate-again', messages: MSG } });
+  assert.equal(first.status, 429, first.text);
+  assert.equal(first.headers.get('retry-after'), '1');
+  await sleep(1100);
+  const again = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-rate-again', messages: MSG } });
+  assert.equal(again.status, 429, again.text);
+  assert.equal(again.headers.get('retry-after'), '2');
+  assert.equal(hits.get('rate-none-c'), 2);
 });
 
 test('a burst of concurrent failures counts as one: the deployment is not ejected, and its next requests go to it', async () => {
