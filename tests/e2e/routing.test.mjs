@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOpenAI } from './openai.mjs';
 import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, stopCleanly } from './harness.mjs';
-import { startServer, sendJson } from './util.mjs';
+import { startServer, sendJson, sleep } from './util.mjs';
 
 const KEY = 'sk-e2e-routing-0001';
 const MSG = [{ role: 'user', content: 'Say hello.' }];
@@ -14,6 +14,12 @@ let bad;
 let gw;
 const hits = new Map();  // upstream model -> requests the misbehaving upstream received
 
+const burstHeld = [];  // the burst's requests, answered together once all four arrived
+const completion = (model) => ({
+  id: 'chatcmpl-routing', object: 'chat.completion', created: 1, model,
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello.' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+});
 const rateLimited = (res, headers) => sendJson(res, 429, { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, headers);
 
 before(async () => {
@@ -37,6 +43,25 @@ before(async () => {
         return rateLimited(res, { 'retry-after': '99999999999' });
       case 'rate-ms-overflow':
         return rateLimited(res, { 'retry-after-ms': '9223372036854775807' });
+      case 'rate-none-a':  // throttling that names no wait, like Bedrock's ThrottlingException
+      case 'rate-none-b':
+      case 'rate-none-c':
+        return rateLimited(res);
+      case 'burst':  // down for the first four requests, in flight together; back for the rest
+        if (hits.get(model) <= 4) {
+          await new Promise((resolve) => {
+            burstHeld.push(resolve);
+            if (burstHeld.length === 4) burstHeld.forEach((r) => r());
+            setTimeout(resolve, 3000);
+          });
+          return sendJson(res, 500, { error: { message: 'upstream connect error', type: 'server_error' } });
+        }
+        return sendJson(res, 200, completion(model));
+      case 'slow-a':  // a healthy upstream that takes 300 ms to answer
+      case 'slow-b':
+      case 'slow-c':
+        await sleep(300);
+        return sendJson(res, 200, completion(model));
       default:
         return sendJson(res, 500, { error: { message: `unknown model ${model}`, type: 'server_error' } });
     }
@@ -60,6 +85,10 @@ before(async () => {
         'm-rate-zero': only('rate-zero'),
         'm-rate-huge': only('rate-huge'),
         'm-rate-ms-overflow': only('rate-ms-overflow'),
+        'm-rate-none': { route: 'priority', deployments: [dep('bad', 'rate-none-a'), dep('bad', 'rate-none-b')] },
+        'm-rate-again': only('rate-none-c'),
+        'm-burst': { route: 'priority', deployments: [dep('bad', 'burst'), dep('good', 'ok')] },
+        'm-latency-cold': { route: 'latency', deployments: [dep('bad', 'slow-a'), dep('bad', 'slow-b'), dep('bad', 'slow-c')] },
         'm-rpm-500': { route: 'priority', deployments: [{ ...dep('bad', 'fail-500-rpm'), rpm: 2 }, dep('good', 'ok')] },
         'm-tpm': { route: 'priority', deployments: [{ ...dep('good', 'x-slow-tpm'), tpm: 6000 }, dep('good', 'spare')] },
       },
@@ -104,6 +133,58 @@ for (const [what, model] of [
     }
   });
 }
+
+test('every deployment throttling without a retry-after: 429 with retry-after every time, never a 503 ejection', async () => {
+  // Throttling is not ill health: each 429 cools its deployment down (1 s, doubling while it
+  // keeps throttling) and never counts toward ejection, however many come in a row.
+  for (let i = 0; i < 8; ++i) {
+    const r = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-rate-none', messages: MSG } });
+    assert.equal(r.status, 429, `request ${i}: ${r.text}`);
+    const after = r.headers.get('retry-after');
+    assert.match(after ?? '', /^\d+$/, `retry-after ${after}`);
+    assert.ok(Number(after) >= 1 && Number(after) <= 300, `retry-after ${after}`);
+  }
+});
+
+test('throttled again after its back-off: the 429 says the doubled back-off as its retry-after, not 1 s', async () => {
+  // The first 429 rests the deployment 1 s. Once that passed it throttles again, so it rests 2 s,
+  // and the client is told so instead of retrying at 1 s into a gateway that would refuse it.
+  const first = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-rate-again', messages: MSG } });
+  assert.equal(first.status, 429, first.text);
+  assert.equal(first.headers.get('retry-after'), '1');
+  await sleep(1100);
+  const again = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-rate-again', messages: MSG } });
+  assert.equal(again.status, 429, again.text);
+  assert.equal(again.headers.get('retry-after'), '2');
+  assert.equal(hits.get('rate-none-c'), 2);
+});
+
+test('a burst of concurrent failures counts as one: the deployment is not ejected, and its next requests go to it', async () => {
+  // Four requests in flight together when the deployment goes down all fail over: one outage,
+  // not four failures in a row, so the deployment keeps its traffic once it is back.
+  const burst = await Promise.all([0, 1, 2, 3].map(() =>
+    call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-burst', messages: MSG } })));
+  for (const r of burst) {
+    assert.equal(r.status, 200, r.text);
+    assert.equal(routing(r.headers).provider, 'good');
+  }
+  assert.equal(hits.get('burst'), 4);
+  for (let i = 0; i < 3; ++i) {
+    const r = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-burst', messages: MSG } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(routing(r.headers).provider, 'bad', `request ${i} after the burst`);
+  }
+  assert.equal(hits.get('burst'), 7);
+});
+
+test('route: latency on a cold start: concurrent first requests each probe another deployment instead of all taking the first', async () => {
+  // Nothing is measured yet: one request at a time probes each unmeasured deployment, and the
+  // requests in flight together spread over them.
+  const rs = await Promise.all([0, 1, 2].map(() =>
+    call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-latency-cold', messages: MSG } })));
+  for (const r of rs) assert.equal(r.status, 200, r.text);
+  assert.deepEqual(rs.map((r) => routing(r.headers).model).sort(), ['slow-a', 'slow-b', 'slow-c']);
+});
 
 test('deployment tpm: a request without max_tokens holds its possible output, so a second one is skipped to the next deployment', async () => {
   // The first stream (100 ms between events) is in flight: its estimate, input + 4096 assumed

@@ -42,7 +42,8 @@ Router::Router(const config::Config& cfg, DeploymentHealth& health, std::functio
 
 std::string Router::deployment_id(const config::Deployment& d) { return d.provider + "/" + d.model; }
 
-std::vector<size_t> Router::order(const config::Model& model, const RouteRequest& req) const {
+std::vector<size_t> Router::order(const config::Model& model, const RouteRequest& req,
+                                  LatencyProbe& probe) const {
   const auto& deps = model.deployments;
   std::vector<size_t> idx(deps.size());
   std::iota(idx.begin(), idx.end(), 0);
@@ -78,9 +79,14 @@ std::vector<size_t> Router::order(const config::Model& model, const RouteRequest
       std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return key[a] > key[b]; });
       break;
     }
-    case config::RouteStrategy::Latency:
-      by([&](size_t i) { return health_.latency_ewma_ms(deployment_id(deps[i])); });
+    case config::RouteStrategy::Latency: {
+      std::vector<std::string> ids;
+      for (const auto& d : deps) {
+        ids.push_back(deployment_id(d));
+      }
+      idx = health_.latency_order(ids, probe);  // an unmeasured one: one request probes it
       break;
+    }
     case config::RouteStrategy::LeastBusy:
       by([&](size_t i) { return health_.inflight(deployment_id(deps[i])); });
       break;
@@ -95,7 +101,8 @@ Result<RoutePlan> Router::plan(const config::Model& model, const RouteRequest& r
   std::vector<Attempt> attempts;
   std::optional<std::chrono::milliseconds> shortest;
   bool all_throttled = true;
-  for (size_t i : order(model, req)) {
+  LatencyProbe probe;
+  for (size_t i : order(model, req, probe)) {
     const auto& dep = model.deployments[i];
     if (model.route == config::RouteStrategy::Weighted && dep.weight <= 0) {
       continue;
@@ -119,7 +126,7 @@ Result<RoutePlan> Router::plan(const config::Model& model, const RouteRequest& r
     }
     return e;
   }
-  return RoutePlan(std::move(attempts), std::max(1, model.max_attempts));
+  return RoutePlan(std::move(attempts), std::max(1, model.max_attempts), std::move(probe));
 }
 
 }  // namespace gw

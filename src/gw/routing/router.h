@@ -29,8 +29,8 @@ struct RouteRequest {
 
 class RoutePlan {
  public:
-  RoutePlan(std::vector<Attempt> order, int max_attempts)
-      : order_(std::move(order)), max_attempts_(max_attempts) {}
+  RoutePlan(std::vector<Attempt> order, int max_attempts, LatencyProbe probe = {})
+      : order_(std::move(order)), max_attempts_(max_attempts), probe_(std::move(probe)) {}
   // The next deployment to try, or nullopt when the plan or the attempt budget is spent.
   std::optional<Attempt> next();
   int attempts_made() const { return made_; }
@@ -41,6 +41,7 @@ class RoutePlan {
   size_t pos_ = 0;
   int made_ = 0;
   int max_attempts_;
+  LatencyProbe probe_;  // route: latency: held while the request lives (routing/health.h)
 };
 
 class Router {
@@ -55,7 +56,7 @@ class Router {
   static std::string deployment_id(const config::Deployment& d);
 
  private:
-  std::vector<size_t> order(const config::Model& model, const RouteRequest& req) const;
+  std::vector<size_t> order(const config::Model& model, const RouteRequest& req, LatencyProbe& probe) const;
 
   const config::Config& cfg_;
   DeploymentHealth& health_;

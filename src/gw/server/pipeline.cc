@@ -77,7 +77,8 @@ Error exhausted(const Error& last, int attempts) {
       // Every deployment we could try is throttling: say so (429 + the upstream's retry-after,
       // protocols.md 3.8) so the client backs off instead of treating it as an outage. Every
       // 429 carries retry-after (contract.md), also when the upstream gave none (Bedrock never
-      // does): 1 s, the shortest wait the header can say.
+      // does): handle_chat puts the throttled deployments' cool-down there; failing that, 1 s,
+      // the shortest wait the header can say.
       if (!e.retry_after_s) {
         e.retry_after_s = 1;
       }
@@ -135,6 +136,10 @@ net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
     co_await call.reply_error(refused);
   } else {
     std::optional<Error> last;
+    // How soon the first deployment that throttled this request takes traffic again: the
+    // retry-after of a 429 for the whole request (routing/health.h: a 429 without retry-after
+    // rests its deployment 1 s, doubling while it keeps throttling).
+    std::optional<std::chrono::milliseconds> throttled_for;
     while (auto attempt = plan->next()) {
       if (last) {
         app.metrics.failover(call.chat.model);
@@ -150,6 +155,14 @@ net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
       if (client_fault(*last)) {
         break;
       }
+      if (last->code == Code::RateLimited) {
+        if (auto cool = app.health.cooling(attempt->id)) {
+          throttled_for = throttled_for ? std::min(*throttled_for, *cool) : *cool;
+        }
+      }
+    }
+    if (last && last->code == Code::RateLimited && throttled_for) {
+      last->retry_after_s = (throttled_for->count() + 999) / 1000;
     }
     if (last) {
       Error final = client_fault(*last) ? *last : exhausted(*last, call.attempts);

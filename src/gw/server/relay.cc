@@ -18,7 +18,9 @@ AttemptOutcome fail(Error e) { return AttemptOutcome{false, std::move(e)}; }
 struct InflightGuard {
   DeploymentHealth& health;
   const std::string& id;
-  InflightGuard(DeploymentHealth& h, const std::string& i) : health(h), id(i) { health.on_start(id); }
+  const SteadyTime started;  // handed back with the attempt's outcome (routing/health.h)
+  InflightGuard(DeploymentHealth& h, const std::string& i)
+      : health(h), id(i), started(h.on_start(i)) {}
   ~InflightGuard() { health.on_end(id); }
 };
 
@@ -104,8 +106,7 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
           // as this error (an Anthropic message_start followed at once by an overloaded_error):
           // as if this attempt had never begun, a retryable failure tries the next deployment
           // and any other becomes a plain error reply with its real status (protocols.md
-          // appendix B.12), not a 200 stream holding an error event.
-          call.worker.app().health.on_failure(call.attempt->id, err->error);
+          // appendix B.12), not a 200 stream holding an error event. run_attempt tells health.
           if (started) {
             call.session.abandon_stream();
             call.usage = UsageAccumulator(call.input_estimate);
@@ -237,7 +238,7 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
       // have worked on it, so the request is recorded like one it refused.
       call.reached_upstream = call.reached_upstream || e.request_sent;
       e.provider = dep.provider;
-      app.health.on_failure(a.id, e);
+      app.health.on_failure(a.id, e, inflight.started);
       app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
       co_return fail(std::move(e));
     }
@@ -259,7 +260,7 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     Error e = rt->codec->classify(resp);
     e.provider = dep.provider;
     e.upstream_status = exchange.status();
-    app.health.on_failure(a.id, e);
+    app.health.on_failure(a.id, e, inflight.started);
     app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
     count_failed();
     co_return fail(std::move(e));
@@ -273,18 +274,19 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
   if (call.chat.stream) {
     AttemptOutcome streamed = co_await relay_stream(call, exchange, *rt);
     if (streamed.done) {
-      app.health.on_success(a.id, latency);  // relay_stream reports its own failures
+      app.health.on_success(a.id, latency, inflight.started);
     } else {
+      app.health.on_failure(a.id, *streamed.error, inflight.started);
       count_failed();
     }
     co_return streamed;
   }
   AttemptOutcome plain = co_await relay_plain(call, exchange, *rt);
   if (plain.done) {
-    app.health.on_success(a.id, latency);
+    app.health.on_success(a.id, latency, inflight.started);
   } else if (plain.error) {
     plain.error->provider = dep.provider;
-    app.health.on_failure(a.id, *plain.error);
+    app.health.on_failure(a.id, *plain.error, inflight.started);
     count_failed();
   }
   co_return plain;

@@ -217,7 +217,8 @@ TEST(CommitmentRouting, CoolingDeploymentsAreSkippedAsInEveryStrategy) {
   Error throttled = make_error(Code::RateLimited, "slow down");
   throttled.retry_after_s = 30;
   throttled.retryable = true;
-  health.on_failure("p1/up", throttled);
+  health.on_failure("p1/up", throttled, health.on_start("p1/up"));
+  health.on_end("p1/up");
   EXPECT_EQ(order(router, cfg.models["m"]), (std::vector<std::string>{"p2", "p3", "p0"}));
 }
 

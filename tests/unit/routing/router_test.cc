@@ -64,7 +64,7 @@ TEST(Router, RetryAfterCoolsADeploymentDownUntilItPasses) {
   Error e = make_error(Code::RateLimited, "slow down");
   e.retryable = true;
   e.retry_after_s = 10;
-  health.on_failure("p0/up-0", e);
+  health.on_failure("p0/up-0", e, clock.steady_now());
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])), (std::vector<std::string>{"p1"}));
   clock.advance(std::chrono::seconds(11));
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])), (std::vector<std::string>{"p0", "p1"}));
@@ -78,11 +78,31 @@ TEST(Router, EveryDeploymentThrottledIs429WithRetryAfter) {
   Error e = make_error(Code::RateLimited, "slow down");
   e.retryable = true;
   e.retry_after_s = 7;
-  health.on_failure("p0/up-0", e);
+  health.on_failure("p0/up-0", e, clock.steady_now());
   auto plan = router.plan(cfg.models["m"]);
   ASSERT_FALSE(plan);
   EXPECT_EQ(plan.error().http_status(), 429u);
   EXPECT_EQ(plan.error().retry_after_s.value_or(0), 7);
+}
+
+TEST(Router, EveryDeploymentThrottledWithoutRetryAfterIs429NeverAnEjection) {
+  // Bedrock's ThrottlingException names no wait: throttling in a row is not ill health.
+  auto cfg = make_config(config::RouteStrategy::Priority, {1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  Error e = make_error(Code::RateLimited, "Too many requests, please wait before trying again.");
+  e.retryable = true;
+  for (int i = 0; i < 6; ++i) {
+    health.on_failure("p0/up-0", e, clock.steady_now());
+    health.on_failure("p1/up-1", e, clock.steady_now());
+    auto plan = router.plan(cfg.models["m"]);
+    ASSERT_FALSE(plan) << i;
+    EXPECT_EQ(plan.error().http_status(), 429u) << i;
+    EXPECT_EQ(plan.error().retry_after_s.value_or(0), int64_t{1} << i) << i;
+    clock.advance(std::chrono::seconds(int64_t{1} << i));
+    EXPECT_EQ(drain(*router.plan(cfg.models["m"])).size(), 2u) << i;  // both are tried again
+  }
 }
 
 TEST(Router, EveryDeploymentEjectedIs503WithRetryAfter) {
@@ -93,7 +113,7 @@ TEST(Router, EveryDeploymentEjectedIs503WithRetryAfter) {
   Error e = make_error(Code::UpstreamError, "reset");
   e.retryable = true;
   for (int i = 0; i < 3; ++i) {
-    health.on_failure("p0/up-0", e);
+    health.on_failure("p0/up-0", e, clock.steady_now());
   }
   auto plan = router.plan(cfg.models["m"]);
   ASSERT_FALSE(plan);
@@ -108,7 +128,7 @@ TEST(Router, NonRetryableFailuresDoNotEject) {
   Router router(cfg, health);
   Error e = make_error(Code::UpstreamRejected, "bad request");
   for (int i = 0; i < 10; ++i) {
-    health.on_failure("p0/up-0", e);
+    health.on_failure("p0/up-0", e, clock.steady_now());
   }
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
 }
@@ -120,10 +140,10 @@ TEST(Router, ConsecutiveFailuresEjectForAWhile) {
   Router router(cfg, health);
   Error e = make_error(Code::UpstreamError, "reset");
   e.retryable = true;
-  health.on_failure("p0/up-0", e);
-  health.on_failure("p0/up-0", e);
+  health.on_failure("p0/up-0", e, clock.steady_now());
+  health.on_failure("p0/up-0", e, clock.steady_now());
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");  // two failures: still in
-  health.on_failure("p0/up-0", e);
+  health.on_failure("p0/up-0", e, clock.steady_now());
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p1");  // third: ejected
   clock.advance(std::chrono::seconds(6));
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
@@ -174,8 +194,8 @@ TEST(Router, LatencyPrefersFasterDeployment) {
   ManualClock clock;
   DeploymentHealth health(clock);
   Router router(cfg, health);
-  health.on_success("p0/up-0", std::chrono::milliseconds(900));
-  health.on_success("p1/up-1", std::chrono::milliseconds(100));
+  health.on_success("p0/up-0", std::chrono::milliseconds(900), clock.steady_now());
+  health.on_success("p1/up-1", std::chrono::milliseconds(100), clock.steady_now());
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p1");
 }
 
@@ -184,20 +204,100 @@ TEST(Router, LatencyReprobesADeploymentWhoseMeasurementIsStale) {
   ManualClock clock;
   DeploymentHealth health(clock);
   Router router(cfg, health);
-  health.on_success("p0/up-0", std::chrono::milliseconds(900));  // a cold connection, once
+  // A cold connection, once.
+  health.on_success("p0/up-0", std::chrono::milliseconds(900), clock.steady_now());
   for (int s = 0; s < 59; ++s) {
-    health.on_success("p1/up-1", std::chrono::milliseconds(100));  // p1 keeps answering
+    // p1 keeps answering.
+    health.on_success("p1/up-1", std::chrono::milliseconds(100), clock.steady_now());
     EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p1") << s;
     clock.advance(std::chrono::seconds(1));
   }
-  health.on_success("p1/up-1", std::chrono::milliseconds(100));
+  health.on_success("p1/up-1", std::chrono::milliseconds(100), clock.steady_now());
   clock.advance(std::chrono::seconds(1));
   // A minute without a measurement of p0: tried again rather than starved by an old figure.
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
   // It is fast now: its new figure replaces the stale one instead of being averaged with it.
-  health.on_success("p0/up-0", std::chrono::milliseconds(50));
+  health.on_success("p0/up-0", std::chrono::milliseconds(50), clock.steady_now());
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
   EXPECT_DOUBLE_EQ(health.latency_ewma_ms("p0/up-0"), 50);
+}
+
+// p0 was measured slow a minute ago; p1 answers fast all along.
+void make_p0_stale(ManualClock& clock, DeploymentHealth& health) {
+  health.on_success("p0/up-0", std::chrono::milliseconds(900), clock.steady_now());
+  clock.advance(kLatencyStale);
+  health.on_success("p1/up-1", std::chrono::milliseconds(100), clock.steady_now());
+}
+
+TEST(Router, LatencyStaleDeploymentIsProbedByOneRequestAtATime) {
+  auto cfg = make_config(config::RouteStrategy::Latency, {1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  make_p0_stale(clock, health);
+  {
+    auto probe = router.plan(cfg.models["m"]);  // the first request probes p0 ...
+    ASSERT_TRUE(probe);
+    EXPECT_EQ(drain(*probe).front(), "p0");
+    for (int i = 0; i < 5; ++i) {  // ... and while it does, the others take the measured order
+      EXPECT_EQ(drain(*router.plan(cfg.models["m"])), (std::vector<std::string>{"p1", "p0"})) << i;
+    }
+  }
+  // That request ended without a measurement (it failed over, say): the next one probes again.
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
+}
+
+TEST(Router, LatencyColdStartSpreadsTheFirstRequestsOverTheDeployments) {
+  auto cfg = make_config(config::RouteStrategy::Latency, {1, 1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  std::vector<RoutePlan> plans;  // requests in flight, nothing measured yet
+  std::vector<std::string> first;
+  for (int i = 0; i < 3; ++i) {
+    auto plan = router.plan(cfg.models["m"]);
+    ASSERT_TRUE(plan);
+    auto a = plan->next();
+    first.push_back(a->deployment->provider);
+    health.on_start(a->id);
+    plans.push_back(std::move(*plan));
+  }
+  EXPECT_EQ(first, (std::vector<std::string>{"p0", "p1", "p2"}));  // each probes another
+  // Every deployment is being probed: the next request goes to the least busy, not to the first.
+  health.on_start("p0/up-0");
+  health.on_start("p2/up-2");
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p1");
+}
+
+// Guards for the probe rule (they passed before it too): a deployment measured at 0 ms (a fast
+// local upstream) is measured, not a probe; and a cooling deployment is not claimed for a probe
+// that cannot happen.
+TEST(Router, LatencyMeasuredAtZeroMillisecondsIsMeasuredNotAProbe) {
+  auto cfg = make_config(config::RouteStrategy::Latency, {1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  health.on_success("p0/up-0", std::chrono::milliseconds(0), clock.steady_now());
+  health.on_success("p1/up-1", std::chrono::milliseconds(100), clock.steady_now());
+  auto held = router.plan(cfg.models["m"]);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0") << i;
+  }
+}
+
+TEST(Router, LatencyCoolingStaleDeploymentIsNotClaimedForAProbe) {
+  auto cfg = make_config(config::RouteStrategy::Latency, {1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  make_p0_stale(clock, health);
+  Error e = make_error(Code::RateLimited, "slow down");
+  e.retryable = true;
+  health.on_failure("p0/up-0", e, clock.steady_now());  // 1 s
+  auto held = router.plan(cfg.models["m"]);
+  EXPECT_EQ(drain(*held), (std::vector<std::string>{"p1"}));
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])).front(), "p0");
 }
 
 }  // namespace
