@@ -7,6 +7,10 @@ namespace gw {
 namespace {
 // Outlier ejection: after this many failures in a row a deployment rests, longer each time.
 constexpr int kEjectAfter = 3;
+// Failures of attempts already in flight count once within this span of the counted one: long
+// enough for a burst of resets, short enough that a hung upstream's timeouts, which arrive one
+// after another as each request's own timer ends, still count apart.
+constexpr auto kSameOutage = std::chrono::seconds(1);
 constexpr auto kEjectBase = std::chrono::seconds(5);
 constexpr auto kEjectMax = std::chrono::seconds(60);
 constexpr double kEwmaAlpha = 0.3;
@@ -80,8 +84,8 @@ void DeploymentHealth::on_failure(const std::string& id, const Error& err, Stead
       s.throttled = false;
     }
   }
-  if (started < s.failure_counted_at) {
-    return;  // in flight with the failure counted last: the same outage (health.h)
+  if (started < s.failure_counted_at && now - s.failure_counted_at < kSameOutage) {
+    return;  // in flight with the failure counted last, and failing with it: the same outage (health.h)
   }
   ++s.consecutive_failures;
   s.failure_counted_at = now;

@@ -9,7 +9,8 @@
 // never counts toward ejection. Other retryable failures do.
 //
 // Outcomes count by when their attempt began. A failure counts as another one in a row only if
-// its attempt began after the last counted failure; a 429 doubles the back-off only if its
+// its attempt began after the last counted failure, or it comes more than 1 s after it (a hung
+// upstream's first-byte timeouts end one request at a time: each counts); a 429 doubles the back-off only if its
 // attempt began after the last counted 429; a success resets either only if its attempt began
 // after the last one counted. So the requests in flight when a deployment goes down, which fail
 // together, count once, and a one-second outage does not eject it, while a dead deployment (every

@@ -112,6 +112,25 @@ TEST(Health, FailuresOfAttemptsInFlightTogetherCountOnce) {
   EXPECT_EQ(health.cooling(kDep), std::nullopt);
 }
 
+TEST(Health, AHungUpstreamsTimeoutsCountApartThoughTheirAttemptsOverlapped) {
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  // Three requests 2 s apart, each waiting out a 60 s first-byte timeout: all were in flight when
+  // the first timed out, but they fail 2 s apart, one by one, as their own timers end.
+  std::vector<SteadyTime> started;
+  for (int i = 0; i < 3; ++i) {
+    started.push_back(health.on_start(kDep));
+    clock.advance(seconds(2));
+  }
+  clock.advance(seconds(56));
+  for (SteadyTime t : started) {
+    health.on_failure(kDep, failure(), t);
+    health.on_end(kDep);
+    clock.advance(seconds(2));
+  }
+  EXPECT_NE(health.cooling(kDep), std::nullopt) << "three timeouts in a row eject it";
+}
+
 TEST(Health, ADeadDeploymentIsEjectedAfterThreeAttemptsInARowEvenUnderLoad) {
   ManualClock clock;
   DeploymentHealth health(clock);
