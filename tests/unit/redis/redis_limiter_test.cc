@@ -498,8 +498,10 @@ TEST_F(RedisLimiterTest, EveryKeyItWritesHasATtl) {
   // (Redis drops a sorted set once its last entry is removed, so not every one is still there).
   EXPECT_GE(ttl.size(), 8u);
   EXPECT_EQ(ttl.count(prefix_ + ":budget:{k:t}:total:all:spent"), 1u);
+  // PTTL -1: no expiry, the defect looked for. -2: the key went between KEYS and PTTL (the
+  // barrier's refund, fire-and-forget, can empty its window then), which is not one.
   for (const auto& [k, ms] : ttl) {
-    EXPECT_GT(ms, 0) << k << " has no expiry";
+    EXPECT_TRUE(ms > 0 || ms == -2) << k << (ms == -1 ? " has no expiry" : " could not be asked for its TTL");
   }
 }
 
