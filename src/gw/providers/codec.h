@@ -37,6 +37,21 @@ class ProviderCodec {
   // A non-2xx answer to an Error: code, retryable (429/5xx/529/throttling: true), upstream_type,
   // retry_after_s from retry-after, message without secrets.
   virtual Error classify(const UpstreamResponse& resp) const = 0;
+
+  // Token counting (POST /v1/messages/count_tokens, protocols.md 2.9, 4.6, 5.4). Providers whose
+  // upstream has a counting API override all three; the defaults say "cannot count".
+  // Whether this deployment's upstream can count the input of a request.
+  virtual bool can_count(const config::Deployment& /*dep*/) const { return false; }
+  // The upstream request that counts `req`'s input tokens (addressed and credentialed as encode()
+  // does; signing follows as usual). InvalidRequest when the deployment cannot count.
+  virtual Result<UpstreamRequest> encode_count(const ChatRequest& /*req*/,
+                                               const config::Deployment& /*dep*/) const {
+    return make_error(Code::InvalidRequest, "this provider has no token counting API");
+  }
+  // A 2xx answer to encode_count()'s request -> the input token count.
+  virtual Result<uint64_t> decode_count(const UpstreamResponse& /*resp*/) const {
+    return make_error(Code::UpstreamError, "this provider has no token counting API");
+  }
 };
 
 // Creates the codec for a provider of config type; the provider config outlives the codec.

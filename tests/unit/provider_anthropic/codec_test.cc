@@ -84,6 +84,57 @@ TEST(AnthropicCodec, AddressesAndAuthenticates) {
   EXPECT_EQ(find_header(r2->headers, "anthropic-version"), "2026-10-21");
 }
 
+// POST /v1/messages/count_tokens (protocols.md 2.9): the headers of /v1/messages, the body without
+// what only generation takes, the count from {"input_tokens": N}.
+TEST(AnthropicCodec, CountTokensRequest) {
+  config::Provider p = provider();
+  p.headers["x-extra"] = "1";
+  auto codec = make_anthropic_codec(p);
+  ASSERT_TRUE(codec->can_count(deployment()));
+  ChatRequest req;
+  req.source = Dialect::AnthropicMessages;
+  req.messages.push_back(msg(Role::System, {text("be brief")}, true));
+  req.messages.push_back(msg(Role::User, {text("hi")}, true));
+  req.tools.push_back(Tool{"get_weather", "Weather", json::parse(R"({"type":"object"})"), {}});
+  req.params.max_tokens = 64;
+  req.params.temperature = 0.2;
+  req.params.top_k = 3;
+  req.params.stop = {"END"};
+  req.params.user = "u";
+  req.params.thinking = json::parse(R"({"type":"enabled","budget_tokens":1024})");
+  req.stream = true;
+  req.anthropic_beta = "interleaved-thinking-2025-05-14";
+  req.passthrough["output_config"] = json::object{{"effort", "low"}};
+  auto r = codec->encode_count(req, deployment());
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->url, "https://api.anthropic.test/v1/messages/count_tokens");
+  EXPECT_EQ(r->method, "POST");
+  EXPECT_EQ(find_header(r->headers, "x-api-key"), "sk-ant-secret");
+  EXPECT_EQ(find_header(r->headers, "anthropic-version"), "2023-06-01");
+  EXPECT_EQ(find_header(r->headers, "anthropic-beta"), "interleaved-thinking-2025-05-14");
+  EXPECT_EQ(find_header(r->headers, "content-type"), "application/json");
+  EXPECT_EQ(find_header(r->headers, "x-extra"), "1");
+  EXPECT_EQ(json::parse(r->body), json::parse(R"({"model":"claude-up","system":"be brief",
+      "messages":[{"role":"user","content":"hi"}],
+      "tools":[{"name":"get_weather","description":"Weather","input_schema":{"type":"object"}}],
+      "thinking":{"type":"enabled","budget_tokens":1024},"output_config":{"effort":"low"}})"))
+      << r->body;
+}
+
+TEST(AnthropicCodec, DecodesCountTokensAnswers) {
+  const config::Provider p = provider();
+  auto codec = make_anthropic_codec(p);
+  auto n = codec->decode_count(UpstreamResponse{200, {}, R"({"input_tokens":2095})"});
+  ASSERT_TRUE(n.has_value()) << n.error().message;
+  EXPECT_EQ(*n, 2095u);
+  for (std::string body : {R"({"input_tokens":"12"})", R"([{"input_tokens":1}])", "{", ""}) {
+    auto bad = codec->decode_count(UpstreamResponse{200, {}, body});
+    ASSERT_FALSE(bad.has_value()) << body;
+    EXPECT_EQ(bad.error().code, Code::UpstreamError);
+    EXPECT_EQ(bad.error().provider, "an-main");
+  }
+}
+
 // protocols.md 3.2 on an OpenAI-shaped conversation.
 TEST(AnthropicCodec, TranslatesAnOpenAIConversation) {
   ChatRequest req;

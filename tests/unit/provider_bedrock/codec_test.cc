@@ -342,5 +342,89 @@ TEST(BedrockCodec, ConverseStopReasons) {
   EXPECT_EQ(converse_stop_reason("malformed_tool_use"), StopReason::EndTurn);
 }
 
+// CountTokens (protocols.md 4.6) as the AWS SDK sends it: the InvokeModel body, base64, in
+// {"input":{"invokeModel":{"body":...}}}, to /model/{id}/count-tokens.
+TEST(BedrockCodec, CountTokensMatchesTheAwsSdk) {
+  const auto p = provider();
+  auto codec = make_bedrock_codec(p);
+  const auto& want = sdk("CountTokens_invokeModel_variant");
+  const auto dep = deployment("anthropic.claude-sonnet-4-20250514-v1:0");
+  ASSERT_TRUE(codec->can_count(dep));
+  auto r = codec->encode_count(hello(Dialect::AnthropicMessages, 16), dep);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->method, "POST");
+  EXPECT_EQ(path_of(r->url), want.at("path").as_string());
+  EXPECT_EQ(find_header(r->headers, "content-type"), "application/json");
+  EXPECT_TRUE(find_header(r->headers, "authorization").empty());  // the signer's job
+
+  // The same envelope, and inside it the same InvokeModel body (compared parsed: key order is free).
+  const json::value got = parse_json(r->body);
+  const json::value sdk_body = parse_json(want.at("body").as_string());
+  ASSERT_EQ(got.as_object().size(), 1u);
+  ASSERT_EQ(got.at("input").as_object().size(), 1u);
+  ASSERT_EQ(got.at("input").at("invokeModel").as_object().size(), 1u);
+  auto inner = base64_decode(got.at("input").at("invokeModel").at("body").as_string());
+  auto sdk_inner = base64_decode(sdk_body.at("input").at("invokeModel").at("body").as_string());
+  ASSERT_TRUE(inner && sdk_inner);
+  EXPECT_EQ(parse_json(*inner), parse_json(*sdk_inner));
+}
+
+TEST(BedrockCodec, CountTokensBodyIsTheInvokeModelBody) {
+  const auto p = provider();
+  auto codec = make_bedrock_codec(p);
+  ChatRequest req = hello(Dialect::AnthropicMessages, std::nullopt);  // count_tokens sends none
+  req.anthropic_beta = "token-efficient-tools-2025-02-19";
+  const auto dep = deployment("us.anthropic.claude-sonnet-4-20250514-v1:0");
+  auto r = codec->encode_count(req, dep);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(path_of(r->url), "/model/us.anthropic.claude-sonnet-4-20250514-v1%3A0/count-tokens");
+  auto inner = base64_decode(parse_json(r->body).at("input").at("invokeModel").at("body").as_string());
+  ASSERT_TRUE(inner);
+  auto invoke = encode_invoke_body(req, dep);
+  ASSERT_TRUE(invoke.has_value());
+  EXPECT_EQ(parse_json(*inner), json::value(*invoke));
+  // InvokeModel requires max_tokens, so the counted body carries one even when the client sent none.
+  EXPECT_TRUE(parse_json(*inner).as_object().contains("max_tokens"));
+  EXPECT_EQ(parse_json(*inner).at("anthropic_beta"), json::array{"token-efficient-tools-2025-02-19"});
+}
+
+TEST(BedrockCodec, CountsOnlyForAnthropicModels) {
+  const auto p = provider();
+  auto codec = make_bedrock_codec(p);
+  const auto nova = deployment("amazon.nova-pro-v1:0");
+  EXPECT_FALSE(codec->can_count(nova));
+  auto r = codec->encode_count(hello(Dialect::AnthropicMessages), nova);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Code::InvalidRequest);
+}
+
+TEST(BedrockCodec, DecodesCountTokensAnswers) {
+  const auto p = provider();
+  auto codec = make_bedrock_codec(p);
+  auto n = codec->decode_count(UpstreamResponse{200, {}, R"({"inputTokens":15})"});
+  ASSERT_TRUE(n.has_value()) << n.error().message;
+  EXPECT_EQ(*n, 15u);
+  for (std::string body : {R"({"input_tokens":15})", R"({"inputTokens":-1})", "not json", ""}) {
+    auto bad = codec->decode_count(UpstreamResponse{200, {}, body});
+    ASSERT_FALSE(bad.has_value()) << body;
+    EXPECT_EQ(bad.error().code, Code::UpstreamError);
+    EXPECT_EQ(bad.error().provider, "aws-east");
+  }
+}
+
+TEST(BedrockCodec, Base64EncodeRoundTrips) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(base64_encode(std::string_view("\xff\xfe\x00", 3)), "//4A");
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) {
+    bytes.push_back(static_cast<char>(i));
+    EXPECT_EQ(base64_decode(base64_encode(bytes)), bytes);
+  }
+}
+
 }  // namespace
 }  // namespace gw::bedrock

@@ -127,6 +127,58 @@ TEST(VertexCodec, AnthropicBetaIsAHeaderAndExtraHeadersAreSent) {
   EXPECT_FALSE(json::parse(r->body).as_object().contains("anthropic_beta"));
 }
 
+// count-tokens:rawPredict (protocols.md 5.4) as the Anthropic Vertex SDK sends it: one URL for
+// every model, the model kept in the body, no max_tokens.
+TEST(VertexCodec, CountTokensMatchesTheSdk) {
+  const config::Provider p = provider("global", "https://aiplatform.googleapis.com");
+  auto codec = make_vertex_codec(p);
+  const auto dep = deployment("claude-sonnet-4@20250514");
+  ASSERT_TRUE(codec->can_count(dep));
+  ChatRequest req = hello(false);
+  req.params.max_tokens.reset();  // a count_tokens body has none
+  auto r = codec->encode_count(req, dep);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  const json::object sdk = sdk_request("count_tokens_global");
+  EXPECT_EQ(r->method, "POST");
+  EXPECT_EQ(r->url, sdk.at("url").as_string());
+  EXPECT_EQ(json::parse(r->body), json::parse(sdk.at("body").as_string()));
+  EXPECT_EQ(find_header(r->headers, "content-type"), "application/json");
+  EXPECT_EQ(find_header(r->headers, "authorization"), "");  // the signer's job
+  EXPECT_EQ(count_tokens_url(provider("us-east5", "http://127.0.0.1:4100/")),
+            "http://127.0.0.1:4100/v1/projects/my-proj/locations/us-east5/publishers/anthropic/"
+            "models/count-tokens:rawPredict");
+}
+
+TEST(VertexCodec, CountTokensBodyDropsWhatOnlyGenerationTakes) {
+  const config::Provider p = provider("us-east5", "https://us-east5-aiplatform.googleapis.com");
+  auto codec = make_vertex_codec(p);
+  ChatRequest req = hello(true);
+  req.params.temperature = 0.5;
+  req.params.stop = {"END"};
+  req.params.user = "u-1";
+  req.anthropic_beta = "interleaved-thinking-2025-05-14";
+  auto r = codec->encode_count(req, deployment("claude-sonnet-4@20250514"));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  const json::object body = json::parse(r->body).as_object();
+  EXPECT_EQ(body.at("model"), "claude-sonnet-4@20250514");
+  EXPECT_EQ(body.at("anthropic_version"), "vertex-2023-10-16");
+  for (const char* k : {"max_tokens", "temperature", "stop_sequences", "stream", "metadata"}) {
+    EXPECT_FALSE(body.contains(k)) << k;
+  }
+  EXPECT_EQ(find_header(r->headers, "anthropic-beta"), "interleaved-thinking-2025-05-14");
+}
+
+TEST(VertexCodec, DecodesCountTokensAnswers) {
+  const config::Provider p = provider("us-east5", "https://us-east5-aiplatform.googleapis.com");
+  auto codec = make_vertex_codec(p);
+  auto n = codec->decode_count(UpstreamResponse{200, {}, R"({"input_tokens":2095})"});
+  ASSERT_TRUE(n.has_value()) << n.error().message;
+  EXPECT_EQ(*n, 2095u);
+  auto bad = codec->decode_count(UpstreamResponse{200, {}, R"({"inputTokens":3})"});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().provider, "gcp");
+}
+
 TEST(VertexCodec, DecodesARawPredictResponse) {
   const config::Provider p = provider("us-east5", "https://us-east5-aiplatform.googleapis.com");
   auto codec = make_vertex_codec(p);

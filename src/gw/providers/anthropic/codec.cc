@@ -86,25 +86,23 @@ class AnthropicCodec final : public ProviderCodec {
     if (!body) {
       return body.error();
     }
-    UpstreamRequest r;
-    r.method = "POST";
-    r.url = trim_slash(p_.base_url) + "/v1/messages";
-    r.headers.emplace_back("content-type", "application/json");
-    if (!p_.api_key.empty()) {
-      r.headers.emplace_back("x-api-key", p_.api_key);
+    return request("/v1/messages", req, *body);
+  }
+
+  // POST /v1/messages/count_tokens with the headers of /v1/messages (protocols.md 2.9).
+  bool can_count(const config::Deployment& /*dep*/) const override { return true; }
+
+  Result<UpstreamRequest> encode_count(const ChatRequest& req,
+                                       const config::Deployment& dep) const override {
+    auto body = anthropic::encode_count_body(req, dep, anthropic::BodyOptions{});
+    if (!body) {
+      return body.error();
     }
-    // The deployment decides the version, not the client: its body is shaped for this version.
-    r.headers.emplace_back("anthropic-version", p_.api_version.empty()
-                                                    ? std::string(anthropic::kDefaultApiVersion)
-                                                    : p_.api_version);
-    if (!req.anthropic_beta.empty()) {
-      r.headers.emplace_back("anthropic-beta", req.anthropic_beta);
-    }
-    for (const auto& [k, v] : p_.headers) {
-      r.headers.emplace_back(k, v);
-    }
-    r.body = json::serialize(*body);
-    return r;
+    return request("/v1/messages/count_tokens", req, *body);
+  }
+
+  Result<uint64_t> decode_count(const UpstreamResponse& resp) const override {
+    return anthropic::decode_count_body(resp.body, "input_tokens", p_.name);
   }
 
   Result<ChatResponse> decode(const UpstreamResponse& resp) const override {
@@ -120,6 +118,28 @@ class AnthropicCodec final : public ProviderCodec {
   }
 
  private:
+  UpstreamRequest request(std::string_view path, const ChatRequest& req, const json::object& body) const {
+    UpstreamRequest r;
+    r.method = "POST";
+    r.url = trim_slash(p_.base_url) + std::string(path);
+    r.headers.emplace_back("content-type", "application/json");
+    if (!p_.api_key.empty()) {
+      r.headers.emplace_back("x-api-key", p_.api_key);
+    }
+    // The deployment decides the version, not the client: its body is shaped for this version.
+    r.headers.emplace_back("anthropic-version", p_.api_version.empty()
+                                                    ? std::string(anthropic::kDefaultApiVersion)
+                                                    : p_.api_version);
+    if (!req.anthropic_beta.empty()) {
+      r.headers.emplace_back("anthropic-beta", req.anthropic_beta);
+    }
+    for (const auto& [k, v] : p_.headers) {
+      r.headers.emplace_back(k, v);
+    }
+    r.body = json::serialize(body);
+    return r;
+  }
+
   const config::Provider& p_;
 };
 

@@ -27,6 +27,18 @@ Result<boost::json::object> encode_request_body(const ChatRequest& req,
                                                 const config::Deployment& dep,
                                                 const BodyOptions& opts);
 
+// The body of a token count (count_tokens, Vertex count-tokens:rawPredict): encode_request_body()
+// without what only generation takes (max_tokens, sampling, stop_sequences, stream, metadata),
+// which the counting APIs refuse (protocols.md 2.9).
+Result<boost::json::object> encode_count_body(const ChatRequest& req,
+                                              const config::Deployment& dep,
+                                              const BodyOptions& opts);
+
+// A token count answer {"<field>": N} -> N ("input_tokens" for Anthropic and Vertex, "inputTokens"
+// for Bedrock); UpstreamError naming `provider` when the body holds no such count.
+Result<uint64_t> decode_count_body(std::string_view body, std::string_view field,
+                                   std::string_view provider);
+
 // A Messages API response body -> canonical.
 Result<ChatResponse> decode_response_body(std::string_view body);
 // The same, with the provider named on an error (the Anthropic and Vertex codecs both decode so).

@@ -199,4 +199,19 @@ Result<json::object> encode_request_body(const ChatRequest& req, const config::D
   return body;
 }
 
+Result<json::object> encode_count_body(const ChatRequest& req, const config::Deployment& dep,
+                                       const BodyOptions& opts) {
+  BodyOptions o = opts;
+  o.include_stream_flag = false;
+  auto body = encode_request_body(req, dep, o);
+  if (!body) {
+    return body.error();
+  }
+  for (std::string_view k :
+       {"max_tokens", "temperature", "top_p", "top_k", "stop_sequences", "stream", "metadata"}) {
+    body->erase(k);
+  }
+  return body;
+}
+
 }  // namespace gw::anthropic

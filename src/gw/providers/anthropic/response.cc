@@ -160,4 +160,21 @@ Result<ChatResponse> decode_response_body(std::string_view body, std::string_vie
   return r;
 }
 
+Result<uint64_t> decode_count_body(std::string_view body, std::string_view field,
+                                   std::string_view provider) {
+  json::error_code ec;
+  const json::value v = json::parse(body, ec);
+  std::optional<uint64_t> n;
+  if (!ec && v.is_object()) {
+    n = uint_field(v.get_object(), field);
+  }
+  if (!n) {
+    Error e = make_error(Code::UpstreamError,
+                         "upstream sent a token count without \"" + std::string(field) + "\"");
+    e.provider = std::string(provider);
+    return e;
+  }
+  return *n;
+}
+
 }  // namespace gw::anthropic

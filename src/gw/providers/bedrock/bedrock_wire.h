@@ -30,6 +30,9 @@ std::string encode_model_id(std::string_view model_id);
 // "/model/{id}/invoke", ".../invoke-with-response-stream", ".../converse", ".../converse-stream".
 std::string operation_path(std::string_view model_id, bool stream);
 
+// "/model/{id}/count-tokens" (CountTokens, protocols.md 4.6).
+std::string count_tokens_path(std::string_view model_id);
+
 // ---- InvokeModel (invoke_codec.cc) ----
 
 inline constexpr std::string_view kBedrockAnthropicVersion = "bedrock-2023-05-31";
@@ -37,6 +40,10 @@ inline constexpr std::string_view kBedrockAnthropicVersion = "bedrock-2023-05-31
 // A Messages body as Bedrock takes it: no model, no stream flag, anthropic_version and
 // anthropic_beta in the body, metadata reduced to user_id (anything else is a 400 there).
 Result<boost::json::object> encode_invoke_body(const ChatRequest& req, const config::Deployment& dep);
+
+// A CountTokens body for an Anthropic model (protocols.md 4.6):
+// {"input":{"invokeModel":{"body":"<base64 of encode_invoke_body()'s JSON>"}}}.
+Result<boost::json::object> encode_count_body(const ChatRequest& req, const config::Deployment& dep);
 
 // A 200 InvokeModel answer; usage filled from X-Amzn-Bedrock-*-Token-Count when the body has none.
 Result<ChatResponse> decode_invoke_response(const UpstreamResponse& resp);
@@ -64,6 +71,8 @@ std::unique_ptr<StreamDecoder> make_stream_decoder(std::string provider);
 
 // Standard base64 (padding optional); nullopt when the text is not base64.
 std::optional<std::string> base64_decode(std::string_view in);
+// Standard base64 with padding.
+std::string base64_encode(std::string_view in);
 
 // ---- errors (errors.cc) ----
 

@@ -2,6 +2,7 @@
 // bedrock_sdk_wire_requests.json). Bodies, streams and errors live in their own files.
 #include <string>
 
+#include "gw/providers/anthropic/messages_wire.h"
 #include "gw/providers/bedrock/bedrock_codec.h"
 #include "gw/providers/bedrock/bedrock_wire.h"
 #include "gw/providers/bedrock/sigv4.h"
@@ -51,6 +52,36 @@ class BedrockCodec final : public ProviderCodec {
     return r;
   }
 
+  // CountTokens with the InvokeModel body (protocols.md 4.6): Bedrock counts for Anthropic models.
+  bool can_count(const config::Deployment& dep) const override {
+    return api_for(dep.model) == Api::InvokeModel;
+  }
+
+  Result<UpstreamRequest> encode_count(const ChatRequest& req,
+                                       const config::Deployment& dep) const override {
+    if (!can_count(dep)) {
+      return make_error(Code::InvalidRequest,
+                        "Bedrock counts tokens only for Anthropic models, not '" + dep.model + "'");
+    }
+    auto body = encode_count_body(req, dep);
+    if (!body) {
+      return body.error();
+    }
+    UpstreamRequest r;
+    r.method = "POST";
+    r.url = trim_slash(p_.base_url) + count_tokens_path(dep.model);
+    r.headers.emplace_back("content-type", "application/json");  // as the AWS SDK sends it
+    for (const auto& [k, v] : p_.headers) {
+      r.headers.emplace_back(k, v);
+    }
+    r.body = json::serialize(*body);
+    return r;
+  }
+
+  Result<uint64_t> decode_count(const UpstreamResponse& resp) const override {
+    return anthropic::decode_count_body(resp.body, "inputTokens", p_.name);
+  }
+
   Result<ChatResponse> decode(const UpstreamResponse& resp) const override {
     // Both answers describe themselves: Converse wraps the message in "output".
     json::error_code ec;
@@ -89,6 +120,10 @@ std::string operation_path(std::string_view model_id, bool stream) {
     op = stream ? "converse-stream" : "converse";
   }
   return "/model/" + encode_model_id(model_id) + "/" + op;
+}
+
+std::string count_tokens_path(std::string_view model_id) {
+  return "/model/" + encode_model_id(model_id) + "/count-tokens";
 }
 
 std::unique_ptr<ProviderCodec> make_bedrock_codec(const config::Provider& p) {

@@ -54,6 +54,15 @@ Result<json::object> encode_invoke_body(const ChatRequest& req, const config::De
   return body;
 }
 
+Result<json::object> encode_count_body(const ChatRequest& req, const config::Deployment& dep) {
+  auto body = encode_invoke_body(req, dep);
+  if (!body) {
+    return body.error();
+  }
+  json::object invoke{{"body", base64_encode(json::serialize(*body))}};
+  return json::object{{"input", json::object{{"invokeModel", std::move(invoke)}}}};
+}
+
 Result<ChatResponse> decode_invoke_response(const UpstreamResponse& resp) {
   auto r = anthropic::decode_response_body(resp.body);
   if (!r) {

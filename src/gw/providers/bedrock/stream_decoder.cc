@@ -172,6 +172,33 @@ class BedrockStreamDecoder final : public StreamDecoder {
 
 }  // namespace
 
+std::string base64_encode(std::string_view in) {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const uint32_t n = (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8) |
+                       uint32_t(uint8_t(in[i + 2]));
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(kAlphabet[(n >> 6) & 63]);
+    out.push_back(kAlphabet[n & 63]);
+  }
+  if (const size_t rest = in.size() - i; rest > 0) {
+    uint32_t n = uint32_t(uint8_t(in[i])) << 16;
+    if (rest == 2) {
+      n |= uint32_t(uint8_t(in[i + 1])) << 8;
+    }
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(rest == 2 ? kAlphabet[(n >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
 std::optional<std::string> base64_decode(std::string_view in) {
   static const std::array<int8_t, 256> kTable = [] {
     std::array<int8_t, 256> t{};

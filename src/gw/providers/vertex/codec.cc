@@ -55,18 +55,26 @@ class VertexCodec final : public ProviderCodec {
     if (!body) {
       return body.error();
     }
-    UpstreamRequest r;
-    r.method = "POST";
-    r.url = predict_url(p_, dep.model, req.stream);
-    r.headers.emplace_back("content-type", "application/json");
-    if (!req.anthropic_beta.empty()) {
-      r.headers.emplace_back("anthropic-beta", req.anthropic_beta);
+    return request(predict_url(p_, dep.model, req.stream), req, *body);
+  }
+
+  // count-tokens:rawPredict, the model named in the body (protocols.md 5.4).
+  bool can_count(const config::Deployment& /*dep*/) const override { return true; }
+
+  Result<UpstreamRequest> encode_count(const ChatRequest& req,
+                                       const config::Deployment& dep) const override {
+    anthropic::BodyOptions opts;
+    opts.include_model = true;
+    opts.anthropic_version = std::string(kVertexAnthropicVersion);
+    auto body = anthropic::encode_count_body(req, dep, opts);
+    if (!body) {
+      return body.error();
     }
-    for (const auto& [k, v] : p_.headers) {
-      r.headers.emplace_back(k, v);
-    }
-    r.body = json::serialize(*body);
-    return r;
+    return request(count_tokens_url(p_), req, *body);
+  }
+
+  Result<uint64_t> decode_count(const UpstreamResponse& resp) const override {
+    return anthropic::decode_count_body(resp.body, "input_tokens", p_.name);
   }
 
   Result<ChatResponse> decode(const UpstreamResponse& resp) const override {
@@ -83,6 +91,21 @@ class VertexCodec final : public ProviderCodec {
   }
 
  private:
+  UpstreamRequest request(std::string url, const ChatRequest& req, const json::object& body) const {
+    UpstreamRequest r;
+    r.method = "POST";
+    r.url = std::move(url);
+    r.headers.emplace_back("content-type", "application/json");
+    if (!req.anthropic_beta.empty()) {
+      r.headers.emplace_back("anthropic-beta", req.anthropic_beta);
+    }
+    for (const auto& [k, v] : p_.headers) {
+      r.headers.emplace_back(k, v);
+    }
+    r.body = json::serialize(body);
+    return r;
+  }
+
   const config::Provider& p_;
 };
 
@@ -102,16 +125,30 @@ std::string default_base_url(std::string_view region) {
   return "https://" + std::string(region) + "-aiplatform.googleapis.com";
 }
 
-std::string predict_url(const config::Provider& p, std::string_view model, bool stream) {
+namespace {
+
+// {base}/v1/projects/{project}/locations/{region}/publishers/anthropic/models/
+std::string models_url(const config::Provider& p) {
   std::string url = p.base_url.empty() ? default_base_url(p.region) : trim_slash(p.base_url);
   url += "/v1/projects/";
   append_segment(p.project, url);
   url += "/locations/";
   append_segment(p.region, url);
   url += "/publishers/anthropic/models/";
+  return url;
+}
+
+}  // namespace
+
+std::string predict_url(const config::Provider& p, std::string_view model, bool stream) {
+  std::string url = models_url(p);
   append_segment(model, url);
   url += stream ? ":streamRawPredict" : ":rawPredict";
   return url;
+}
+
+std::string count_tokens_url(const config::Provider& p) {
+  return models_url(p) + "count-tokens:rawPredict";
 }
 
 }  // namespace gw::vertex

@@ -25,6 +25,10 @@ std::string default_base_url(std::string_view region);
 // Vertex model versions use ("claude-sonnet-4@20250514").
 std::string predict_url(const config::Provider& p, std::string_view model, bool stream);
 
+// {base}/v1/projects/{project}/locations/{region}/publishers/anthropic/models/count-tokens:rawPredict
+// (protocols.md 5.4): one URL for every model, which the body names.
+std::string count_tokens_url(const config::Provider& p);
+
 // A non-2xx Vertex answer -> Error. Google shapes ({"error":{code,message,status}}, also wrapped
 // in a one-element array) by their status string; Anthropic-shaped errors from the model
 // (overloaded_error, rate_limit_error, ...) as the anthropic provider classifies them; 401/403
