@@ -65,6 +65,53 @@ TEST(AnthropicDialect, RejectsBodiesThatAreNotJsonObjects) {
   }
 }
 
+// POST /v1/messages/count_tokens: the Messages body without max_tokens (protocols.md 2.9).
+TEST(AnthropicDialect, CountTokensBodiesNeedNoMaxTokens) {
+  const std::string body = R"({"model":"claude","system":"S","messages":[{"role":"user","content":"hi"}],
+      "tools":[{"name":"f","input_schema":{"type":"object"}}],"thinking":{"type":"enabled","budget_tokens":1024}})";
+  auto messages = anthropic::parse_messages_request(body);
+  ASSERT_FALSE(messages.has_value());  // /v1/messages still requires it
+  EXPECT_EQ(messages.error().param, "max_tokens");
+
+  auto r = anthropic::parse_count_tokens_request(body);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->model, "claude");
+  EXPECT_EQ(r->source, Dialect::AnthropicMessages);
+  ASSERT_EQ(r->messages.size(), 2u);
+  EXPECT_EQ(r->messages[0].role, Role::System);
+  EXPECT_EQ(r->tools.size(), 1u);
+  EXPECT_TRUE(r->params.thinking.is_object());
+  EXPECT_FALSE(r->params.max_tokens.has_value());
+  EXPECT_FALSE(r->stream);
+
+  // Sent anyway, max_tokens is parsed (and left out of the upstream count); stream never streams.
+  auto with = anthropic::parse_count_tokens_request(
+      R"({"model":"claude","max_tokens":16,"stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_TRUE(with.has_value()) << with.error().message;
+  EXPECT_EQ(with->params.max_tokens.value_or(0), 16);
+  EXPECT_FALSE(with->stream);
+}
+
+TEST(AnthropicDialect, CountTokensErrorsNameTheField) {
+  struct Case {
+    std::string_view body;
+    std::string_view param;
+  };
+  for (const Case& c : {Case{"{\"model\":", "body"}, Case{"[]", "body"},
+                        Case{R"({"messages":[{"role":"user","content":"hi"}]})", "model"},
+                        Case{R"({"model":"m"})", "messages"},
+                        Case{R"({"model":"m","max_tokens":-1,"messages":[]})", "max_tokens"},
+                        Case{R"({"model":"m","messages":[{"role":"robot","content":"x"}]})", "messages[0].role"}}) {
+    auto r = anthropic::parse_count_tokens_request(c.body);
+    ASSERT_FALSE(r.has_value()) << c.body;
+    EXPECT_EQ(r.error().code, Code::InvalidRequest) << c.body;
+    EXPECT_EQ(r.error().param, c.param) << c.body;
+    ClientReply reply = anthropic_messages_dialect().render_error(r.error());
+    EXPECT_EQ(reply.status, 400u);
+    EXPECT_EQ(json::parse(reply.body).at("error").at("type"), "invalid_request_error");
+  }
+}
+
 TEST(AnthropicDialect, ParsesEveryFeature) {
   ChatRequest r = parse_ok(load(kDir + "/full.json").at("request"));
   EXPECT_EQ(r.source, Dialect::AnthropicMessages);

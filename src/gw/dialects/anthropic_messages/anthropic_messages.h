@@ -17,6 +17,10 @@ namespace gw::anthropic {
 // ("messages[1].content[0].source"). max_tokens is required, as the Messages API requires it.
 Result<ChatRequest> parse_messages_request(std::string_view body);
 
+// A count_tokens body (POST /v1/messages/count_tokens, protocols.md 2.9) -> canonical: the Messages
+// body without max_tokens, which is not required here (and ignored when sent); never a stream.
+Result<ChatRequest> parse_count_tokens_request(std::string_view body);
+
 // A canonical response -> a Message object; model is the name the client asked for.
 std::string render_message(const ChatResponse& resp, const ChatRequest& req);
 

@@ -121,14 +121,20 @@ Result<void> parse_tools(const json::object& o, ChatRequest& req) {
   return {};
 }
 
-Result<void> parse_params(const json::object& o, ChatRequest& req) {
+// What differs between a Messages body and a count_tokens one (protocols.md 2.9).
+enum class Body { Messages, CountTokens };
+
+Result<void> parse_params(const json::object& o, ChatRequest& req, Body kind) {
   auto& p = req.params;
   auto max_tokens = opt_int(o, "max_tokens");
   if (!max_tokens) {
     return max_tokens.error();
   }
-  if (!max_tokens->has_value() || **max_tokens < 0) {
+  if (kind == Body::Messages && (!max_tokens->has_value() || **max_tokens < 0)) {
     return invalid_field("max_tokens", "is required and must be a non-negative integer");
+  }
+  if (max_tokens->has_value() && **max_tokens < 0) {
+    return invalid_field("max_tokens", "must be a non-negative integer");
   }
   p.max_tokens = *max_tokens;
   for (auto [key, slot] : {std::pair{"temperature", &p.temperature}, std::pair{"top_p", &p.top_p}}) {
@@ -180,9 +186,7 @@ Result<void> parse_params(const json::object& o, ChatRequest& req) {
   return {};
 }
 
-}  // namespace
-
-Result<ChatRequest> parse_messages_request(std::string_view body) {
+Result<ChatRequest> parse_request(std::string_view body, Body kind) {
   json::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec) {
@@ -210,7 +214,7 @@ Result<ChatRequest> parse_messages_request(std::string_view body) {
   if (auto r = parse_tools(o, req); !r) {
     return r.error();
   }
-  if (auto r = parse_params(o, req); !r) {
+  if (auto r = parse_params(o, req, kind); !r) {
     return r.error();
   }
   if (const json::value* s = o.if_contains("stream"); s != nullptr && !s->is_null()) {
@@ -224,7 +228,20 @@ Result<ChatRequest> parse_messages_request(std::string_view body) {
       req.passthrough[k] = val;
     }
   }
+  if (kind == Body::CountTokens) {
+    req.stream = false;  // nothing is generated, so nothing streams
+  }
   return req;
+}
+
+}  // namespace
+
+Result<ChatRequest> parse_messages_request(std::string_view body) {
+  return parse_request(body, Body::Messages);
+}
+
+Result<ChatRequest> parse_count_tokens_request(std::string_view body) {
+  return parse_request(body, Body::CountTokens);
 }
 
 }  // namespace gw::anthropic
