@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <random>
 
 namespace gw {
@@ -43,10 +42,14 @@ Router::Router(const config::Config& cfg, DeploymentHealth& health, std::functio
 std::string Router::deployment_id(const config::Deployment& d) { return d.provider + "/" + d.model; }
 
 std::vector<size_t> Router::order(const config::Model& model, const RouteRequest& req,
-                                  LatencyProbe& probe) const {
+                                  const DeploymentFilter& usable, LatencyProbe& probe) const {
   const auto& deps = model.deployments;
-  std::vector<size_t> idx(deps.size());
-  std::iota(idx.begin(), idx.end(), 0);
+  std::vector<size_t> idx;  // the usable deployments, before any strategy (so none is probed)
+  for (size_t i = 0; i < deps.size(); ++i) {
+    if (!usable || usable(deps[i])) {
+      idx.push_back(i);
+    }
+  }
   auto by = [&](auto key) {
     std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
   };
@@ -81,10 +84,14 @@ std::vector<size_t> Router::order(const config::Model& model, const RouteRequest
     }
     case config::RouteStrategy::Latency: {
       std::vector<std::string> ids;
-      for (const auto& d : deps) {
-        ids.push_back(deployment_id(d));
+      for (size_t i : idx) {
+        ids.push_back(deployment_id(deps[i]));
       }
-      idx = health_.latency_order(ids, probe);  // an unmeasured one: one request probes it
+      std::vector<size_t> ranked;
+      for (size_t r : health_.latency_order(ids, probe)) {  // an unmeasured one: one request probes it
+        ranked.push_back(idx[r]);
+      }
+      idx = std::move(ranked);
       break;
     }
     case config::RouteStrategy::LeastBusy:
@@ -97,12 +104,13 @@ std::vector<size_t> Router::order(const config::Model& model, const RouteRequest
   return idx;
 }
 
-Result<RoutePlan> Router::plan(const config::Model& model, const RouteRequest& req) const {
+Result<RoutePlan> Router::plan(const config::Model& model, const RouteRequest& req,
+                               const DeploymentFilter& usable) const {
   std::vector<Attempt> attempts;
   std::optional<std::chrono::milliseconds> shortest;
   bool all_throttled = true;
   LatencyProbe probe;
-  for (size_t i : order(model, req, probe)) {
+  for (size_t i : order(model, req, usable, probe)) {
     const auto& dep = model.deployments[i];
     if (model.route == config::RouteStrategy::Weighted && dep.weight <= 0) {
       continue;

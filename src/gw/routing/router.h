@@ -50,13 +50,19 @@ class Router {
   // route: commitment (null: no commitment is ever behind, so it is priority order).
   Router(const config::Config& cfg, DeploymentHealth& health, std::function<double()> uniform01 = {},
          const CommitmentTracker* commitments = nullptr);
+  // Deployments a request can use at all (token counting: those whose provider can count).
+  using DeploymentFilter = std::function<bool(const config::Deployment&)>;
   // UpstreamUnavailable (503, retry_after_s = shortest cool-down) when every deployment cools.
-  Result<RoutePlan> plan(const config::Model& model, const RouteRequest& req = {}) const;
+  // With `usable`, only the deployments it accepts are planned (and only their cool-downs count).
+  Result<RoutePlan> plan(const config::Model& model, const RouteRequest& req = {},
+                         const DeploymentFilter& usable = {}) const;
 
   static std::string deployment_id(const config::Deployment& d);
 
  private:
-  std::vector<size_t> order(const config::Model& model, const RouteRequest& req, LatencyProbe& probe) const;
+  // Indices of the deployments `usable` accepts (all when empty), in the strategy's order.
+  std::vector<size_t> order(const config::Model& model, const RouteRequest& req,
+                            const DeploymentFilter& usable, LatencyProbe& probe) const;
 
   const config::Config& cfg_;
   DeploymentHealth& health_;

@@ -56,6 +56,32 @@ TEST(Router, AttemptsAreBoundedByMaxAttempts) {
   EXPECT_EQ(drain(*router.plan(cfg.models["m"])).size(), 2u);
 }
 
+// Token counting plans only the deployments whose provider can count, in the model's order, and
+// the attempt budget is spent on them alone.
+TEST(Router, AFilterPlansOnlyTheUsableDeploymentsInOrder) {
+  auto cfg = make_config(config::RouteStrategy::Priority, {1, 1, 1, 1});
+  cfg.models["m"].max_attempts = 2;
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  const Router::DeploymentFilter odd = [](const config::Deployment& d) {
+    return d.provider == "p1" || d.provider == "p3";
+  };
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"], {}, odd)), (std::vector<std::string>{"p1", "p3"}));
+
+  // Only the usable deployments' cool-downs decide that nothing can be tried.
+  Error e = make_error(Code::RateLimited, "slow down");
+  e.retryable = true;
+  e.retry_after_s = 9;
+  health.on_failure("p1/up-1", e, clock.steady_now());
+  health.on_failure("p3/up-3", e, clock.steady_now());
+  auto plan = router.plan(cfg.models["m"], {}, odd);
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().http_status(), 429u);
+  EXPECT_EQ(plan.error().retry_after_s.value_or(0), 9);
+  EXPECT_EQ(drain(*router.plan(cfg.models["m"])), (std::vector<std::string>{"p0", "p2"}));
+}
+
 TEST(Router, RetryAfterCoolsADeploymentDownUntilItPasses) {
   auto cfg = make_config(config::RouteStrategy::Priority, {1, 1});
   ManualClock clock;
@@ -227,6 +253,23 @@ void make_p0_stale(ManualClock& clock, DeploymentHealth& health) {
   health.on_success("p0/up-0", std::chrono::milliseconds(900), clock.steady_now());
   clock.advance(kLatencyStale);
   health.on_success("p1/up-1", std::chrono::milliseconds(100), clock.steady_now());
+}
+
+// A deployment the filter leaves out is not ranked at all: a request that cannot use it never
+// holds its latency probe, so the next request that can still probes it.
+TEST(Router, AFilteredOutDeploymentIsNeverClaimedAsALatencyProbe) {
+  auto cfg = make_config(config::RouteStrategy::Latency, {1, 1});
+  ManualClock clock;
+  DeploymentHealth health(clock);
+  Router router(cfg, health);
+  make_p0_stale(clock, health);
+  const Router::DeploymentFilter only_p1 = [](const config::Deployment& d) { return d.provider == "p1"; };
+  auto filtered = router.plan(cfg.models["m"], {}, only_p1);
+  ASSERT_TRUE(filtered);
+  auto probe = router.plan(cfg.models["m"]);  // made while the filtered plan is alive
+  ASSERT_TRUE(probe);
+  EXPECT_EQ(drain(*probe).front(), "p0");
+  EXPECT_EQ(drain(*filtered), (std::vector<std::string>{"p1"}));
 }
 
 TEST(Router, LatencyStaleDeploymentIsProbedByOneRequestAtATime) {
