@@ -14,6 +14,7 @@ Call::Call(Session& s, const ClientRequest& r, const ClientDialect& d)
       worker(s.worker()),
       http(r),
       dialect(d),
+      route(d.id() == Dialect::AnthropicMessages ? "messages" : "chat_completions"),
       request_id(new_request_id()),
       start(s.worker().app().clock.steady_now()),
       wall_start(s.worker().app().clock.now()) {}
@@ -95,9 +96,6 @@ void Call::finish_log() {
   const std::string_view provider = attempt ? std::string_view(attempt->deployment->provider) : std::string_view();
   const double latency_s = static_cast<double>(elapsed_ms()) / 1000.0;
   const double ttft_s = ttft_ms >= 0 && attempt ? static_cast<double>(ttft_ms) / 1000.0 : -1;
-  // The route dispatch chose, by its dialect (the target may carry a query string: older
-  // Anthropic SDKs send /v1/messages?beta=true).
-  const std::string_view route = dialect.id() == Dialect::AnthropicMessages ? "messages" : "chat_completions";
   // Only configured model names become label values: a client's unknown names (404s) would
   // otherwise add series to /metrics without bound. The access log below keeps the name asked for.
   const std::string_view model_label = model != nullptr ? std::string_view(chat.model) : std::string_view();

@@ -11,11 +11,7 @@
 
 namespace gw {
 
-namespace {
-
-// Admission: who is calling, what they asked for, and the estimate their limits must allow
-// (reserved by handle_chat: synchronous here, so no coroutine frame of its own).
-Result<Estimate> admit(Call& call) {
+Result<void> authenticate(Call& call) {
   App& app = call.worker.app();
   std::string_view key = presented_key(call.http);
   if (key.empty()) {
@@ -27,8 +23,10 @@ Result<Estimate> admit(Call& call) {
     return who.error();
   }
   call.who = std::move(*who);
+  return {};
+}
 
-  auto parsed = call.dialect.parse(call.http.body());
+Result<void> accept_request(Call& call, Result<ChatRequest> parsed) {
   if (!parsed) {
     return parsed.error();
   }
@@ -36,7 +34,7 @@ Result<Estimate> admit(Call& call) {
   call.chat.anthropic_version = std::string(call.http["anthropic-version"]);
   call.chat.anthropic_beta = std::string(call.http["anthropic-beta"]);
 
-  call.model = app.cfg.model(call.chat.model);
+  call.model = call.worker.app().cfg.model(call.chat.model);
   if (call.model == nullptr) {
     Error e = make_error(Code::NotFound, "model '" + call.chat.model + "' does not exist");
     e.param = "model";
@@ -45,6 +43,20 @@ Result<Estimate> admit(Call& call) {
   if (!call.who.allows(call.chat.model)) {
     return make_error(Code::PermissionDenied,
                          "this key may not use model '" + call.chat.model + "'");
+  }
+  return {};
+}
+
+namespace {
+
+// Admission: who is calling, what they asked for, and the estimate their limits must allow
+// (reserved by handle_chat: synchronous here, so no coroutine frame of its own).
+Result<Estimate> admit(Call& call) {
+  if (auto r = authenticate(call); !r) {
+    return r.error();
+  }
+  if (auto r = accept_request(call, call.dialect.parse(call.http.body())); !r) {
+    return r.error();
   }
 
   // Reserve an estimate now, settle with the actual usage later (limits/limiter.h).
@@ -62,6 +74,8 @@ Result<Estimate> admit(Call& call) {
   }
   return est;
 }
+
+}  // namespace
 
 // When failover is exhausted the client sees 502/503/504 (contract.md), never the raw 429/5xx
 // of whichever deployment happened to fail last.
@@ -104,8 +118,6 @@ Error exhausted(const Error& last, int attempts) {
 bool client_fault(const Error& e) {
   return (e.code == Code::UpstreamRejected && e.upstream_status != 404) || e.code == Code::InvalidRequest;
 }
-
-}  // namespace
 
 net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
                                  const ClientDialect& dialect) {

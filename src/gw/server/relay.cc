@@ -14,16 +14,6 @@ constexpr size_t kMaxResponseBody = 64 << 20;  // a non-streamed upstream answer
 
 AttemptOutcome fail(Error e) { return AttemptOutcome{false, std::move(e)}; }
 
-// Pairs DeploymentHealth::on_start with on_end on every path out of an attempt.
-struct InflightGuard {
-  DeploymentHealth& health;
-  const std::string& id;
-  const SteadyTime started;  // handed back with the attempt's outcome (routing/health.h)
-  InflightGuard(DeploymentHealth& h, const std::string& i)
-      : health(h), id(i), started(h.on_start(i)) {}
-  ~InflightGuard() { health.on_end(id); }
-};
-
 bool is_output(const StreamEvent& ev) {
   return std::holds_alternative<TextDelta>(ev) || std::holds_alternative<ToolArgsDelta>(ev) ||
          std::holds_alternative<ThinkingDelta>(ev) || std::holds_alternative<BlockStart>(ev);
@@ -173,6 +163,62 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
 
 }  // namespace
 
+net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime& rt,
+                                                      UpstreamRequest& wire, SteadyTime started) {
+  App& app = call.worker.app();
+  const Attempt& a = *call.attempt;
+  const config::Deployment& dep = *a.deployment;
+  const auto& p = *rt.cfg;
+  // A 401 to a request signed with cached credentials (a Vertex OAuth token revoked or expired
+  // early) drops them and tries once more with fresh ones (protocols.md 5.5).
+  const size_t unsigned_headers = wire.headers.size();  // signing appends; a retry signs afresh
+  for (int auth_try = 0;; ++auth_try) {
+    wire.headers.resize(unsigned_headers);
+    if (rt.signer) {
+      auto signed_ok = co_await rt.signer->sign(wire);
+      if (!signed_ok) {
+        Error e = signed_ok.error();
+        e.provider = dep.provider;
+        app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
+        co_return e;
+      }
+    }
+    const auto sent = app.clock.steady_now();
+    const Timeouts timeouts{p.connect_timeout, p.first_byte_timeout, p.idle_timeout};
+    auto ex = co_await call.worker.http().start(wire, timeouts);
+    if (!ex) {
+      Error e = ex.error();
+      // Sent but not answered (no head in time, a malformed or oversized one): the upstream may
+      // have worked on it, so the request is recorded like one it refused.
+      call.reached_upstream = call.reached_upstream || e.request_sent;
+      e.provider = dep.provider;
+      app.health.on_failure(a.id, e, started);
+      app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
+      co_return e;
+    }
+    call.reached_upstream = true;
+    const auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(app.clock.steady_now() - sent);
+    app.metrics.upstream_latency(dep.provider, static_cast<double>(latency.count()) / 1000.0);
+
+    UpstreamExchange& exchange = **ex;
+    if (exchange.status() >= 200 && exchange.status() < 300) {
+      co_return UpstreamAnswer{std::move(*ex), latency};
+    }
+    auto body = co_await exchange.read_all(kMaxErrorBody);
+    if (exchange.status() == 401 && rt.signer && auth_try == 0 && rt.signer->invalidate()) {
+      app.metrics.upstream_error(dep.provider, "Unauthenticated");
+      continue;
+    }
+    UpstreamResponse resp{exchange.status(), exchange.headers(), body ? std::move(*body) : std::string()};
+    Error e = rt.codec->classify(resp);
+    e.provider = dep.provider;
+    e.upstream_status = exchange.status();
+    app.health.on_failure(a.id, e, started);
+    app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
+    co_return e;
+  }
+}
+
 net::awaitable<AttemptOutcome> run_attempt(Call& call) {
   App& app = call.worker.app();
   const Attempt& a = *call.attempt;
@@ -211,61 +257,16 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
   req->headers.emplace_back("x-request-id", call.request_id);
 
   InflightGuard inflight(app.health, a.id);
-  const auto& p = *rt->cfg;
-  std::unique_ptr<UpstreamExchange> exchange_owner;
-  std::chrono::milliseconds latency{0};
-  // A 401 to a request signed with cached credentials (a Vertex OAuth token revoked or expired
-  // early) drops them and tries once more with fresh ones (protocols.md 5.5).
-  UpstreamRequest& wire = *req;
-  const size_t unsigned_headers = wire.headers.size();  // signing appends; a retry signs afresh
-  for (int auth_try = 0;; ++auth_try) {
-    wire.headers.resize(unsigned_headers);
-    if (rt->signer) {
-      auto signed_ok = co_await rt->signer->sign(wire);
-      if (!signed_ok) {
-        Error e = signed_ok.error();
-        e.provider = dep.provider;
-        app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
-        co_return fail(std::move(e));
-      }
+  auto sending = send_upstream(call, *rt, *req, inflight.started);
+  auto answered = co_await std::move(sending);
+  if (!answered) {
+    if (answered.error().upstream_status != 0) {
+      count_failed();
     }
-    const auto sent = app.clock.steady_now();
-    const Timeouts timeouts{p.connect_timeout, p.first_byte_timeout, p.idle_timeout};
-    auto ex = co_await call.worker.http().start(wire, timeouts);
-    if (!ex) {
-      Error e = ex.error();
-      // Sent but not answered (no head in time, a malformed or oversized one): the upstream may
-      // have worked on it, so the request is recorded like one it refused.
-      call.reached_upstream = call.reached_upstream || e.request_sent;
-      e.provider = dep.provider;
-      app.health.on_failure(a.id, e, inflight.started);
-      app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
-      co_return fail(std::move(e));
-    }
-    call.reached_upstream = true;
-    latency = std::chrono::duration_cast<std::chrono::milliseconds>(app.clock.steady_now() - sent);
-    app.metrics.upstream_latency(dep.provider, static_cast<double>(latency.count()) / 1000.0);
-
-    UpstreamExchange& exchange = **ex;
-    if (exchange.status() >= 200 && exchange.status() < 300) {
-      exchange_owner = std::move(*ex);
-      break;
-    }
-    auto body = co_await exchange.read_all(kMaxErrorBody);
-    if (exchange.status() == 401 && rt->signer && auth_try == 0 && rt->signer->invalidate()) {
-      app.metrics.upstream_error(dep.provider, "Unauthenticated");
-      continue;
-    }
-    UpstreamResponse resp{exchange.status(), exchange.headers(), body ? std::move(*body) : std::string()};
-    Error e = rt->codec->classify(resp);
-    e.provider = dep.provider;
-    e.upstream_status = exchange.status();
-    app.health.on_failure(a.id, e, inflight.started);
-    app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
-    count_failed();
-    co_return fail(std::move(e));
+    co_return fail(answered.error());
   }
-  UpstreamExchange& exchange = *exchange_owner;
+  const std::chrono::milliseconds latency = answered->latency;
+  UpstreamExchange& exchange = *answered->exchange;
   // Health hears how the attempt ended, not that a 2xx head arrived: a malformed answer, a body
   // cut short or a stream that fails before its content is a failure of this deployment, and a
   // success recorded before it would reset its consecutive failures, so it were never ejected.
