@@ -277,9 +277,9 @@ test('/v1/messages errors: 401 bad key, 404 unknown model or route below /v1/mes
   assertAnthropicError(await call(gw, '/v1/messages', { key: KEY, body: { model: 'nope', max_tokens: 10, messages: MSG } }), 404, 'not_found_error');
   await assert.rejects(anthropic().messages.create({ model: 'nope', max_tokens: 10, messages: MSG }), Anthropic.NotFoundError);
   assertAnthropicError(await call(gw, '/v1/messages', { key: KEY, raw: '{"model":' }), 400, 'invalid_request_error');
-  // Routes below /v1/messages the gateway does not serve answer in Anthropic's shape too.
-  assertAnthropicError(await call(gw, '/v1/messages/count_tokens', { key: KEY, body: { model: 'claude-direct', messages: MSG } }), 404, 'not_found_error');
-  await assert.rejects(anthropic().messages.countTokens({ model: 'claude-direct', messages: MSG }), Anthropic.NotFoundError);
+  // Routes below /v1/messages the gateway does not serve (batches) answer in Anthropic's shape too.
+  assertAnthropicError(await call(gw, '/v1/messages/batches', { key: KEY, body: { requests: [] } }), 404, 'not_found_error');
+  await assert.rejects(anthropic().messages.batches.retrieve('msgbatch_e2e'), Anthropic.NotFoundError);
   await stillServes();
 });
 

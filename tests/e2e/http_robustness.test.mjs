@@ -301,6 +301,7 @@ test('a served route asked with another method is 405 with allow, in the route\'
   const cases = [
     ['GET', '/v1/chat/completions', 'POST', 'openai'],
     ['PUT', '/v1/messages', 'POST', 'anthropic'],
+    ['GET', '/v1/messages/count_tokens', 'POST', 'anthropic'],
     ['POST', '/v1/models', 'GET, HEAD', 'openai'],
     ['DELETE', '/health/ready', 'GET, HEAD', 'openai'],
   ];

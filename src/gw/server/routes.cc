@@ -4,6 +4,7 @@
 
 #include "gw/admin/admin_routes.h"
 #include "gw/common/ids.h"
+#include "gw/server/count_tokens.h"
 #include "gw/server/pipeline.h"
 #include "gw/server/worker.h"
 #include "gw/telemetry/access_log.h"
@@ -86,8 +87,8 @@ std::string_view presented_key(const ClientRequest& req) {
   return req["x-api-key"];
 }
 
-// Anthropic's routes (/v1/messages and below it, e.g. count_tokens and batches, which the gateway
-// does not serve) answer in Anthropic's error shape, so its SDK reports them as what they are.
+// Anthropic's routes (/v1/messages and below it: count_tokens, and batches, which the gateway does
+// not serve) answer in Anthropic's error shape, so its SDK reports them as what they are.
 const ClientDialect& dialect_for_path(std::string_view target) {
   const std::string_view path = path_of(target);
   const bool anthropic = path == "/v1/messages" || path.starts_with("/v1/messages/");
@@ -116,7 +117,7 @@ namespace {
 
 // The methods each client-facing route answers; empty for a path that is not one.
 std::string_view allowed_methods(std::string_view path) {
-  if (path == "/v1/chat/completions" || path == "/v1/messages") {
+  if (path == "/v1/chat/completions" || path == "/v1/messages" || path == "/v1/messages/count_tokens") {
     return "POST";
   }
   if (path == "/health/live" || path == "/health/ready" || path == "/metrics" || path == "/v1/models") {
@@ -178,6 +179,10 @@ net::awaitable<void> dispatch(Session& s, ClientRequest& req) {
   }
   if (method == http::verb::post && path == "/v1/messages") {
     co_await handle_chat(s, req, anthropic_messages_dialect());
+    co_return;
+  }
+  if (method == http::verb::post && path == "/v1/messages/count_tokens") {
+    co_await handle_count_tokens(s, req);
     co_return;
   }
   const std::string request_id = new_request_id();
