@@ -4,6 +4,7 @@
 //   emu.baseUrl   -> 'http://127.0.0.1:PORT' (the `anthropic` provider base_url: the host root)
 //   emu.requests  -> {method, path, headers, body, model, behaviour, authVia}
 //   emu.served    -> {model, input, output, cacheRead, cacheWrite, stream, complete}
+//   emu.counted   -> {model, input} for each POST /v1/messages/count_tokens answered with a count
 //
 // Checks the credential (x-api-key, or Authorization: Bearer, both accepted by the real API) and
 // requires an anthropic-version header. Behaviour by upstream model name (util.behaviourOf):
@@ -14,7 +15,11 @@
 // writes, then an overloaded_error event or a dropped connection, before any delta), stream-invalid
 // (a 200 stream whose first event is an invalid_request_error), slow; otherwise success with
 // the full event sequence, a ping, and tool_use blocks streamed as input_json_delta fragments.
-import { startServer, sendJson, sleep, anthropicReply, sseEvent, behaviourOf, writePieces } from './util.mjs';
+// POST /v1/messages/count_tokens: same credential and version checks; a body field that count_tokens
+// does not take (max_tokens, stream, temperature, ...) is a 400 "Extra inputs are not permitted", as
+// the real API answers; fail-500/fail-529/rate-429 behave as above; otherwise
+// {"input_tokens": util.countTokensFor(body)}.
+import { startServer, sendJson, sleep, anthropicReply, sseEvent, behaviourOf, writePieces, countTokensFor, COUNT_TOKENS_FIELDS } from './util.mjs';
 
 export function anthropicError(res, status, type, message, headers = {}) {
   return sendJson(res, status, { type: 'error', error: { type, message }, request_id: `req_emu${Math.random().toString(36).slice(2, 10)}` }, headers);
@@ -85,15 +90,35 @@ export async function answerAnthropic(res, req, body, { name, model, stream, ser
   res.end();
 }
 
+// Answers a token count request whose envelope the caller checked: behaviour by `model`, then
+// {[field]: count}. Records into `counted`.
+export function answerCount(res, body, { model, counted, field = 'input_tokens', error = anthropicError }) {
+  switch (behaviourOf(model)) {
+    case 'fail-529':
+      return error(res, 529, 'overloaded_error', 'Overloaded');
+    case 'fail-500':
+      return error(res, 500, 'api_error', 'Internal server error');
+    case 'rate-429':
+      return error(res, 429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit', { 'retry-after': '1' });
+    default:
+      break;
+  }
+  const input = countTokensFor(body);
+  counted.push({ model, input });
+  return sendJson(res, 200, { [field]: input });
+}
+
 export async function startAnthropic({ name = 'anthropic', apiKey = null, cache = { read: 0, write: 0 } } = {}) {
   const requests = [];
   const served = [];
+  const counted = [];
   const stalled = new Set();
   const srv = await startServer(async (req, res, raw) => {
     const url = new URL(req.url, 'http://x');
     const rec = { method: req.method, path: url.pathname, headers: { ...req.headers }, body: null, model: null };
     requests.push(rec);
-    if (req.method !== 'POST' || url.pathname !== '/v1/messages') {
+    const counting = url.pathname === '/v1/messages/count_tokens';
+    if (req.method !== 'POST' || (url.pathname !== '/v1/messages' && !counting)) {
       return anthropicError(res, 404, 'not_found_error', `Not found: ${req.method} ${url.pathname}`);
     }
     const bearer = (req.headers.authorization || '').replace(/^Bearer /, '');
@@ -115,6 +140,12 @@ export async function startAnthropic({ name = 'anthropic', apiKey = null, cache 
     rec.model = body.model;
     rec.behaviour = behaviourOf(body.model);
     if (typeof body.model !== 'string') return anthropicError(res, 400, 'invalid_request_error', 'model: Field required');
+    if (counting) {
+      const extra = Object.keys(body).find((k) => !COUNT_TOKENS_FIELDS.includes(k));
+      if (extra) return anthropicError(res, 400, 'invalid_request_error', `${extra}: Extra inputs are not permitted`);
+      if (!Array.isArray(body.messages)) return anthropicError(res, 400, 'invalid_request_error', 'messages: Field required');
+      return answerCount(res, body, { model: body.model, counted });
+    }
     if (typeof body.max_tokens !== 'number') return anthropicError(res, 400, 'invalid_request_error', 'max_tokens: Field required');
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
       return anthropicError(res, 400, 'invalid_request_error', 'messages: Field required');
@@ -128,6 +159,7 @@ export async function startAnthropic({ name = 'anthropic', apiKey = null, cache 
     baseUrl: srv.origin,
     requests,
     served,
+    counted,
     messageRequests: () => requests.filter((r) => r.path === '/v1/messages' && r.body),
     totals(filter = () => true) {
       const t = { requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };

@@ -3,7 +3,10 @@
 //   const emu = await startBedrock({ name: 'aws', region: 'us-east-1', accessKeyId, secretAccessKey, sessionToken });
 //   emu.baseUrl -> 'http://127.0.0.1:PORT' (the `bedrock` provider base_url)
 //
-// Routes: POST /model/{modelId}/invoke, /invoke-with-response-stream, /converse, /converse-stream.
+// Routes: POST /model/{modelId}/invoke, /invoke-with-response-stream, /converse, /converse-stream,
+// /count-tokens (CountTokens with {"input":{"invokeModel":{"body": base64 of an InvokeModel body}}},
+// the inner body checked as InvokeModel checks it; answers {"inputTokens": util.countTokensFor(body)}
+// and records {model, input} in `counted`; the converse input variant is not emulated).
 // Every request's SigV4 signature is recomputed with AWS's own @smithy/signature-v4 from the
 // received method, path (exactly as sent), query, signed headers and body bytes; a mismatch gets 403
 // InvalidSignatureException (an unknown key id: 403 UnrecognizedClientException), as AWS does.
@@ -22,7 +25,7 @@ import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { startServer, sendJson, sleep, anthropicReply, behaviourOf, promptTokensFor, wordsOf, fragments, replyText, TOOL_ARGS } from './util.mjs';
+import { startServer, sendJson, sleep, anthropicReply, behaviourOf, promptTokensFor, wordsOf, fragments, replyText, TOOL_ARGS, countTokensFor } from './util.mjs';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const PAD = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -132,14 +135,33 @@ function converseReply(body, { name, modelId }) {
   return { content, usage, stopReason, text, tools };
 }
 
+// Why an InvokeModel body for an Anthropic model would be refused (a ValidationException message),
+// or null.
+function invokeBodyProblem(modelId, body) {
+  if (!/anthropic\./.test(modelId)) {
+    return 'Malformed input request: #: required key [inputText] not found';
+  }
+  for (const k of Object.keys(body)) {
+    if (!['anthropic_version', 'anthropic_beta', 'max_tokens', 'messages', 'system', 'stop_sequences', 'temperature', 'top_p', 'top_k', 'tools', 'tool_choice', 'thinking', 'metadata', 'output_config'].includes(k)) {
+      return `Malformed input request: #: extraneous key [${k}] is not permitted, please reformat your input and try again.`;
+    }
+  }
+  if (body.anthropic_version !== 'bedrock-2023-05-31') {
+    return 'Malformed input request: #: required key [anthropic_version] not found';
+  }
+  if (typeof body.max_tokens !== 'number') return 'Malformed input request: #: required key [max_tokens] not found';
+  return null;
+}
+
 export async function startBedrock({ name = 'bedrock', region = 'us-east-1', accessKeyId, secretAccessKey, sessionToken = undefined } = {}) {
   const requests = [];
   const served = [];
+  const counted = [];
   const stalled = new Set();
   const srv = await startServer(async (req, res, raw) => {
     const rec = { method: req.method, rawUrl: req.url, headers: { ...req.headers }, body: null, modelId: null, op: null, sigError: null };
     requests.push(rec);
-    const m = /^\/model\/([^/?]+)\/(invoke|invoke-with-response-stream|converse|converse-stream)(\?.*)?$/.exec(req.url);
+    const m = /^\/model\/([^/?]+)\/(invoke|invoke-with-response-stream|converse|converse-stream|count-tokens)(\?.*)?$/.exec(req.url);
     if (req.method !== 'POST' || !m) {
       return awsError(res, 404, 'UnknownOperationException', `no route ${req.method} ${req.url}`);
     }
@@ -178,19 +200,31 @@ export async function startBedrock({ name = 'bedrock', region = 'us-east-1', acc
     const streaming = rec.op.endsWith('stream');
     const delay = behaviour === 'slow' ? 100 : 0;
 
+    if (rec.op === 'count-tokens') {
+      const keys = Object.keys(body);
+      const inv = body.input?.invokeModel;
+      if (keys.length !== 1 || keys[0] !== 'input' || Object.keys(body.input ?? {}).length !== 1 || typeof inv?.body !== 'string' || Object.keys(inv).length !== 1) {
+        return awsError(res, 400, 'ValidationException', 'Malformed input request: expected {"input":{"invokeModel":{"body":"<base64>"}}}');
+      }
+      let inner;
+      try {
+        const bytes = Buffer.from(inv.body, 'base64');
+        if (bytes.toString('base64') !== inv.body) throw new Error('not canonical base64'); // a blob is standard, padded base64
+        inner = JSON.parse(bytes.toString('utf8'));
+      } catch {
+        return awsError(res, 400, 'ValidationException', 'Malformed input request: invokeModel.body is not base64-encoded JSON');
+      }
+      rec.countBody = inner;
+      const problem = invokeBodyProblem(rec.modelId, inner);
+      if (problem) return awsError(res, 400, 'ValidationException', problem);
+      const input = countTokensFor(inner);
+      counted.push({ model: rec.modelId, input });
+      return sendJson(res, 200, { inputTokens: input }, { 'x-amzn-requestid': crypto.randomUUID() });
+    }
+
     if (rec.op === 'invoke' || rec.op === 'invoke-with-response-stream') {
-      if (!/anthropic\./.test(rec.modelId)) {
-        return awsError(res, 400, 'ValidationException', 'Malformed input request: #: required key [inputText] not found');
-      }
-      for (const k of Object.keys(body)) {
-        if (!['anthropic_version', 'anthropic_beta', 'max_tokens', 'messages', 'system', 'stop_sequences', 'temperature', 'top_p', 'top_k', 'tools', 'tool_choice', 'thinking', 'metadata', 'output_config'].includes(k)) {
-          return awsError(res, 400, 'ValidationException', `Malformed input request: #: extraneous key [${k}] is not permitted, please reformat your input and try again.`);
-        }
-      }
-      if (body.anthropic_version !== 'bedrock-2023-05-31') {
-        return awsError(res, 400, 'ValidationException', 'Malformed input request: #: required key [anthropic_version] not found');
-      }
-      if (typeof body.max_tokens !== 'number') return awsError(res, 400, 'ValidationException', 'Malformed input request: #: required key [max_tokens] not found');
+      const problem = invokeBodyProblem(rec.modelId, body);
+      if (problem) return awsError(res, 400, 'ValidationException', problem);
       const r = anthropicReply(body, { provider: name, model: rec.modelId, idPrefix: 'msg_bdrk_', toolPrefix: 'toolu_bdrk_' });
       const entry = { emulator: name, op: rec.op, model: rec.modelId, input: r.usage.input_tokens, output: r.usage.output_tokens, cacheRead: 0, cacheWrite: 0, stream: streaming, complete: false };
       if (!streaming) {
@@ -289,6 +323,7 @@ export async function startBedrock({ name = 'bedrock', region = 'us-east-1', acc
     baseUrl: srv.origin,
     requests,
     served,
+    counted,
     calls: () => requests.filter((r) => r.op && !r.sigError),
     totals(filter = () => true) {
       const t = { requests: 0, input: 0, output: 0 };

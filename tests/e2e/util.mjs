@@ -74,6 +74,15 @@ export function promptTokensFor(obj) {
   return 5 + Math.floor(s.length / 16) + (h % 7);
 }
 
+// A deterministic input token count for a token-counting request (Anthropic count_tokens, Bedrock
+// CountTokens, Vertex count-tokens): system, messages and tools all count.
+export function countTokensFor(body) {
+  return promptTokensFor({ system: body.system ?? null, messages: body.messages, tools: body.tools ?? [] });
+}
+
+// Fields a count_tokens body may hold (the Messages fields that affect input, no generation ones).
+export const COUNT_TOKENS_FIELDS = ['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'output_config', 'output_format', 'context_management', 'mcp_servers'];
+
 export function wordsOf(text) {
   return text.split(/(?<= )/); // keeps the spaces, "a b c" -> ["a ", "b ", "c"]
 }

@@ -14,14 +14,17 @@
 // POST /v1/projects/{p}/locations/{r}/publishers/anthropic/models/{m}:rawPredict | :streamRawPredict
 // requires `Authorization: Bearer <an issued token>` (else 401 in the Google error shape), checks the
 // project and region, requires anthropic_version "vertex-2023-10-16" and no `model` in the body.
+// POST .../publishers/anthropic/models/count-tokens:rawPredict: the same checks, but `model` is
+// required in the body (its behaviour is chosen by it) and generation fields (max_tokens, stream,
+// ...) are refused; answers {"input_tokens": util.countTokensFor(body)}, recorded in `counted`.
 // Behaviour by model name (util.behaviourOf); Google-shaped errors: rate-429 -> 429
 // RESOURCE_EXHAUSTED (wrapped in a one-element array, as Vertex sometimes does), fail-503 -> 503
 // UNAVAILABLE; fail-529/fail-500/midstream-error are Anthropic-level and use the Anthropic shape.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, sendJson } from './util.mjs';
-import { answerAnthropic } from './anthropic.mjs';
+import { startServer, sendJson, COUNT_TOKENS_FIELDS } from './util.mjs';
+import { answerAnthropic, answerCount } from './anthropic.mjs';
 
 const GOOGLE_STATUS = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED' };
 
@@ -37,6 +40,7 @@ export async function startVertex({ name = 'vertex', keyFile, project = 'emu-pro
   const publicKey = crypto.createPublicKey(crypto.createPrivateKey(key.private_key));
   const requests = [];
   const served = [];
+  const counted = [];
   const tokenRequests = [];
   const tokens = new Map(); // token -> expiry ms
   const stalled = new Set();
@@ -118,6 +122,21 @@ export async function startVertex({ name = 'vertex', keyFile, project = 'emu-pro
     if (body.anthropic_version !== 'vertex-2023-10-16') {
       return sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'anthropic_version: Input should be vertex-2023-10-16' } });
     }
+    if (rec.model === 'count-tokens' && op === 'rawPredict') {
+      rec.op = 'count-tokens';
+      rec.model = body.model;
+      if (typeof body.model !== 'string') {
+        return sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'model: Field required' } });
+      }
+      const extra = Object.keys(body).find((k) => k !== 'anthropic_version' && !COUNT_TOKENS_FIELDS.includes(k));
+      if (extra) {
+        return sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: `${extra}: Extra inputs are not permitted` } });
+      }
+      if (body.model.includes('rate-429')) {
+        return googleError(res, 429, `Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model with base model: anthropic-${body.model}.`, { array: true });
+      }
+      return answerCount(res, body, { model: body.model, counted });
+    }
     if ('model' in body) {
       return sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'model: Extra inputs are not permitted' } });
     }
@@ -145,6 +164,7 @@ export async function startVertex({ name = 'vertex', keyFile, project = 'emu-pro
     tokenUri: `${origin}/token`,
     requests,
     served,
+    counted,
     tokenRequests,
     calls: () => requests.filter((r) => r.authOk),
     // Forgets every issued access token, as Google does when one is revoked before its expiry.
