@@ -1,8 +1,9 @@
 // libFuzzer target: untrusted Anthropic Messages request bodies through the dialect parser and,
 // when they parse, on through every encoder that may receive them: the Messages wire (same-dialect
 // pass-through, and the Bedrock/Vertex body options), the OpenAI codec (cross-family), the
-// Message renderer and the SSE encoder. The same bytes also go through the provider side's
-// response decoder and stream-event translator, which read JSON of the same shape from upstreams.
+// Message renderer and the SSE encoder. The same bytes are also a count_tokens body (its parser and
+// the counting body) and go through the provider side's response decoder, token-count decoder and
+// stream-event translator, which read JSON of the same shape from upstreams.
 // None of it may crash, hang, leak or trip a sanitizer on any input.
 #include <cstddef>
 #include <cstdint>
@@ -63,6 +64,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     (void)gw::anthropic_messages_dialect().render_error(parsed.error());
   }
+
+  if (auto counted = gw::anthropic::parse_count_tokens_request(body)) {
+    gw::config::Deployment dep;
+    dep.provider = "fuzz";
+    dep.model = "m";
+    (void)gw::anthropic::encode_count_body(*counted, dep, {});
+  }
+  (void)gw::anthropic::decode_count_body(body, "input_tokens", "fuzz");
 
   (void)gw::anthropic::decode_response_body(body);
   boost::json::error_code ec;
