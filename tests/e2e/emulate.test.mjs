@@ -79,6 +79,8 @@ test('emulate speaks Anthropic Messages to the anthropic SDK: plain, streamed, f
   }).finalMessage();
   assert.equal(tool.stop_reason, 'tool_use');
   assert.deepEqual(tool.content[0].input, { query: 'switchyard' });
+  const counted = await an.messages.countTokens({ model: 'emu', messages: MSG });
+  assert.equal(counted.input_tokens, m.usage.input_tokens, 'count_tokens agrees with what a message reports');
 });
 
 test('emulate --fail-rate 1 answers every request with an overload error in the caller\'s format', async () => {
@@ -124,6 +126,8 @@ test('the quickstart shape: the gateway in front of emulate, both SDKs, routing 
     const an = new Anthropic({ apiKey: 'sk-demo-e2e', baseURL: gw.url, maxRetries: 0 });
     const m = await an.messages.stream({ model: 'demo-gpt', max_tokens: 4, messages: MSG }).finalMessage();
     assert.equal(m.usage.output_tokens, 4);
+    const counted = await an.messages.countTokens({ model: 'demo-claude', messages: MSG });
+    assert.ok(counted.input_tokens > 0, 'count_tokens through the gateway to emulate');
   } finally {
     assert.equal((await gw.stop()).code, 0);
   }

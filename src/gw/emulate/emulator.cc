@@ -87,7 +87,8 @@ net::awaitable<void> serve(Emulator& emu, tcp::socket socket) {
     }
     const bool keep = req.keep_alive();
     const std::string_view path = req.target().substr(0, req.target().find('?'));
-    const bool anthropic = path == "/v1/messages";
+    const bool counting = path == "/v1/messages/count_tokens";
+    const bool anthropic = path == "/v1/messages" || counting;
     if (req.method() != http::verb::post || !(anthropic || path == "/v1/chat/completions")) {
       if (!co_await write_plain(stream, 404, R"({"error":{"message":"not found","type":"not_found_error"}})", keep)) {
         break;
@@ -106,7 +107,9 @@ net::awaitable<void> serve(Emulator& emu, tcp::socket socket) {
     }
     co_await sleep_ms(emu.opts.latency_ms);
     bool ok = true;
-    if (emu.should_fail()) {
+    if (counting) {  // free upstream, so never failed on purpose either
+      ok = co_await write_plain(stream, 200, emulate::anthropic_count(emulate::plan_anthropic(body.as_object())), keep);
+    } else if (emu.should_fail()) {
       const char* body = anthropic ? R"({"type":"error","error":{"type":"overloaded_error","message":"emulated overload"}})"
                                    : R"({"error":{"message":"emulated overload","type":"server_error"}})";
       ok = co_await write_plain(stream, anthropic ? 529 : 503, body, keep);

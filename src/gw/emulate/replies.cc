@@ -236,4 +236,8 @@ std::vector<std::string> anthropic_stream(const Script& s) {
   return out;
 }
 
+std::string anthropic_count(const Script& s) {
+  return json::serialize(json::object{{"input_tokens", s.input_tokens}});
+}
+
 }  // namespace gw::emulate

@@ -23,5 +23,7 @@ std::string openai_response(const Script& s);
 std::vector<std::string> openai_stream(const Script& s);  // SSE events, [DONE] last
 std::string anthropic_response(const Script& s);
 std::vector<std::string> anthropic_stream(const Script& s);
+// POST /v1/messages/count_tokens: {"input_tokens": N}, the N a Messages answer would report.
+std::string anthropic_count(const Script& s);
 
 }  // namespace gw::emulate
