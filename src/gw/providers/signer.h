@@ -11,6 +11,9 @@
 namespace gw {
 
 class HttpClient;
+namespace bedrock {
+class CredentialSet;
+}
 
 class RequestSigner {
  public:
@@ -27,6 +30,9 @@ class RequestSigner {
 
 // nullptr for providers whose codec already set static credentials (openai, azure, anthropic).
 // `client` is the worker's HTTP client (Vertex fetches tokens with it); it outlives the signer.
-std::unique_ptr<RequestSigner> make_signer(const config::Provider& p, HttpClient& client);
+// `aws`: the process's AWS default-chain credentials (Bedrock providers without static keys).
+std::unique_ptr<RequestSigner> make_signer(const config::Provider& p,
+                                           HttpClient& client,
+                                           const bedrock::CredentialSet* aws = nullptr);
 
 }  // namespace gw
