@@ -18,7 +18,7 @@ import { startServer, sendJson } from './util.mjs';
 export class Issuer {
   constructor({ lifetimeMs = 3600_000 } = {}) {
     this.lifetimeMs = lifetimeMs;
-    this.issued = [];  // {accessKeyId, secretAccessKey, sessionToken, expiresAt, kind}
+    this.issued = [];  // {accessKeyId, secretAccessKey, sessionToken, issuedAt, expiresAt, kind}
   }
 
   issue(kind) {
@@ -28,6 +28,7 @@ export class Issuer {
       accessKeyId: `ASIA${kind.toUpperCase()}${String(n).padStart(4, '0')}`,
       secretAccessKey: `tmpSecret/${kind}/${n}/${crypto.randomBytes(12).toString('base64')}`,
       sessionToken: `IQoJ${kind}Token${n}${crypto.randomBytes(24).toString('base64')}`,
+      issuedAt: Date.now(),
       expiresAt: Date.now() + this.lifetimeMs,
     };
     this.issued.push(c);
@@ -60,7 +61,7 @@ export async function startSts({ issuer, roleArn, tokenFile }) {
   const srv = await startServer(async (req, res, raw) => {
     const q = req.url.indexOf('?');
     const params = new URLSearchParams(req.method === 'POST' ? raw.toString('utf8') : (q < 0 ? '' : req.url.slice(q + 1)));
-    const call = { method: req.method, params: Object.fromEntries(params), authorization: req.headers.authorization };
+    const call = { at: Date.now(), method: req.method, params: Object.fromEntries(params), authorization: req.headers.authorization };
     state.calls.push(call);
     if (state.fail) return stsError(res, 500, 'InternalFailure', 'emulated outage');
     if (params.get('Action') !== 'AssumeRoleWithWebIdentity' || params.get('Version') !== '2011-06-15') {
@@ -101,7 +102,7 @@ export async function startSts({ issuer, roleArn, tokenFile }) {
 export async function startContainerCredentials({ issuer, authToken, path = '/v1/credentials' }) {
   const state = { calls: [], fail: false };
   const srv = await startServer(async (req, res) => {
-    const call = { method: req.method, url: req.url, authorization: req.headers.authorization };
+    const call = { at: Date.now(), method: req.method, url: req.url, authorization: req.headers.authorization };
     state.calls.push(call);
     if (req.method !== 'GET' || req.url !== path) return sendJson(res, 404, { code: 'NotFound', message: 'no such path' });
     if (req.headers.authorization !== authToken()) return sendJson(res, 401, { code: 'AccessDeniedException', message: 'bad authorization token' });
