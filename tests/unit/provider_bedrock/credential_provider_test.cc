@@ -209,6 +209,28 @@ TEST(RefreshingCredentials, AFirstFetchThatFailsIsReportedAndRetried) {
   ASSERT_TRUE(eventually([&] { return r.current().has_value(); }));
 }
 
+TEST(RefreshingCredentials, ACredentialExpiredOnArrivalIsAFailureThatBacksOff) {
+  Script s;
+  s.answers.push_back(temp("ASIASTALE", real_clock().now() - 1s));  // a clock far ahead
+  RefreshPolicy p;
+  p.first_retry = 40ms;
+  std::string failure;
+  std::mutex mu;
+  RefreshingCredentials r("test source", "test", s.fetch(), real_clock(),
+                          [&](const std::string&, const std::string& d) {
+                            std::lock_guard lock(mu);
+                            failure = d;
+                          },
+                          p);
+  ASSERT_FALSE(r.start().has_value());
+  std::this_thread::sleep_for(300ms);
+  // 40 + 80 + 160 ms of back-off: a handful of tries, not a tight loop.
+  EXPECT_LE(r.attempts_for_test(), 5);
+  EXPECT_FALSE(r.current().has_value());
+  std::lock_guard lock(mu);
+  EXPECT_NE(failure.find("clock skew"), std::string::npos) << failure;
+}
+
 // --- fetches against a scripted HTTP client ---
 
 struct Reply {

@@ -85,6 +85,14 @@ Result<void> RefreshingCredentials::start() {
 net::awaitable<void> RefreshingCredentials::attempt() {
   const SystemTime asked = clock_.now();
   Result<TemporaryCredentials> r = co_await fetch_(*http_);
+  if (r && r->expiration &&
+      !usable_at(HeldCredentials{*r, asked}, clock_.now(), policy_)) {
+    // Expired on arrival, by this machine's clock: a skewed clock or a broken source. Counted as a
+    // failure, so the retries back off instead of fetching again at once, forever.
+    r = make_error(Code::UpstreamError, "the credential fetched expires at " +
+                                            format_aws_time(*r->expiration) +
+                                            ", already past by this machine's clock (clock skew?)");
+  }
   std::string event;
   std::string detail;
   {
