@@ -5,8 +5,8 @@
 #include <thread>
 
 #include "gw/auth/key_store_factory.h"
-#include "gw/config/load.h"
 #include "gw/common/asio.h"
+#include "gw/config/load.h"
 #include "gw/ledger/make_ledger.h"
 #include "gw/limits/memory_limiter.h"
 #include "gw/limits/redis_limiter.h"
