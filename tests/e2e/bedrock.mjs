@@ -3,6 +3,12 @@
 //   const emu = await startBedrock({ name: 'aws', region: 'us-east-1', accessKeyId, secretAccessKey, sessionToken });
 //   emu.baseUrl -> 'http://127.0.0.1:PORT' (the `bedrock` provider base_url)
 //
+// Temporary credentials (issued by an STS, container or IMDS emulator while the test runs): pass
+// `credentials: (accessKeyId) => ({ secretAccessKey, sessionToken, expiresAt }) | undefined`
+// instead of one fixed key; an unknown key id gets 403 UnrecognizedClientException, a credential
+// past its expiresAt (ms) 403 ExpiredTokenException, and a session token that is missing or not
+// signed is refused, as AWS does. Each recorded request carries the key id it was signed with.
+//
 // Routes: POST /model/{modelId}/invoke, /invoke-with-response-stream, /converse, /converse-stream,
 // /count-tokens (CountTokens with {"input":{"invokeModel":{"body": base64 of an InvokeModel body}}},
 // the inner body checked as InvokeModel checks it; answers {"inputTokens": util.countTokensFor(body)}
@@ -89,6 +95,9 @@ export async function verifySigV4({ method, rawUrl, headers, body }, { accessKey
   if (sessionToken && headers['x-amz-security-token'] !== sessionToken) {
     return { status: 403, name: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
   }
+  if (sessionToken && !signed.includes('x-amz-security-token')) {
+    return { status: 403, name: 'IncompleteSignatureException', message: 'x-amz-security-token must be signed' };
+  }
   const toSign = {};
   for (const h of signed) {
     if (headers[h] === undefined) return { status: 403, name: 'InvalidSignatureException', message: `signed header ${h} is missing` };
@@ -153,7 +162,7 @@ function invokeBodyProblem(modelId, body) {
   return null;
 }
 
-export async function startBedrock({ name = 'bedrock', region = 'us-east-1', accessKeyId, secretAccessKey, sessionToken = undefined } = {}) {
+export async function startBedrock({ name = 'bedrock', region = 'us-east-1', accessKeyId, secretAccessKey, sessionToken = undefined, credentials = undefined } = {}) {
   const requests = [];
   const served = [];
   const counted = [];
@@ -167,7 +176,21 @@ export async function startBedrock({ name = 'bedrock', region = 'us-east-1', acc
     }
     rec.op = m[2];
     rec.modelId = decodeURIComponent(m[1]);
-    const err = await verifySigV4({ method: req.method, rawUrl: req.url, headers: req.headers, body: raw }, { accessKeyId, secretAccessKey, sessionToken, region });
+    let keys = { accessKeyId, secretAccessKey, sessionToken };
+    if (credentials) {
+      rec.accessKeyId = /Credential=([^/,\s]+)\//.exec(req.headers.authorization || '')?.[1];
+      const found = rec.accessKeyId && credentials(rec.accessKeyId);
+      if (!found) {
+        rec.sigError = { status: 403, name: 'UnrecognizedClientException' };
+        return awsError(res, 403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+      }
+      if (found.expiresAt !== undefined && Date.now() >= found.expiresAt) {
+        rec.sigError = { status: 403, name: 'ExpiredTokenException' };
+        return awsError(res, 403, 'ExpiredTokenException', 'The security token included in the request is expired');
+      }
+      keys = { accessKeyId: rec.accessKeyId, secretAccessKey: found.secretAccessKey, sessionToken: found.sessionToken };
+    }
+    const err = await verifySigV4({ method: req.method, rawUrl: req.url, headers: req.headers, body: raw }, { ...keys, region });
     if (err) {
       rec.sigError = err;
       return awsError(res, err.status, err.name, err.message);

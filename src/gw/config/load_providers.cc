@@ -183,6 +183,27 @@ void set(std::optional<std::string> v, std::string& out) {
   }
 }
 
+// Static keys, or none: then `serve` takes them from the AWS default credential chain
+// (environment, web identity, container, instance metadata), which `check` does not look at.
+void read_aws_keys(Reader& r, const Fields& m, const Field& f, Provider& p) {
+  const Field* id = m.get("access_key_id");
+  const Field* secret = m.get("secret_access_key");
+  const Field* token = m.get("session_token");
+  if (id == nullptr && secret == nullptr) {
+    if (token != nullptr) {
+      r.problem(*token, "needs access_key_id and secret_access_key (without them the AWS default "
+                        "credential chain supplies the session token)");
+    }
+    return;
+  }
+  // One without the other is a mistake, not a request for the chain.
+  set(r.required_string(m, f, "access_key_id", /*secret=*/true), p.access_key_id);
+  set(r.required_string(m, f, "secret_access_key", /*secret=*/true), p.secret_access_key);
+  if (token != nullptr) {
+    set(r.string(*token, /*secret=*/true), p.session_token);
+  }
+}
+
 void read_typed(Reader& r, const Fields& m, const Field& f, Provider& p) {
   switch (p.type) {
     case ProviderType::OpenAI:  // api_key optional: local servers (vLLM, Ollama) need none
@@ -213,11 +234,7 @@ void read_typed(Reader& r, const Fields& m, const Field& f, Provider& p) {
         p.base_url = "https://bedrock-runtime." + p.region + ".amazonaws.com";
       }
       read_base_url(r, m, f, /*required=*/false, p);
-      set(r.required_string(m, f, "access_key_id", /*secret=*/true), p.access_key_id);
-      set(r.required_string(m, f, "secret_access_key", /*secret=*/true), p.secret_access_key);
-      if (const Field* t = m.get("session_token")) {
-        set(r.string(*t, /*secret=*/true), p.session_token);
-      }
+      read_aws_keys(r, m, f, p);
       break;
     case ProviderType::Vertex:
       set(r.required_string(m, f, "project"), p.project);

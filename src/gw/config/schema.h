@@ -26,7 +26,7 @@ struct Provider {
   std::string api_key;   // openai, azure_openai, anthropic
   std::string api_version;        // azure_openai api-version; anthropic-version for anthropic
   std::string region;             // bedrock, vertex
-  std::string access_key_id;      // bedrock
+  std::string access_key_id;      // bedrock; empty: the AWS default credential chain (serve)
   std::string secret_access_key;  // bedrock
   std::string session_token;      // bedrock (optional)
   std::string project;            // vertex

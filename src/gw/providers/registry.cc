@@ -2,6 +2,7 @@
 #include "gw/providers/anthropic/anthropic_codec.h"
 #include "gw/providers/bedrock/bedrock_codec.h"
 #include "gw/providers/bedrock/bedrock_signer.h"
+#include "gw/providers/bedrock/credential_set.h"
 #include "gw/providers/codec.h"
 #include "gw/providers/openai/openai_codec.h"
 #include "gw/providers/signer.h"
@@ -22,9 +23,12 @@ std::unique_ptr<ProviderCodec> make_codec(const config::Provider& p) {
   return nullptr;
 }
 
-std::unique_ptr<RequestSigner> make_signer(const config::Provider& p, HttpClient& client) {
+std::unique_ptr<RequestSigner> make_signer(const config::Provider& p,
+                                           HttpClient& client,
+                                           const bedrock::CredentialSet* aws) {
   switch (p.type) {
-    case config::ProviderType::Bedrock: return bedrock::make_bedrock_signer(p);
+    case config::ProviderType::Bedrock:
+      return bedrock::make_bedrock_signer(p, real_clock(), aws ? aws->for_provider(p.name) : nullptr);
     case config::ProviderType::Vertex: return vertex::make_vertex_signer(p, client);
     default: return nullptr;  // static api keys are set by the codec itself
   }

@@ -13,6 +13,9 @@
 namespace gw {
 
 class HttpClient;
+namespace bedrock {
+class CredentialSet;
+}
 
 class RequestSigner {
  public:
@@ -29,7 +32,10 @@ class RequestSigner {
 
 // nullptr for providers whose codec already set static credentials (openai, azure, anthropic).
 // `client` is the worker's HTTP client (Vertex fetches tokens with it); it outlives the signer.
-std::unique_ptr<RequestSigner> make_signer(const config::Provider& p, HttpClient& client);
+// `aws`: the process's AWS default-chain credentials (Bedrock providers without static keys).
+std::unique_ptr<RequestSigner> make_signer(const config::Provider& p,
+                                           HttpClient& client,
+                                           const bedrock::CredentialSet* aws = nullptr);
 
 // Credentials the config points at that cannot be used on this machine (a Vertex credentials_file
 // that is missing or not a service-account key). Not config problems: the file may exist where

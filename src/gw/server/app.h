@@ -9,6 +9,7 @@
 #include "gw/config/schema.h"
 #include "gw/ledger/ledger.h"
 #include "gw/limits/limiter.h"
+#include "gw/providers/bedrock/credential_set.h"
 #include "gw/routing/commitments.h"
 #include "gw/routing/health.h"
 #include "gw/routing/router.h"
@@ -27,6 +28,8 @@ struct App {
   DeploymentHealth health;
   CommitmentTracker commitments;  // started once the ledger exists (server.cc)
   Router router;
+  // AWS default-chain credentials of the Bedrock providers without static keys (server.cc).
+  std::unique_ptr<bedrock::CredentialSet> aws_credentials;
   std::atomic<bool> draining{false};
   std::atomic<int> inflight{0};  // requests being handled (not idle connections)
 

@@ -6,6 +6,7 @@
 
 #include "gw/auth/key_store_factory.h"
 #include "gw/common/asio.h"
+#include "gw/config/load.h"
 #include "gw/ledger/make_ledger.h"
 #include "gw/providers/signer.h"
 #include "gw/limits/memory_limiter.h"
@@ -93,6 +94,9 @@ int run_server(const config::Config& cfg) {
     log_event("provider_credentials_unusable", w.key + ": " + w.what);
   }
   App app(cfg, real_clock());
+  // First, so that a Bedrock provider without any AWS credentials stops the start at once.
+  app.aws_credentials =
+      bedrock::CredentialSet::start(cfg, config::process_env(), app.clock, log_event);
   app.ledger = make_ledger(cfg, app.clock);
   app.commitments.start([ledger = app.ledger.get()](const std::vector<std::string>& providers, int64_t since_ms,
                                                     int64_t until_ms) {

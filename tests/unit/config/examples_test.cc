@@ -65,6 +65,9 @@ TEST(Examples, FullLoadsWithDefaults) {
   EXPECT_EQ(c.model("gemini-flash")->deployments[0].price.input, 75'000);
   EXPECT_EQ(c.model("claude-sonnet-batch")->route, RouteStrategy::Commitment);
   EXPECT_EQ(c.provider("aws-east")->commitment, "aws-edp");
+  // No static keys: the AWS default credential chain at `serve`.
+  EXPECT_TRUE(c.provider("aws-west")->access_key_id.empty());
+  EXPECT_EQ(c.provider("aws-west")->commitment, "aws-edp");
 }
 
 TEST(Examples, FullTakesSecretsFromTheEnvironment) {

@@ -185,8 +185,6 @@ keys:
   EXPECT_TRUE(has_problem(r, "providers.az.api_version", 3, "is required"));
   EXPECT_TRUE(has_problem(r, "providers.an.api_key", 4, "empty"));
   EXPECT_TRUE(has_problem(r, "providers.br.region", 5, "is required"));
-  EXPECT_TRUE(has_problem(r, "providers.br.access_key_id", 5, "is required"));
-  EXPECT_TRUE(has_problem(r, "providers.br.secret_access_key", 5, "is required"));
   EXPECT_TRUE(has_problem(r, "providers.vx.project", 6, "is required"));
   EXPECT_TRUE(has_problem(r, "providers.vx.region", 6, "region name"));
   EXPECT_TRUE(has_problem(r, "providers.vx.credentials_file", 6, "is required"));
@@ -197,7 +195,33 @@ keys:
   EXPECT_TRUE(has_problem(r, "models.d.deployments[1].price.input", 13, "is required"));
   EXPECT_TRUE(has_problem(r, "keys[0].name", 15, "is required"));
   EXPECT_TRUE(has_problem(r, "keys[0].key", 15, "is required"));
-  EXPECT_EQ(r.problems.size(), 17u) << all_problems(r);
+  // A bedrock provider without keys takes them from the AWS default chain at `serve`.
+  EXPECT_EQ(r.problems.size(), 15u) << all_problems(r);
+}
+
+TEST(ConfigProblems, BedrockKeysComeInPairsOrFromTheDefaultChain) {
+  auto ok = load(R"(providers:
+  chain: { type: bedrock, region: us-east-1 }
+  fixed: { type: bedrock, region: us-east-1, access_key_id: AKIA, secret_access_key: s }
+models:
+  m: { deployments: [ { provider: chain, model: x, price: { input: 1, output: 1 } } ] }
+)");
+  ASSERT_TRUE(ok.config.has_value()) << all_problems(ok);
+  EXPECT_TRUE(ok.config->provider("chain")->access_key_id.empty());
+  EXPECT_EQ(ok.config->provider("fixed")->access_key_id, "AKIA");
+
+  auto r = load(R"(providers:
+  no_secret: { type: bedrock, region: us-east-1, access_key_id: AKIA }
+  no_id: { type: bedrock, region: us-east-1, secret_access_key: s }
+  token_only: { type: bedrock, region: us-east-1, session_token: t }
+models:
+  m: { deployments: [ { provider: no_secret, model: x, price: { input: 1, output: 1 } } ] }
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "providers.no_secret.secret_access_key", 2, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.no_id.access_key_id", 3, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.token_only.session_token", 4, "needs access_key_id"));
+  EXPECT_EQ(r.problems.size(), 3u) << all_problems(r);
 }
 
 TEST(ConfigProblems, CrossReferencesAndUniqueness) {

@@ -1,6 +1,8 @@
 // The Bedrock RequestSigner: SigV4 over the encoded request's final bytes. Pure apart from the
-// clock, so nothing here waits; the awaitable interface is for signers that fetch tokens.
+// clock and the chain's current credential (read without waiting: a thread of its own refreshes
+// it), so nothing here waits; the awaitable interface is for signers that fetch tokens.
 #include <boost/url/parse.hpp>
+#include <optional>
 #include <string>
 
 #include "gw/providers/bedrock/bedrock_signer.h"
@@ -22,17 +24,38 @@ bool is_own_header(std::string_view name) {
 
 class BedrockSigner final : public RequestSigner {
  public:
-  BedrockSigner(const config::Provider& p, const Clock& clock) : p_(p), clock_(clock) {}
+  BedrockSigner(const config::Provider& p,
+                const Clock& clock,
+                std::shared_ptr<const CredentialProvider> chain)
+      : p_(p), clock_(clock), chain_(std::move(chain)) {
+    if (!p_.access_key_id.empty()) {
+      static_ = Credentials{p_.access_key_id, p_.secret_access_key, p_.session_token};
+    }
+  }
 
   net::awaitable<Result<void>> sign(UpstreamRequest& req) override {
-    if (p_.access_key_id.empty() || p_.secret_access_key.empty()) {
+    std::shared_ptr<const Credentials> held;  // keeps the chain's credential alive while signing
+    const Credentials* creds = static_ ? &*static_ : nullptr;
+    if (creds == nullptr && chain_) {
+      auto c = chain_->current();
+      if (!c) {
+        Error e = c.error();
+        e.message = "provider " + p_.name + ": " + e.message;
+        e.provider = p_.name;
+        co_return e;
+      }
+      held = std::move(*c);
+      creds = held.get();
+    }
+    if (creds == nullptr || creds->access_key_id.empty() || creds->secret_access_key.empty()) {
       Error e = make_error(Code::UpstreamError,
-                           "provider " + p_.name + " has no AWS credentials (access_key_id, secret_access_key)");
+                           "provider " + p_.name +
+                               " has no AWS credentials (access_key_id, secret_access_key, or the "
+                               "AWS default credential chain)");
       e.provider = p_.name;
       co_return e;
     }
-    auto r = sign_request(req, Credentials{p_.access_key_id, p_.secret_access_key, p_.session_token}, p_.region,
-                          clock_.now());
+    auto r = sign_request(req, *creds, p_.region, clock_.now());
     if (!r) {
       Error e = r.error();
       e.provider = p_.name;
@@ -44,6 +67,8 @@ class BedrockSigner final : public RequestSigner {
  private:
   const config::Provider& p_;
   const Clock& clock_;
+  std::shared_ptr<const CredentialProvider> chain_;
+  std::optional<Credentials> static_;
 };
 
 }  // namespace
@@ -82,8 +107,10 @@ Result<void> sign_request(UpstreamRequest& req, const Credentials& creds, std::s
   return {};
 }
 
-std::unique_ptr<RequestSigner> make_bedrock_signer(const config::Provider& p, const Clock& clock) {
-  return std::make_unique<BedrockSigner>(p, clock);
+std::unique_ptr<RequestSigner> make_bedrock_signer(const config::Provider& p,
+                                                   const Clock& clock,
+                                                   std::shared_ptr<const CredentialProvider> chain) {
+  return std::make_unique<BedrockSigner>(p, clock, std::move(chain));
 }
 
 }  // namespace gw::bedrock
