@@ -5,9 +5,8 @@
 //
 //   build/bench/ledger_bench                                  # strict and relaxed, 1/8/32/128 callers
 //   build/bench/ledger_bench --benchmark_filter='Record/1/32'
-//   SWITCHYARD_BENCH_POSTGRES=$(tests/servers/postgres.sh start /tmp/pg.state) \
-//     build/bench/ledger_bench --benchmark_filter=RecordPostgres   # the PostgreSQL ledger (this
-//                                                 # process's CPU only; the server's is not counted)
+//   export SWITCHYARD_BENCH_POSTGRES=$(tests/servers/postgres.sh start /tmp/pg.state)
+//   build/bench/ledger_bench --benchmark_filter=RecordPostgres   # this process's CPU only
 #include <benchmark/benchmark.h>
 
 #include <sys/resource.h>

@@ -9,14 +9,6 @@
 #include "gw/server/relay.h"
 #include "gw/server/worker.h"
 
-// g++ 12 reports Asio's own coroutine-frame allocation as a mismatched new/delete (its operator new
-// ends in aligned_alloc, its operator delete in free through a branch g++ does not always inline)
-// in the coroutine ramps it decides to inline, which depends on the whole file; it is silenced where
-// it fires rather than dodged by reshuffling code. ASan builds still check every real pairing.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 namespace gw {
 
 namespace {
