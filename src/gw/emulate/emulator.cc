@@ -19,6 +19,7 @@ namespace http = beast::http;
 namespace json = boost::json;
 
 struct Emulator {
+  explicit Emulator(EmulatorOptions o) : opts(std::move(o)) {}
   EmulatorOptions opts;
   std::mt19937_64 rng{std::random_device{}()};
   std::mutex rng_mu;
@@ -153,7 +154,7 @@ net::awaitable<void> accept_loop(Emulator& emu, tcp::acceptor& acceptor) {
 
 int run_emulator(const EmulatorOptions& opts) {
   std::signal(SIGPIPE, SIG_IGN);
-  Emulator emu{opts};
+  Emulator emu(opts);
   auto colon = opts.listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "emulate: --listen must be HOST:PORT\n";
