@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "gw/canonical/chat.h"
+#include "gw/common/base64.h"
 #include "gw/common/http_types.h"
 #include "gw/common/result.h"
 #include "gw/config/schema.h"
@@ -69,10 +70,9 @@ Usage converse_usage(const boost::json::object& usage);
 // Converse frames are named by :event-type, exception/error frames become a StreamError.
 std::unique_ptr<StreamDecoder> make_stream_decoder(std::string provider);
 
-// Standard base64 (padding optional); nullopt when the text is not base64.
-std::optional<std::string> base64_decode(std::string_view in);
-// Standard base64 with padding.
-std::string base64_encode(std::string_view in);
+// Standard base64 (common/base64.h): the chunks' `bytes`, CountTokens' body.
+using gw::base64_decode;
+using gw::base64_encode;
 
 // ---- errors (errors.cc) ----
 

@@ -9,14 +9,15 @@
 
 #include <openssl/types.h>
 
+#include "gw/common/base64.h"
 #include "gw/common/result.h"
 
 namespace gw::vertex {
 
 // RFC 4648 section 5 alphabet, no '=' padding (JWS compact serialization).
-std::string base64url_encode(std::string_view bytes);
+inline std::string base64url_encode(std::string_view bytes) { return base64_encode(bytes, Base64::Url); }
 // Accepts input with or without padding; nullopt on any character outside the alphabet.
-std::optional<std::string> base64url_decode(std::string_view text);
+inline std::optional<std::string> base64url_decode(std::string_view text) { return base64_decode(text, Base64::Url); }
 
 // An RSA private key parsed once from PEM. Copies share the same immutable key; signing with it
 // from several threads is safe (OpenSSL 3 keys are read-only once loaded).
