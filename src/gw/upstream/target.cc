@@ -3,6 +3,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include <algorithm>
+
 namespace gw::upstream {
 
 namespace {
@@ -22,10 +24,40 @@ std::string Target::authority() const {
   return host + ":" + std::to_string(port);
 }
 
+// Boost.URL 1.81 reads a host name that begins with a dotted quad ("10.0.0.1.sslip.io", the
+// wildcard-DNS names of nip.io and sslip.io) as that IPv4 address, taking the rest of the name,
+// and the port, for the path. When the path after such an address does not start with '/', this
+// returns the name as written (and `url` with a stand-in host, which parses correctly); else empty.
+std::string dotted_quad_name(const boost::urls::url_view& u, std::string_view url, std::string& stand_in) {
+  if (u.host_type() != boost::urls::host_type::ipv4 || u.encoded_path().empty() ||
+      u.encoded_path().front() == '/') {
+    return {};
+  }
+  const size_t start = url.find("//") + 2;
+  const size_t end = std::min(url.find_first_of("/?#", start), url.size());
+  const std::string_view authority = url.substr(start, end - start);
+  const std::string_view host = authority.substr(0, authority.rfind(':'));  // a name: no brackets
+  if (authority.find('@') != std::string_view::npos ||
+      host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_~") !=
+          std::string_view::npos) {
+    return {};
+  }
+  stand_in = std::string(url.substr(0, start)) + "h" + std::string(url.substr(start + host.size()));
+  return std::string(host);
+}
+
 Result<Target> parse_target(std::string_view url) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) {
     return bad_url("not an absolute URI");
+  }
+  std::string stand_in;
+  const std::string name = dotted_quad_name(*parsed, url, stand_in);
+  if (!name.empty()) {
+    parsed = boost::urls::parse_uri(stand_in);
+    if (!parsed) {
+      return bad_url("not an absolute URI");
+    }
   }
   const boost::urls::url_view& u = *parsed;
   Target t;
@@ -47,8 +79,8 @@ Result<Target> parse_target(std::string_view url) {
       t.host_header = "[" + t.host + "]";
       break;
     case boost::urls::host_type::name:
-      t.host = u.host_name();
-      t.host_header = std::string(u.encoded_host());
+      t.host = name.empty() ? u.host_name() : name;
+      t.host_header = name.empty() ? std::string(u.encoded_host()) : name;
       break;
     default:
       return bad_url("unsupported host");

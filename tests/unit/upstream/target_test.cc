@@ -44,6 +44,29 @@ TEST(ParseTarget, Ipv6LiteralUnbracketedForConnectBracketedForHost) {
   EXPECT_EQ(t->pool_key, "https://[::1]:8443");
 }
 
+TEST(ParseTarget, NamesThatBeginWithADottedQuadAreNames) {
+  // Boost.URL 1.81 alone reads these as 10.0.0.1 / 127.0.0.1 with ".sslip.io:8080/v1" for a path.
+  auto t = parse_target("http://10.0.0.1.sslip.io:8080/v1?x=1");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->host, "10.0.0.1.sslip.io");
+  EXPECT_EQ(t->port, 8080);
+  EXPECT_EQ(t->host_header, "10.0.0.1.sslip.io:8080");
+  EXPECT_EQ(t->target, "/v1?x=1");
+  t = parse_target("https://127.0.0.1.nip.io/v1");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->host, "127.0.0.1.nip.io");
+  EXPECT_EQ(t->port, 443);
+  EXPECT_EQ(t->target, "/v1");
+  t = parse_target("http://192.168.1.20-vllm.internal");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->host, "192.168.1.20-vllm.internal");
+  EXPECT_EQ(t->target, "/");
+  t = parse_target("http://127.0.0.1:8000/v1");  // a real address stays one
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->host, "127.0.0.1");
+  EXPECT_EQ(t->target, "/v1");
+}
+
 TEST(ParseTarget, EmptyPortMeansDefault) {
   auto t = parse_target("http://h:/p");
   ASSERT_TRUE(t.has_value());
