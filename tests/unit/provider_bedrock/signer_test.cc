@@ -81,6 +81,21 @@ TEST(BedrockSigner, ResigningReplacesStaleHeadersAndKeepsPorts) {
   ASSERT_TRUE(sign_request(default_port, creds, "us-east-1", kVectorTime).has_value());
   EXPECT_EQ(find_header(default_port.headers, "host"), "bedrock-runtime.us-east-1.amazonaws.com");
 
+  // A host name that begins with a dotted quad is signed as the name the client sends (Boost.URL
+  // 1.81 alone reads 10.0.0.1 with ".sslip.io:8443/model/..." for a path).
+  UpstreamRequest quad;
+  quad.url = "https://10.0.0.1.sslip.io:8443/model/x/invoke";
+  quad.body = "{}";
+  ASSERT_TRUE(sign_request(quad, creds, "us-east-1", kVectorTime).has_value());
+  EXPECT_EQ(find_header(quad.headers, "host"), "10.0.0.1.sslip.io:8443");
+  SigningInput qi;
+  qi.host = "10.0.0.1.sslip.io:8443";
+  qi.path = "/model/x/invoke";
+  qi.body = "{}";
+  qi.region = "us-east-1";
+  qi.time = kVectorTime;
+  EXPECT_EQ(find_header(quad.headers, "authorization"), sign_v4(creds, qi).authorization);
+
   UpstreamRequest relative;
   relative.url = "/model/x/invoke";
   EXPECT_FALSE(sign_request(relative, creds, "us-east-1", kVectorTime).has_value());

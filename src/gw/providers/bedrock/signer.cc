@@ -6,6 +6,7 @@
 #include <string>
 
 #include "gw/providers/bedrock/bedrock_signer.h"
+#include "gw/upstream/target.h"
 
 namespace gw::bedrock {
 
@@ -75,8 +76,13 @@ class BedrockSigner final : public RequestSigner {
 
 Result<void> sign_request(UpstreamRequest& req, const Credentials& creds, std::string_view region,
                           SystemTime now) {
-  auto url = boost::urls::parse_uri(req.url);
-  if (!url || url->encoded_host().empty()) {
+  // Read as the HTTP client reads it (upstream/target.h), so the signed Host is the one it sends.
+  auto target = upstream::parse_target(req.url);
+  if (!target) {
+    return make_error(Code::Internal, "cannot sign a request to '" + req.url + "': not an absolute URL");
+  }
+  auto url = boost::urls::parse_origin_form(target->target);
+  if (!url) {
     return make_error(Code::Internal, "cannot sign a request to '" + req.url + "': not an absolute URL");
   }
   if (region.empty()) {
@@ -84,13 +90,7 @@ Result<void> sign_request(UpstreamRequest& req, const Credentials& creds, std::s
   }
   SigningInput in;
   in.method = req.method;
-  // Host as the HTTP client would write it (a default port left out); the client sends ours.
-  in.host = std::string(url->encoded_host());
-  const bool default_port = (url->scheme() == "https" && url->port() == "443") ||
-                            (url->scheme() == "http" && url->port() == "80");
-  if (url->has_port() && !url->port().empty() && !default_port) {
-    in.host += ":" + std::string(url->port());
-  }
+  in.host = target->host_header;
   in.path = url->encoded_path().empty() ? std::string("/") : std::string(url->encoded_path());
   for (const auto& param : url->params()) {
     in.query.emplace_back(param.key, param.has_value ? param.value : std::string());
