@@ -60,16 +60,18 @@ void DeploymentHealth::on_failure(const std::string& id, const Error& err, Stead
   std::lock_guard lock(mu_);
   auto& s = states_[id];
   const auto now = clock_.steady_now();
-  const bool named_wait = err.retry_after_s && *err.retry_after_s > 0;
+  // The wait the upstream named (retry-after), as a cool-down of at most kMaxRetryAfter.
+  const std::optional<std::chrono::seconds> named_wait =
+      err.retry_after_s && *err.retry_after_s > 0
+          ? std::optional(std::min<std::chrono::seconds>(std::chrono::seconds(*err.retry_after_s), kMaxRetryAfter))
+          : std::nullopt;
   if (err.code == Code::RateLimited) {
     // Throttled: rest for the upstream's wait, else the back-off; not a failure (health.h).
     if (started >= s.throttle_counted_at) {  // not one of a batch of 429s already counted
       ++s.throttles;
       s.throttle_counted_at = now;
     }
-    const auto d = named_wait ? std::min<std::chrono::seconds>(
-                                    std::chrono::seconds(*err.retry_after_s), kMaxRetryAfter)
-                              : throttle_backoff(std::max(0, s.throttles - 1));
+    const auto d = named_wait.value_or(throttle_backoff(std::max(0, s.throttles - 1)));
     if (now + d >= s.cool_until) {  // a longer ejection stays one
       s.cool_until = now + d;
       s.throttled = true;
@@ -78,9 +80,8 @@ void DeploymentHealth::on_failure(const std::string& id, const Error& err, Stead
   }
   if (named_wait) {
     // The upstream told us when to come back (a 503's retry-after): honour it as a cool-down.
-    auto d = std::min<std::chrono::seconds>(std::chrono::seconds(*err.retry_after_s), kMaxRetryAfter);
-    if (now + d > s.cool_until) {
-      s.cool_until = now + d;
+    if (now + *named_wait > s.cool_until) {
+      s.cool_until = now + *named_wait;
       s.throttled = false;
     }
   }

@@ -123,9 +123,9 @@ net::awaitable<void> handle_count_tokens(Session& session, const ClientRequest& 
     const Error cooling = plan.error();
     co_await call.reply_error(cooling);
   } else {
-    std::optional<Error> last;
+    Failover failover;
     while (auto attempt = plan->next()) {
-      if (last) {
+      if (failover.failing()) {
         app.metrics.failover(call.chat.model);
       }
       call.attempt = attempt;
@@ -133,18 +133,16 @@ net::awaitable<void> handle_count_tokens(Session& session, const ClientRequest& 
       auto counting = count_attempt(call);
       auto count = co_await std::move(counting);
       if (count) {
-        last.reset();
+        failover.answered();
         co_await reply_count(call, *count);
         break;
       }
-      last = count.error();
-      if (client_fault(*last)) {
+      if (!failover.failed(app, *attempt, count.error())) {
         break;
       }
     }
-    if (last) {
-      const Error final = client_fault(*last) ? *last : exhausted(*last, call.attempts);
-      co_await call.reply_error(final);
+    if (const std::optional<Error> final = failover.client_error(call.attempts)) {
+      co_await call.reply_error(*final);
     }
   }
   call.finish_log();

@@ -75,8 +75,6 @@ Result<Estimate> admit(Call& call) {
   return est;
 }
 
-}  // namespace
-
 // When failover is exhausted the client sees 502/503/504 (contract.md), never the raw 429/5xx
 // of whichever deployment happened to fail last.
 Error exhausted(const Error& last, int attempts) {
@@ -119,6 +117,32 @@ bool client_fault(const Error& e) {
   return (e.code == Code::UpstreamRejected && e.upstream_status != 404) || e.code == Code::InvalidRequest;
 }
 
+}  // namespace
+
+bool Failover::failed(App& app, const Attempt& a, Error e) {
+  last_ = std::move(e);
+  if (client_fault(*last_)) {
+    return false;
+  }
+  if (last_->code == Code::RateLimited) {
+    if (auto cool = app.health.cooling(a.id)) {
+      throttled_for_ = throttled_for_ ? std::min(*throttled_for_, *cool) : *cool;
+    }
+  }
+  return true;
+}
+
+std::optional<Error> Failover::client_error(int attempts) const {
+  if (!last_ || client_fault(*last_)) {
+    return last_;
+  }
+  Error e = *last_;
+  if (e.code == Code::RateLimited && throttled_for_) {
+    e.retry_after_s = std::chrono::ceil<std::chrono::seconds>(*throttled_for_).count();
+  }
+  return exhausted(e, attempts);
+}
+
 net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
                                  const ClientDialect& dialect) {
   Call call(session, req, dialect);
@@ -147,38 +171,24 @@ net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
     const Error refused = plan.error();
     co_await call.reply_error(refused);
   } else {
-    std::optional<Error> last;
-    // How soon the first deployment that throttled this request takes traffic again: the
-    // retry-after of a 429 for the whole request (routing/health.h: a 429 without retry-after
-    // rests its deployment 1 s, doubling while it keeps throttling).
-    std::optional<std::chrono::milliseconds> throttled_for;
+    Failover failover;
     while (auto attempt = plan->next()) {
-      if (last) {
+      if (failover.failing()) {
         app.metrics.failover(call.chat.model);
       }
       call.attempt = attempt;
       call.attempts = plan->attempts_made();
       AttemptOutcome out = co_await run_attempt(call);
       if (out.done) {
-        last.reset();
+        failover.answered();
         break;
       }
-      last = out.error;
-      if (client_fault(*last)) {
+      if (!failover.failed(app, *attempt, std::move(*out.error))) {
         break;
       }
-      if (last->code == Code::RateLimited) {
-        if (auto cool = app.health.cooling(attempt->id)) {
-          throttled_for = throttled_for ? std::min(*throttled_for, *cool) : *cool;
-        }
-      }
     }
-    if (last && last->code == Code::RateLimited && throttled_for) {
-      last->retry_after_s = (throttled_for->count() + 999) / 1000;
-    }
-    if (last) {
-      Error final = client_fault(*last) ? *last : exhausted(*last, call.attempts);
-      co_await call.reply_error(final);
+    if (const std::optional<Error> final = failover.client_error(call.attempts)) {
+      co_await call.reply_error(*final);
       if (call.reached_upstream) {
         co_await call.meter();
       }

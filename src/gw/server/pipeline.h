@@ -1,6 +1,9 @@
 #pragma once
 // Where the stages meet (design.md): parse -> authenticate -> admit (limits) -> plan -> attempt
 // deployments in order (encode, sign, send) -> relay or render -> meter -> log.
+#include <chrono>
+#include <optional>
+
 #include "gw/canonical/chat.h"
 #include "gw/common/asio.h"
 #include "gw/common/result.h"
@@ -9,6 +12,8 @@
 
 namespace gw {
 
+struct App;
+struct Attempt;
 struct Call;
 
 net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
@@ -21,9 +26,25 @@ Result<void> authenticate(Call& call);
 // 404 when no such model is configured, 403 when the key may not use it.
 Result<void> accept_request(Call& call, Result<ChatRequest> parsed);
 
-// The error a client sees when every attempt failed (502/503/504, or 429 when all throttled).
-Error exhausted(const Error& last, int attempts);
-// Whether an attempt's error is the client's doing (ends failover) rather than the deployment's.
-bool client_fault(const Error& e);
+// What the failover loop (chat and count_tokens alike) learns from each failed attempt, and the
+// error the client sees when none answered.
+class Failover {
+ public:
+  bool failing() const { return last_.has_value(); }
+  // An attempt at `a` failed with `e`: true when the next deployment should be tried, false when
+  // the client caused it (a 4xx the upstream blamed on the request, a request we cannot translate).
+  bool failed(App& app, const Attempt& a, Error e);
+  void answered() { last_.reset(); }
+  // nullopt when an attempt answered; else the client's error: its own fault as it is, or
+  // 502/503/504 (429 with retry-after when every attempt was throttled) after `attempts` tries.
+  std::optional<Error> client_error(int attempts) const;
+
+ private:
+  std::optional<Error> last_;
+  // How soon the first deployment that throttled this request takes traffic again: the
+  // retry-after of a 429 for the whole request (routing/health.h: a 429 without retry-after rests
+  // its deployment 1 s, doubling while it keeps throttling).
+  std::optional<std::chrono::milliseconds> throttled_for_;
+};
 
 }  // namespace gw
