@@ -74,7 +74,6 @@ class CommitmentTracker {
   std::optional<CommitmentBurn> burn(const std::string& provider) const;
   // Every commitment, by name.
   std::vector<CommitmentBurn> all() const;
-  bool empty() const { return states_.empty(); }
 
  private:
   struct State {
