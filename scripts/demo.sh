@@ -21,6 +21,9 @@ Switchyard is starting on http://127.0.0.1:4000 (upstream: switchyard emulate on
     -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json' \
     -d '{"model":"demo-claude","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"Hi"}]}'
 
+  curl -s http://127.0.0.1:4000/v1/embeddings -H 'Authorization: Bearer sk-demo-key' \
+    -H 'content-type: application/json' -d '{"model":"demo-embed","input":"Hi"}'
+
 The x-switchyard-provider / x-switchyard-model headers say which deployment answered.
 MSG
 ./build/switchyard serve --config config/examples/quickstart.yaml

@@ -83,6 +83,22 @@ test('emulate speaks Anthropic Messages to the anthropic SDK: plain, streamed, f
   assert.equal(counted.input_tokens, m.usage.input_tokens, 'count_tokens agrees with what a message reports');
 });
 
+test('emulate serves embeddings to the openai SDK: base64 (the SDK default) and floats agree, unit length, usage', async () => {
+  const url = await startEmulate();
+  const oa = new OpenAI({ apiKey: 'unused', baseURL: `${url}/v1`, maxRetries: 0 });
+  const b64 = await oa.embeddings.create({ model: 'emu-embed', input: ['alpha', 'beta'] });
+  const floats = await oa.embeddings.create({ model: 'emu-embed', input: ['alpha', 'beta'], encoding_format: 'float', dimensions: 16 });
+  assert.equal(b64.data.length, 2);
+  assert.deepEqual(b64.data.map((d) => d.embedding), floats.data.map((d) => d.embedding));
+  assert.equal(floats.data[0].embedding.length, 16);
+  assert.notDeepEqual(floats.data[0].embedding, floats.data[1].embedding);
+  const norm = Math.hypot(...floats.data[0].embedding);
+  assert.ok(Math.abs(norm - 1) < 1e-5, `norm ${norm}`);
+  assert.ok(floats.usage.prompt_tokens > 0);
+  const dims = await oa.embeddings.create({ model: 'emu-embed', input: 'x', dimensions: 64, encoding_format: 'float' });
+  assert.equal(dims.data[0].embedding.length, 64);
+});
+
 test('emulate --fail-rate 1 answers every request with an overload error in the caller\'s format', async () => {
   const url = await startEmulate('--fail-rate', '1');
   const oa = new OpenAI({ apiKey: 'unused', baseURL: `${url}/v1`, maxRetries: 0 });
@@ -128,6 +144,10 @@ test('the quickstart shape: the gateway in front of emulate, both SDKs, routing 
     assert.equal(m.usage.output_tokens, 4);
     const counted = await an.messages.countTokens({ model: 'demo-claude', messages: MSG });
     assert.ok(counted.input_tokens > 0, 'count_tokens through the gateway to emulate');
+    const { data: e, response: er } = await oa.embeddings.create({ model: 'demo-gpt', input: 'embed me' }).withResponse();
+    assert.equal(e.model, 'demo-gpt');
+    assert.equal(e.data[0].embedding.length, 16);
+    assert.equal(er.headers.get('x-switchyard-model'), 'emu-gpt', 'embeddings through the gateway to emulate');
   } finally {
     assert.equal((await gw.stop()).code, 0);
   }

@@ -97,4 +97,98 @@ boost::json::value TransientJson::parse(std::string_view text, boost::json::erro
   return boost::json::parse(text, ec, sp_);
 }
 
+namespace {
+
+// A cursor over JSON text known to be valid: it skips, it does not check.
+struct JsonCursor {
+  std::string_view t;
+  size_t i = 0;
+
+  bool done() const { return i >= t.size(); }
+  void ws() {
+    while (!done() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) {
+      ++i;
+    }
+  }
+  void string() {  // at the opening quote; ends past the closing one
+    for (++i; !done() && t[i] != '"'; ++i) {
+      if (t[i] == '\\') {
+        ++i;
+      }
+    }
+    ++i;
+  }
+  void value() {
+    if (done()) {
+      return;
+    }
+    if (t[i] == '"') {
+      string();
+      return;
+    }
+    if (t[i] == '{' || t[i] == '[') {
+      int depth = 0;
+      while (!done()) {
+        const char c = t[i];
+        if (c == '"') {
+          string();
+          continue;
+        }
+        ++i;
+        depth += (c == '{' || c == '[') ? 1 : (c == '}' || c == ']') ? -1 : 0;
+        if (depth == 0) {
+          return;
+        }
+      }
+      return;
+    }
+    while (!done() && t[i] != ',' && t[i] != '}' && t[i] != ']' && t[i] != ' ' && t[i] != '\t' &&
+           t[i] != '\n' && t[i] != '\r') {
+      ++i;
+    }
+  }
+};
+
+}  // namespace
+
+std::string with_top_level_string(std::string_view object, std::string_view key, std::string_view value) {
+  std::string quoted;
+  append_json_string(quoted, value);
+  JsonCursor c{object};
+  c.ws();
+  if (c.done() || object[c.i] != '{') {
+    return std::string(object);
+  }
+  const size_t open = ++c.i;
+  while (true) {
+    c.ws();
+    if (c.done() || object[c.i] != '"') {
+      break;  // the closing brace (or text that is not an object after all)
+    }
+    const size_t key_begin = c.i + 1;
+    c.string();
+    const std::string_view k = object.substr(key_begin, c.i - 1 - key_begin);
+    c.ws();
+    ++c.i;  // ':'
+    c.ws();
+    const size_t value_begin = c.i;
+    c.value();
+    if (k == key) {
+      return std::string(object.substr(0, value_begin)) + quoted + std::string(object.substr(c.i));
+    }
+    c.ws();
+    if (c.done() || object[c.i] != ',') {
+      break;
+    }
+    ++c.i;
+  }
+  std::string member;
+  append_json_string(member, key);
+  member += ':' + quoted;
+  c.i = open;
+  c.ws();
+  const bool empty = !c.done() && object[c.i] == '}';
+  return std::string(object.substr(0, open)) + member + (empty ? "" : ",") + std::string(object.substr(open));
+}
+
 }  // namespace gw

@@ -19,6 +19,13 @@ namespace gw {
 
 void append_json_string(std::string& out, std::string_view s);
 
+// `object` (the text of a valid JSON object) with its top-level `key` set to the string `value`,
+// every other byte as it was: an answer passed through this way keeps its numbers exactly as the
+// upstream wrote them, which a parse and re-serialization does not (Boost.JSON 1.81 reads doubles
+// to within an ulp, not exactly). The key is added first when absent; a key written with escapes
+// is not recognised. Returns the text unchanged if it is not an object.
+std::string with_top_level_string(std::string_view object, std::string_view key, std::string_view value);
+
 class TransientJson {
  public:
   TransientJson();

@@ -90,7 +90,8 @@ net::awaitable<void> serve(Emulator& emu, tcp::socket socket) {
     const std::string_view path = req.target().substr(0, req.target().find('?'));
     const bool counting = path == "/v1/messages/count_tokens";
     const bool anthropic = path == "/v1/messages" || counting;
-    if (req.method() != http::verb::post || !(anthropic || path == "/v1/chat/completions")) {
+    const bool embeddings = path == "/v1/embeddings";
+    if (req.method() != http::verb::post || !(anthropic || embeddings || path == "/v1/chat/completions")) {
       if (!co_await write_plain(stream, 404, R"({"error":{"message":"not found","type":"not_found_error"}})", keep)) {
         break;
       }
@@ -114,6 +115,14 @@ net::awaitable<void> serve(Emulator& emu, tcp::socket socket) {
       const char* body = anthropic ? R"({"type":"error","error":{"type":"overloaded_error","message":"emulated overload"}})"
                                    : R"({"error":{"message":"emulated overload","type":"server_error"}})";
       ok = co_await write_plain(stream, anthropic ? 529 : 503, body, keep);
+    } else if (embeddings) {
+      const std::optional<std::string> list = emulate::openai_embeddings(body.as_object());
+      // Two statements, not ?: — g++ 12 mis-destroys temporaries of a co_await inside one.
+      if (list) {
+        ok = co_await write_plain(stream, 200, *list, keep);
+      } else {
+        ok = co_await write_plain(stream, 400, R"({"error":{"message":"input is required","type":"invalid_request_error"}})", keep);
+      }
     } else if (anthropic) {
       auto s = emulate::plan_anthropic(body.as_object());
       if (s.stream) {

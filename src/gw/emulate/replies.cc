@@ -1,7 +1,10 @@
 #include "gw/emulate/replies.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 
+#include "gw/common/base64.h"
 #include "gw/common/sse.h"
 
 namespace gw::emulate {
@@ -238,6 +241,73 @@ std::vector<std::string> anthropic_stream(const Script& s) {
 
 std::string anthropic_count(const Script& s) {
   return json::serialize(json::object{{"input_tokens", s.input_tokens}});
+}
+
+namespace {
+
+// A deterministic unit vector for one input: a 64-bit FNV-1a hash of its JSON text seeds a
+// linear congruential generator, so equal inputs embed equally and different ones differ.
+std::vector<float> embed(const json::value& input, size_t dims) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : json::serialize(input)) {
+    h = (h ^ c) * 1099511628211ull;
+  }
+  std::vector<float> v(dims);
+  double norm = 0;
+  for (auto& x : v) {
+    h = h * 6364136223846793005ull + 1442695040888963407ull;
+    x = static_cast<float>(static_cast<double>(h >> 11) / 9007199254740992.0 - 0.5);
+    norm += static_cast<double>(x) * x;
+  }
+  for (auto& x : v) {
+    x = static_cast<float>(x / std::sqrt(norm));
+  }
+  return v;
+}
+
+}  // namespace
+
+std::optional<std::string> openai_embeddings(const json::object& req) {
+  const json::value* input = req.if_contains("input");
+  if (input == nullptr || input->is_null()) {
+    return std::nullopt;
+  }
+  std::vector<json::value> inputs;
+  if (input->is_array() && !input->get_array().empty() && !input->get_array().front().is_number()) {
+    inputs.assign(input->get_array().begin(), input->get_array().end());
+  } else {
+    inputs.push_back(*input);  // a string, or one input as token ids
+  }
+  size_t dims = 16;
+  if (const json::value* d = req.if_contains("dimensions"); d != nullptr && d->is_int64() && d->get_int64() > 0) {
+    dims = static_cast<size_t>(std::min<int64_t>(d->get_int64(), 4096));
+  }
+  const json::value* format = req.if_contains("encoding_format");
+  const bool base64 = format != nullptr && format->is_string() && format->get_string() == "base64";
+  json::array data;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::vector<float> v = embed(inputs[i], dims);
+    json::value embedding;
+    if (base64) {
+      std::string bytes(v.size() * sizeof(float), '\0');
+      std::memcpy(bytes.data(), v.data(), bytes.size());  // x86-64 and arm64 are little-endian
+      embedding = json::string(base64_encode(bytes));
+    } else {
+      json::array floats;
+      for (float x : v) {
+        floats.push_back(x);
+      }
+      embedding = std::move(floats);
+    }
+    data.push_back(json::object{{"object", "embedding"}, {"index", i}, {"embedding", std::move(embedding)}});
+  }
+  const uint64_t tokens = (count_bytes(*input) + 3) / 4 + 1;
+  const json::value* model = req.if_contains("model");
+  return json::serialize(json::object{
+      {"object", "list"},
+      {"data", std::move(data)},
+      {"model", model != nullptr && model->is_string() ? model->get_string() : json::string("emulated")},
+      {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}});
 }
 
 }  // namespace gw::emulate

@@ -2,6 +2,7 @@
 // The emulator's answers, as pure functions of the request: deterministic text whose length is
 // bounded by max_tokens, usage that counts what was sent and received.
 #include <boost/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,10 @@ std::string anthropic_response(const Script& s);
 std::vector<std::string> anthropic_stream(const Script& s);
 // POST /v1/messages/count_tokens: {"input_tokens": N}, the N a Messages answer would report.
 std::string anthropic_count(const Script& s);
+// POST /v1/embeddings: one unit-length vector per input (`dimensions` long, else 16), derived from
+// the input's bytes, as floats or, with encoding_format "base64", as little-endian float32 bytes
+// in base64 (what the openai SDKs ask for by default); usage counts the input as chat does.
+// Nullopt for a body without a usable `input`.
+std::optional<std::string> openai_embeddings(const boost::json::object& req);
 
 }  // namespace gw::emulate

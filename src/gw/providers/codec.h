@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gw/canonical/chat.h"
+#include "gw/canonical/embedding.h"
 #include "gw/canonical/stream_event.h"
 #include "gw/common/http_types.h"
 #include "gw/common/result.h"
@@ -51,6 +52,21 @@ class ProviderCodec {
   // A 2xx answer to encode_count()'s request -> the input token count.
   virtual Result<uint64_t> decode_count(const UpstreamResponse& /*resp*/) const {
     return make_error(Code::UpstreamError, "this provider has no token counting API");
+  }
+
+  // Embeddings (POST /v1/embeddings): OpenAI-format upstreams only (canonical/embedding.h says
+  // why). The defaults say "cannot embed".
+  virtual bool can_embed() const { return false; }
+  // The upstream request for `req` at this deployment: the client's body with `model` set to the
+  // deployment's, addressed and credentialed as encode() does.
+  virtual Result<UpstreamRequest> encode_embed(const EmbeddingRequest& /*req*/,
+                                               const config::Deployment& /*dep*/) const {
+    return make_error(Code::InvalidRequest, "this provider has no embeddings API");
+  }
+  // A 2xx answer to encode_embed()'s request -> the embeddings and their usage. An answer without
+  // a `data` list is malformed (UpstreamError); one without usage reports none (usage left 0).
+  virtual Result<EmbeddingResponse> decode_embed(const UpstreamResponse& /*resp*/) const {
+    return make_error(Code::UpstreamError, "this provider has no embeddings API");
   }
 };
 

@@ -29,7 +29,8 @@ struct Call {
   const ClientRequest& http;
   const ClientDialect& dialect;
   // The metrics route label: "chat_completions" or "messages" by the dialect dispatch chose by
-  // path, "count_tokens" for POST /v1/messages/count_tokens. A fixed set: labels stay bounded.
+  // path, "count_tokens" for POST /v1/messages/count_tokens, "embeddings" for POST /v1/embeddings.
+  // A fixed set: labels stay bounded.
   std::string_view route;
   std::string request_id;
   SteadyTime start;

@@ -219,6 +219,24 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
   }
 }
 
+net::awaitable<Result<void>> reserve_capacity(Call& call, uint64_t tokens) {
+  App& app = call.worker.app();
+  const Attempt& a = *call.attempt;
+  const config::Deployment& dep = *a.deployment;
+  auto reserving = app.limiter->reserve_deployment(a.id, dep.rpm, dep.tpm, tokens);
+  auto cap = co_await std::move(reserving);
+  if (!cap) {
+    Error e = cap.error();
+    e.code = Code::UpstreamUnavailable;
+    e.retryable = true;
+    e.provider = dep.provider;
+    e.message = "deployment " + a.id + " is at capacity";
+    co_return e;
+  }
+  call.deployment_reservation = std::move(*cap);
+  co_return Result<void>{};
+}
+
 net::awaitable<AttemptOutcome> run_attempt(Call& call) {
   App& app = call.worker.app();
   const Attempt& a = *call.attempt;
@@ -228,23 +246,16 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
     co_return fail(make_error(Code::Internal, "provider '" + dep.provider + "' is not configured"));
   }
 
-  // A deployment at its rpm/tpm capacity is skipped, not hammered. Its estimate assumes the
-  // output the upstream may produce, as the key's does (pipeline.cc): input alone let every
-  // request without max_tokens in until their settlements overran the deployment's tpm.
+  // The estimate assumes the output the upstream may produce, as the key's does (pipeline.cc):
+  // input alone let every request without max_tokens in until their settlements overran the
+  // deployment's tpm.
   const int64_t max_output =
       call.chat.params.max_tokens.value_or(dep.max_tokens_default.value_or(kDefaultMaxTokensEstimate));
-  const uint64_t tokens = call.input_estimate + static_cast<uint64_t>(max_output);
-  auto reserving = app.limiter->reserve_deployment(a.id, dep.rpm, dep.tpm, tokens);
+  auto reserving = reserve_capacity(call, call.input_estimate + static_cast<uint64_t>(max_output));
   auto cap = co_await std::move(reserving);
   if (!cap) {
-    Error e = cap.error();
-    e.code = Code::UpstreamUnavailable;
-    e.retryable = true;
-    e.provider = dep.provider;
-    e.message = "deployment " + a.id + " is at capacity";
-    co_return fail(std::move(e));
+    co_return fail(cap.error());
   }
-  call.deployment_reservation = std::move(*cap);
   // An attempt the upstream answered, even with an error, counts against the deployment's
   // capacity (one request, no tokens), as the last attempt's does when the request is metered;
   // only one that never reached it is refunded (when the next attempt's reservation replaces it).

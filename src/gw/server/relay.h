@@ -39,6 +39,11 @@ struct UpstreamAnswer {
 net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime& rt,
                                                       UpstreamRequest& wire, SteadyTime started);
 
+// A deployment at its rpm/tpm capacity is skipped, not hammered: reserves one request and
+// `tokens` of call.attempt's deployment into call.deployment_reservation, or answers the retryable
+// "at capacity" error that moves on to the next deployment.
+net::awaitable<Result<void>> reserve_capacity(Call& call, uint64_t tokens);
+
 struct AttemptOutcome {
   bool done = false;           // the client got its answer (or went away): stop trying
   std::optional<Error> error;  // set when !done

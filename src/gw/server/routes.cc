@@ -5,6 +5,7 @@
 #include "gw/admin/admin_routes.h"
 #include "gw/common/ids.h"
 #include "gw/server/count_tokens.h"
+#include "gw/server/embeddings.h"
 #include "gw/server/pipeline.h"
 #include "gw/server/worker.h"
 #include "gw/telemetry/access_log.h"
@@ -117,7 +118,8 @@ namespace {
 
 // The methods each client-facing route answers; empty for a path that is not one.
 std::string_view allowed_methods(std::string_view path) {
-  if (path == "/v1/chat/completions" || path == "/v1/messages" || path == "/v1/messages/count_tokens") {
+  if (path == "/v1/chat/completions" || path == "/v1/messages" || path == "/v1/messages/count_tokens" ||
+      path == "/v1/embeddings") {
     return "POST";
   }
   if (path == "/health/live" || path == "/health/ready" || path == "/metrics" || path == "/v1/models") {
@@ -183,6 +185,10 @@ net::awaitable<void> dispatch(Session& s, ClientRequest& req) {
   }
   if (method == http::verb::post && path == "/v1/messages/count_tokens") {
     co_await handle_count_tokens(s, req);
+    co_return;
+  }
+  if (method == http::verb::post && path == "/v1/embeddings") {
+    co_await handle_embeddings(s, req);
     co_return;
   }
   const std::string request_id = new_request_id();

@@ -91,5 +91,26 @@ TEST(TransientJson, ReportsMalformedInputAndTakesDocumentsLargerThanItsBuffer) {
   }
 }
 
+TEST(WithTopLevelString, ReplacesOnlyTheTopLevelKeyAndKeepsEveryOtherByte) {
+  // A nested "model", a "model" inside a string, escapes and odd spacing are all left alone.
+  const std::string in =
+      "{ \"data\" : [ {\"model\":\"inner\",\"v\":[1.0000000000000002e-7, -0.014999999664723873]} ],"
+      " \"note\":\"say \\\"model\\\": x\" ,\n\"model\" :\t\"upstream-name\", \"usage\":{\"n\":1}}";
+  const std::string want =
+      "{ \"data\" : [ {\"model\":\"inner\",\"v\":[1.0000000000000002e-7, -0.014999999664723873]} ],"
+      " \"note\":\"say \\\"model\\\": x\" ,\n\"model\" :\t\"client \\\"alias\\\"\", \"usage\":{\"n\":1}}";
+  EXPECT_EQ(with_top_level_string(in, "model", "client \"alias\""), want);
+  EXPECT_EQ(boost::json::parse(want).at("model"), boost::json::value("client \"alias\""));
+}
+
+TEST(WithTopLevelString, ReplacesAValueOfAnyTypeAndAddsAnAbsentKey) {
+  EXPECT_EQ(with_top_level_string(R"({"a":{"b":[1,{"c":"}"}]},"model":null})", "model", "m"),
+            R"({"a":{"b":[1,{"c":"}"}]},"model":"m"})");
+  EXPECT_EQ(with_top_level_string(R"({"model":12,"z":true})", "model", "m"), R"({"model":"m","z":true})");
+  EXPECT_EQ(with_top_level_string(R"({"data":[]})", "model", "m"), R"({"model":"m","data":[]})");
+  EXPECT_EQ(with_top_level_string("{ }", "model", "m"), R"({"model":"m" })");
+  EXPECT_EQ(with_top_level_string("[1,2]", "model", "m"), "[1,2]");
+}
+
 }  // namespace
 }  // namespace gw

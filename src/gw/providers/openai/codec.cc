@@ -43,28 +43,19 @@ class OpenAICodec final : public ProviderCodec {
     if (!body) {
       return body.error();
     }
-    UpstreamRequest r;
-    r.method = "POST";
-    const std::string base = trim_slash(p_.base_url);
-    if (flavor_ == Flavor::Azure) {
-      r.url = base + "/openai/deployments/" + encode_segment(dep.model) +
-              "/chat/completions?api-version=" + encode_segment(p_.api_version);
-    } else {
-      r.url = base + "/chat/completions";
-    }
-    r.headers.emplace_back("content-type", "application/json");
-    if (!p_.api_key.empty()) {
-      if (flavor_ == Flavor::Azure) {
-        r.headers.emplace_back("api-key", p_.api_key);
-      } else {
-        r.headers.emplace_back("authorization", "Bearer " + p_.api_key);
-      }
-    }
-    for (const auto& [k, v] : p_.headers) {
-      r.headers.emplace_back(k, v);
-    }
-    r.body = boost::json::serialize(*body);
-    return r;
+    return request_to("chat/completions", dep, boost::json::serialize(*body));
+  }
+
+  bool can_embed() const override { return true; }
+
+  Result<UpstreamRequest> encode_embed(const EmbeddingRequest& req, const config::Deployment& dep) const override {
+    boost::json::object body = req.body;
+    body["model"] = dep.model;
+    return request_to("embeddings", dep, boost::json::serialize(body));
+  }
+
+  Result<EmbeddingResponse> decode_embed(const UpstreamResponse& resp) const override {
+    return openai::decode_embeddings_body(resp.body);
   }
 
   Result<ChatResponse> decode(const UpstreamResponse& resp) const override {
@@ -80,6 +71,33 @@ class OpenAICodec final : public ProviderCodec {
   }
 
  private:
+  // A POST of `body` to `operation` ("chat/completions", "embeddings") of the deployment: under
+  // base_url for OpenAI, under the Azure deployment with its api-version for Azure.
+  UpstreamRequest request_to(std::string_view operation, const config::Deployment& dep, std::string body) const {
+    UpstreamRequest r;
+    r.method = "POST";
+    const std::string base = trim_slash(p_.base_url);
+    if (flavor_ == Flavor::Azure) {
+      r.url = base + "/openai/deployments/" + encode_segment(dep.model) + "/" + std::string(operation) +
+              "?api-version=" + encode_segment(p_.api_version);
+    } else {
+      r.url = base + "/" + std::string(operation);
+    }
+    r.headers.emplace_back("content-type", "application/json");
+    if (!p_.api_key.empty()) {
+      if (flavor_ == Flavor::Azure) {
+        r.headers.emplace_back("api-key", p_.api_key);
+      } else {
+        r.headers.emplace_back("authorization", "Bearer " + p_.api_key);
+      }
+    }
+    for (const auto& [k, v] : p_.headers) {
+      r.headers.emplace_back(k, v);
+    }
+    r.body = std::move(body);
+    return r;
+  }
+
   const config::Provider& p_;
   Flavor flavor_;
 };

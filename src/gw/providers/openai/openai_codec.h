@@ -24,6 +24,9 @@ Result<boost::json::object> encode_chat_body(
 // A chat.completion body -> canonical.
 Result<ChatResponse> decode_chat_body(std::string_view body);
 
+// An embeddings list body (protocols.md: OpenAI /v1/embeddings) -> its object and usage.
+Result<EmbeddingResponse> decode_embeddings_body(std::string_view body);
+
 // finish_reason -> canonical (protocols.md 3.4); unknown values are a natural stop.
 StopReason stop_reason_of(std::string_view finish_reason);
 

@@ -1,0 +1,194 @@
+#include "gw/server/embeddings.h"
+
+#include <algorithm>
+#include <string>
+
+#include "gw/dialects/openai_embeddings/openai_embeddings.h"
+#include "gw/ledger/pricing.h"
+#include "gw/server/call.h"
+#include "gw/server/pipeline.h"
+#include "gw/server/relay.h"
+#include "gw/server/worker.h"
+
+namespace gw {
+
+namespace {
+
+constexpr size_t kMaxEmbeddingsBody = 256 << 20;  // 2048 inputs x 3072 floats as JSON text fits
+
+bool can_embed(Worker& worker, const config::Deployment& dep) {
+  const ProviderRuntime* rt = worker.provider(dep.provider);
+  return rt != nullptr && rt->codec->can_embed();
+}
+
+Error not_embeddable(const std::string& model) {
+  Error e = make_error(Code::InvalidRequest,
+                       "embeddings are not available for model '" + model +
+                           "': none of its deployments is served by an OpenAI-format provider "
+                           "(openai or azure_openai)");
+  e.param = "model";
+  return e;
+}
+
+// Who asks, for which model, and what their limits must allow: the input estimate at the model's
+// dearest deployment (embeddings produce no output).
+Result<Estimate> admit(Call& call, const EmbeddingRequest& req) {
+  if (auto r = authenticate(call); !r) {
+    return r.error();
+  }
+  ChatRequest named;  // what the shared steps (model checks, metering, logs) read of a request
+  named.model = req.model;
+  if (auto r = accept_request(call, std::move(named)); !r) {
+    return r.error();
+  }
+  call.input_estimate = req.input_estimate;
+  call.usage = UsageAccumulator(req.input_estimate);
+  Estimate est;
+  est.tokens = req.input_estimate;
+  Usage worst;
+  worst.input = req.input_estimate;
+  for (const auto& dep : call.model->deployments) {
+    est.cost_nano_usd = std::max(est.cost_nano_usd, cost_nano_usd(worst, dep.price));
+  }
+  return est;
+}
+
+// One attempt at call.attempt's deployment: true once the client has its answer (or went away),
+// else why the next deployment should be tried.
+net::awaitable<Result<void>> embed_attempt(Call& call, const EmbeddingRequest& req) {
+  App& app = call.worker.app();
+  const Attempt& a = *call.attempt;
+  const config::Deployment& dep = *a.deployment;
+  ProviderRuntime* rt = call.worker.provider(dep.provider);
+  if (rt == nullptr) {
+    co_return make_error(Code::Internal, "provider '" + dep.provider + "' is not configured");
+  }
+  auto reserving = reserve_capacity(call, req.input_estimate);
+  auto cap = co_await std::move(reserving);
+  if (!cap) {
+    co_return cap.error();
+  }
+  auto wire = rt->codec->encode_embed(req, dep);
+  if (!wire) {
+    co_return wire.error();
+  }
+  wire->headers.emplace_back("x-request-id", call.request_id);
+
+  InflightGuard inflight(app.health, a.id);
+  // An answered failure counts against the deployment's capacity; one that never reached it is
+  // refunded when the next attempt's reservation replaces it (relay.cc does the same for chat).
+  auto count_failed = [&call] { call.deployment_reservation->settle(Usage{}, 0); };
+  auto sending = send_upstream(call, *rt, *wire, inflight.started);
+  auto answered = co_await std::move(sending);
+  if (!answered) {
+    if (answered.error().upstream_status != 0) {
+      count_failed();
+    }
+    co_return answered.error();
+  }
+  auto body = co_await answered->exchange->read_all(kMaxEmbeddingsBody);
+  Result<EmbeddingResponse> decoded =
+      body ? rt->codec->decode_embed(UpstreamResponse{answered->exchange->status(),
+                                                      answered->exchange->headers(), std::move(*body)})
+           : Result<EmbeddingResponse>(body.error());
+  if (!decoded) {
+    Error e = decoded.error();
+    e.code = Code::UpstreamError;
+    e.retryable = true;  // a malformed or cut answer is the deployment's fault: another may do better
+    e.provider = dep.provider;
+    app.health.on_failure(a.id, e, inflight.started);
+    count_failed();
+    co_return e;
+  }
+  app.health.on_success(a.id, answered->latency, inflight.started);
+
+  ChatResponse billed;  // the usage the upstream reported; none reported leaves the estimate counted
+  billed.usage = decoded->usage;
+  call.usage.on_response(billed);
+  call.status = 200;
+  call.ttft_ms = call.elapsed_ms();
+  const ClientReply reply{200, Headers{{"content-type", "application/json"}},
+                          openai::render_embedding_response(*decoded, req)};
+  // The record is durable before the client can see the answer, as for chat.
+  co_await call.meter();
+  const Headers routing = call.routing_headers();
+  if (!co_await call.session.write_reply(reply, routing)) {
+    call.outcome = "client_disconnected";
+  }
+  co_return Result<void>{};
+}
+
+}  // namespace
+
+net::awaitable<void> handle_embeddings(Session& session, const ClientRequest& http) {
+  Call call(session, http, openai_chat_dialect());
+  call.route = "embeddings";
+  App& app = call.worker.app();
+  app.inflight++;
+  app.metrics.inflight_add(1);
+
+  std::optional<Error> refused;
+  auto parsed = openai::parse_embedding_request(http.body());
+  std::optional<Estimate> est;
+  if (!parsed) {
+    refused = parsed.error();
+  } else if (auto admitted = admit(call, *parsed); !admitted) {
+    refused = admitted.error();
+  } else {
+    est = *admitted;
+  }
+  const Router::DeploymentFilter embeddable = [&call](const config::Deployment& dep) {
+    return can_embed(call.worker, dep);
+  };
+  if (!refused) {
+    const auto& deps = call.model->deployments;
+    if (std::none_of(deps.begin(), deps.end(), embeddable)) {
+      refused = not_embeddable(call.chat.model);
+    }
+  }
+  if (!refused) {
+    // Awaited: the Redis limiter asks Redis (limits/redis_limiter.h).
+    auto reserving = app.limiter->reserve_key(call.who, *est);
+    auto res = co_await std::move(reserving);
+    if (res) {
+      call.key_reservation = std::move(*res);
+    } else {
+      refused = res.error();
+    }
+  }
+  if (refused) {
+    co_await call.reply_error(*refused);
+  } else if (auto plan = app.router.plan(*call.model, RouteRequest{call.input_estimate, 0}, embeddable); !plan) {
+    const Error cooling = plan.error();
+    co_await call.reply_error(cooling);
+  } else {
+    Failover failover;
+    while (auto attempt = plan->next()) {
+      if (failover.failing()) {
+        app.metrics.failover(call.chat.model);
+      }
+      call.attempt = attempt;
+      call.attempts = plan->attempts_made();
+      auto embedding = embed_attempt(call, *parsed);
+      auto done = co_await std::move(embedding);
+      if (done) {
+        failover.answered();
+        break;
+      }
+      if (!failover.failed(app, *attempt, done.error())) {
+        break;
+      }
+    }
+    if (const std::optional<Error> final = failover.client_error(call.attempts)) {
+      co_await call.reply_error(*final);
+      if (call.reached_upstream) {
+        co_await call.meter();
+      }
+    }
+  }
+  call.finish_log();
+  app.metrics.inflight_add(-1);
+  app.inflight--;
+}
+
+}  // namespace gw
