@@ -123,25 +123,16 @@ net::awaitable<void> handle_count_tokens(Session& session, const ClientRequest& 
     const Error cooling = plan.error();
     co_await call.reply_error(cooling);
   } else {
-    Failover failover;
-    while (auto attempt = plan->next()) {
-      if (failover.failing()) {
-        app.metrics.failover(call.chat.model);
+    const AttemptFn count = [&call]() -> net::awaitable<std::optional<Error>> {
+      auto counted = co_await count_attempt(call);
+      if (!counted) {
+        co_return counted.error();
       }
-      call.attempt = attempt;
-      call.attempts = plan->attempts_made();
-      auto counting = count_attempt(call);
-      auto count = co_await std::move(counting);
-      if (count) {
-        failover.answered();
-        co_await reply_count(call, *count);
-        break;
-      }
-      if (!failover.failed(app, *attempt, count.error())) {
-        break;
-      }
-    }
-    if (const std::optional<Error> final = failover.client_error(call.attempts)) {
+      co_await reply_count(call, *counted);
+      co_return std::nullopt;
+    };
+    auto trying = attempt_in_order(call, *plan, count);
+    if (const std::optional<Error> final = co_await std::move(trying)) {
       co_await call.reply_error(*final);
     }
   }

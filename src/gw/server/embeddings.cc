@@ -162,24 +162,12 @@ net::awaitable<void> handle_embeddings(Session& session, const ClientRequest& ht
     const Error cooling = plan.error();
     co_await call.reply_error(cooling);
   } else {
-    Failover failover;
-    while (auto attempt = plan->next()) {
-      if (failover.failing()) {
-        app.metrics.failover(call.chat.model);
-      }
-      call.attempt = attempt;
-      call.attempts = plan->attempts_made();
-      auto embedding = embed_attempt(call, *parsed);
-      auto done = co_await std::move(embedding);
-      if (done) {
-        failover.answered();
-        break;
-      }
-      if (!failover.failed(app, *attempt, done.error())) {
-        break;
-      }
-    }
-    if (const std::optional<Error> final = failover.client_error(call.attempts)) {
+    const AttemptFn embed = [&call, &req = *parsed]() -> net::awaitable<std::optional<Error>> {
+      auto done = co_await embed_attempt(call, req);
+      co_return done ? std::nullopt : std::optional<Error>(done.error());
+    };
+    auto trying = attempt_in_order(call, *plan, embed);
+    if (const std::optional<Error> final = co_await std::move(trying)) {
       co_await call.reply_error(*final);
       if (call.reached_upstream) {
         co_await call.meter();

@@ -143,6 +143,28 @@ std::optional<Error> Failover::client_error(int attempts) const {
   return exhausted(e, attempts);
 }
 
+net::awaitable<std::optional<Error>> attempt_in_order(Call& call, RoutePlan& plan, const AttemptFn& one) {
+  App& app = call.worker.app();
+  Failover failover;
+  while (auto attempt = plan.next()) {
+    if (failover.failing()) {
+      app.metrics.failover(call.chat.model);
+    }
+    call.attempt = attempt;
+    call.attempts = plan.attempts_made();
+    auto trying = one();
+    std::optional<Error> failed = co_await std::move(trying);
+    if (!failed) {
+      failover.answered();
+      break;
+    }
+    if (!failover.failed(app, *attempt, std::move(*failed))) {
+      break;
+    }
+  }
+  co_return failover.client_error(call.attempts);
+}
+
 net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
                                  const ClientDialect& dialect) {
   Call call(session, req, dialect);
@@ -171,23 +193,12 @@ net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
     const Error refused = plan.error();
     co_await call.reply_error(refused);
   } else {
-    Failover failover;
-    while (auto attempt = plan->next()) {
-      if (failover.failing()) {
-        app.metrics.failover(call.chat.model);
-      }
-      call.attempt = attempt;
-      call.attempts = plan->attempts_made();
+    const AttemptFn chat = [&call]() -> net::awaitable<std::optional<Error>> {
       AttemptOutcome out = co_await run_attempt(call);
-      if (out.done) {
-        failover.answered();
-        break;
-      }
-      if (!failover.failed(app, *attempt, std::move(*out.error))) {
-        break;
-      }
-    }
-    if (const std::optional<Error> final = failover.client_error(call.attempts)) {
+      co_return out.error;
+    };
+    auto trying = attempt_in_order(call, *plan, chat);
+    if (const std::optional<Error> final = co_await std::move(trying)) {
       co_await call.reply_error(*final);
       if (call.reached_upstream) {
         co_await call.meter();

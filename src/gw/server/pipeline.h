@@ -2,6 +2,7 @@
 // Where the stages meet (design.md): parse -> authenticate -> admit (limits) -> plan -> attempt
 // deployments in order (encode, sign, send) -> relay or render -> meter -> log.
 #include <chrono>
+#include <functional>
 #include <optional>
 
 #include "gw/canonical/chat.h"
@@ -15,6 +16,7 @@ namespace gw {
 struct App;
 struct Attempt;
 struct Call;
+class RoutePlan;
 
 net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
                                  const ClientDialect& dialect);
@@ -28,6 +30,16 @@ Result<void> accept_request(Call& call, Result<ChatRequest> parsed);
 
 // What the failover loop (chat and count_tokens alike) learns from each failed attempt, and the
 // error the client sees when none answered.
+// One attempt at call.attempt's deployment: nullopt once the client has its answer (or went away),
+// else why the next deployment should be tried.
+using AttemptFn = std::function<net::awaitable<std::optional<Error>>()>;
+
+// Tries `plan`'s deployments in order through `one` (call.attempt and call.attempts set before
+// each), as Failover decides, counting failovers in /metrics. Returns the client's error when no
+// attempt answered: its own fault, or 502/503/504 (429) after failover. Chat, embeddings and
+// count_tokens all go through here, so they fail over alike.
+net::awaitable<std::optional<Error>> attempt_in_order(Call& call, RoutePlan& plan, const AttemptFn& one);
+
 class Failover {
  public:
   bool failing() const { return last_.has_value(); }
