@@ -17,7 +17,17 @@ Call::Call(Session& s, const ClientRequest& r, const ClientDialect& d)
       route(d.id() == Dialect::AnthropicMessages ? "messages" : "chat_completions"),
       request_id(new_request_id()),
       start(s.worker().app().clock.steady_now()),
-      wall_start(s.worker().app().clock.now()) {}
+      wall_start(s.worker().app().clock.now()) {
+  App& app = worker.app();
+  app.inflight++;
+  app.metrics.inflight_add(1);
+}
+
+Call::~Call() {
+  App& app = worker.app();
+  app.metrics.inflight_add(-1);
+  app.inflight--;
+}
 
 int64_t Call::elapsed_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(worker.app().clock.steady_now() - start)

@@ -21,8 +21,13 @@ class Worker;
 // The output assumed in limit estimates for a request that sets no max_tokens.
 inline constexpr int64_t kDefaultMaxTokensEstimate = 4096;
 
+// In flight from construction to destruction: App::inflight (which a drain waits on) and the
+// in-flight gauge of /metrics count it.
 struct Call {
   Call(Session& s, const ClientRequest& r, const ClientDialect& d);
+  ~Call();
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
 
   Session& session;
   Worker& worker;

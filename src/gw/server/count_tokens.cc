@@ -96,8 +96,6 @@ net::awaitable<void> handle_count_tokens(Session& session, const ClientRequest& 
   Call call(session, req, anthropic_messages_dialect());
   call.route = "count_tokens";
   App& app = call.worker.app();
-  app.inflight++;
-  app.metrics.inflight_add(1);
 
   std::optional<Error> refused;
   if (auto who = authenticate(call); !who) {
@@ -137,8 +135,6 @@ net::awaitable<void> handle_count_tokens(Session& session, const ClientRequest& 
     }
   }
   call.finish_log();
-  app.metrics.inflight_add(-1);
-  app.inflight--;
 }
 
 }  // namespace gw

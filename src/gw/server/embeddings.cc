@@ -124,8 +124,6 @@ net::awaitable<void> handle_embeddings(Session& session, const ClientRequest& ht
   Call call(session, http, openai_chat_dialect());
   call.route = "embeddings";
   App& app = call.worker.app();
-  app.inflight++;
-  app.metrics.inflight_add(1);
 
   std::optional<Error> refused;
   auto parsed = openai::parse_embedding_request(http.body());
@@ -175,8 +173,6 @@ net::awaitable<void> handle_embeddings(Session& session, const ClientRequest& ht
     }
   }
   call.finish_log();
-  app.metrics.inflight_add(-1);
-  app.inflight--;
 }
 
 }  // namespace gw

@@ -169,8 +169,6 @@ net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
                                  const ClientDialect& dialect) {
   Call call(session, req, dialect);
   App& app = call.worker.app();
-  app.inflight++;
-  app.metrics.inflight_add(1);
 
   std::optional<Error> refused;
   auto est = admit(call);
@@ -206,8 +204,6 @@ net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
     }
   }
   call.finish_log();
-  app.metrics.inflight_add(-1);
-  app.inflight--;
 }
 
 }  // namespace gw
