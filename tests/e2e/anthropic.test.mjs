@@ -361,3 +361,25 @@ test('upstream error event mid-stream: both SDK streams throw', async () => {
   });
   await stillServes();
 });
+
+test('models.list and models.retrieve with the Anthropic SDK: Anthropic\'s list format and errors', async () => {
+  const listed = [];
+  for await (const m of anthropic().models.list()) listed.push(m);
+  assert.ok(listed.length >= 2);
+  const claude = listed.find((m) => m.id === 'claude-direct');
+  assert.deepEqual(claude, { type: 'model', id: 'claude-direct', display_name: 'claude-direct', created_at: '1970-01-01T00:00:00Z' });
+  const page = await anthropic().models.list();
+  assert.equal(page.has_more, false);
+  assert.equal(page.first_id, listed[0].id);
+  assert.equal(page.last_id, listed[listed.length - 1].id);
+
+  const one = await anthropic().models.retrieve('gpt-up');
+  assert.equal(one.type, 'model');
+  assert.equal(one.id, 'gpt-up');
+  const missing = await anthropic().models.retrieve('no-such-model').catch((e) => e);
+  assert.ok(missing instanceof Anthropic.NotFoundError, `got ${missing}`);
+  assert.equal(missing.error?.error?.type, 'not_found_error');
+  const bad = await anthropic('sk-wrong').models.list().catch((e) => e);
+  assert.ok(bad instanceof Anthropic.AuthenticationError, `got ${bad}`);
+  assert.equal(bad.error?.error?.type, 'authentication_error');
+});

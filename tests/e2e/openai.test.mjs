@@ -311,6 +311,18 @@ test('GET /v1/models lists only the models the key may use', async () => {
   assert.equal(onlyB[0].object, 'model');
 });
 
+test('GET /v1/models/{id} (models.retrieve): a model the key may use; 404 for one it may not or that does not exist', async () => {
+  const m = await client().models.retrieve('gpt-ok');
+  assert.deepEqual({ id: m.id, object: m.object }, { id: 'gpt-ok', object: 'model' });
+  const hidden = await client(KEY_B).models.retrieve('gpt-other').catch((e) => e);
+  assert.ok(hidden instanceof OpenAI.NotFoundError, `got ${hidden}`);
+  const missing = await client().models.retrieve('no-such-model').catch((e) => e);
+  assert.ok(missing instanceof OpenAI.NotFoundError, `got ${missing}`);
+  assert.equal(missing.error?.code, 'model_not_found');
+  const bad = await client('sk-wrong').models.retrieve('gpt-ok').catch((e) => e);
+  assert.ok(bad instanceof OpenAI.AuthenticationError, `got ${bad}`);
+});
+
 test('/metrics exposes request counters in Prometheus text format', async () => {
   const r = await fetch(`${gw.url}/metrics`);
   assert.equal(r.status, 200);

@@ -4,6 +4,7 @@
 
 #include "gw/admin/admin_routes.h"
 #include "gw/common/ids.h"
+#include "gw/common/percent.h"
 #include "gw/server/count_tokens.h"
 #include "gw/server/embeddings.h"
 #include "gw/server/pipeline.h"
@@ -35,9 +36,14 @@ net::awaitable<void> reply_and_log(Session& s, const ClientRequest& req, const C
   write_access_log(e);
 }
 
-// GET /v1/models: the OpenAI list of the models this key may use.
-ClientReply list_models(App& app, const ClientRequest& req) {
-  const auto& dialect = openai_chat_dialect();
+// GET /v1/models and GET /v1/models/{id}: the models this key may use, in the format of the SDK
+// that asks. Anthropic's SDKs send anthropic-version on every request and read Anthropic's list
+// ({data:[{type:"model",...}], has_more, first_id, last_id}, protocols.md 2.9); everyone else gets
+// OpenAI's (contract.md). A model the key may not use is absent from the list and a 404 alone,
+// as at the providers: what a key cannot use does not exist for it.
+ClientReply models(App& app, const ClientRequest& req, std::string_view path) {
+  const bool anthropic = !req["anthropic-version"].empty();
+  const ClientDialect& dialect = anthropic ? anthropic_messages_dialect() : openai_chat_dialect();
   std::string_view key = presented_key(req);
   if (key.empty()) {
     return dialect.render_error(make_error(Code::Unauthenticated, "missing API key"));
@@ -46,13 +52,38 @@ ClientReply list_models(App& app, const ClientRequest& req) {
   if (!who) {
     return dialect.render_error(who.error());
   }
+  auto entry = [anthropic](const std::string& name) -> boost::json::object {
+    if (anthropic) {
+      // The gateway's model names are its own aliases: no release date to report.
+      return {{"type", "model"}, {"id", name}, {"display_name", name}, {"created_at", "1970-01-01T00:00:00Z"}};
+    }
+    return {{"id", name}, {"object", "model"}, {"created", 0}, {"owned_by", "switchyard"}};
+  };
+  constexpr std::string_view kList = "/v1/models";
+  if (path.size() > kList.size()) {  // /v1/models/{id}
+    const std::string_view raw = path.substr(kList.size() + 1);
+    const std::optional<std::string> decoded = percent_decode(raw);  // SDKs encode a '/' in a name
+    const std::string id = decoded ? *decoded : std::string(raw);
+    if (app.cfg.model(id) == nullptr || !who->allows(id)) {
+      Error e = make_error(Code::NotFound, "model '" + id + "' does not exist");
+      e.param = "model";
+      return dialect.render_error(e);
+    }
+    return json_reply(200, boost::json::serialize(entry(id)));
+  }
   boost::json::array data;
   for (const auto& [name, model] : app.cfg.models) {
     if (who->allows(name)) {
-      data.push_back({{"id", name}, {"object", "model"}, {"created", 0}, {"owned_by", "switchyard"}});
+      data.push_back(entry(name));
     }
   }
-  return json_reply(200, boost::json::serialize(boost::json::object{{"object", "list"}, {"data", data}}));
+  if (!anthropic) {
+    return json_reply(200, boost::json::serialize(boost::json::object{{"object", "list"}, {"data", data}}));
+  }
+  boost::json::value first = data.empty() ? boost::json::value(nullptr) : data.front().at("id");
+  boost::json::value last = data.empty() ? boost::json::value(nullptr) : data.back().at("id");
+  return json_reply(200, boost::json::serialize(boost::json::object{
+                             {"data", data}, {"has_more", false}, {"first_id", first}, {"last_id", last}}));
 }
 
 ClientReply admin(App& app, const ClientRequest& req) {
@@ -122,7 +153,8 @@ std::string_view allowed_methods(std::string_view path) {
       path == "/v1/embeddings") {
     return "POST";
   }
-  if (path == "/health/live" || path == "/health/ready" || path == "/metrics" || path == "/v1/models") {
+  if (path == "/health/live" || path == "/health/ready" || path == "/metrics" || path == "/v1/models" ||
+      path.starts_with("/v1/models/")) {
     return "GET, HEAD";
   }
   return {};
@@ -149,8 +181,8 @@ ClientReply simple_route(App& app, const ClientRequest& req, std::string_view pa
     return ClientReply{200, Headers{{"content-type", "text/plain; version=0.0.4; charset=utf-8"}},
                        app.metrics.render(&totals, commitments)};
   }
-  if (method == http::verb::get && path == "/v1/models") {
-    return list_models(app, req);
+  if (method == http::verb::get && (path == "/v1/models" || (path.starts_with("/v1/models/") && path.size() > 11))) {
+    return models(app, req, path);
   }
   if (path.starts_with("/admin/")) {
     return admin(app, req);
