@@ -62,7 +62,7 @@ std::string safe_text(std::string_view d, const TokenCall& call) {
     out.push_back(c >= 0x20 && c < 0x7f ? c : ' ');
   }
   if (quotes_secret(d, call.secrets)) {
-    return "(description withheld: it quoted a credential)";
+    return "description withheld: it quoted a credential";
   }
   return out;
 }
