@@ -61,19 +61,9 @@ Result<std::shared_ptr<const TokenGrant>> load_credential_file(const std::string
                                                                std::string_view provider,
                                                                const std::string& origin) {
   const std::string what = "provider " + std::string(provider) + ": " + origin;
-  auto fail = [&](Error e) {
-    e.provider = std::string(provider);
-    return e;
-  };
-  auto text = read_credential_file(path, what);
-  if (!text) {
-    return fail(text.error());
-  }
-  auto grant = parse_credential_file(*text, what, origin);
-  if (!grant) {
-    return fail(grant.error());
-  }
-  return grant;
+  return load_credential<std::shared_ptr<const TokenGrant>>(
+      path, provider, what,
+      [&](const std::string& text) { return parse_credential_file(text, what, origin); });
 }
 
 }  // namespace gw::vertex

@@ -27,4 +27,21 @@ bool is_http_url(std::string_view url);
 // credential_error(what, ...).
 Result<std::string> read_credential_file(const std::string& path, std::string_view what);
 
+// Reads `path` and parses its text with `parse` (text -> Result<T>); an error from either carries
+// `provider`.
+template <class T, class Parse>
+Result<T> load_credential(const std::string& path,
+                          std::string_view provider,
+                          std::string_view what,
+                          Parse&& parse) {
+  auto text = read_credential_file(path, what);
+  Result<T> r = text ? parse(*text) : Result<T>(text.error());
+  if (!r) {
+    Error e = r.error();  // a copy: result::error() returns by value
+    e.provider = std::string(provider);
+    return e;
+  }
+  return r;
+}
+
 }  // namespace gw::vertex

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include <boost/algorithm/string/trim.hpp>
+
 #include "gw/common/base64.h"
 #include "gw/providers/vertex/credential_json.h"
 #include "gw/providers/vertex/token_exchange.h"
@@ -15,16 +17,6 @@ namespace {
 
 constexpr std::string_view kTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange";
 constexpr std::string_view kAccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // IAM's expireTime: RFC 3339 in UTC ("2024-01-15T12:34:56Z", fractional seconds allowed).
 std::optional<SystemTime> parse_utc_time(const std::string& s) {
@@ -123,11 +115,11 @@ Result<ExternalAccount> parse_external_account(const json::object& o, std::strin
 Result<std::string> subject_token_of(const ExternalAccount& a, std::string_view file_text) {
   const std::string what = "subject token file " + a.source_file;
   if (a.subject_token_field_name.empty()) {
-    const std::string_view t = trim(file_text);
+    std::string t = boost::algorithm::trim_copy(std::string(file_text));
     if (t.empty()) {
       return credential_error(what, "is empty");
     }
-    return std::string(t);
+    return t;
   }
   json::error_code ec;
   json::value v = json::parse(file_text, ec);

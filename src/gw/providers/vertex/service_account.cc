@@ -61,19 +61,8 @@ Result<ServiceAccount> parse_service_account(const json::object& o, std::string_
 
 Result<ServiceAccount> load_service_account(const std::string& path, std::string_view provider) {
   const std::string what = "provider " + std::string(provider) + ": credentials file " + path;
-  auto fail = [&](Error e) {
-    e.provider = std::string(provider);
-    return e;
-  };
-  auto text = read_credential_file(path, what);
-  if (!text) {
-    return fail(text.error());
-  }
-  auto sa = parse_service_account(*text, what);
-  if (!sa) {
-    return fail(sa.error());
-  }
-  return sa;
+  return load_credential<ServiceAccount>(
+      path, provider, what, [&](const std::string& text) { return parse_service_account(text, what); });
 }
 
 }  // namespace gw::vertex

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "gw/common/percent.h"
+
 namespace gw::vertex {
 
 namespace json = boost::json;
@@ -12,24 +14,6 @@ namespace {
 
 constexpr size_t kMaxTokenResponseBytes = 64 * 1024;
 constexpr int64_t kDefaultExpiresInS = 3600;  // RFC 6749 makes expires_in optional
-
-bool unreserved(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
-void form_encode(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : s) {
-    if (unreserved(c)) {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[(uint8_t(c) >> 4) & 0xf]);
-      out.push_back(kHex[uint8_t(c) & 0xf]);
-    }
-  }
-}
 
 // Whether `text` quotes a credential: a JWT ("eyJ" is '{"' in base64url), or 16 consecutive
 // characters of a secret (shorter secrets: the whole of it).
@@ -104,9 +88,9 @@ std::string form_body(std::initializer_list<std::pair<std::string_view, std::str
     if (!body.empty()) {
       body.push_back('&');
     }
-    form_encode(k, body);
+    percent_encode(k, &is_unreserved, body);
     body.push_back('=');
-    form_encode(v, body);
+    percent_encode(v, &is_unreserved, body);
   }
   return body;
 }
