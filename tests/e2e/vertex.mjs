@@ -7,6 +7,9 @@
 //   emu.tokenRequests           -> every token exchange: {ok, error, claims, header}
 //   emu.revokeTokens()          -> every issued access token stops working (401)
 //
+// `acceptToken(token) -> bool`, optional: also accept bearer tokens another emulator issued (the
+// Google credential emulators of gcp_credentials.mjs: metadata server, STS, IAM).
+//
 // POST /token: grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer; the RS256 assertion is
 // verified against the public key of the service account's private key; claims iss/scope/aud/iat/exp
 // are checked (exp - iat <= 3600, iat within 5 minutes of now). Returns {access_token, expires_in,
@@ -35,7 +38,7 @@ function googleError(res, code, message, { array = false } = {}) {
 
 const b64urlJson = (s) => JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
 
-export async function startVertex({ name = 'vertex', keyFile, project = 'emu-project', region = 'us-east5', expiresIn = 3599 } = {}) {
+export async function startVertex({ name = 'vertex', keyFile, project = 'emu-project', region = 'us-east5', expiresIn = 3599, acceptToken = () => false } = {}) {
   const key = JSON.parse(fs.readFileSync(keyFile, 'utf8'));
   const publicKey = crypto.createPublicKey(crypto.createPrivateKey(key.private_key));
   const requests = [];
@@ -105,8 +108,9 @@ export async function startVertex({ name = 'vertex', keyFile, project = 'emu-pro
     rec.model = decodeURIComponent(model);
     rec.op = op;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization || '')?.[1];
+    rec.bearer = bearer;
     const exp = bearer && tokens.get(bearer);
-    if (!exp || exp < Date.now()) {
+    if ((!exp || exp < Date.now()) && !(bearer && acceptToken(bearer))) {
       return googleError(res, 401, 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
     }
     rec.authOk = true;

@@ -1,6 +1,6 @@
 #pragma once
 // Percent-decoding (RFC 3986 escapes), for request targets and for the credentials of redis:// and
-// postgres:// URLs.
+// postgres:// URLs; percent-encoding, for upstream URL segments and form bodies.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,5 +10,10 @@ namespace gw {
 // nullopt for a malformed escape ("%zz", or '%' too close to the end). With plus_is_space, '+'
 // decodes to a space, as in an HTML form's query string.
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space = false);
+
+// RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~".
+bool is_unreserved(char c);
+// Appends `s` to `out` with every byte for which `keep` is false written as %XX (uppercase hex).
+void percent_encode(std::string_view s, bool (*keep)(char), std::string& out);
 
 }  // namespace gw

@@ -249,7 +249,12 @@ void read_typed(Reader& r, const Fields& m, const Field& f, Provider& p) {
         p.base_url = "https://" + p.region + "-aiplatform.googleapis.com";
       }
       read_base_url(r, m, f, /*required=*/false, p);
-      set(r.required_string(m, f, "credentials_file"), p.credentials_file);
+      // Optional: without it `serve` uses Google's Application Default Credentials (the
+      // environment, gcloud's file, the metadata server), which `check` does not look at. Given,
+      // it must name a file: an empty value is a mistake, not a request for the default.
+      if (m.get("credentials_file") != nullptr) {
+        set(r.required_string(m, f, "credentials_file"), p.credentials_file);
+      }
       break;
   }
 }

@@ -30,7 +30,7 @@ struct Provider {
   std::string secret_access_key;  // bedrock
   std::string session_token;      // bedrock (optional)
   std::string project;            // vertex
-  std::string credentials_file;   // vertex service-account key file
+  std::string credentials_file;   // vertex service-account key file; empty: Application Default Credentials
   std::map<std::string, std::string> headers;  // extra headers sent upstream
   MaxTokensField max_tokens_field = MaxTokensField::Auto;  // openai, azure_openai
   std::chrono::milliseconds connect_timeout{5000};

@@ -25,11 +25,12 @@ std::unique_ptr<ProviderCodec> make_codec(const config::Provider& p) {
 
 std::unique_ptr<RequestSigner> make_signer(const config::Provider& p,
                                            HttpClient& client,
-                                           const bedrock::CredentialSet* aws) {
+                                           const bedrock::CredentialSet* aws,
+                                           const vertex::DefaultCredentials* gcp) {
   switch (p.type) {
     case config::ProviderType::Bedrock:
       return bedrock::make_bedrock_signer(p, real_clock(), aws ? aws->for_provider(p.name) : nullptr);
-    case config::ProviderType::Vertex: return vertex::make_vertex_signer(p, client);
+    case config::ProviderType::Vertex: return vertex::make_vertex_signer(p, client, gcp);
     default: return nullptr;  // static api keys are set by the codec itself
   }
 }
@@ -37,7 +38,7 @@ std::unique_ptr<RequestSigner> make_signer(const config::Provider& p,
 std::vector<config::Problem> credential_warnings(const config::Config& cfg) {
   std::vector<config::Problem> out;
   for (const auto& [name, p] : cfg.providers) {
-    if (p.type != config::ProviderType::Vertex) {
+    if (p.type != config::ProviderType::Vertex || p.credentials_file.empty()) {
       continue;
     }
     if (auto sa = vertex::load_service_account(p.credentials_file, name); !sa) {

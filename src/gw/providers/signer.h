@@ -16,6 +16,9 @@ class HttpClient;
 namespace bedrock {
 class CredentialSet;
 }
+namespace vertex {
+class DefaultCredentials;
+}
 
 class RequestSigner {
  public:
@@ -33,12 +36,15 @@ class RequestSigner {
 // nullptr for providers whose codec already set static credentials (openai, azure, anthropic).
 // `client` is the worker's HTTP client (Vertex fetches tokens with it); it outlives the signer.
 // `aws`: the process's AWS default-chain credentials (Bedrock providers without static keys).
+// `gcp`: the Google Application Default Credentials (Vertex providers without credentials_file).
 std::unique_ptr<RequestSigner> make_signer(const config::Provider& p,
                                            HttpClient& client,
-                                           const bedrock::CredentialSet* aws = nullptr);
+                                           const bedrock::CredentialSet* aws = nullptr,
+                                           const vertex::DefaultCredentials* gcp = nullptr);
 
 // Credentials the config points at that cannot be used on this machine (a Vertex credentials_file
-// that is missing or not a service-account key). Not config problems: the file may exist where
+// that is missing or not a service-account key; keyless Vertex providers are not looked at: their
+// credentials come from the environment, which `check` does not read). Not config problems: the file may exist where
 // the gateway will run. `check` prints them as warnings and `serve` logs them at start; requests
 // to such a provider fail (502, naming the problem) and fail over. Never quotes a secret.
 std::vector<config::Problem> credential_warnings(const config::Config& cfg);

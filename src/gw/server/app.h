@@ -10,6 +10,7 @@
 #include "gw/ledger/ledger.h"
 #include "gw/limits/limiter.h"
 #include "gw/providers/bedrock/credential_set.h"
+#include "gw/providers/vertex/adc.h"
 #include "gw/routing/commitments.h"
 #include "gw/routing/health.h"
 #include "gw/routing/router.h"
@@ -30,6 +31,8 @@ struct App {
   Router router;
   // AWS default-chain credentials of the Bedrock providers without static keys (server.cc).
   std::unique_ptr<bedrock::CredentialSet> aws_credentials;
+  // Application Default Credentials of the Vertex providers without credentials_file (server.cc).
+  std::unique_ptr<vertex::DefaultCredentials> gcp_credentials;
   std::atomic<bool> draining{false};
   std::atomic<int> inflight{0};  // requests being handled (not idle connections)
 

@@ -187,7 +187,6 @@ keys:
   EXPECT_TRUE(has_problem(r, "providers.br.region", 5, "is required"));
   EXPECT_TRUE(has_problem(r, "providers.vx.project", 6, "is required"));
   EXPECT_TRUE(has_problem(r, "providers.vx.region", 6, "region name"));
-  EXPECT_TRUE(has_problem(r, "providers.vx.credentials_file", 6, "is required"));
   EXPECT_TRUE(has_problem(r, "providers.nt", 7, "type is required"));
   EXPECT_TRUE(has_problem(r, "models.m.deployments", 9, "is required"));
   EXPECT_TRUE(has_problem(r, "models.d.deployments[0].model", 12, "is required"));
@@ -195,8 +194,23 @@ keys:
   EXPECT_TRUE(has_problem(r, "models.d.deployments[1].price.input", 13, "is required"));
   EXPECT_TRUE(has_problem(r, "keys[0].name", 15, "is required"));
   EXPECT_TRUE(has_problem(r, "keys[0].key", 15, "is required"));
-  // A bedrock provider without keys takes them from the AWS default chain at `serve`.
-  EXPECT_EQ(r.problems.size(), 15u) << all_problems(r);
+  // A bedrock provider without keys takes them from the AWS default chain at `serve`, a vertex
+  // provider without credentials_file from Google's Application Default Credentials.
+  EXPECT_EQ(r.problems.size(), 14u) << all_problems(r);
+}
+
+TEST(ConfigProblems, VertexCredentialsFileIsOptionalButNotEmpty) {
+  auto r = load(R"(providers:
+  adc: { type: vertex, project: p, region: us-east5 }
+  blank: { type: vertex, project: p, region: us-east5, credentials_file: "${UNSET_SA_FILE}" }
+  wrong: { type: vertex, project: p, region: us-east5, credentials_file: [a] }
+models:
+  m: { deployments: [{ provider: adc, model: x, price: { input: 1, output: 1 } }] }
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "providers.blank.credentials_file", 3, "empty"));
+  EXPECT_TRUE(has_problem(r, "providers.wrong.credentials_file", 4, ""));
+  EXPECT_EQ(r.problems.size(), 2u) << all_problems(r);
 }
 
 TEST(ConfigProblems, BedrockKeysComeInPairsOrFromTheDefaultChain) {

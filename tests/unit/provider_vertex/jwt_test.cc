@@ -6,7 +6,7 @@
 #include <openssl/pem.h>
 
 #include "gw/providers/vertex/service_account.h"
-#include "gw/providers/vertex/token_source.h"
+#include "gw/providers/vertex/grant_jwt_bearer.h"
 
 #include "test_support.h"
 
@@ -85,14 +85,12 @@ TEST_F(JwtVector, SignedJwtIsExactlyTheVector) {
   EXPECT_FALSE(key_.verify_sha256(signing_input + "x", *sig));
 }
 
-TEST_F(JwtVector, TokenSourceAssertionAndRequestBodyMatchTheVector) {
+TEST_F(JwtVector, GrantAssertionAndRequestBodyMatchTheVector) {
   auto sa = parse_service_account(
       testing::read_file(vector_path("gcp_service_account_TEST_ONLY.json")), "test");
   ASSERT_TRUE(sa.has_value()) << sa.error().message;
-  testing::FakeHttpClient http;
-  ManualClock clock;
-  TokenSource src("gcp", std::move(*sa), http, clock);
-  auto jwt = src.assertion(SystemTime{} + std::chrono::seconds(1700000000));
+  JwtBearerGrant grant(std::move(*sa), "test");
+  auto jwt = grant.assertion(SystemTime{} + std::chrono::seconds(1700000000), kCloudPlatformScope);
   ASSERT_TRUE(jwt.has_value());
   EXPECT_EQ(*jwt, vstr(vec_, "jwt"));
   EXPECT_EQ(token_request_body(*jwt), vstr(vec_.at("token_request"), "body"));

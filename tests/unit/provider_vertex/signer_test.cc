@@ -1,6 +1,7 @@
 // The Vertex signer: Authorization from the token source, key-file problems as 502s per request.
 #include <gtest/gtest.h>
 
+#include "gw/providers/vertex/adc.h"
 #include "gw/providers/vertex/vertex_signer.h"
 
 #include "test_support.h"
@@ -115,6 +116,50 @@ TEST(VertexSigner, TokenEndpointRejectionIsA502WithoutSecrets) {
             std::string::npos);
   EXPECT_EQ(r.error().message.find("eyJ"), std::string::npos);
   EXPECT_EQ(r.error().message.find("PRIVATE KEY"), std::string::npos);
+}
+
+// Without credentials_file: the default credentials serve found, their source named in errors.
+TEST(VertexSigner, KeylessProvidersUseTheDefaultCredentials) {
+  config::Config cfg;
+  cfg.providers.emplace("gcp", provider(""));
+  auto adc = DefaultCredentials::find(
+      cfg,
+      [](const std::string& k) -> std::optional<std::string> {
+        if (k == "GCE_METADATA_HOST") {
+          return "127.0.0.1:9";
+        }
+        if (k == "HOME") {
+          return ::testing::TempDir() + "/no-gcloud-here";
+        }
+        return std::nullopt;
+      },
+      [](const std::string&, const std::string&) {});
+  FakeHttpClient http;
+  http.replies = {FakeReply{200u, token_json("ya29.gce", 3599)}, FakeReply{503u, "down"}};
+  ManualClock clock;
+  auto signer = make_vertex_signer(cfg.providers.at("gcp"), http, clock, adc.get());
+  UpstreamRequest req;
+  ASSERT_TRUE(sign(*signer, req).has_value());
+  EXPECT_EQ(find_header(req.headers, "authorization"), "Bearer ya29.gce");
+  EXPECT_EQ(find_header(http.requests.at(0).headers, "metadata-flavor"), "Google");
+
+  signer->invalidate();
+  auto r = sign(*signer, req);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().http_status(), 502u);
+  EXPECT_EQ(r.error().provider, "gcp");
+  EXPECT_EQ(r.error().message.rfind("provider gcp: could not obtain a Google access token from GCE "
+                                    "metadata server http://127.0.0.1:9/",
+                                    0),
+            0u)
+      << r.error().message;
+
+  // No lookup made (not through serve): an error, not a crash or an unauthenticated request.
+  auto bare = make_vertex_signer(cfg.providers.at("gcp"), http, clock);
+  r = sign(*bare, req);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().http_status(), 502u);
+  EXPECT_NE(r.error().message.find("no Google credentials"), std::string::npos);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // before expiry, single flight, and errors that carry no secret.
 #include "gw/providers/vertex/token_source.h"
 
+#include "gw/providers/vertex/grant_jwt_bearer.h"
+
 #include <gtest/gtest.h>
 
 #include "test_support.h"
@@ -26,9 +28,13 @@ ServiceAccount test_account() {
   return std::move(*sa);
 }
 
+std::shared_ptr<const TokenGrant> test_grant() {
+  return std::make_shared<JwtBearerGrant>(test_account(), "test");
+}
+
 class TokenSourceTest : public ::testing::Test {
  protected:
-  TokenSourceTest() : src_("gcp", test_account(), http_, clock_) {}
+  TokenSourceTest() : src_("gcp", "", test_grant(), http_, clock_) {}
 
   Result<std::string> get() {
     return testing::run<Result<std::string>>([this]() { return src_.token(); });
@@ -294,7 +300,7 @@ TEST(TokenSourceTeardown, ARefreshOutlivingItsSourceIsHarmless) {
   http.replies = {FakeReply{200u, token_json("ya29.late", 3600), 5000}};
   ManualClock clock;
   auto io = std::make_unique<net::io_context>();
-  auto src = std::make_unique<TokenSource>("gcp", test_account(), http, clock);
+  auto src = std::make_unique<TokenSource>("gcp", "", test_grant(), http, clock);
   int finished = 0;
   for (int i = 0; i < 2; ++i) {  // the refresher and one waiter
     net::co_spawn(
@@ -337,11 +343,10 @@ TEST(SharedTokenCache, WorkersShareOneTokenPerServiceAccount) {
   FakeHttpClient http2;
   http1.replies = {FakeReply{200u, token_json("ya29.w1", 3600)}};
   http2.replies = {FakeReply{200u, token_json("ya29.w2", 3600)}};
-  const ServiceAccount sa = test_account();
-  EXPECT_EQ(TokenSource::cache_key(sa, {}), TokenSource::cache_key(test_account(), {}));
+  EXPECT_EQ(TokenSource::cache_key(*test_grant(), {}), TokenSource::cache_key(*test_grant(), {}));
   auto cache = std::make_shared<SharedTokenCache>();
-  TokenSource w1("gcp", test_account(), http1, clock, {}, cache);
-  TokenSource w2("gcp", test_account(), http2, clock, {}, cache);
+  TokenSource w1("gcp", "", test_grant(), http1, clock, {}, cache);
+  TokenSource w2("gcp", "", test_grant(), http2, clock, {}, cache);
   auto get = [](TokenSource& s) {
     return testing::run<Result<std::string>>([&]() { return s.token(); });
   };
@@ -356,7 +361,7 @@ TEST(SharedTokenCache, WorkersShareOneTokenPerServiceAccount) {
   EXPECT_EQ(http1.requests.size(), 1u);
   // Worker 1's late invalidate of the token it used before does not drop the new one.
   http1.replies = {FakeReply{200u, token_json("ya29.w1b", 3600)}};
-  TokenSource w3("gcp", test_account(), http1, clock, {}, cache);
+  TokenSource w3("gcp", "", test_grant(), http1, clock, {}, cache);
   EXPECT_EQ(*get(w3), "ya29.w2");
   w2.invalidate();  // forgets ya29.w2
   EXPECT_EQ(*get(w3), "ya29.w1b");
@@ -377,8 +382,8 @@ TEST(SharedTokenCache, OneWorkerRefreshesWhileTheOthersKeepTheOldToken) {
                    FakeReply{200u, token_json("ya29.new", 3600), 30}};
   http2.replies = {FakeReply{200u, token_json("ya29.w2", 3600)}};
   auto cache = std::make_shared<SharedTokenCache>();
-  TokenSource w1("gcp", test_account(), http1, clock, {}, cache);
-  TokenSource w2("gcp", test_account(), http2, clock, {}, cache);
+  TokenSource w1("gcp", "", test_grant(), http1, clock, {}, cache);
+  TokenSource w2("gcp", "", test_grant(), http2, clock, {}, cache);
   EXPECT_EQ(*testing::run<Result<std::string>>([&]() { return w1.token(); }), "ya29.old");
   clock.advance(56min);  // refresh due on every worker, the old token good for four minutes
 

@@ -2,6 +2,7 @@
 // itself is shared with the anthropic provider (messages_wire.h).
 #include <string>
 
+#include "gw/common/percent.h"
 #include "gw/providers/anthropic/anthropic_codec.h"
 #include "gw/providers/anthropic/messages_wire.h"
 #include "gw/providers/vertex/vertex_codec.h"
@@ -21,23 +22,11 @@ std::string trim_slash(std::string s) {
 
 // RFC 3986 pchar minus ';' (the Vertex SDK encodes it) and '/' (it would split the segment).
 bool segment_safe(char c) {
-  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-    return true;
-  }
-  return std::string_view("-._~@:!$&'()*+,=").find(c) != std::string_view::npos;
+  return is_unreserved(c) || std::string_view("@:!$&'()*+,=").find(c) != std::string_view::npos;
 }
 
 void append_segment(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : s) {
-    if (segment_safe(c)) {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[(uint8_t(c) >> 4) & 0xf]);
-      out.push_back(kHex[uint8_t(c) & 0xf]);
-    }
-  }
+  percent_encode(s, &segment_safe, out);
 }
 
 class VertexCodec final : public ProviderCodec {

@@ -2,39 +2,11 @@
 // fault but never echoes a value: a half-pasted key would otherwise end up in logs and replies.
 #include "gw/providers/vertex/service_account.h"
 
-#include <fstream>
-#include <sstream>
-
-#include <boost/json.hpp>
+#include "gw/providers/vertex/credential_json.h"
 
 namespace gw::vertex {
 
 namespace json = boost::json;
-
-namespace {
-
-// Key files are a few KiB; anything far larger is not one (and is not read into memory whole).
-constexpr std::streamsize kMaxKeyFileBytes = 1 << 20;
-
-Error credential_error(std::string_view what, std::string_view problem) {
-  Error e = make_error(Code::UpstreamError, std::string(what) + ": " + std::string(problem));
-  e.retryable = false;
-  return e;
-}
-
-// A string field: absent -> empty; present but not a string -> nullopt (reported by the caller).
-std::optional<std::string> string_member(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) {
-    return std::string();
-  }
-  if (!v->is_string()) {
-    return std::nullopt;
-  }
-  return std::string(v->get_string());
-}
-
-}  // namespace
 
 Result<ServiceAccount> parse_service_account(std::string_view json_text, std::string_view what) {
   json::error_code ec;
@@ -42,7 +14,10 @@ Result<ServiceAccount> parse_service_account(std::string_view json_text, std::st
   if (ec || !v.is_object()) {
     return credential_error(what, "is not a JSON object (expected a service-account key file)");
   }
-  const json::object& o = v.get_object();
+  return parse_service_account(v.get_object(), what);
+}
+
+Result<ServiceAccount> parse_service_account(const json::object& o, std::string_view what) {
   for (std::string_view key :
        {"type", "client_email", "private_key", "private_key_id", "token_uri", "project_id"}) {
     if (!string_member(o, key)) {
@@ -69,7 +44,7 @@ Result<ServiceAccount> parse_service_account(std::string_view json_text, std::st
   }
   if (sa.token_uri.empty()) {
     sa.token_uri = std::string(kDefaultTokenUri);
-  } else if (sa.token_uri.rfind("https://", 0) != 0 && sa.token_uri.rfind("http://", 0) != 0) {
+  } else if (!is_http_url(sa.token_uri)) {
     return credential_error(what, "token_uri must be an http:// or https:// URL");
   }
   const std::string pem = *string_member(o, "private_key");
@@ -86,28 +61,8 @@ Result<ServiceAccount> parse_service_account(std::string_view json_text, std::st
 
 Result<ServiceAccount> load_service_account(const std::string& path, std::string_view provider) {
   const std::string what = "provider " + std::string(provider) + ": credentials file " + path;
-  auto fail = [&](Error e) {
-    e.provider = std::string(provider);
-    return e;
-  };
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(credential_error(what, "cannot be opened"));
-  }
-  std::string text(static_cast<size_t>(kMaxKeyFileBytes) + 1, '\0');
-  in.read(text.data(), kMaxKeyFileBytes + 1);
-  if (in.bad()) {
-    return fail(credential_error(what, "cannot be read"));
-  }
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > static_cast<size_t>(kMaxKeyFileBytes)) {
-    return fail(credential_error(what, "is too large to be a service-account key file"));
-  }
-  auto sa = parse_service_account(text, what);
-  if (!sa) {
-    return fail(sa.error());
-  }
-  return sa;
+  return load_credential<ServiceAccount>(
+      path, provider, what, [&](const std::string& text) { return parse_service_account(text, what); });
 }
 
 }  // namespace gw::vertex

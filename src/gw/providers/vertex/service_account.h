@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json.hpp>
+
 #include "gw/common/result.h"
 #include "gw/providers/vertex/jwt.h"
 
@@ -23,6 +25,8 @@ struct ServiceAccount {
 // /etc/sa.json"). Errors are UpstreamError (502: the gateway's own credential is unusable),
 // non-retryable, and never contain the private key or any other field's value.
 Result<ServiceAccount> parse_service_account(std::string_view json_text, std::string_view what);
+// The same for a parsed file.
+Result<ServiceAccount> parse_service_account(const boost::json::object& o, std::string_view what);
 
 // Reads and parses `path` for provider `provider` (errors name both, never the key).
 Result<ServiceAccount> load_service_account(const std::string& path, std::string_view provider);

@@ -1,10 +1,13 @@
 // The Vertex RequestSigner: a TokenSource per provider and worker, whose bearer token goes into
-// every request. The key file is read once at construction; its error, if any, is kept and
-// reported on each request instead of aborting start-up.
+// every request. The credential is read once at construction (the key file, or the default
+// credentials `serve` looked up); its error, if any, is kept and reported on each request instead
+// of aborting start-up.
 #include <optional>
 
 #include <boost/algorithm/string/predicate.hpp>
 
+#include "gw/providers/vertex/adc.h"
+#include "gw/providers/vertex/grant_jwt_bearer.h"
 #include "gw/providers/vertex/token_source.h"
 #include "gw/providers/vertex/vertex_signer.h"
 
@@ -12,20 +15,59 @@ namespace gw::vertex {
 
 namespace {
 
-class VertexSigner final : public RequestSigner {
- public:
-  VertexSigner(const config::Provider& p, HttpClient& client, const Clock& clock) {
+// The provider's grant, and what errors call it: nothing for a credentials_file (its messages
+// stay as they have always been), the default credentials' description otherwise.
+struct ChosenGrant {
+  std::shared_ptr<const TokenGrant> grant;
+  std::string source;
+};
+
+Result<ChosenGrant> choose_grant(const config::Provider& p, const DefaultCredentials* adc) {
+  if (!p.credentials_file.empty()) {
     auto sa = load_service_account(p.credentials_file, p.name);
     if (!sa) {
-      load_error_ = sa.error();
+      return sa.error();
+    }
+    return ChosenGrant{
+        std::make_shared<JwtBearerGrant>(std::move(*sa), "credentials_file " + p.credentials_file),
+        ""};
+  }
+  const Result<std::shared_ptr<const TokenGrant>>* found =
+      adc != nullptr ? adc->for_provider(p.name) : nullptr;
+  if (found == nullptr) {
+    Error e = make_error(Code::UpstreamError,
+                         "provider " + p.name +
+                             ": no Google credentials (no credentials_file, and Application "
+                             "Default Credentials were not looked up)");
+    e.provider = p.name;
+    e.retryable = false;
+    return e;
+  }
+  if (!*found) {
+    return found->error();
+  }
+  return ChosenGrant{**found, (**found)->describe()};
+}
+
+class VertexSigner final : public RequestSigner {
+ public:
+  VertexSigner(const config::Provider& p,
+               HttpClient& client,
+               const Clock& clock,
+               const DefaultCredentials* adc) {
+    auto chosen = choose_grant(p, adc);
+    if (!chosen) {
+      load_error_ = chosen.error();
       return;
     }
-    // Every worker's signer for this service account shares one token (token_cache.h). A test
+    // Every worker's signer for this credential shares one token (token_cache.h). A test
     // clock gets a cache of its own: ManualClock times mean nothing to the real clock's users.
     TokenSourceOptions opts;
-    auto cache =
-        &clock == &real_clock() ? shared_token_cache(TokenSource::cache_key(*sa, opts)) : nullptr;
-    source_.emplace(p.name, std::move(*sa), client, clock, std::move(opts), std::move(cache));
+    auto cache = &clock == &real_clock()
+                     ? shared_token_cache(TokenSource::cache_key(*chosen->grant, opts))
+                     : nullptr;
+    source_.emplace(p.name, std::move(chosen->source), std::move(chosen->grant), client, clock,
+                    std::move(opts), std::move(cache));
   }
 
   net::awaitable<Result<void>> sign(UpstreamRequest& req) override {
@@ -61,12 +103,15 @@ class VertexSigner final : public RequestSigner {
 
 std::unique_ptr<RequestSigner> make_vertex_signer(const config::Provider& p,
                                                   HttpClient& client,
-                                                  const Clock& clock) {
-  return std::make_unique<VertexSigner>(p, client, clock);
+                                                  const Clock& clock,
+                                                  const DefaultCredentials* adc) {
+  return std::make_unique<VertexSigner>(p, client, clock, adc);
 }
 
-std::unique_ptr<RequestSigner> make_vertex_signer(const config::Provider& p, HttpClient& client) {
-  return make_vertex_signer(p, client, real_clock());
+std::unique_ptr<RequestSigner> make_vertex_signer(const config::Provider& p,
+                                                  HttpClient& client,
+                                                  const DefaultCredentials* adc) {
+  return make_vertex_signer(p, client, real_clock(), adc);
 }
 
 }  // namespace gw::vertex

@@ -1,10 +1,11 @@
 #pragma once
-// Google OAuth2 access tokens from a service account (JWT-bearer grant, protocols.md 5.5):
-// cached until shortly before they expire, refreshed by at most one exchange at a time.
+// Google OAuth2 access tokens from any grant (grant.h: service account, refresh token, workload
+// identity federation, metadata server; protocols.md 5.5): cached until shortly before they
+// expire, refreshed by at most one exchange at a time.
 //
 // One TokenSource lives on one io_context (one per worker, like HttpClient): concurrent callers on
 // that context share a single in-flight refresh. The token itself is kept in a SharedTokenCache
-// that the workers' sources for the same service account share.
+// that the workers' sources for the same credential share.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -13,7 +14,8 @@
 #include "gw/common/asio.h"
 #include "gw/common/clock.h"
 #include "gw/common/result.h"
-#include "gw/providers/vertex/service_account.h"
+#include "gw/providers/vertex/grant.h"
+#include "gw/providers/vertex/jwt.h"
 #include "gw/providers/vertex/token_cache.h"
 #include "gw/upstream/http_client.h"
 
@@ -31,15 +33,14 @@ struct TokenSourceOptions {
                     std::chrono::milliseconds(15000)};
 };
 
-// The token endpoint request body: grant_type and assertion, application/x-www-form-urlencoded.
-std::string token_request_body(std::string_view assertion);
-
 class TokenSource {
  public:
-  // `http` and `clock` outlive the source. `provider` names the provider in errors. `cache`
-  // null: a cache of its own (tests); see cache_key() for the process-wide one.
+  // `http` and `clock` outlive the source. `provider` names the provider in errors, and so does
+  // `source` unless empty ("... could not obtain a Google access token from <source>: ...").
+  // `cache` null: a cache of its own (tests); see cache_key() for the process-wide one.
   TokenSource(std::string provider,
-              ServiceAccount sa,
+              std::string source,
+              std::shared_ptr<const TokenGrant> grant,
               HttpClient& http,
               const Clock& clock,
               TokenSourceOptions opts = {},
@@ -49,20 +50,16 @@ class TokenSource {
   TokenSource& operator=(const TokenSource&) = delete;
 
   // A valid access token: the cached one, or a fresh one from the token endpoint. Errors are
-  // UpstreamError naming the provider, "could not obtain a Google access token", never the
-  // assertion or the key; retryable for connection failures, timeouts, 429 and 5xx, not for
-  // rejections of the credential (400/401/403: invalid_grant and the like).
+  // the grant's (TokenGrant::fetch), prefixed with "provider <name>: could not obtain a Google
+  // access token[ from <source>]: ", with the provider set.
   net::awaitable<Result<std::string>> token();
 
   // Forgets the token this source last handed out (Vertex answered 401 with it), so the next
   // token() fetches anew, unless another worker has already replaced it.
   void invalidate();
 
-  // What identifies a token: the same account, endpoint and scope get the same token.
-  static std::string cache_key(const ServiceAccount& sa, const TokenSourceOptions& opts);
-
-  // The signed assertion for time `now` (exposed for tests; the exchange sends exactly this).
-  Result<std::string> assertion(SystemTime now) const;
+  // What identifies a token: the same credential and scope get the same token.
+  static std::string cache_key(const TokenGrant& grant, const TokenSourceOptions& opts);
 
  private:
   struct Flight;
@@ -74,7 +71,8 @@ class TokenSource {
   void settle(Flight& f, Result<std::string> r);
 
   std::string provider_;
-  ServiceAccount sa_;
+  std::string error_prefix_;
+  std::shared_ptr<const TokenGrant> grant_;
   HttpClient& http_;
   const Clock& clock_;
   TokenSourceOptions opts_;

@@ -1,0 +1,44 @@
+#pragma once
+// One way of obtaining a Google OAuth2 access token (protocols.md 5.5): a service-account key
+// (JWT bearer), a gcloud user's refresh token, workload identity federation (STS, optionally
+// followed by service-account impersonation) or the GCE/GKE metadata server. TokenSource
+// (token_source.h) caches what a grant returns and decides when to call it again; a grant only
+// performs one exchange.
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "gw/common/asio.h"
+#include "gw/common/clock.h"
+#include "gw/common/result.h"
+#include "gw/upstream/http_client.h"
+
+namespace gw::vertex {
+
+struct GrantedToken {
+  std::string token;
+  std::chrono::seconds lifetime{0};  // counted from when the exchange began
+};
+
+struct GrantContext {
+  HttpClient& http;
+  const Clock& clock;
+  const Timeouts& timeouts;
+  std::string_view scope;  // space-separated OAuth scopes
+};
+
+class TokenGrant {
+ public:
+  virtual ~TokenGrant() = default;
+  // One exchange. Errors are UpstreamError (UpstreamTimeout for timeouts) whose message says what
+  // failed without the provider (TokenSource adds it) and never quotes a credential; retryable
+  // for connection failures, timeouts, 408, 429 and 5xx, not for rejections of the credential.
+  virtual net::awaitable<Result<GrantedToken>> fetch(const GrantContext& ctx) const = 0;
+  // Grants with the same key obtain the same token, so the workers' sources share one cache.
+  virtual std::string cache_key() const = 0;
+  // For logs and errors: the kind of credential and where it comes from (file, URL, account),
+  // never a secret.
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace gw::vertex
