@@ -56,12 +56,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static const auto azure = gw::make_azure_openai_codec(provider(gw::config::ProviderType::AzureOpenAI));
     gw::config::Deployment dep;
     dep.model = "deployment/model";
+    // The client's bytes go upstream as written, model aside: as valid as they were (Boost.JSON
+    // accepted them to get here), naming the deployment's model where only one "model" key exists.
+    const bool plain = bytes.find('\\') == std::string_view::npos;
+    const size_t first = bytes.find("\"model\"");
+    const bool one_model = plain && first != std::string_view::npos &&
+                           bytes.find("\"model\"", first + 1) == std::string_view::npos;
     for (const auto* codec : {openai.get(), azure.get()}) {
       auto wire = codec->encode_embed(*req, dep);
       must(wire.has_value());
       boost::json::error_code ec;
       const boost::json::value sent = boost::json::parse(wire->body, ec);
-      must(!ec && sent.is_object() && sent.as_object().at("model") == "deployment/model");
+      must(!ec && sent.is_object());
+      if (one_model) {
+        must(sent.as_object().at("model") == "deployment/model");
+      }
     }
   }
 
@@ -69,17 +78,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   named.model = "client \"alias\"";
   if (auto answer = gw::openai::decode_embeddings_body(bytes)) {
     const std::string out = gw::openai::render_embedding_response(*answer, named);
-    boost::json::error_code ec;
+    // Held to Boost.JSON where Boost.JSON accepts the answer itself: simdjson, which decoded it,
+    // also takes what Boost refuses (an exponent beyond 64 bits, nesting deeper than asked), and the
+    // rewrite passes those bytes through untouched.
     boost::json::parse_options deep;
-    deep.max_depth = 1 << 20;  // simdjson, which accepted the answer, nests deeper than Boost's 32
-    const boost::json::value v = boost::json::parse(out, ec, {}, deep);
-    must(!ec && v.is_object());
-    // Boost.JSON keeps the last of duplicate keys and reads escaped keys, while the rewrite
-    // changes the first plain one: the client's model is checked where neither can differ.
-    const bool plain = bytes.find('\\') == std::string_view::npos;
-    const size_t first = bytes.find("\"model\"");
-    if (plain && (first == std::string_view::npos || bytes.find("\"model\"", first + 1) == std::string_view::npos)) {
-      must(v.as_object().at("model") == named.model.c_str());
+    deep.max_depth = 1 << 20;
+    boost::json::error_code in_ec;
+    (void)boost::json::parse(bytes, in_ec, {}, deep);
+    if (!in_ec) {
+      boost::json::error_code ec;
+      const boost::json::value v = boost::json::parse(out, ec, {}, deep);
+      must(!ec && v.is_object());
+      // Boost.JSON keeps the last of duplicate keys and reads escaped keys, while the rewrite
+      // changes the first plain one: the client's model is checked where neither can differ.
+      const bool plain = bytes.find('\\') == std::string_view::npos;
+      const size_t first = bytes.find("\"model\"");
+      if (plain && (first == std::string_view::npos || bytes.find("\"model\"", first + 1) == std::string_view::npos)) {
+        must(v.as_object().at("model") == named.model.c_str());
+      }
     }
   }
   return 0;

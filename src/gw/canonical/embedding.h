@@ -2,9 +2,9 @@
 // An embeddings request and its answer (POST /v1/embeddings). Only OpenAI-format upstreams
 // (OpenAI, Azure OpenAI, vLLM, llama.cpp, ...) embed: vectors of different models live in different
 // spaces, so failover is between deployments of the same model, never a translation. The client's
-// body therefore travels as it came, with `model` set to the deployment's.
-#include <boost/json.hpp>
-
+// body therefore travels as it came, byte for byte, with `model` set to the deployment's:
+// re-serializing it would change what the client wrote (Boost.JSON 1.81 reads some numbers
+// inexactly, and `0e300370955` as NaN, which it then prints as invalid JSON).
 #include <cstdint>
 #include <string>
 
@@ -14,7 +14,7 @@ namespace gw {
 
 struct EmbeddingRequest {
   std::string model;          // the name the client asked for
-  boost::json::object body;   // the client's body: input, encoding_format, dimensions, user, ...
+  std::string body;           // the client's JSON text: input, encoding_format, dimensions, ...
   uint64_t input_estimate = 0;  // tokens, for limits and route: cost before the upstream counts
 };
 

@@ -18,8 +18,7 @@ config::Deployment dep(std::string model) {
 EmbeddingRequest request() {
   EmbeddingRequest r;
   r.model = "embed-alias";
-  r.body = json::parse(R"({"model":"embed-alias","input":["a","b"],"dimensions":256,"encoding_format":"base64","future_field":{"x":1}})")
-               .as_object();
+  r.body = R"({"model":"embed-alias","input":["a","b"],"dimensions":256,"encoding_format":"base64","future_field":{"x":1.10000000000000001}})";
   return r;
 }
 
@@ -34,10 +33,9 @@ TEST(OpenAIEmbeddings, PostsTheClientsBodyWithTheDeploymentsModelUnderBaseUrl) {
   EXPECT_EQ(r->method, "POST");
   EXPECT_EQ(r->url, "http://127.0.0.1:8000/v1/embeddings");
   EXPECT_EQ(find_header(r->headers, "authorization"), "Bearer sk-up");
-  json::object sent = json::parse(r->body).as_object();
-  EXPECT_EQ(sent.at("model"), json::value("text-embedding-3-large"));
-  sent["model"] = "embed-alias";
-  EXPECT_EQ(sent, request().body) << "every other field passes through as the client sent it";
+  EXPECT_EQ(r->body,
+            R"({"model":"text-embedding-3-large","input":["a","b"],"dimensions":256,"encoding_format":"base64","future_field":{"x":1.10000000000000001}})")
+      << "every other byte passes through as the client wrote it";
 }
 
 TEST(AzureOpenAIEmbeddings, DeploymentInThePathApiVersionAndApiKey) {

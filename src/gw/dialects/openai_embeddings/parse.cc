@@ -88,30 +88,31 @@ Result<EmbeddingRequest> parse_embedding_request(std::string_view body) {
   if (!v.is_object()) {
     return make_error(Code::InvalidRequest, "request body must be a JSON object");
   }
+  const json::object& o = v.get_object();
   EmbeddingRequest req;
-  req.body = std::move(v.get_object());
-  const json::value* model = req.body.if_contains("model");
+  req.body = std::string(body);
+  const json::value* model = o.if_contains("model");
   if (model == nullptr || !model->is_string() || model->get_string().empty()) {
     return invalid_field("model", "is required and must be a string");
   }
   req.model = std::string(model->get_string());
-  auto tokens = check_input(req.body.if_contains("input"));
+  auto tokens = check_input(o.if_contains("input"));
   if (!tokens) {
     return tokens.error();
   }
   req.input_estimate = *tokens;
-  if (const json::value* f = req.body.if_contains("encoding_format"); f != nullptr && !f->is_null()) {
+  if (const json::value* f = o.if_contains("encoding_format"); f != nullptr && !f->is_null()) {
     if (!f->is_string() || (f->get_string() != "float" && f->get_string() != "base64")) {
       return invalid_field("encoding_format", "must be \"float\" or \"base64\"");
     }
   }
-  if (const json::value* d = req.body.if_contains("dimensions"); d != nullptr && !d->is_null()) {
+  if (const json::value* d = o.if_contains("dimensions"); d != nullptr && !d->is_null()) {
     const bool positive = (d->is_uint64() && d->get_uint64() > 0) || (d->is_int64() && d->get_int64() > 0);
     if (!positive) {
       return invalid_field("dimensions", "must be a positive integer");
     }
   }
-  if (const json::value* u = req.body.if_contains("user"); u != nullptr && !u->is_null() && !u->is_string()) {
+  if (const json::value* u = o.if_contains("user"); u != nullptr && !u->is_null() && !u->is_string()) {
     return invalid_field("user", "must be a string");
   }
   return req;

@@ -2,6 +2,7 @@
 // schemes (contract.md "base_url conventions", protocols.md 6.1).
 #include <string>
 
+#include "gw/common/json_util.h"
 #include "gw/providers/openai/openai_codec.h"
 
 namespace gw {
@@ -49,9 +50,7 @@ class OpenAICodec final : public ProviderCodec {
   bool can_embed() const override { return true; }
 
   Result<UpstreamRequest> encode_embed(const EmbeddingRequest& req, const config::Deployment& dep) const override {
-    boost::json::object body = req.body;
-    body["model"] = dep.model;
-    return request_to("embeddings", dep, boost::json::serialize(body));
+    return request_to("embeddings", dep, with_top_level_string(req.body, "model", dep.model));
   }
 
   Result<EmbeddingResponse> decode_embed(const UpstreamResponse& resp) const override {
