@@ -28,7 +28,8 @@ std::unique_ptr<RequestSigner> make_signer(const config::Provider& p,
                                            const bedrock::CredentialSet* aws) {
   switch (p.type) {
     case config::ProviderType::Bedrock:
-      return bedrock::make_bedrock_signer(p, real_clock(), aws ? aws->for_provider(p.name) : nullptr);
+      return bedrock::make_bedrock_signer(p, real_clock(), aws ? aws->for_provider(p.name) : nullptr,
+                                          aws ? aws->clock_skew() : nullptr);
     case config::ProviderType::Vertex: return vertex::make_vertex_signer(p, client);
     default: return nullptr;  // static api keys are set by the codec itself
   }

@@ -13,6 +13,7 @@ std::unique_ptr<CredentialSet> CredentialSet::start(const config::Config& cfg,
                                                     LogFn log,
                                                     CredentialSetOptions opts) {
   auto set = std::make_unique<CredentialSet>();
+  set->skew_ = std::make_shared<ClockSkew>(log);
   const std::string session = opts.default_session_name.empty()
                                   ? "switchyard-" + std::to_string(::getpid())
                                   : opts.default_session_name;
@@ -60,7 +61,7 @@ std::unique_ptr<CredentialSet> CredentialSet::start(const config::Config& cfg,
   return set;
 }
 
-std::shared_ptr<const CredentialProvider> CredentialSet::for_provider(const std::string& name) const {
+std::shared_ptr<CredentialProvider> CredentialSet::for_provider(const std::string& name) const {
   auto it = by_provider_.find(name);
   return it == by_provider_.end() ? nullptr : it->second;
 }
