@@ -275,7 +275,7 @@ Result<TemporaryCredentials> fetch_now(const CredentialSourceSpec& s, HttpClient
   net::io_context io;
   std::optional<Result<TemporaryCredentials>> out;
   net::co_spawn(
-      io, [&]() -> net::awaitable<void> { out.emplace(co_await fetch_credentials(s, http)); },
+      io, [&]() -> net::awaitable<void> { out.emplace(co_await fetch_credentials(s, http, {}, real_clock().now())); },
       net::detached);
   io.run();
   return std::move(*out);
