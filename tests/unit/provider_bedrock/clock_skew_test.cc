@@ -38,6 +38,9 @@ TEST(ClockSkew, AwsTimeFromTheDateHeaderOrTheSignatureExpiredMessage) {
   // Not a refusal skew could explain: a throttle, a server error, an unrelated 403 without time.
   EXPECT_FALSE(aws_time_of_refusal(UpstreamResponse{429u, {{"Date", "Mon, 15 Jan 2024 12:34:56 GMT"}}, "{}"}));
   EXPECT_FALSE(aws_time_of_refusal(UpstreamResponse{500u, {{"Date", "Mon, 15 Jan 2024 12:34:56 GMT"}}, "{}"}));
+  // A 400 the request's content caused (AWS checks the signature first, so that one passed).
+  EXPECT_FALSE(aws_time_of_refusal(UpstreamResponse{400u, {{"Date", "Mon, 15 Jan 2024 12:34:56 GMT"}, {"x-amzn-ErrorType", "ValidationException"}}, "{}"}));
+  EXPECT_EQ(aws_time_of_refusal(UpstreamResponse{400u, {{"Date", "Mon, 15 Jan 2024 12:34:56 GMT"}}, R"j({"__type":"RequestExpired"})j"}), kT);
   EXPECT_FALSE(aws_time_of_refusal(UpstreamResponse{403u, {{"x-amzn-ErrorType", "AccessDeniedException"}},
                                                     R"j({"message":"(20240115T123456Z - 5 min.)"})j"}));
 }

@@ -99,14 +99,18 @@ std::optional<SystemTime> aws_time_of_refusal(const UpstreamResponse& resp) {
   if (resp.status != 400 && resp.status != 401 && resp.status != 403) {
     return std::nullopt;
   }
-  if (auto date = parse_http_date(find_header(resp.headers, "date"))) {
-    // Any refusal with AWS's time: whether skew explains it is decided against the signing time.
-    return date;
-  }
   json::error_code ec;
   json::value v = json::parse(resp.body, ec);
   const json::object* body = !ec && v.is_object() ? &v.get_object() : nullptr;
-  if (!is_skew_error(aws_error_name(resp.headers, body)) || body == nullptr) {
+  const bool skew_error = is_skew_error(aws_error_name(resp.headers, body));
+  if (resp.status == 400 && !skew_error) {
+    return std::nullopt;  // a 400 that is no signature error (ValidationException): skew is not why
+  }
+  if (auto date = parse_http_date(find_header(resp.headers, "date"))) {
+    // Any 401/403 with AWS's time: whether skew explains it is decided against the signing time.
+    return date;
+  }
+  if (!skew_error || body == nullptr) {
     return std::nullopt;
   }
   for (std::string_view key : {"message", "Message"}) {

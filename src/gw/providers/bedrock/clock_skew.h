@@ -21,8 +21,8 @@ inline constexpr std::chrono::minutes kSkewTolerance{4};
 
 // AWS's clock at the time it refused a request, when the refusal may come from clock skew: a
 // 400/401/403 whose error is one of AWS's clock-skew errors (InvalidSignatureException "Signature
-// expired", RequestTimeTooSkewed, SignatureDoesNotMatch, RequestExpired...) or that carries a
-// Date header. From the Date header, or else from the time quoted in the message
+// expired", RequestTimeTooSkewed, SignatureDoesNotMatch, RequestExpired...), or a 401/403 that
+// carries a Date header. From the Date header, or else from the time quoted in the message
 // ("... (20240115T121000Z - 5 min.)"). nullopt: not a refusal skew could explain.
 std::optional<SystemTime> aws_time_of_refusal(const UpstreamResponse& resp);
 
