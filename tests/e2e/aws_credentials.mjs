@@ -11,9 +11,13 @@
 //   const ctr = await startContainerCredentials({ issuer, authToken: () => '...' });
 //   const imds = await startImds({ issuer, role: 'gw-role' });
 //   sts.origin / sts.calls / sts.fail = true (answers 500 until cleared)
+//   const sts = await startSts({ issuer, roleArn, assumeRole: { accessKeyId, secretAccessKey, region } })
+//     also answers AssumeRole (a profile's role_arn + source_profile), whose SigV4 signature
+//     (service sts) it verifies with @smithy/signature-v4 against those long-term keys.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { startServer, sendJson } from './util.mjs';
+import { verifySigV4 } from './bedrock.mjs';
 
 export class Issuer {
   constructor({ lifetimeMs = 3600_000 } = {}) {
@@ -56,7 +60,7 @@ function stsError(res, status, code, message) {
 
 // STS: AssumeRoleWithWebIdentity by POST (form body) or GET (query), unsigned. The token must be
 // the token file's content at the time of the call (kubelet rotates it).
-export async function startSts({ issuer, roleArn, tokenFile }) {
+export async function startSts({ issuer, roleArn, tokenFile, assumeRole = undefined }) {
   const state = { calls: [], fail: false };
   const srv = await startServer(async (req, res, raw) => {
     const q = req.url.indexOf('?');
@@ -64,12 +68,45 @@ export async function startSts({ issuer, roleArn, tokenFile }) {
     const call = { at: Date.now(), method: req.method, params: Object.fromEntries(params), authorization: req.headers.authorization };
     state.calls.push(call);
     if (state.fail) return stsError(res, 500, 'InternalFailure', 'emulated outage');
-    if (params.get('Action') !== 'AssumeRoleWithWebIdentity' || params.get('Version') !== '2011-06-15') {
+    const action = params.get('Action');
+    if (params.get('Version') !== '2011-06-15' ||
+        !(action === 'AssumeRoleWithWebIdentity' || (action === 'AssumeRole' && assumeRole))) {
       return stsError(res, 400, 'InvalidAction', 'Could not find operation');
     }
-    if (req.headers.authorization) return stsError(res, 400, 'InvalidRequest', 'AssumeRoleWithWebIdentity is unsigned');
-    if (params.get('RoleArn') !== roleArn) return stsError(res, 403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+    if (action === 'AssumeRole') {
+      // Signed with the source profile's long-term keys, for STS in its region.
+      const err = await verifySigV4({ method: req.method, rawUrl: req.url, headers: req.headers, body: raw },
+        { accessKeyId: assumeRole.accessKeyId, secretAccessKey: assumeRole.secretAccessKey, region: assumeRole.region, service: 'sts' });
+      if (err) {
+        call.sigError = err;
+        return stsError(res, err.status, err.name === 'UnrecognizedClientException' ? 'InvalidClientTokenId' : 'SignatureDoesNotMatch', err.message);
+      }
+      if (params.get('ExternalId') !== (assumeRole.externalId ?? null)) return stsError(res, 403, 'AccessDenied', 'ExternalId does not match');
+    } else {
+      if (req.headers.authorization) return stsError(res, 400, 'InvalidRequest', 'AssumeRoleWithWebIdentity is unsigned');
+    }
+    if (params.get('RoleArn') !== roleArn) return stsError(res, 403, 'AccessDenied', `Not authorized to perform sts:${action}`);
     if (!params.get('RoleSessionName')) return stsError(res, 400, 'ValidationError', 'RoleSessionName is required');
+    if (action === 'AssumeRole') {
+      const c = issuer.issue('sts');
+      call.issued = c.accessKeyId;
+      res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': crypto.randomUUID() });
+      return res.end(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <AssumedRoleUser>
+      <Arn>${xmlEscape(roleArn.replace(':role/', ':assumed-role/'))}/${xmlEscape(params.get('RoleSessionName'))}</Arn>
+      <AssumedRoleId>AROAEXAMPLE:${xmlEscape(params.get('RoleSessionName'))}</AssumedRoleId>
+    </AssumedRoleUser>
+    <Credentials>
+      <AccessKeyId>${c.accessKeyId}</AccessKeyId>
+      <SecretAccessKey>${xmlEscape(c.secretAccessKey)}</SecretAccessKey>
+      <SessionToken>${xmlEscape(c.sessionToken)}</SessionToken>
+      <Expiration>${new Date(c.expiresAt).toISOString()}</Expiration>
+    </Credentials>
+  </AssumeRoleResult>
+  <ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata>
+</AssumeRoleResponse>`);
+    }
     if (params.get('WebIdentityToken') !== fs.readFileSync(tokenFile, 'utf8').trim()) {
       return stsError(res, 400, 'InvalidIdentityToken', 'The web identity token is not the current one');
     }

@@ -21,14 +21,18 @@ const NOVA = 'amazon.nova-pro-v1:0';
 const MSG = [{ role: 'user', content: 'Say hello.' }];
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/switchyard-bedrock';
 
-// Every variable of the chain unset, so the runner's own environment cannot leak in.
+// Every variable of the chain unset, and the shared config files pointed away from the runner's
+// ~/.aws, so the runner's own environment cannot leak in.
 const CLEAN_AWS_ENV = Object.fromEntries([
   'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION',
   'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN', 'AWS_ROLE_SESSION_NAME', 'AWS_ENDPOINT_URL_STS',
   'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
   'AWS_CONTAINER_AUTHORIZATION_TOKEN', 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
   'AWS_EC2_METADATA_DISABLED', 'AWS_EC2_METADATA_SERVICE_ENDPOINT',
-].map((k) => [k, undefined]));
+].map((k) => [k, undefined]).concat([
+  ['AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/switchyard-e2e/credentials'],
+  ['AWS_CONFIG_FILE', '/nonexistent/switchyard-e2e/config'],
+]));
 
 function gatewayConfig(dir, br, providers) {
   const dep = (provider, model) => ({ provider, model, price: PRICE });

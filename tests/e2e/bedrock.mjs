@@ -3,6 +3,10 @@
 //   const emu = await startBedrock({ name: 'aws', region: 'us-east-1', accessKeyId, secretAccessKey, sessionToken });
 //   emu.baseUrl -> 'http://127.0.0.1:PORT' (the `bedrock` provider base_url)
 //
+// `clockOffsetMs`: the emulator's clock runs that far from this machine's (a gateway host whose
+// clock drifted); signatures more than 5 minutes off it are refused with AWS's "Signature
+// expired" message, and every answer's Date header carries it.
+//
 // Temporary credentials (issued by an STS, container or IMDS emulator while the test runs): pass
 // `credentials: (accessKeyId) => ({ secretAccessKey, sessionToken, expiresAt }) | undefined`
 // instead of one fixed key; an unknown key id gets 403 UnrecognizedClientException, a credential
@@ -65,9 +69,14 @@ function awsError(res, status, name, message) {
   });
 }
 
+export function amzDateOf(ms) {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
 // Verifies a SigV4-signed request with @smithy/signature-v4. Returns null when valid, otherwise
 // {status, name, message}.
-export async function verifySigV4({ method, rawUrl, headers, body }, { accessKeyId, secretAccessKey, sessionToken, region, service = 'bedrock' }) {
+// `now`: the verifier's clock (ms), which a skewed emulator sets apart from this machine's.
+export async function verifySigV4({ method, rawUrl, headers, body }, { accessKeyId, secretAccessKey, sessionToken, region, service = 'bedrock', now = Date.now() }) {
   const auth = headers.authorization || '';
   const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
   if (!m) {
@@ -81,8 +90,12 @@ export async function verifySigV4({ method, rawUrl, headers, body }, { accessKey
     return { status: 403, name: 'IncompleteSignatureException', message: 'missing or inconsistent X-Amz-Date' };
   }
   const when = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
-  if (Math.abs(Date.now() - when.getTime()) > 5 * 60 * 1000) {
-    return { status: 403, name: 'InvalidSignatureException', message: 'Signature expired: the request time is more than 5 minutes from the current time.' };
+  // AWS's own wording, which quotes its current time.
+  if (now - when.getTime() > 5 * 60 * 1000) {
+    return { status: 403, name: 'InvalidSignatureException', message: `Signature expired: ${amzDate} is now earlier than ${amzDateOf(now - 5 * 60 * 1000)} (${amzDateOf(now)} - 5 min.)` };
+  }
+  if (when.getTime() - now > 5 * 60 * 1000) {
+    return { status: 403, name: 'InvalidSignatureException', message: `Signature not yet current: ${amzDate} is still later than ${amzDateOf(now + 5 * 60 * 1000)} (${amzDateOf(now)} + 5 min.)` };
   }
   const signed = signedList.split(';');
   for (const h of ['host', 'x-amz-date']) {
@@ -162,7 +175,10 @@ function invokeBodyProblem(modelId, body) {
   return null;
 }
 
-export async function startBedrock({ name = 'bedrock', region = 'us-east-1', accessKeyId, secretAccessKey, sessionToken = undefined, credentials = undefined } = {}) {
+export async function startBedrock({ name = 'bedrock', region = 'us-east-1', accessKeyId, secretAccessKey, sessionToken = undefined, credentials = undefined, clockOffsetMs = 0 } = {}) {
+  // The emulator's clock: this machine's + clockOffsetMs, as a Bedrock whose time differs from
+  // the gateway host's. Its Date header and the 5-minute signature window follow it.
+  const now = () => Date.now() + clockOffsetMs;
   const requests = [];
   const served = [];
   const counted = [];
@@ -170,6 +186,7 @@ export async function startBedrock({ name = 'bedrock', region = 'us-east-1', acc
   const srv = await startServer(async (req, res, raw) => {
     const rec = { method: req.method, rawUrl: req.url, headers: { ...req.headers }, body: null, modelId: null, op: null, sigError: null };
     requests.push(rec);
+    res.setHeader('date', new Date(now()).toUTCString());
     const m = /^\/model\/([^/?]+)\/(invoke|invoke-with-response-stream|converse|converse-stream|count-tokens)(\?.*)?$/.exec(req.url);
     if (req.method !== 'POST' || !m) {
       return awsError(res, 404, 'UnknownOperationException', `no route ${req.method} ${req.url}`);
@@ -184,13 +201,13 @@ export async function startBedrock({ name = 'bedrock', region = 'us-east-1', acc
         rec.sigError = { status: 403, name: 'UnrecognizedClientException' };
         return awsError(res, 403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
       }
-      if (found.expiresAt !== undefined && Date.now() >= found.expiresAt) {
+      if (found.expiresAt !== undefined && now() >= found.expiresAt) {
         rec.sigError = { status: 403, name: 'ExpiredTokenException' };
         return awsError(res, 403, 'ExpiredTokenException', 'The security token included in the request is expired');
       }
       keys = { accessKeyId: rec.accessKeyId, secretAccessKey: found.secretAccessKey, sessionToken: found.sessionToken };
     }
-    const err = await verifySigV4({ method: req.method, rawUrl: req.url, headers: req.headers, body: raw }, { ...keys, region });
+    const err = await verifySigV4({ method: req.method, rawUrl: req.url, headers: req.headers, body: raw }, { ...keys, region, now: now() });
     if (err) {
       rec.sigError = err;
       return awsError(res, err.status, err.name, err.message);

@@ -20,7 +20,7 @@ std::vector<std::string_view> keys_for(std::optional<ProviderType> type) {
   };
   if (!type) {  // unknown type: accept any provider field, so only the type itself is reported
     add({"api_key", "api_version", "anthropic_version", "region", "access_key_id",
-         "secret_access_key", "session_token", "project", "credentials_file", "max_tokens_field"});
+         "secret_access_key", "session_token", "profile", "project", "credentials_file", "max_tokens_field"});
     return keys;
   }
   switch (*type) {
@@ -28,7 +28,7 @@ std::vector<std::string_view> keys_for(std::optional<ProviderType> type) {
     case ProviderType::AzureOpenAI: add({"api_key", "api_version", "max_tokens_field"}); break;
     case ProviderType::Anthropic: add({"api_key", "anthropic_version"}); break;
     case ProviderType::Bedrock:
-      add({"region", "access_key_id", "secret_access_key", "session_token"});
+      add({"region", "access_key_id", "secret_access_key", "session_token", "profile"});
       break;
     case ProviderType::Vertex: add({"project", "region", "credentials_file"}); break;
   }
@@ -189,6 +189,21 @@ void read_aws_keys(Reader& r, const Fields& m, const Field& f, Provider& p) {
   const Field* id = m.get("access_key_id");
   const Field* secret = m.get("secret_access_key");
   const Field* token = m.get("session_token");
+  if (const Field* profile = m.get("profile")) {
+    // A profile of the AWS shared config files (~/.aws/credentials, ~/.aws/config): read by
+    // `serve`, which fails at start when it is missing or unusable.
+    if (id != nullptr || secret != nullptr || token != nullptr) {
+      r.problem(*profile, "cannot be combined with access_key_id / secret_access_key / session_token");
+      return;
+    }
+    auto name = r.string(*profile);
+    if (name && name->empty()) {
+      r.problem(*profile, "must not be empty");
+    } else if (name) {
+      p.profile = std::move(*name);
+    }
+    return;
+  }
   if (id == nullptr && secret == nullptr) {
     if (token != nullptr) {
       r.problem(*token, "needs access_key_id and secret_access_key (without them the AWS default "

@@ -29,6 +29,7 @@ struct Provider {
   std::string access_key_id;      // bedrock; empty: the AWS default credential chain (serve)
   std::string secret_access_key;  // bedrock
   std::string session_token;      // bedrock (optional)
+  std::string profile;            // bedrock: a profile of the AWS shared config files (serve)
   std::string project;            // vertex
   std::string credentials_file;   // vertex service-account key file; empty: Application Default Credentials
   std::map<std::string, std::string> headers;  // extra headers sent upstream

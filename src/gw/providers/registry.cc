@@ -29,7 +29,8 @@ std::unique_ptr<RequestSigner> make_signer(const config::Provider& p,
                                            const vertex::DefaultCredentials* gcp) {
   switch (p.type) {
     case config::ProviderType::Bedrock:
-      return bedrock::make_bedrock_signer(p, real_clock(), aws ? aws->for_provider(p.name) : nullptr);
+      return bedrock::make_bedrock_signer(p, real_clock(), aws ? aws->for_provider(p.name) : nullptr,
+                                          aws ? aws->clock_skew() : nullptr);
     case config::ProviderType::Vertex: return vertex::make_vertex_signer(p, client, gcp);
     default: return nullptr;  // static api keys are set by the codec itself
   }

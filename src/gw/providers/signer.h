@@ -26,11 +26,17 @@ class RequestSigner {
   // Adds the authentication headers. Errors are the gateway's own credential problems: 502 that
   // names the provider and never contains a secret.
   virtual net::awaitable<Result<void>> sign(UpstreamRequest& req) = 0;
-  // The upstream answered 401 to a request this signer signed: drop cached credentials (an OAuth
-  // token revoked or expired early) so that the next sign() obtains fresh ones. protocols.md 5.5:
-  // "on a 401 from Vertex, refresh once and retry". Returns whether anything was dropped, that is,
-  // whether a retry could fare better; false for signers without a cache (SigV4).
-  virtual bool invalidate() { return false; }
+  // The upstream refused `sent` (as this signer signed it) with `answer` (status, headers, error
+  // body). Returns whether the same request signed again could fare better, having made it so:
+  // Vertex drops its cached OAuth token on a 401 (revoked or expired early; protocols.md 5.5 "on
+  // a 401 from Vertex, refresh once and retry"); SigV4 adopts AWS's clock on a clock-skew refusal
+  // and refreshes temporary credentials AWS calls expired or invalid. The relay asks once per
+  // request, so a retry that fails again is answered with its error.
+  virtual net::awaitable<bool> invalidate(const UpstreamRequest& sent, const UpstreamResponse& answer) {
+    (void)sent;
+    (void)answer;
+    co_return false;
+  }
 };
 
 // nullptr for providers whose codec already set static credentials (openai, azure, anthropic).

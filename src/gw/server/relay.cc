@@ -169,8 +169,9 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
   const Attempt& a = *call.attempt;
   const config::Deployment& dep = *a.deployment;
   const auto& p = *rt.cfg;
-  // A 401 to a request signed with cached credentials (a Vertex OAuth token revoked or expired
-  // early) drops them and tries once more with fresh ones (protocols.md 5.5).
+  // A refusal the signer can remedy (a Vertex OAuth token revoked or expired early, protocols.md
+  // 5.5; AWS temporary credentials expired or revoked, or a clock AWS calls skewed) is retried
+  // once, signed afresh, on the same deployment.
   const size_t unsigned_headers = wire.headers.size();  // signing appends; a retry signs afresh
   for (int auth_try = 0;; ++auth_try) {
     wire.headers.resize(unsigned_headers);
@@ -205,11 +206,16 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
       co_return UpstreamAnswer{std::move(*ex), latency};
     }
     auto body = co_await exchange.read_all(kMaxErrorBody);
-    if (exchange.status() == 401 && rt.signer && auth_try == 0 && rt.signer->invalidate()) {
-      app.metrics.upstream_error(dep.provider, "Unauthenticated");
-      continue;
-    }
     UpstreamResponse resp{exchange.status(), exchange.headers(), body ? std::move(*body) : std::string()};
+    if (rt.signer && auth_try == 0) {
+      auto invalidating = rt.signer->invalidate(wire, resp);
+      const bool again = co_await std::move(invalidating);
+      if (again) {
+        app.metrics.upstream_error(
+            dep.provider, resp.status == 401 ? std::string("Unauthenticated") : std::string(rt.codec->classify(resp).code_name()));
+        continue;
+      }
+    }
     Error e = rt.codec->classify(resp);
     e.provider = dep.provider;
     e.upstream_status = exchange.status();

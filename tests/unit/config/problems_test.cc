@@ -238,6 +238,32 @@ models:
   EXPECT_EQ(r.problems.size(), 3u) << all_problems(r);
 }
 
+TEST(ConfigProblems, BedrockProfileIsANonEmptyStringWithoutStaticKeys) {
+  auto ok = load(R"(providers:
+  dev: { type: bedrock, region: us-east-1, profile: dev }
+models:
+  m: { deployments: [ { provider: dev, model: x, price: { input: 1, output: 1 } } ] }
+)");
+  ASSERT_TRUE(ok.config.has_value()) << all_problems(ok);
+  EXPECT_EQ(ok.config->provider("dev")->profile, "dev");
+  EXPECT_TRUE(ok.config->provider("dev")->access_key_id.empty());
+
+  auto r = load(R"(providers:
+  listed: { type: bedrock, region: us-east-1, profile: [a, b] }
+  empty: { type: bedrock, region: us-east-1, profile: "" }
+  both: { type: bedrock, region: us-east-1, profile: dev, access_key_id: AKIA, secret_access_key: s }
+  openai: { type: openai, base_url: "http://a/v1", profile: dev }
+models:
+  m: { deployments: [ { provider: listed, model: x, price: { input: 1, output: 1 } } ] }
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "providers.listed.profile", 2, "")) << all_problems(r);
+  EXPECT_TRUE(has_problem(r, "providers.empty.profile", 3, "must not be empty")) << all_problems(r);
+  EXPECT_TRUE(has_problem(r, "providers.both.profile", 4, "cannot be combined")) << all_problems(r);
+  EXPECT_TRUE(has_problem(r, "providers.openai.profile", 5, "")) << all_problems(r);
+  EXPECT_EQ(r.problems.size(), 4u) << all_problems(r);
+}
+
 TEST(ConfigProblems, CrossReferencesAndUniqueness) {
   auto r = load(R"(master_key: sk-master
 providers:

@@ -275,7 +275,7 @@ Result<TemporaryCredentials> fetch_now(const CredentialSourceSpec& s, HttpClient
   net::io_context io;
   std::optional<Result<TemporaryCredentials>> out;
   net::co_spawn(
-      io, [&]() -> net::awaitable<void> { out.emplace(co_await fetch_credentials(s, http)); },
+      io, [&]() -> net::awaitable<void> { out.emplace(co_await fetch_credentials(s, http, {}, real_clock().now())); },
       net::detached);
   io.run();
   return std::move(*out);
@@ -452,6 +452,160 @@ TEST(BedrockSignerChain, SignsWithTheChainsCurrentCredentialAndItsSessionToken) 
   ASSERT_TRUE(sign_now(*fixed, req).has_value());
   EXPECT_NE(header(req, "authorization").find("Credential=AKIASTATIC/"), std::string::npos);
   EXPECT_EQ(header(req, "x-amz-security-token"), "(absent)");
+}
+
+// A fetch that takes `delay` (on the source's thread, without blocking it), answering in turn.
+struct SlowScript {
+  std::mutex mu;
+  std::deque<TemporaryCredentials> answers;
+  int calls = 0;
+  std::chrono::milliseconds delay{100};
+  RefreshingCredentials::Fetch fetch() {
+    return [this](HttpClient&) -> net::awaitable<Result<TemporaryCredentials>> {
+      net::steady_timer t(co_await net::this_coro::executor, delay);
+      co_await t.async_wait(use_nothrow);
+      std::lock_guard lock(mu);
+      ++calls;
+      TemporaryCredentials r = answers.front();
+      if (answers.size() > 1) {
+        answers.pop_front();
+      }
+      co_return r;
+    };
+  }
+};
+
+// Runs `n` refresh_after_rejection(rejected) at once from another thread's io_context.
+std::vector<bool> reject_concurrently(CredentialProvider& p, const Credentials& rejected, int n) {
+  net::io_context io;
+  std::vector<bool> out(size_t(n), false);
+  for (int i = 0; i < n; ++i) {
+    net::co_spawn(io, [&, i]() -> net::awaitable<void> { out[size_t(i)] = co_await p.refresh_after_rejection(rejected); },
+                  net::detached);
+  }
+  io.run();
+  return out;
+}
+
+TEST(RefreshingCredentials, ARejectionForcesOneRefreshSharedByConcurrentRequestsAndRateLimited) {
+  ManualClock clock;
+  SlowScript s;
+  s.answers = {temp("ASIAFIRST", clock.now() + 1h), temp("ASIASECOND", clock.now() + 1h),
+               temp("ASIATHIRD", clock.now() + 1h)};
+  std::vector<std::string> events;
+  std::mutex log_mu;
+  RefreshingCredentials r("test source", "test", s.fetch(), clock, [&](const std::string& e, const std::string& d) {
+    std::lock_guard lock(log_mu);
+    events.push_back(e + " " + d);
+  });
+  // Not started: nothing to refresh with.
+  EXPECT_EQ(reject_concurrently(r, Credentials{"ASIAFIRST", "", "tok"}, 1), std::vector<bool>{false});
+  ASSERT_TRUE(r.start().has_value());
+  ASSERT_EQ((*r.current())->access_key_id, "ASIAFIRST");
+
+  // Five requests refused with the first credential at once: one fetch, all retry with the new.
+  EXPECT_EQ(reject_concurrently(r, Credentials{"ASIAFIRST", "", "tok"}, 5), std::vector<bool>(5, true));
+  EXPECT_EQ(s.calls, 2);
+  EXPECT_EQ((*r.current())->access_key_id, "ASIASECOND");
+  // A late refusal of the replaced credential fetches nothing: the retry uses the new one.
+  EXPECT_EQ(reject_concurrently(r, Credentials{"ASIAFIRST", "", "tok"}, 1), std::vector<bool>{true});
+  EXPECT_EQ(s.calls, 2);
+  // The new one refused too, 5 s later: no second forced fetch within 10 s.
+  clock.advance(5s);
+  EXPECT_EQ(reject_concurrently(r, Credentials{"ASIASECOND", "", "tok"}, 1), std::vector<bool>{false});
+  EXPECT_EQ(s.calls, 2);
+  clock.advance(5s);
+  EXPECT_EQ(reject_concurrently(r, Credentials{"ASIASECOND", "", "tok"}, 2), std::vector<bool>(2, true));
+  EXPECT_EQ(s.calls, 3);
+  EXPECT_EQ((*r.current())->access_key_id, "ASIATHIRD");
+  std::lock_guard lock(log_mu);
+  int rejected = 0;
+  for (const auto& e : events) {
+    rejected += e.rfind("aws_credentials_rejected test source:", 0) == 0 ? 1 : 0;
+    EXPECT_EQ(e.find("secret-"), std::string::npos) << e;
+  }
+  EXPECT_EQ(rejected, 2);
+}
+
+TEST(RefreshingCredentials, AForcedRefreshThatBringsTheSameCredentialIsNoReasonToRetry) {
+  ManualClock clock;
+  SlowScript s;
+  s.delay = 1ms;
+  s.answers = {temp("ASIASAME", clock.now() + 1h)};  // a source that caches (IMDS does)
+  RefreshingCredentials r("test source", "test", s.fetch(), clock, nullptr);
+  ASSERT_TRUE(r.start().has_value());
+  EXPECT_EQ(reject_concurrently(r, Credentials{"ASIASAME", "", "tok"}, 1), std::vector<bool>{false});
+  EXPECT_EQ(s.calls, 2);
+  // Static credentials never change.
+  StaticCredentialProvider fixed(Credentials{"AKID", "s", ""});
+  EXPECT_EQ(reject_concurrently(fixed, Credentials{"AKID", "", ""}, 1), std::vector<bool>{false});
+}
+
+class RejectableProvider final : public CredentialProvider {
+ public:
+  Result<std::shared_ptr<const Credentials>> current() const override {
+    return std::make_shared<const Credentials>(creds);
+  }
+  net::awaitable<bool> refresh_after_rejection(Credentials rejected) override {
+    rejections.push_back(rejected);
+    co_return answer;
+  }
+  Credentials creds{"ASIAOLD", "secret", "token-old"};
+  std::vector<Credentials> rejections;
+  bool answer = true;
+};
+
+bool invalidate_now(RequestSigner& signer, const UpstreamRequest& sent, const UpstreamResponse& answer) {
+  net::io_context io;
+  bool out = false;
+  net::co_spawn(io, [&]() -> net::awaitable<void> { out = co_await signer.invalidate(sent, answer); }, net::detached);
+  io.run();
+  return out;
+}
+
+TEST(BedrockSignerChain, ExpiredOrInvalidTokensRefreshChainCredentialsNeverStaticOnes) {
+  config::Provider p;
+  p.name = "aws-irsa";
+  p.type = config::ProviderType::Bedrock;
+  p.region = "us-east-1";
+  auto chain = std::make_shared<RejectableProvider>();
+  const Clock& clock = real_clock();
+  auto signer = make_bedrock_signer(p, clock, chain);
+  UpstreamRequest req;
+  req.url = "https://bedrock-runtime.us-east-1.amazonaws.com/model/m/invoke";
+  ASSERT_TRUE(sign_now(*signer, req).has_value());
+
+  const UpstreamResponse expired{403u, {{"x-amzn-ErrorType", "ExpiredTokenException"}},
+                                 R"({"message":"The security token included in the request is expired"})"};
+  EXPECT_TRUE(invalidate_now(*signer, req, expired));
+  ASSERT_EQ(chain->rejections.size(), 1u);
+  EXPECT_EQ(chain->rejections[0].access_key_id, "ASIAOLD");  // the credential the request carried
+  EXPECT_EQ(chain->rejections[0].session_token, "token-old");
+  // 400 with the type in the body, as some endpoints send it.
+  EXPECT_TRUE(invalidate_now(*signer, req, UpstreamResponse{400u, {}, R"({"__type":"com.amazon.coral.service#ExpiredTokenException","message":"x"})"}));
+  const UpstreamResponse revoked{403u, {{"x-amzn-ErrorType", "UnrecognizedClientException:http://internal.amazon.com/"}},
+                                 R"({"message":"The security token included in the request is invalid."})"};
+  EXPECT_TRUE(invalidate_now(*signer, req, revoked));
+  EXPECT_EQ(chain->rejections.size(), 3u);
+  // An unknown access key or a denied model: no refresh mends that.
+  EXPECT_FALSE(invalidate_now(*signer, req, UpstreamResponse{403u, {{"x-amzn-ErrorType", "UnrecognizedClientException"}},
+                                                             R"({"message":"The access key ID is invalid"})"}));
+  EXPECT_FALSE(invalidate_now(*signer, req, UpstreamResponse{403u, {{"x-amzn-ErrorType", "AccessDeniedException"}}, "{}"}));
+  EXPECT_FALSE(invalidate_now(*signer, req, UpstreamResponse{429u, {{"x-amzn-ErrorType", "ExpiredTokenException"}}, "{}"}));
+  EXPECT_EQ(chain->rejections.size(), 3u);
+  // The source found nothing newer: no retry.
+  chain->answer = false;
+  EXPECT_FALSE(invalidate_now(*signer, req, expired));
+
+  // Static keys: the client gets the 502, the chain is not asked.
+  p.access_key_id = "ASIASTATIC";
+  p.secret_access_key = "s";
+  p.session_token = "t";
+  auto fixed = make_bedrock_signer(p, clock, chain);
+  ASSERT_TRUE(sign_now(*fixed, req).has_value());
+  chain->answer = true;
+  EXPECT_FALSE(invalidate_now(*fixed, req, expired));
+  EXPECT_EQ(chain->rejections.size(), 4u);
 }
 
 TEST(CredentialSet, NoSourceAtAllStopsTheStartNamingTheProvider) {

@@ -58,7 +58,13 @@ TEST(VertexSigner, AddsTheBearerTokenAndReplacesAStaleOne) {
   EXPECT_EQ(find_header(again.headers, "authorization"), "Bearer ya29.one");
   EXPECT_EQ(http.requests.size(), 1u);  // cached
 
-  signer->invalidate();  // Vertex answered 401 with it
+  // Another refusal than a 401 is no token problem: the token stays.
+  EXPECT_FALSE(testing::run<bool>([&]() { return signer->invalidate(again, UpstreamResponse{403u, {}, "{}"}); }));
+  UpstreamRequest cached;
+  ASSERT_TRUE(sign(*signer, cached).has_value());
+  EXPECT_EQ(find_header(cached.headers, "authorization"), "Bearer ya29.one");
+  // Vertex answered 401 with it: dropped, and the retry gets a new one.
+  EXPECT_TRUE(testing::run<bool>([&]() { return signer->invalidate(again, UpstreamResponse{401u, {}, "{}"}); }));
   UpstreamRequest third;
   ASSERT_TRUE(sign(*signer, third).has_value());
   EXPECT_EQ(find_header(third.headers, "authorization"), "Bearer ya29.two");

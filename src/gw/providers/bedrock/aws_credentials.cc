@@ -289,9 +289,10 @@ std::optional<std::vector<std::pair<std::string, std::string>>> xml_children_tex
   return out;
 }
 
-Result<TemporaryCredentials> parse_sts_credentials(std::string_view xml) {
-  auto kv = xml_children_text(xml, {"AssumeRoleWithWebIdentityResponse",
-                                    "AssumeRoleWithWebIdentityResult", "Credentials"});
+Result<TemporaryCredentials> parse_sts_credentials(std::string_view xml, std::string_view action) {
+  const std::string response = std::string(action) + "Response";
+  const std::string result = std::string(action) + "Result";
+  auto kv = xml_children_text(xml, {response, result, "Credentials"});
   if (!kv) {
     return parse_error("the STS answer is not well-formed XML");
   }
@@ -302,8 +303,7 @@ Result<TemporaryCredentials> parse_sts_credentials(std::string_view xml) {
   const std::string* exp = find(*kv, "Expiration");
   if (akid == nullptr || secret == nullptr || token == nullptr) {
     return parse_error(
-        "the STS answer has no AssumeRoleWithWebIdentityResult/Credentials with AccessKeyId, "
-        "SecretAccessKey and SessionToken");
+        "the STS answer has no " + result + "/Credentials with AccessKeyId, SecretAccessKey and SessionToken");
   }
   t.creds.access_key_id = std::string(trim(*akid));
   t.creds.secret_access_key = std::string(trim(*secret));

@@ -25,10 +25,12 @@ std::optional<SystemTime> parse_aws_time(std::string_view s);
 // The other way, to whole seconds: "2024-01-15T12:34:56Z".
 std::string format_aws_time(SystemTime t);
 
-// The Credentials of an AssumeRoleWithWebIdentityResponse: AccessKeyId, SecretAccessKey,
-// SessionToken and Expiration under AssumeRoleWithWebIdentityResult/Credentials. Namespace
-// prefixes, attributes, comments, CDATA and character references are understood.
-Result<TemporaryCredentials> parse_sts_credentials(std::string_view xml);
+// The Credentials of an STS `action` response (AssumeRoleWithWebIdentityResponse,
+// AssumeRoleResponse): AccessKeyId, SecretAccessKey, SessionToken and Expiration under
+// {action}Result/Credentials. Namespace prefixes, attributes, comments, CDATA and character
+// references are understood.
+Result<TemporaryCredentials> parse_sts_credentials(std::string_view xml,
+                                                   std::string_view action = "AssumeRoleWithWebIdentity");
 
 // The Code of an STS ErrorResponse ("InvalidIdentityToken"), printable and bounded, so that it
 // may be logged; empty when there is none.

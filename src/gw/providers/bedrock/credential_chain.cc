@@ -1,5 +1,6 @@
 // The default credential chain's choice of source (credential_chain.h).
 #include "gw/providers/bedrock/credential_chain.h"
+#include "gw/providers/bedrock/shared_config.h"
 
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/url/parse.hpp>
@@ -27,6 +28,8 @@ std::string strip_trailing_slash(std::string s) {
 std::string_view to_string(SourceKind k) {
   switch (k) {
     case SourceKind::Environment: return "environment";
+    case SourceKind::SharedProfile: return "shared config profile";
+    case SourceKind::AssumeRole: return "assumed role";
     case SourceKind::WebIdentity: return "web identity";
     case SourceKind::Container: return "container credentials";
     case SourceKind::InstanceMetadata: return "EC2 instance metadata";
@@ -38,8 +41,13 @@ std::string CredentialSourceSpec::describe() const {
   std::string out(to_string(kind));
   switch (kind) {
     case SourceKind::Environment: out += " (AWS_ACCESS_KEY_ID)"; break;
+    case SourceKind::SharedProfile: out += " (profile " + profile + ", static keys)"; break;
+    case SourceKind::AssumeRole:
+      out += " (profile " + profile + ": role " + role_arn + ", session " + session_name +
+             ", keys of profile " + source_profile + ", STS " + sts_url + ")";
+      break;
     case SourceKind::WebIdentity:
-      out += " (role " + role_arn + ", session " + session_name + ", token file " + token_file +
+      out += std::string(profile.empty() ? "" : " (profile " + profile + ")") + " (role " + role_arn + ", session " + session_name + ", token file " + token_file +
              ", STS " + sts_url + ")";
       break;
     case SourceKind::Container:
@@ -60,8 +68,8 @@ std::string CredentialSourceSpec::key() const {
   // The environment's keys are not part of the key (they are the same for every provider).
   std::string k(to_string(kind));
   for (const std::string* part :
-       {&sts_url, &role_arn, &session_name, &token_file, &container_url, &auth_token_file,
-        &imds_endpoint}) {
+       {&profile, &source_profile, &external_id, &sts_url, &role_arn, &session_name, &token_file,
+        &container_url, &auth_token_file, &imds_endpoint}) {
     k += '\n';
     k += *part;
   }
@@ -93,8 +101,20 @@ bool allowed_container_host(std::string_view host) {
 
 Result<CredentialSourceSpec> choose_credential_source(const EnvLookup& env,
                                                       std::string_view region,
-                                                      std::string_view default_session_name) {
+                                                      std::string_view default_session_name,
+                                                      std::string_view profile,
+                                                      const SharedFiles* files) {
   CredentialSourceSpec s;
+  auto from_profile = [&](const std::string& name) -> Result<CredentialSourceSpec> {
+    if (files == nullptr) {
+      return chain_error("profile " + name + ": the shared config files were not read");
+    }
+    return profile_source(*files, name, env, region, default_session_name);
+  };
+  // The provider's own profile is its only source: a named profile is what the operator wants.
+  if (!profile.empty()) {
+    return from_profile(std::string(profile));
+  }
 
   // 1. The environment.
   const std::string akid = get(env, "AWS_ACCESS_KEY_ID");
@@ -110,7 +130,20 @@ Result<CredentialSourceSpec> choose_credential_source(const EnvLookup& env,
     return s;
   }
 
-  // 2. Web identity (EKS IRSA).
+  // 2. The shared files: the profile AWS_PROFILE names, or `default` where it holds credentials
+  // (a [default] with only a region is common and names no source).
+  if (files != nullptr) {
+    const std::string named = get(env, "AWS_PROFILE");
+    if (!named.empty()) {
+      return from_profile(named);
+    }
+    if (auto d = files->profile("default");
+        d && (d->contains("aws_access_key_id") || d->contains("aws_secret_access_key") || d->contains("role_arn"))) {
+      return from_profile("default");
+    }
+  }
+
+  // 3. Web identity (EKS IRSA).
   const std::string token_file = get(env, "AWS_WEB_IDENTITY_TOKEN_FILE");
   const std::string role_arn = get(env, "AWS_ROLE_ARN");
   if (!token_file.empty() || !role_arn.empty()) {
@@ -145,7 +178,7 @@ Result<CredentialSourceSpec> choose_credential_source(const EnvLookup& env,
     return s;
   }
 
-  // 3. Container credentials (ECS task roles, EKS Pod Identity). The relative URI wins, as in
+  // 4. Container credentials (ECS task roles, EKS Pod Identity). The relative URI wins, as in
   // the SDKs.
   const std::string relative = get(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
   const std::string full = get(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
@@ -176,7 +209,7 @@ Result<CredentialSourceSpec> choose_credential_source(const EnvLookup& env,
     return s;
   }
 
-  // 4. EC2 instance metadata, unless disabled.
+  // 5. EC2 instance metadata, unless disabled.
   if (boost::algorithm::iequals(get(env, "AWS_EC2_METADATA_DISABLED"), "true")) {
     return chain_error(
         "no AWS credentials in the environment: no AWS_ACCESS_KEY_ID, no AWS_WEB_IDENTITY_TOKEN_FILE, "

@@ -1,5 +1,6 @@
 // The chain's network sources (credential_fetch.h).
 #include "gw/providers/bedrock/credential_fetch.h"
+#include "gw/providers/bedrock/bedrock_signer.h"
 
 #include <fstream>
 #include <sstream>
@@ -108,6 +109,39 @@ net::awaitable<Result<TemporaryCredentials>> from_web_identity(const CredentialS
     co_return e;
   }
   auto c = parse_sts_credentials(a->body);
+  if (!c) {
+    co_return fetch_error(where + ": " + c.error().message);
+  }
+  co_return std::move(*c);
+}
+
+net::awaitable<Result<TemporaryCredentials>> from_assume_role(const CredentialSourceSpec& s,
+                                                              HttpClient& http,
+                                                              const Timeouts& t,
+                                                              SystemTime now) {
+  UpstreamRequest req;
+  req.method = "POST";
+  req.url = s.sts_url;
+  req.headers.emplace_back("content-type", "application/x-www-form-urlencoded; charset=utf-8");
+  req.headers.emplace_back("accept", "text/xml");
+  req.body = assume_role_request_body(s.role_arn, s.session_name, s.external_id);
+  const std::string where = "STS " + s.sts_url;
+  // Signed with the source profile's keys, for STS in its region.
+  if (auto signed_ok = sign_request(req, s.env, s.sts_region, now, "sts"); !signed_ok) {
+    co_return fetch_error(where + ": " + signed_ok.error().message);
+  }
+  auto a = co_await exchange(http, req, t, where);
+  if (!a) {
+    co_return a.error();
+  }
+  if (a->status != 200) {
+    const std::string code = sts_error_code(a->body);
+    Error e = fetch_error(where + " answered AssumeRole with HTTP " + std::to_string(a->status) +
+                          (code.empty() ? "" : " " + code));
+    e.upstream_status = a->status;
+    co_return e;
+  }
+  auto c = parse_sts_credentials(a->body, "AssumeRole");
   if (!c) {
     co_return fetch_error(where + ": " + c.error().message);
   }
@@ -239,11 +273,31 @@ std::string web_identity_request_body(std::string_view role_arn,
   return body;
 }
 
+std::string assume_role_request_body(std::string_view role_arn,
+                                     std::string_view session_name,
+                                     std::string_view external_id) {
+  std::string body = "Action=AssumeRole&Version=2011-06-15&RoleArn=";
+  form_encode(role_arn, body);
+  body += "&RoleSessionName=";
+  form_encode(session_name, body);
+  if (!external_id.empty()) {
+    body += "&ExternalId=";
+    form_encode(external_id, body);
+  }
+  return body;
+}
+
 net::awaitable<Result<TemporaryCredentials>> fetch_credentials(const CredentialSourceSpec& s,
                                                                HttpClient& http,
-                                                               const FetchTimeouts& t) {
+                                                               const FetchTimeouts& t,
+                                                               SystemTime now) {
   switch (s.kind) {
-    case SourceKind::Environment: co_return TemporaryCredentials{s.env, std::nullopt};
+    case SourceKind::Environment:
+    case SourceKind::SharedProfile: co_return TemporaryCredentials{s.env, std::nullopt};
+    case SourceKind::AssumeRole: {
+      auto r = co_await from_assume_role(s, http, t.sts, now);
+      co_return r;
+    }
     case SourceKind::WebIdentity: {
       auto r = co_await from_web_identity(s, http, t.sts);
       co_return r;

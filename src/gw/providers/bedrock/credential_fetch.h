@@ -1,6 +1,7 @@
 #pragma once
 // Fetching temporary credentials from the chain's sources over HTTP, with the gateway's upstream
-// client: STS AssumeRoleWithWebIdentity (unsigned query API), the container credentials endpoint
+// client: STS AssumeRoleWithWebIdentity (unsigned query API), STS AssumeRole (SigV4-signed
+// with a source profile's keys), the container credentials endpoint
 // and EC2 instance metadata (IMDSv2). Errors are UpstreamError with a message safe to log: it
 // names the endpoint and the status, never a token or a key.
 #include <string>
@@ -29,10 +30,17 @@ std::string web_identity_request_body(std::string_view role_arn,
                                       std::string_view session_name,
                                       std::string_view token);
 
-// One fetch from `s` (not Environment: its credentials need no fetch). Token files are read
-// again on every call.
+// The AssumeRole form body (a profile's role_arn with source_profile).
+std::string assume_role_request_body(std::string_view role_arn,
+                                     std::string_view session_name,
+                                     std::string_view external_id);
+
+// One fetch from `s` (Environment and SharedProfile need none: their keys are in `s`). Token
+// files are read again on every call. `now` signs an AssumeRole call (AWS's time, skew
+// corrected).
 net::awaitable<Result<TemporaryCredentials>> fetch_credentials(const CredentialSourceSpec& s,
                                                                HttpClient& http,
-                                                               const FetchTimeouts& t = {});
+                                                               const FetchTimeouts& t,
+                                                               SystemTime now);
 
 }  // namespace gw::bedrock

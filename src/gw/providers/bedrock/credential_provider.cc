@@ -98,6 +98,7 @@ net::awaitable<void> RefreshingCredentials::attempt() {
   {
     std::lock_guard lock(mu_);
     ++attempts_;
+    last_attempt_ = clock_.now();
     if (r) {
       auto h = std::make_shared<HeldCredentials>(HeldCredentials{std::move(*r), asked});
       const SystemTime next = refresh_time(*h, policy_);
@@ -130,19 +131,19 @@ net::awaitable<void> RefreshingCredentials::attempt() {
 
 net::awaitable<void> RefreshingCredentials::refresh_loop() {
   // Waits in steps of at most a minute so that a jump of the wall clock (Expiration is wall
-  // time) is noticed within one.
+  // time) is noticed within one; the time of the next refresh is read again after each step, so
+  // a forced refresh (which cancels the timer) moves it.
   constexpr auto kMaxWait = std::chrono::seconds(60);
-  while (!stopping_) {
-    SystemTime next;
-    {
-      std::lock_guard lock(mu_);
-      if (failures_ > 0 || !held_) {
-        next = clock_.now() + retry_delay(std::max(failures_, 1), policy_);
-      } else {
-        next = refresh_time(*held_, policy_);
-      }
+  auto next_refresh = [this] {
+    std::lock_guard lock(mu_);
+    if (failures_ > 0 || !held_) {
+      return last_attempt_ + retry_delay(std::max(failures_, 1), policy_);
     }
-    for (SystemTime now = clock_.now(); now < next && !stopping_; now = clock_.now()) {
+    return refresh_time(*held_, policy_);
+  };
+  while (!stopping_) {
+    for (SystemTime now = clock_.now(), next = next_refresh(); now < next && !stopping_;
+         now = clock_.now(), next = next_refresh()) {
       const auto wait = std::min<std::chrono::nanoseconds>(next - now, kMaxWait);
       timer_.expires_after(std::chrono::duration_cast<net::steady_timer::duration>(wait));
       co_await timer_.async_wait(use_nothrow);
@@ -152,6 +153,46 @@ net::awaitable<void> RefreshingCredentials::refresh_loop() {
     }
     co_await attempt();
   }
+}
+
+bool RefreshingCredentials::replaced(const Credentials& rejected) const {
+  std::lock_guard lock(mu_);
+  return held_ && (held_->cred.creds.access_key_id != rejected.access_key_id ||
+                   held_->cred.creds.session_token != rejected.session_token);
+}
+
+net::awaitable<bool> RefreshingCredentials::forced_refresh(Credentials rejected) {
+  if (replaced(rejected)) {
+    co_return true;  // refreshed since that request was signed: the retry signs with the new one
+  }
+  if (forcing_) {  // another request's rejection is being answered: wait for that fetch
+    auto done = forcing_;
+    co_await done->async_wait(use_nothrow);
+    co_return replaced(rejected);
+  }
+  const SystemTime now = clock_.now();
+  if (stopping_ || (last_forced_ && now - *last_forced_ < policy_.min_forced_interval)) {
+    co_return false;
+  }
+  last_forced_ = now;
+  if (log_) {
+    log_("aws_credentials_rejected", what_ + ": AWS refused the current credential as expired or invalid; refreshing now");
+  }
+  forcing_ = std::make_shared<net::steady_timer>(io_, net::steady_timer::time_point::max());
+  co_await attempt();
+  forcing_->cancel();
+  forcing_.reset();
+  timer_.cancel();  // the refresh loop reads its next time again
+  co_return replaced(rejected);
+}
+
+net::awaitable<bool> RefreshingCredentials::refresh_after_rejection(Credentials rejected) {
+  if (!thread_.joinable()) {
+    co_return false;  // not started
+  }
+  // Runs on this source's thread (its state lives there); the caller resumes on its own.
+  auto op = net::co_spawn(io_, forced_refresh(std::move(rejected)), net::use_awaitable);
+  co_return co_await std::move(op);
 }
 
 Result<std::shared_ptr<const Credentials>> RefreshingCredentials::current() const {

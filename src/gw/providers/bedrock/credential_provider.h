@@ -27,6 +27,14 @@ class CredentialProvider {
   // A credential valid now, or UpstreamUnavailable (503, retryable) saying why there is none;
   // the message names the source, never a secret.
   virtual Result<std::shared_ptr<const Credentials>> current() const = 0;
+  // AWS refused `rejected` (access key id and session token as the request carried them) as
+  // expired or invalid before its announced end (revoked, or a clock that disagrees with AWS's).
+  // Fetches a new one at once where the source can; returns whether current() now holds another
+  // credential, so that a retry could succeed. Sources that never change answer false.
+  virtual net::awaitable<bool> refresh_after_rejection(Credentials rejected) {
+    (void)rejected;
+    co_return false;
+  }
 };
 
 // Credentials that never change (the environment's AWS_ACCESS_KEY_ID...).
@@ -52,6 +60,9 @@ struct RefreshPolicy {
   // Back-off after failed refreshes: first_retry, doubling up to max_retry.
   std::chrono::milliseconds first_retry{1000};
   std::chrono::milliseconds max_retry{60000};
+  // Refreshes forced by AWS refusing the credential (refresh_after_rejection) start at most this
+  // often: a source that keeps handing out a credential AWS refuses is not hammered.
+  std::chrono::seconds min_forced_interval{10};
 };
 
 struct HeldCredentials {
@@ -95,12 +106,19 @@ class RefreshingCredentials final : public CredentialProvider {
 
   Result<std::shared_ptr<const Credentials>> current() const override;
 
+  // Concurrent calls (any thread) share one fetch, run on this source's thread; a rejection of a
+  // credential already replaced fetches nothing and answers true; a forced fetch less than
+  // min_forced_interval after the previous one is not made (false).
+  net::awaitable<bool> refresh_after_rejection(Credentials rejected) override;
+
   // How many fetches were attempted (tests).
   int attempts_for_test() const;
 
  private:
   net::awaitable<void> refresh_loop();
   net::awaitable<void> attempt();
+  net::awaitable<bool> forced_refresh(Credentials rejected);
+  bool replaced(const Credentials& rejected) const;
 
   std::string what_;
   std::string kind_;
@@ -120,6 +138,12 @@ class RefreshingCredentials final : public CredentialProvider {
   std::string last_error_;  // why the last fetch failed; empty after a success
   int failures_ = 0;        // failed fetches in a row
   int attempts_ = 0;
+  SystemTime last_attempt_;  // when the last fetch ended (the back-off counts from there)
+
+  // Only on this source's thread: the forced fetch in progress (its waiters wait on the timer,
+  // cancelled when it ends) and when the last one started.
+  std::shared_ptr<net::steady_timer> forcing_;
+  std::optional<SystemTime> last_forced_;
 };
 
 }  // namespace gw::bedrock

@@ -8,6 +8,7 @@
 
 #include "gw/common/clock.h"
 #include "gw/config/schema.h"
+#include "gw/providers/bedrock/clock_skew.h"
 #include "gw/providers/bedrock/credential_chain.h"
 #include "gw/providers/bedrock/credential_fetch.h"
 #include "gw/providers/bedrock/credential_provider.h"
@@ -35,12 +36,16 @@ class CredentialSet {
                                               CredentialSetOptions opts = {});
 
   // The provider's shared source; null for providers with static keys or not set up here.
-  std::shared_ptr<const CredentialProvider> for_provider(const std::string& name) const;
+  std::shared_ptr<CredentialProvider> for_provider(const std::string& name) const;
+
+  // The process's offset from AWS's clock, shared by every Bedrock signer (static keys too).
+  std::shared_ptr<ClockSkew> clock_skew() const { return skew_; }
 
   bool empty() const { return by_provider_.empty(); }
 
  private:
   std::map<std::string, std::shared_ptr<CredentialProvider>> by_provider_;
+  std::shared_ptr<ClockSkew> skew_ = std::make_shared<ClockSkew>();
 };
 
 }  // namespace gw::bedrock

@@ -86,12 +86,12 @@ class VertexSigner final : public RequestSigner {
     co_return Result<void>{};
   }
 
-  bool invalidate() override {
-    if (!source_) {
-      return false;  // no credentials loaded: nothing a retry could change
+  net::awaitable<bool> invalidate(const UpstreamRequest&, const UpstreamResponse& answer) override {
+    if (answer.status != 401 || !source_) {
+      co_return false;  // not a token problem, or no credentials loaded: a retry changes nothing
     }
     source_->invalidate();
-    return true;
+    co_return true;
   }
 
  private:
