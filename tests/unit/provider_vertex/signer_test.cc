@@ -149,7 +149,7 @@ TEST(VertexSigner, KeylessProvidersUseTheDefaultCredentials) {
   EXPECT_EQ(find_header(req.headers, "authorization"), "Bearer ya29.gce");
   EXPECT_EQ(find_header(http.requests.at(0).headers, "metadata-flavor"), "Google");
 
-  signer->invalidate();
+  EXPECT_TRUE(testing::run<bool>([&]() { return signer->invalidate(req, UpstreamResponse{401u, {}, "{}"}); }));
   auto r = sign(*signer, req);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().http_status(), 502u);
