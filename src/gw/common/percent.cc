@@ -1,5 +1,7 @@
 #include "gw/common/percent.h"
 
+#include <cstdint>
+
 namespace gw {
 
 namespace {
@@ -15,6 +17,11 @@ int hex_value(char c) {
     return c - 'A' + 10;
   }
   return -1;
+}
+
+bool unreserved(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 }  // namespace
@@ -38,6 +45,22 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
       out += ' ';
     } else {
       out += s[i];
+    }
+  }
+  return out;
+}
+
+std::string percent_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (unreserved(c)) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[(uint8_t(c) >> 4) & 0xf]);
+      out.push_back(kHex[uint8_t(c) & 0xf]);
     }
   }
   return out;

@@ -1,6 +1,6 @@
 #pragma once
 // Percent-decoding (RFC 3986 escapes), for request targets and for the credentials of redis:// and
-// postgres:// URLs.
+// postgres:// URLs; percent-encoding, for OAuth form bodies and query strings.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,5 +10,9 @@ namespace gw {
 // nullopt for a malformed escape ("%zz", or '%' too close to the end). With plus_is_space, '+'
 // decodes to a space, as in an HTML form's query string.
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space = false);
+
+// Every byte but RFC 3986's unreserved characters (A-Z a-z 0-9 - . _ ~) as %XX (uppercase hex):
+// an application/x-www-form-urlencoded value or a query parameter that any server reads back.
+std::string percent_encode(std::string_view s);
 
 }  // namespace gw
