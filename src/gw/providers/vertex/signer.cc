@@ -24,7 +24,7 @@ class VertexSigner final : public RequestSigner {
     // clock gets a cache of its own: ManualClock times mean nothing to the real clock's users.
     TokenSourceOptions opts;
     auto cache =
-        &clock == &real_clock() ? shared_token_cache(TokenSource::cache_key(*sa, opts)) : nullptr;
+        &clock == &real_clock() ? oauth::shared_token_cache(TokenSource::cache_key(*sa, opts)) : nullptr;
     source_.emplace(p.name, std::move(*sa), client, clock, std::move(opts), std::move(cache));
   }
 

@@ -1,11 +1,6 @@
 #pragma once
-// Google OAuth2 access tokens from a service account (JWT-bearer grant, protocols.md 5.5):
-// cached until shortly before they expire, refreshed by at most one exchange at a time.
-//
-// One TokenSource lives on one io_context (one per worker, like HttpClient): concurrent callers on
-// that context share a single in-flight refresh. The token itself is kept in a SharedTokenCache
-// that the workers' sources for the same service account share.
-#include <chrono>
+// Google OAuth2 access tokens from a service account (JWT-bearer grant, protocols.md 5.5): the
+// exchange itself; caching, the early refresh and single flight are oauth::TokenSource's.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,22 +8,17 @@
 #include "gw/common/asio.h"
 #include "gw/common/clock.h"
 #include "gw/common/result.h"
+#include "gw/providers/oauth/token_source.h"
 #include "gw/providers/vertex/service_account.h"
-#include "gw/providers/vertex/token_cache.h"
 #include "gw/upstream/http_client.h"
 
 namespace gw::vertex {
 
-struct TokenSourceOptions {
-  // Refresh once less than this remains (google-auth-library's eager threshold). Capped at half
-  // the token's lifetime so short-lived tokens are still reused.
-  std::chrono::seconds refresh_margin{300};
-  // While a refresh is in flight, other callers keep using the old token if it stays valid at
-  // least this long; otherwise they wait for the refresh.
-  std::chrono::seconds min_validity{30};
+using oauth::CachedToken;
+using oauth::SharedTokenCache;
+
+struct TokenSourceOptions : oauth::TokenSourceOptions {
   std::string scope = std::string(kCloudPlatformScope);
-  Timeouts timeouts{std::chrono::milliseconds(5000), std::chrono::milliseconds(15000),
-                    std::chrono::milliseconds(15000)};
 };
 
 // The token endpoint request body: grant_type and assertion, application/x-www-form-urlencoded.
@@ -44,19 +34,15 @@ class TokenSource {
               const Clock& clock,
               TokenSourceOptions opts = {},
               std::shared_ptr<SharedTokenCache> cache = nullptr);
-  ~TokenSource();
-  TokenSource(const TokenSource&) = delete;
-  TokenSource& operator=(const TokenSource&) = delete;
 
   // A valid access token: the cached one, or a fresh one from the token endpoint. Errors are
   // UpstreamError naming the provider, "could not obtain a Google access token", never the
   // assertion or the key; retryable for connection failures, timeouts, 429 and 5xx, not for
   // rejections of the credential (400/401/403: invalid_grant and the like).
-  net::awaitable<Result<std::string>> token();
+  net::awaitable<Result<std::string>> token() { return source_.token(); }
 
-  // Forgets the token this source last handed out (Vertex answered 401 with it), so the next
-  // token() fetches anew, unless another worker has already replaced it.
-  void invalidate();
+  // Forgets the token this source last handed out (Vertex answered 401 with it).
+  void invalidate() { source_.invalidate(); }
 
   // What identifies a token: the same account, endpoint and scope get the same token.
   static std::string cache_key(const ServiceAccount& sa, const TokenSourceOptions& opts);
@@ -65,25 +51,14 @@ class TokenSource {
   Result<std::string> assertion(SystemTime now) const;
 
  private:
-  struct Flight;
-  class FlightGuard;
-
-  bool usable_for(const CachedToken& t, std::chrono::nanoseconds d) const;
-  net::awaitable<Result<std::string>> fetch();
-  net::awaitable<Result<std::string>> wait_for(std::shared_ptr<Flight> f);
-  void settle(Flight& f, Result<std::string> r);
+  net::awaitable<Result<oauth::FetchedToken>> fetch();
 
   std::string provider_;
   ServiceAccount sa_;
   HttpClient& http_;
   const Clock& clock_;
   TokenSourceOptions opts_;
-
-  std::shared_ptr<SharedTokenCache> cache_;
-  std::string last_;                // the token last handed out, for invalidate()
-  std::shared_ptr<Flight> flight_;  // the refresh in progress, if any
-  // Expires with the source: a refresh coroutine outliving it must not touch it.
-  std::shared_ptr<TokenSource*> alive_ = std::make_shared<TokenSource*>(this);
+  oauth::TokenSource source_;
 };
 
 }  // namespace gw::vertex
