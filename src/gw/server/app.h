@@ -9,6 +9,7 @@
 #include "gw/config/schema.h"
 #include "gw/ledger/ledger.h"
 #include "gw/limits/limiter.h"
+#include "gw/providers/azure/entra_credentials.h"
 #include "gw/providers/bedrock/credential_set.h"
 #include "gw/routing/commitments.h"
 #include "gw/routing/health.h"
@@ -30,6 +31,8 @@ struct App {
   Router router;
   // AWS default-chain credentials of the Bedrock providers without static keys (server.cc).
   std::unique_ptr<bedrock::CredentialSet> aws_credentials;
+  // Entra ID sources of the azure_openai providers without api_key (server.cc).
+  std::unique_ptr<azure::EntraCredentials> azure_credentials;
   std::atomic<bool> draining{false};
   std::atomic<int> inflight{0};  // requests being handled (not idle connections)
 
