@@ -61,4 +61,11 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
   return out;
 }
 
+std::string percent_encode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  percent_encode(s, &is_unreserved, out);
+  return out;
+}
+
 }  // namespace gw

@@ -20,12 +20,16 @@ std::vector<std::string_view> keys_for(std::optional<ProviderType> type) {
   };
   if (!type) {  // unknown type: accept any provider field, so only the type itself is reported
     add({"api_key", "api_version", "anthropic_version", "region", "access_key_id",
-         "secret_access_key", "session_token", "profile", "project", "credentials_file", "max_tokens_field"});
+         "secret_access_key", "session_token", "profile", "project", "credentials_file", "max_tokens_field",
+         "tenant_id", "client_id", "client_secret", "authority_host"});
     return keys;
   }
   switch (*type) {
     case ProviderType::OpenAI: add({"api_key", "max_tokens_field"}); break;
-    case ProviderType::AzureOpenAI: add({"api_key", "api_version", "max_tokens_field"}); break;
+    case ProviderType::AzureOpenAI:
+      add({"api_key", "api_version", "max_tokens_field", "tenant_id", "client_id", "client_secret",
+           "authority_host"});
+      break;
     case ProviderType::Anthropic: add({"api_key", "anthropic_version"}); break;
     case ProviderType::Bedrock:
       add({"region", "access_key_id", "secret_access_key", "session_token", "profile"});
@@ -83,6 +87,25 @@ std::optional<std::string> read_region(Reader& r, const Fields& m, const Field& 
   return s;
 }
 
+// An http(s) URL without the trailing '/' (the gateway appends paths that start with '/').
+std::optional<std::string> read_http_url(Reader& r, const Field& f) {
+  auto s = r.string(f, /*secret=*/true);  // may carry user:password@
+  if (!s) {
+    return std::nullopt;
+  }
+  std::string_view v = *s;
+  bool http = v.substr(0, 7) == "http://" && v.size() > 7;
+  bool https = v.substr(0, 8) == "https://" && v.size() > 8;
+  if (!http && !https) {
+    r.problem(f, "must start with http:// or https://");
+    return std::nullopt;
+  }
+  while (v.back() == '/') {
+    v.remove_suffix(1);
+  }
+  return std::string(v);
+}
+
 void read_base_url(Reader& r, const Fields& m, const Field& parent, bool required,
                    Provider& p) {
   const Field* f = m.get("base_url");
@@ -92,21 +115,9 @@ void read_base_url(Reader& r, const Fields& m, const Field& parent, bool require
     }
     return;
   }
-  auto s = r.string(*f, /*secret=*/true);  // may carry user:password@
-  if (!s) {
-    return;
+  if (auto url = read_http_url(r, *f)) {
+    p.base_url = std::move(*url);
   }
-  std::string_view v = *s;
-  bool http = v.substr(0, 7) == "http://" && v.size() > 7;
-  bool https = v.substr(0, 8) == "https://" && v.size() > 8;
-  if (!http && !https) {
-    r.problem(*f, "must start with http:// or https://");
-    return;
-  }
-  while (v.back() == '/') {  // the gateway appends paths that start with '/'
-    v.remove_suffix(1);
-  }
-  p.base_url = std::string(v);
 }
 
 void read_headers(Reader& r, const Field& f, Provider& p) {
@@ -219,6 +230,61 @@ void read_aws_keys(Reader& r, const Fields& m, const Field& f, Provider& p) {
   }
 }
 
+// azure_openai: an api_key, or Microsoft Entra ID: a service principal's tenant_id, client_id and
+// client_secret, or none of them (then `serve` takes the DefaultAzureCredential chain from the
+// environment: workload identity, managed identity). Azure takes one or the other, never both.
+void read_azure_auth(Reader& r, const Fields& m, const Field& f, Provider& p) {
+  const Field* key = m.get("api_key");
+  const Field* tenant = m.get("tenant_id");
+  const Field* id = m.get("client_id");
+  const Field* secret = m.get("client_secret");
+  const Field* authority = m.get("authority_host");
+  if (key != nullptr) {
+    // Empty (a ${VAR} that is unset) is a mistake, not a request for Entra ID: remove the key.
+    set(r.required_string(m, f, "api_key", /*secret=*/true), p.api_key);
+    for (const Field* entra : {tenant, id, secret, authority}) {
+      if (entra != nullptr) {
+        r.problem(*entra, "is for Microsoft Entra ID authentication, which api_key replaces "
+                          "(Azure takes one or the other: remove api_key or this key)");
+      }
+    }
+    return;
+  }
+  if (tenant != nullptr || id != nullptr || secret != nullptr) {
+    // One without the others is a mistake, not a request for the environment's chain (a
+    // user-assigned managed identity is named by AZURE_CLIENT_ID, as the Azure SDKs do).
+    const char* why = "is required with tenant_id, client_id or client_secret (a service "
+                      "principal needs all three; without any of them the environment's "
+                      "workload or managed identity is used)";
+    for (std::string_view k : {"tenant_id", "client_id", "client_secret"}) {
+      if (m.get(k) == nullptr) {
+        r.problem(f.line, join(f.path, k), why);
+      }
+    }
+    // Empty (a ${VAR} that is unset) is a problem too: the environment's chain is not a
+    // fallback for a service principal that lost its secret.
+    auto read = [&](const Field* k, std::string_view name, bool is_secret, std::string& out) {
+      if (k != nullptr) {
+        set(r.required_string(m, f, name, is_secret), out);
+      }
+    };
+    read(tenant, "tenant_id", false, p.tenant_id);
+    read(id, "client_id", false, p.client_id);
+    read(secret, "client_secret", true, p.client_secret);
+    // The tenant becomes a path segment of the token URL: a GUID or a domain name.
+    if (!p.tenant_id.empty() &&
+        p.tenant_id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789.-") != std::string::npos) {
+      r.problem(*tenant, "expected a tenant id (a GUID) or domain (contoso.onmicrosoft.com)");
+    }
+  }
+  if (authority != nullptr) {
+    if (auto url = read_http_url(r, *authority)) {
+      p.authority_host = std::move(*url);
+    }
+  }
+}
+
 void read_typed(Reader& r, const Fields& m, const Field& f, Provider& p) {
   switch (p.type) {
     case ProviderType::OpenAI:  // api_key optional: local servers (vLLM, Ollama) need none
@@ -230,7 +296,7 @@ void read_typed(Reader& r, const Fields& m, const Field& f, Provider& p) {
       break;
     case ProviderType::AzureOpenAI:
       read_base_url(r, m, f, /*required=*/true, p);
-      set(r.required_string(m, f, "api_key", /*secret=*/true), p.api_key);
+      read_azure_auth(r, m, f, p);
       set(r.required_string(m, f, "api_version"), p.api_version);
       read_max_tokens_field(r, m, p);
       break;

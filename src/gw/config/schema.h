@@ -24,6 +24,14 @@ struct Provider {
   ProviderType type = ProviderType::OpenAI;
   std::string base_url;  // with the vendor default filled in where the contract gives one
   std::string api_key;   // openai, azure_openai, anthropic
+  // azure_openai without api_key: Microsoft Entra ID. tenant_id, client_id and client_secret (a
+  // service principal, all three or none); none: the environment's DefaultAzureCredential chain
+  // (serve; providers/azure/credential_chain.h). authority_host: the Entra ID login host
+  // (empty: AZURE_AUTHORITY_HOST, else https://login.microsoftonline.com).
+  std::string tenant_id;
+  std::string client_id;
+  std::string client_secret;
+  std::string authority_host;
   std::string api_version;        // azure_openai api-version; anthropic-version for anthropic
   std::string region;             // bedrock, vertex
   std::string access_key_id;      // bedrock; empty: the AWS default credential chain (serve)

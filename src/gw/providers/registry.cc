@@ -1,5 +1,6 @@
 // The one place that knows every provider type: config type -> codec and signer.
 #include "gw/providers/anthropic/anthropic_codec.h"
+#include "gw/providers/azure/azure_signer.h"
 #include "gw/providers/bedrock/bedrock_codec.h"
 #include "gw/providers/bedrock/bedrock_signer.h"
 #include "gw/providers/bedrock/credential_set.h"
@@ -26,12 +27,19 @@ std::unique_ptr<ProviderCodec> make_codec(const config::Provider& p) {
 std::unique_ptr<RequestSigner> make_signer(const config::Provider& p,
                                            HttpClient& client,
                                            const bedrock::CredentialSet* aws,
-                                           const vertex::DefaultCredentials* gcp) {
+                                           const vertex::DefaultCredentials* gcp,
+                                           const azure::EntraCredentials* entra) {
   switch (p.type) {
     case config::ProviderType::Bedrock:
       return bedrock::make_bedrock_signer(p, real_clock(), aws ? aws->for_provider(p.name) : nullptr,
                                           aws ? aws->clock_skew() : nullptr);
     case config::ProviderType::Vertex: return vertex::make_vertex_signer(p, client, gcp);
+    case config::ProviderType::AzureOpenAI:
+      if (p.api_key.empty()) {
+        return azure::make_entra_signer(p, entra ? entra->for_provider(p.name) : nullptr, client,
+                                        real_clock());
+      }
+      return nullptr;  // the codec sends the api-key header
     default: return nullptr;  // static api keys are set by the codec itself
   }
 }

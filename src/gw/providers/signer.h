@@ -1,6 +1,7 @@
 #pragma once
 // Authentication of an encoded upstream request that needs the final bytes or I/O:
-// SigV4 (Bedrock) signs method, path, headers and body hash; OAuth (Vertex) fetches a cached token.
+// SigV4 (Bedrock) signs method, path, headers and body hash; OAuth (Vertex, Azure's Entra ID)
+// fetches a cached token.
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,9 @@ class CredentialSet;
 }
 namespace vertex {
 class DefaultCredentials;
+}
+namespace azure {
+class EntraCredentials;
 }
 
 class RequestSigner {
@@ -39,14 +43,17 @@ class RequestSigner {
   }
 };
 
-// nullptr for providers whose codec already set static credentials (openai, azure, anthropic).
-// `client` is the worker's HTTP client (Vertex fetches tokens with it); it outlives the signer.
-// `aws`: the process's AWS default-chain credentials (Bedrock providers without static keys).
-// `gcp`: the Google Application Default Credentials (Vertex providers without credentials_file).
+// nullptr for providers whose codec already set static credentials (openai, anthropic, azure
+// with api_key). `client` is the worker's HTTP client (Vertex and Entra ID fetch tokens with it);
+// it outlives the signer. `aws`: the process's AWS default-chain credentials (Bedrock providers
+// without static keys). `gcp`: the Google Application Default Credentials (Vertex providers
+// without credentials_file). `entra`: the process's Entra ID sources (azure_openai without
+// api_key).
 std::unique_ptr<RequestSigner> make_signer(const config::Provider& p,
                                            HttpClient& client,
                                            const bedrock::CredentialSet* aws = nullptr,
-                                           const vertex::DefaultCredentials* gcp = nullptr);
+                                           const vertex::DefaultCredentials* gcp = nullptr,
+                                           const azure::EntraCredentials* entra = nullptr);
 
 // Credentials the config points at that cannot be used on this machine (a Vertex credentials_file
 // that is missing or not a service-account key; keyless Vertex providers are not looked at: their

@@ -9,6 +9,7 @@
 #include "gw/config/schema.h"
 #include "gw/ledger/ledger.h"
 #include "gw/limits/limiter.h"
+#include "gw/providers/azure/entra_credentials.h"
 #include "gw/providers/bedrock/credential_set.h"
 #include "gw/providers/vertex/adc.h"
 #include "gw/routing/commitments.h"
@@ -33,6 +34,8 @@ struct App {
   std::unique_ptr<bedrock::CredentialSet> aws_credentials;
   // Application Default Credentials of the Vertex providers without credentials_file (server.cc).
   std::unique_ptr<vertex::DefaultCredentials> gcp_credentials;
+  // Entra ID sources of the azure_openai providers without api_key (server.cc).
+  std::unique_ptr<azure::EntraCredentials> azure_credentials;
   std::atomic<bool> draining{false};
   std::atomic<int> inflight{0};  // requests being handled (not idle connections)
 

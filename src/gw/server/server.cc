@@ -98,6 +98,9 @@ int run_server(const config::Config& cfg) {
   app.aws_credentials =
       bedrock::CredentialSet::start(cfg, config::process_env(), app.clock, log_event);
   app.gcp_credentials = vertex::DefaultCredentials::find(cfg, config::process_env(), log_event);
+  // Likewise an Azure OpenAI provider with neither api_key nor any Entra ID source.
+  app.azure_credentials =
+      azure::EntraCredentials::start(cfg, config::process_env(), app.clock, log_event);
   app.ledger = make_ledger(cfg, app.clock);
   app.commitments.start([ledger = app.ledger.get()](const std::vector<std::string>& providers, int64_t since_ms,
                                                     int64_t until_ms) {

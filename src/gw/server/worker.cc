@@ -13,7 +13,8 @@ Worker::Worker(App& app, int index) : app_(app), index_(index) {
     ProviderRuntime rt;
     rt.cfg = &p;
     rt.codec = make_codec(p);
-    rt.signer = make_signer(p, *http_, app_.aws_credentials.get(), app_.gcp_credentials.get());
+    rt.signer = make_signer(p, *http_, app_.aws_credentials.get(), app_.gcp_credentials.get(),
+                            app_.azure_credentials.get());
     providers_.emplace(name, std::move(rt));
   }
 }

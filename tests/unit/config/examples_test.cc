@@ -68,6 +68,10 @@ TEST(Examples, FullLoadsWithDefaults) {
   // No static keys: the AWS default credential chain at `serve`.
   EXPECT_TRUE(c.provider("aws-west")->access_key_id.empty());
   EXPECT_EQ(c.provider("aws-west")->commitment, "aws-edp");
+  // Microsoft Entra ID instead of an api key: a service principal.
+  EXPECT_TRUE(c.provider("azure-entra")->api_key.empty());
+  EXPECT_EQ(c.provider("azure-entra")->tenant_id, "72f988bf-86f1-41af-91ab-2d7cd011db47");
+  EXPECT_FALSE(c.provider("azure-entra")->client_secret.empty());
 }
 
 TEST(Examples, FullTakesSecretsFromTheEnvironment) {

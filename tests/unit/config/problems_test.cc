@@ -181,7 +181,6 @@ keys:
 )");
   EXPECT_FALSE(r.config.has_value());
   EXPECT_TRUE(has_problem(r, "providers.oa.base_url", 2, "is required"));
-  EXPECT_TRUE(has_problem(r, "providers.az.api_key", 3, "is required"));
   EXPECT_TRUE(has_problem(r, "providers.az.api_version", 3, "is required"));
   EXPECT_TRUE(has_problem(r, "providers.an.api_key", 4, "empty"));
   EXPECT_TRUE(has_problem(r, "providers.br.region", 5, "is required"));
@@ -195,8 +194,9 @@ keys:
   EXPECT_TRUE(has_problem(r, "keys[0].name", 15, "is required"));
   EXPECT_TRUE(has_problem(r, "keys[0].key", 15, "is required"));
   // A bedrock provider without keys takes them from the AWS default chain at `serve`, a vertex
-  // provider without credentials_file from Google's Application Default Credentials.
-  EXPECT_EQ(r.problems.size(), 14u) << all_problems(r);
+  // provider without credentials_file from Google's Application Default Credentials, an
+  // azure_openai one without api_key from the Entra ID chain.
+  EXPECT_EQ(r.problems.size(), 13u) << all_problems(r);
 }
 
 TEST(ConfigProblems, VertexCredentialsFileIsOptionalButNotEmpty) {
@@ -211,6 +211,65 @@ models:
   EXPECT_TRUE(has_problem(r, "providers.blank.credentials_file", 3, "empty"));
   EXPECT_TRUE(has_problem(r, "providers.wrong.credentials_file", 4, ""));
   EXPECT_EQ(r.problems.size(), 2u) << all_problems(r);
+}
+
+TEST(ConfigProblems, AzureTakesAnApiKeyOrAServicePrincipalOrTheEnvironment) {
+  auto ok = load(R"(providers:
+  key: { type: azure_openai, base_url: "https://r.openai.azure.com", api_version: v, api_key: k }
+  chain: { type: azure_openai, base_url: "https://r.openai.azure.com", api_version: v }
+  sp:
+    type: azure_openai
+    base_url: https://r.openai.azure.com
+    api_version: v
+    tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
+    client_id: 0d5c9a3e-0000-4000-8000-000000000001
+    client_secret: ${SP_SECRET}
+    authority_host: http://127.0.0.1:9/
+models:
+  m: { deployments: [ { provider: chain, model: x, price: { input: 1, output: 1 } } ] }
+)",
+                 {{"SP_SECRET", "s3cr3t"}});
+  ASSERT_TRUE(ok.config.has_value()) << all_problems(ok);
+  EXPECT_EQ(ok.config->provider("key")->api_key, "k");
+  EXPECT_TRUE(ok.config->provider("chain")->api_key.empty());
+  EXPECT_TRUE(ok.config->provider("chain")->client_secret.empty());
+  const Provider& sp = *ok.config->provider("sp");
+  EXPECT_EQ(sp.tenant_id, "72f988bf-86f1-41af-91ab-2d7cd011db47");
+  EXPECT_EQ(sp.client_id, "0d5c9a3e-0000-4000-8000-000000000001");
+  EXPECT_EQ(sp.client_secret, "s3cr3t");
+  EXPECT_EQ(sp.authority_host, "http://127.0.0.1:9");
+
+  auto r = load(R"(providers:
+  id_only: { type: azure_openai, base_url: "https://r", api_version: v, client_id: c }
+  no_key: { type: azure_openai, base_url: "https://r", api_version: v, api_key: "${UNSET_KEY:-}" }
+  both: { type: azure_openai, base_url: "https://r", api_version: v, api_key: k, tenant_id: t }
+  no_tenant:
+    type: azure_openai
+    base_url: https://r
+    api_version: v
+    client_id: c
+    client_secret: ${UNSET_SECRET:-}
+  bad:
+    type: azure_openai
+    base_url: https://r
+    api_version: v
+    tenant_id: "t/../x"
+    client_id: c
+    client_secret: s
+    authority_host: login.microsoftonline.com
+models:
+  m: { deployments: [ { provider: bad, model: x, price: { input: 1, output: 1 } } ] }
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_TRUE(has_problem(r, "providers.id_only.tenant_id", 2, "a service principal needs all three"));
+  EXPECT_TRUE(has_problem(r, "providers.id_only.client_secret", 2, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.both.tenant_id", 4, "which api_key replaces"));
+  EXPECT_TRUE(has_problem(r, "providers.no_tenant.tenant_id", 5, "is required"));
+  EXPECT_TRUE(has_problem(r, "providers.no_tenant.client_secret", 10, "is required but empty"));
+  EXPECT_TRUE(has_problem(r, "providers.bad.tenant_id", 15, "expected a tenant id"));
+  EXPECT_TRUE(has_problem(r, "providers.bad.authority_host", 18, "must start with http"));
+  EXPECT_TRUE(has_problem(r, "providers.no_key.api_key", 3, "is required but empty"));
+  EXPECT_EQ(r.problems.size(), 8u) << all_problems(r);
 }
 
 TEST(ConfigProblems, BedrockKeysComeInPairsOrFromTheDefaultChain) {

@@ -2,15 +2,14 @@
 #include "gw/providers/bedrock/credential_fetch.h"
 #include "gw/providers/bedrock/bedrock_signer.h"
 
-#include <fstream>
-#include <sstream>
+#include "gw/common/percent.h"
+#include "gw/common/token_file.h"
 
 namespace gw::bedrock {
 
 namespace {
 
 constexpr size_t kMaxAnswerBytes = 64 * 1024;
-constexpr size_t kMaxTokenFileBytes = 64 * 1024;
 
 Error fetch_error(std::string what, Code code = Code::UpstreamError) {
   Error e = make_error(code == Code::UpstreamTimeout ? code : Code::UpstreamError, std::move(what));
@@ -25,40 +24,6 @@ std::string trimmed(std::string s) {
     return {};
   }
   return s.substr(b, s.find_last_not_of(ws) - b + 1);
-}
-
-// The file's contents without surrounding whitespace; errors name the file, never the contents.
-Result<std::string> read_token_file(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fetch_error("cannot read the " + std::string(what) + " file " + path);
-  }
-  std::string s(kMaxTokenFileBytes + 1, '\0');
-  in.read(s.data(), std::streamsize(s.size()));
-  s.resize(size_t(in.gcount()));
-  if (s.size() > kMaxTokenFileBytes) {
-    return fetch_error("the " + std::string(what) + " file " + path + " is larger than 64 KiB");
-  }
-  s = trimmed(std::move(s));
-  if (s.empty()) {
-    return fetch_error("the " + std::string(what) + " file " + path + " is empty");
-  }
-  return s;
-}
-
-void form_encode(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : s) {
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[(uint8_t(c) >> 4) & 0xf]);
-      out.push_back(kHex[uint8_t(c) & 0xf]);
-    }
-  }
 }
 
 struct Answer {
@@ -264,13 +229,9 @@ net::awaitable<Result<TemporaryCredentials>> from_instance_metadata(const Creden
 std::string web_identity_request_body(std::string_view role_arn,
                                       std::string_view session_name,
                                       std::string_view token) {
-  std::string body = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=";
-  form_encode(role_arn, body);
-  body += "&RoleSessionName=";
-  form_encode(session_name, body);
-  body += "&WebIdentityToken=";
-  form_encode(token, body);
-  return body;
+  return "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + percent_encode(role_arn) +
+         "&RoleSessionName=" + percent_encode(session_name) +
+         "&WebIdentityToken=" + percent_encode(token);
 }
 
 std::string assume_role_request_body(std::string_view role_arn,

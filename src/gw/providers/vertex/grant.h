@@ -2,7 +2,7 @@
 // One way of obtaining a Google OAuth2 access token (protocols.md 5.5): a service-account key
 // (JWT bearer), a gcloud user's refresh token, workload identity federation (STS, optionally
 // followed by service-account impersonation) or the GCE/GKE metadata server. TokenSource
-// (token_source.h) caches what a grant returns and decides when to call it again; a grant only
+// (token_source.h, over oauth::TokenSource) caches what a grant returns and decides when to call it again; a grant only
 // performs one exchange.
 #include <chrono>
 #include <string>
@@ -11,14 +11,13 @@
 #include "gw/common/asio.h"
 #include "gw/common/clock.h"
 #include "gw/common/result.h"
+#include "gw/providers/oauth/token_answer.h"
 #include "gw/upstream/http_client.h"
 
 namespace gw::vertex {
 
-struct GrantedToken {
-  std::string token;
-  std::chrono::seconds lifetime{0};  // counted from when the exchange began
-};
+// The token and its lifetime, counted from when the exchange began.
+using GrantedToken = oauth::FetchedToken;
 
 struct GrantContext {
   HttpClient& http;

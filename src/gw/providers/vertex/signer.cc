@@ -64,7 +64,7 @@ class VertexSigner final : public RequestSigner {
     // clock gets a cache of its own: ManualClock times mean nothing to the real clock's users.
     TokenSourceOptions opts;
     auto cache = &clock == &real_clock()
-                     ? shared_token_cache(TokenSource::cache_key(*chosen->grant, opts))
+                     ? oauth::shared_token_cache(TokenSource::cache_key(*chosen->grant, opts))
                      : nullptr;
     source_.emplace(p.name, std::move(chosen->source), std::move(chosen->grant), client, clock,
                     std::move(opts), std::move(cache));

@@ -1,51 +1,7 @@
-// The token cache in front of a grant (protocols.md 5.5). Single flight: the first caller
-// that finds the token stale performs the exchange; callers arriving meanwhile either keep using
-// the old token (still valid for a while) or wait on a timer the exchange cancels when done.
+// A TokenGrant behind oauth::TokenSource (token_source.h).
 #include "gw/providers/vertex/token_source.h"
 
-#include <algorithm>
-#include <optional>
-
 namespace gw::vertex {
-
-struct TokenSource::Flight {
-  explicit Flight(const net::any_io_executor& ex)
-      : done(ex, net::steady_timer::time_point::max()) {}
-  net::steady_timer done;  // cancelled when `result` is set: wakes every waiter
-  std::optional<Result<std::string>> result;
-};
-
-// Settles the flight even when the refreshing coroutine is destroyed mid-exchange (its caller
-// was cancelled, or the worker's io_context is torn down with the request pending), so that
-// waiters never hang on a refresh nobody will finish. The source may already be gone in the
-// teardown case (a worker destroys its providers before its io_context), hence the weak_ptr.
-class TokenSource::FlightGuard {
- public:
-  FlightGuard(TokenSource& src, std::shared_ptr<Flight> f)
-      : src_(src.alive_), provider_(src.provider_), prefix_(src.error_prefix_), f_(std::move(f)) {}
-  ~FlightGuard() {
-    if (f_->result) {
-      return;
-    }
-    Error e = make_error(Code::UpstreamError, prefix_ + "the refresh was cancelled");
-    e.provider = provider_;
-    e.retryable = true;
-    if (auto alive = src_.lock()) {
-      (*alive)->settle(*f_, std::move(e));
-    } else {
-      f_->result = std::move(e);
-      f_->done.cancel();
-    }
-  }
-  FlightGuard(const FlightGuard&) = delete;
-  FlightGuard& operator=(const FlightGuard&) = delete;
-
- private:
-  std::weak_ptr<TokenSource*> src_;
-  std::string provider_;
-  std::string prefix_;
-  std::shared_ptr<Flight> f_;
-};
 
 TokenSource::TokenSource(std::string provider,
                          std::string source,
@@ -54,111 +10,27 @@ TokenSource::TokenSource(std::string provider,
                          const Clock& clock,
                          TokenSourceOptions opts,
                          std::shared_ptr<SharedTokenCache> cache)
-    : provider_(std::move(provider)),
-      error_prefix_("provider " + provider_ + ": could not obtain a Google access token" +
-                    (source.empty() ? "" : " from " + source) + ": "),
+    : ctx_{std::move(provider),
+           "a Google access token" + (source.empty() ? std::string() : " from " + source),
+           {}},
       grant_(std::move(grant)),
       http_(http),
       clock_(clock),
       opts_(std::move(opts)),
-      cache_(cache ? std::move(cache) : std::make_shared<SharedTokenCache>()) {}
-
-TokenSource::~TokenSource() = default;
-
-void TokenSource::invalidate() {
-  if (!last_.empty()) {
-    cache_->forget(last_);
-  }
-}
+      source_(ctx_, [this] { return fetch(); }, clock, opts_, std::move(cache)) {}
 
 std::string TokenSource::cache_key(const TokenGrant& grant, const TokenSourceOptions& opts) {
   return grant.cache_key() + '\n' + opts.scope;
 }
 
-bool TokenSource::usable_for(const CachedToken& t, std::chrono::nanoseconds d) const {
-  return !t.token.empty() && clock_.steady_now() + d < t.expiry;
-}
-
-net::awaitable<Result<std::string>> TokenSource::token() {
-  CachedToken t = cache_->get();
-  if (!t.token.empty() && clock_.steady_now() < t.refresh_at) {
-    last_ = t.token;
-    co_return std::move(t.token);
-  }
-  if (flight_) {
-    if (usable_for(t, opts_.min_validity)) {
-      last_ = t.token;
-      co_return std::move(t.token);
-    }
-    co_return co_await wait_for(flight_);
-  }
-  auto f = std::make_shared<Flight>(co_await net::this_coro::executor);
-  // Another worker's source is refreshing this token already: while the old one lasts, use it
-  // rather than make a second exchange, so that N workers still make one exchange per token.
-  // (With no usable token there is nothing to wait with here: this worker fetches its own.)
-  const SteadyTime now = clock_.steady_now();
-  const auto claim_for = opts_.timeouts.connect + opts_.timeouts.first_byte + opts_.timeouts.idle;
-  if (!cache_->try_claim_refresh(f.get(), now, now + claim_for) &&
-      usable_for(t, opts_.min_validity)) {
-    last_ = t.token;
-    co_return std::move(t.token);
-  }
-  flight_ = f;
-  FlightGuard guard(*this, f);
-  Result<std::string> r = co_await fetch();
-  if (!r) {
-    // A failed early refresh costs nothing while the old token lasts; the next caller retries.
-    if (CachedToken old = cache_->get(); usable_for(old, opts_.min_validity)) {
-      r = std::move(old.token);
-    }
-  }
-  if (r) {
-    last_ = *r;
-  }
-  settle(*f, r);
-  co_return r;
-}
-
-net::awaitable<Result<std::string>> TokenSource::wait_for(std::shared_ptr<Flight> f) {
-  if (!f->result) {
-    co_await f->done.async_wait(use_nothrow);  // ends by cancel() (settled) or our own cancellation
-  }
-  if (f->result) {
-    co_return *f->result;
-  }
-  Error e = make_error(Code::UpstreamError, error_prefix_ + "the wait was cancelled");
-  e.provider = provider_;
-  e.retryable = true;
-  co_return e;
-}
-
-void TokenSource::settle(Flight& f, Result<std::string> r) {
-  cache_->release_refresh(&f);
-  f.result = std::move(r);
-  f.done.cancel();
-  if (flight_.get() == &f) {
-    flight_.reset();
-  }
-}
-
-net::awaitable<Result<std::string>> TokenSource::fetch() {
-  // The token's lifetime counts from when we asked, not from when the answer arrived.
-  const SteadyTime asked = clock_.steady_now();
+net::awaitable<Result<oauth::FetchedToken>> TokenSource::fetch() {
   const GrantContext ctx{.http = http_, .clock = clock_, .timeouts = opts_.timeouts, .scope = opts_.scope};
   auto op = grant_->fetch(ctx);
   Result<GrantedToken> got = co_await std::move(op);
   if (!got) {
-    Error e = std::move(got.error());
-    e.message = error_prefix_ + e.message;
-    e.provider = provider_;
-    co_return e;
+    co_return oauth::token_error(ctx_, std::move(got.error()));
   }
-  const std::chrono::seconds lifetime = got->lifetime;
-  CachedToken fresh{.token = std::move(got->token), .expiry = asked + lifetime, .refresh_at = {}};
-  fresh.refresh_at =
-      fresh.expiry - std::min<std::chrono::seconds>(opts_.refresh_margin, lifetime / 2);
-  cache_->put(fresh);
-  co_return std::move(fresh.token);
+  co_return std::move(*got);
 }
 
 }  // namespace gw::vertex

@@ -1,11 +1,8 @@
 #pragma once
 // Google OAuth2 access tokens from any grant (grant.h: service account, refresh token, workload
-// identity federation, metadata server; protocols.md 5.5): cached until shortly before they
-// expire, refreshed by at most one exchange at a time.
-//
-// One TokenSource lives on one io_context (one per worker, like HttpClient): concurrent callers on
-// that context share a single in-flight refresh. The token itself is kept in a SharedTokenCache
-// that the workers' sources for the same credential share.
+// identity federation, metadata server; protocols.md 5.5). Caching, the early refresh and single
+// flight are oauth::TokenSource's, shared with Azure's Entra ID; this adapter plugs a TokenGrant
+// into it and names the provider and the credential's source in its errors.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -14,23 +11,19 @@
 #include "gw/common/asio.h"
 #include "gw/common/clock.h"
 #include "gw/common/result.h"
+#include "gw/providers/oauth/token_source.h"
 #include "gw/providers/vertex/grant.h"
 #include "gw/providers/vertex/jwt.h"
-#include "gw/providers/vertex/token_cache.h"
 #include "gw/upstream/http_client.h"
 
 namespace gw::vertex {
 
-struct TokenSourceOptions {
-  // Refresh once less than this remains (google-auth-library's eager threshold). Capped at half
-  // the token's lifetime so short-lived tokens are still reused.
-  std::chrono::seconds refresh_margin{300};
-  // While a refresh is in flight, other callers keep using the old token if it stays valid at
-  // least this long; otherwise they wait for the refresh.
-  std::chrono::seconds min_validity{30};
+using oauth::CachedToken;
+using oauth::SharedTokenCache;
+using oauth::shared_token_cache;
+
+struct TokenSourceOptions : oauth::TokenSourceOptions {
   std::string scope = std::string(kCloudPlatformScope);
-  Timeouts timeouts{std::chrono::milliseconds(5000), std::chrono::milliseconds(15000),
-                    std::chrono::milliseconds(15000)};
 };
 
 class TokenSource {
@@ -45,43 +38,28 @@ class TokenSource {
               const Clock& clock,
               TokenSourceOptions opts = {},
               std::shared_ptr<SharedTokenCache> cache = nullptr);
-  ~TokenSource();
-  TokenSource(const TokenSource&) = delete;
-  TokenSource& operator=(const TokenSource&) = delete;
 
-  // A valid access token: the cached one, or a fresh one from the token endpoint. Errors are
-  // the grant's (TokenGrant::fetch), prefixed with "provider <name>: could not obtain a Google
-  // access token[ from <source>]: ", with the provider set.
-  net::awaitable<Result<std::string>> token();
+  // A valid access token: the cached one, or a fresh one from the grant. Errors are the grant's
+  // (TokenGrant::fetch), prefixed with "provider <name>: could not obtain a Google access
+  // token[ from <source>]: ", with the provider set.
+  net::awaitable<Result<std::string>> token() { return source_.token(); }
 
   // Forgets the token this source last handed out (Vertex answered 401 with it), so the next
   // token() fetches anew, unless another worker has already replaced it.
-  void invalidate();
+  void invalidate() { source_.invalidate(); }
 
   // What identifies a token: the same credential and scope get the same token.
   static std::string cache_key(const TokenGrant& grant, const TokenSourceOptions& opts);
 
  private:
-  struct Flight;
-  class FlightGuard;
+  net::awaitable<Result<oauth::FetchedToken>> fetch();
 
-  bool usable_for(const CachedToken& t, std::chrono::nanoseconds d) const;
-  net::awaitable<Result<std::string>> fetch();
-  net::awaitable<Result<std::string>> wait_for(std::shared_ptr<Flight> f);
-  void settle(Flight& f, Result<std::string> r);
-
-  std::string provider_;
-  std::string error_prefix_;
+  oauth::TokenErrorContext ctx_;
   std::shared_ptr<const TokenGrant> grant_;
   HttpClient& http_;
   const Clock& clock_;
   TokenSourceOptions opts_;
-
-  std::shared_ptr<SharedTokenCache> cache_;
-  std::string last_;                // the token last handed out, for invalidate()
-  std::shared_ptr<Flight> flight_;  // the refresh in progress, if any
-  // Expires with the source: a refresh coroutine outliving it must not touch it.
-  std::shared_ptr<TokenSource*> alive_ = std::make_shared<TokenSource*>(this);
+  oauth::TokenSource source_;
 };
 
 }  // namespace gw::vertex

@@ -1,9 +1,9 @@
 // The process-wide token caches (token_cache.h).
-#include "gw/providers/vertex/token_cache.h"
+#include "gw/providers/oauth/token_cache.h"
 
 #include <map>
 
-namespace gw::vertex {
+namespace gw::oauth {
 
 CachedToken SharedTokenCache::get() const {
   std::lock_guard lock(mu_);
@@ -53,4 +53,4 @@ std::shared_ptr<SharedTokenCache> shared_token_cache(const std::string& key) {
   return c;
 }
 
-}  // namespace gw::vertex
+}  // namespace gw::oauth

@@ -1,5 +1,5 @@
 #pragma once
-// One access token per service account and token endpoint, shared by every worker's
+// One OAuth access token per credential and token endpoint, shared by every worker's
 // TokenSource: each worker has its own io_context and TokenSource (like its HttpClient), but a
 // token obtained by one serves them all, so N workers do not make N exchanges an hour.
 #include <memory>
@@ -9,7 +9,7 @@
 
 #include "gw/common/clock.h"
 
-namespace gw::vertex {
+namespace gw::oauth {
 
 struct CachedToken {
   std::string token;        // empty: none
@@ -38,8 +38,8 @@ class SharedTokenCache {
   SteadyTime claim_until_{};
 };
 
-// The process-wide cache for `key` (service account, token endpoint and scope), created on
+// The process-wide cache for `key` (what identifies the credential, endpoint and scope), created on
 // first use and kept for the life of the process.
 std::shared_ptr<SharedTokenCache> shared_token_cache(const std::string& key);
 
-}  // namespace gw::vertex
+}  // namespace gw::oauth
