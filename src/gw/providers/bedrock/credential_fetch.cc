@@ -237,13 +237,10 @@ std::string web_identity_request_body(std::string_view role_arn,
 std::string assume_role_request_body(std::string_view role_arn,
                                      std::string_view session_name,
                                      std::string_view external_id) {
-  std::string body = "Action=AssumeRole&Version=2011-06-15&RoleArn=";
-  form_encode(role_arn, body);
-  body += "&RoleSessionName=";
-  form_encode(session_name, body);
+  std::string body = "Action=AssumeRole&Version=2011-06-15&RoleArn=" + percent_encode(role_arn) +
+                     "&RoleSessionName=" + percent_encode(session_name);
   if (!external_id.empty()) {
-    body += "&ExternalId=";
-    form_encode(external_id, body);
+    body += "&ExternalId=" + percent_encode(external_id);
   }
   return body;
 }
