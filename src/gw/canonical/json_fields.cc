@@ -4,6 +4,18 @@
 
 namespace gw {
 
+Result<boost::json::value> parse_request_object(std::string_view body) {
+  boost::json::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec) {
+    return make_error(Code::InvalidRequest, "request body is not valid JSON: " + ec.message());
+  }
+  if (!v.is_object()) {
+    return make_error(Code::InvalidRequest, "request body must be a JSON object");
+  }
+  return v;
+}
+
 Result<std::optional<int64_t>> opt_int(const boost::json::object& o, std::string_view key) {
   const boost::json::value* v = o.if_contains(key);
   if (v == nullptr || v->is_null()) {

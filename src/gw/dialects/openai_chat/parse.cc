@@ -295,15 +295,11 @@ Result<ChatRequest> parse_object(const json::object& o) {
 }  // namespace
 
 Result<ChatRequest> parse_chat_request(std::string_view body) {
-  json::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec) {
-    return make_error(Code::InvalidRequest, "request body is not valid JSON: " + ec.message());
+  auto v = parse_request_object(body);
+  if (!v) {
+    return v.error();
   }
-  if (!v.is_object()) {
-    return make_error(Code::InvalidRequest, "request body must be a JSON object");
-  }
-  return parse_object(v.get_object());
+  return parse_object(v->get_object());
 }
 
 }  // namespace gw::openai

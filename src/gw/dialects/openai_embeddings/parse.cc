@@ -3,6 +3,7 @@
 // would not fail over) or worse, a deployment's 5xx.
 #include <string>
 
+#include "gw/canonical/json_fields.h"
 #include "gw/common/json_util.h"
 #include "gw/dialects/openai_embeddings/openai_embeddings.h"
 
@@ -80,15 +81,11 @@ Result<uint64_t> check_input(const json::value* v) {
 }  // namespace
 
 Result<EmbeddingRequest> parse_embedding_request(std::string_view body) {
-  json::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec) {
-    return make_error(Code::InvalidRequest, "request body is not valid JSON: " + ec.message());
+  auto v = parse_request_object(body);
+  if (!v) {
+    return v.error();
   }
-  if (!v.is_object()) {
-    return make_error(Code::InvalidRequest, "request body must be a JSON object");
-  }
-  const json::object& o = v.get_object();
+  const json::object& o = v->get_object();
   EmbeddingRequest req;
   req.body = std::string(body);
   const json::value* model = o.if_contains("model");

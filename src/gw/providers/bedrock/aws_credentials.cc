@@ -17,20 +17,6 @@ constexpr size_t kMaxDepth = 32;
 
 Error parse_error(std::string what) { return make_error(Code::UpstreamError, std::move(what)); }
 
-bool digits(std::string_view s, size_t pos, size_t n, int& out) {
-  if (pos + n > s.size()) {
-    return false;
-  }
-  out = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') {
-      return false;
-    }
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
 std::string_view local_name(std::string_view qname) {
   const size_t colon = qname.rfind(':');
   return colon == std::string_view::npos ? qname : qname.substr(colon + 1);
@@ -110,12 +96,26 @@ const std::string* find(const std::vector<std::pair<std::string, std::string>>& 
 
 }  // namespace
 
+bool read_digits(std::string_view s, size_t pos, size_t n, int& out) {
+  if (pos + n > s.size()) {
+    return false;
+  }
+  out = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') {
+      return false;
+    }
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
 std::optional<SystemTime> parse_aws_time(std::string_view s) {
   s = trim(s);
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) ||
-      s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
+  if (!read_digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !read_digits(s, 5, 2, mo) || s[7] != '-' ||
+      !read_digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !read_digits(s, 11, 2, h) ||
+      s[13] != ':' || !read_digits(s, 14, 2, mi) || s[16] != ':' || !read_digits(s, 17, 2, sec)) {
     return std::nullopt;
   }
   const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(unsigned(mo)),
@@ -143,7 +143,7 @@ std::optional<SystemTime> parse_aws_time(std::string_view s) {
     ++i;
   } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
     int oh = 0, om = 0;
-    if (!digits(s, i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' || !digits(s, i + 4, 2, om)) {
+    if (!read_digits(s, i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' || !read_digits(s, i + 4, 2, om)) {
       return std::nullopt;
     }
     offset = std::chrono::hours(oh) + std::chrono::minutes(om);

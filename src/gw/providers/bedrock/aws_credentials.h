@@ -22,6 +22,9 @@ struct TemporaryCredentials {
 // "2024-01-15T12:34:56Z", with optional fractional seconds and a `Z` or `+hh:mm`/`-hh:mm` offset
 // (the forms STS, ECS and IMDS use). nullopt when malformed.
 std::optional<SystemTime> parse_aws_time(std::string_view s);
+// The `n` decimal digits at `pos` of `s` as a number in `out`; false if any is missing or not a
+// digit. Shared by the time parsers (parse_aws_time, clock_skew.h's HTTP and X-Amz-Date readers).
+bool read_digits(std::string_view s, size_t pos, size_t n, int& out);
 // The other way, to whole seconds: "2024-01-15T12:34:56Z".
 std::string format_aws_time(SystemTime t);
 

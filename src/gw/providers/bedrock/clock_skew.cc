@@ -7,6 +7,7 @@
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/json.hpp>
 
+#include "gw/providers/bedrock/aws_credentials.h"
 #include "gw/providers/bedrock/bedrock_wire.h"
 
 namespace gw::bedrock {
@@ -14,20 +15,6 @@ namespace gw::bedrock {
 namespace {
 
 namespace json = boost::json;
-
-bool digits(std::string_view s, size_t pos, size_t n, int& out) {
-  if (pos + n > s.size()) {
-    return false;
-  }
-  out = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') {
-      return false;
-    }
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
 
 std::optional<SystemTime> make_time(int y, int mo, int d, int h, int mi, int s) {
   const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(unsigned(mo)),
@@ -66,8 +53,8 @@ std::optional<SystemTime> time_in_message(std::string_view msg) {
 
 std::optional<SystemTime> parse_amz_date(std::string_view s) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (s.size() != 16 || !digits(s, 0, 4, y) || !digits(s, 4, 2, mo) || !digits(s, 6, 2, d) ||
-      s[8] != 'T' || !digits(s, 9, 2, h) || !digits(s, 11, 2, mi) || !digits(s, 13, 2, sec) ||
+  if (s.size() != 16 || !read_digits(s, 0, 4, y) || !read_digits(s, 4, 2, mo) || !read_digits(s, 6, 2, d) ||
+      s[8] != 'T' || !read_digits(s, 9, 2, h) || !read_digits(s, 11, 2, mi) || !read_digits(s, 13, 2, sec) ||
       s[15] != 'Z') {
     return std::nullopt;
   }
@@ -82,9 +69,9 @@ std::optional<SystemTime> parse_http_date(std::string_view s) {
     s.remove_suffix(1);
   }
   int d = 0, y = 0, h = 0, mi = 0, sec = 0;
-  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || !digits(s, 5, 2, d) || s[7] != ' ' ||
-      s[11] != ' ' || !digits(s, 12, 4, y) || s[16] != ' ' || !digits(s, 17, 2, h) || s[19] != ':' ||
-      !digits(s, 20, 2, mi) || s[22] != ':' || !digits(s, 23, 2, sec) || s.substr(25) != " GMT") {
+  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || !read_digits(s, 5, 2, d) || s[7] != ' ' ||
+      s[11] != ' ' || !read_digits(s, 12, 4, y) || s[16] != ' ' || !read_digits(s, 17, 2, h) || s[19] != ':' ||
+      !read_digits(s, 20, 2, mi) || s[22] != ':' || !read_digits(s, 23, 2, sec) || s.substr(25) != " GMT") {
     return std::nullopt;
   }
   for (size_t m = 0; m < kMonths.size(); ++m) {
