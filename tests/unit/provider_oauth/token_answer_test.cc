@@ -2,6 +2,7 @@
 // expires_in as a number or a string, expires_on (epoch seconds) alone, errors without secrets.
 #include "gw/providers/oauth/token_answer.h"
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 namespace gw::oauth {
@@ -92,6 +93,42 @@ TEST(TokenAnswer, ADescriptionQuotingASecretIsWithheld) {
     EXPECT_EQ(t.error().message.find("client-secret-value"), std::string::npos);
     EXPECT_EQ(t.error().message.find("eyJ"), std::string::npos);
   }
+}
+
+TEST(TokenAnswer, APartOfASecretQuotedAnywhereIsWithheld) {
+  // Any 16 bytes of the secret, not only its start: a server that echoes a truncated or re-quoted
+  // credential must not leak the rest of it.
+  const TokenErrorContext ctx{"az", "a Microsoft Entra ID token", {"cs~0123456789abcdefghijklmnopqrstuv"}};
+  auto t = read_token_answer(
+      401, R"({"error":"invalid_client","error_description":"secret ending 9abcdefghijklmnopq was refused"})", kNow,
+      ctx);
+  ASSERT_FALSE(t.has_value());
+  EXPECT_EQ(t.error().message,
+            "provider az: could not obtain a Microsoft Entra ID token: token endpoint answered HTTP 401 "
+            "invalid_client (description withheld: it quoted a credential)");
+}
+
+TEST(RejectedAnswer, ReadsGoogleAPIsErrorObjectsToo) {
+  const auto answer = boost::json::parse(
+      R"({"error":{"code":403,"status":"PERMISSION_DENIED","message":"Permission 'iam.serviceAccounts.getAccessToken' denied"}})");
+  const Error e = rejected_answer("impersonation endpoint", 403, &answer.as_object(), {});
+  EXPECT_EQ(e.message,
+            "impersonation endpoint answered HTTP 403 PERMISSION_DENIED (Permission "
+            "'iam.serviceAccounts.getAccessToken' denied)");
+  EXPECT_EQ(e.upstream_type, "PERMISSION_DENIED");
+  EXPECT_EQ(e.provider, "");  // the caller names the provider (token_error)
+  EXPECT_FALSE(e.retryable);
+  EXPECT_TRUE(rejected_answer("STS", 500, nullptr, {}).retryable);
+  EXPECT_EQ(rejected_answer("STS", 500, nullptr, {}).message, "STS answered HTTP 500");
+}
+
+TEST(TokenOf, NamesTheEndpointItRead) {
+  auto t = token_of(boost::json::object{{"expires_in", 10}}, "metadata server", kNow);
+  ASSERT_FALSE(t.has_value());
+  EXPECT_EQ(t.error().message, "metadata server answered HTTP 200 without an access_token");
+  t = token_of(boost::json::object{{"access_token", "ya29.x"}, {"expires_in", "3599"}}, "STS", kNow);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->lifetime, 3599s);
 }
 
 }  // namespace

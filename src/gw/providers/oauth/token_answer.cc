@@ -16,21 +16,31 @@ constexpr size_t kMaxTokenResponseBytes = 64 * 1024;
 constexpr int64_t kDefaultLifetimeS = 3600;  // RFC 6749 makes expires_in optional
 constexpr int64_t kMaxLifetimeS = INT32_MAX;
 
-// The endpoint's error or error_description, made safe to show: printable ASCII, bounded, and
-// withheld when it quotes something we sent (a server echoing the grant would otherwise leak a
-// bearer-equivalent credential). "eyJ" opens every JWT: an assertion or a federated token.
-std::string safe_description(std::string_view d, const std::vector<std::string>& secrets) {
-  std::string out;
-  for (char c : d.substr(0, 200)) {
-    out.push_back(c >= 0x20 && c < 0x7f ? c : ' ');
+// Whether `text` quotes a credential (safe_text).
+bool quotes_secret(std::string_view text, const std::vector<std::string_view>& secrets) {
+  if (text.find("eyJ") != std::string_view::npos) {
+    return true;
   }
-  bool quoted = out.find("eyJ") != std::string::npos;
-  for (const std::string& s : secrets) {
-    // A probe long enough not to match by chance; secrets shorter than 6 bytes are not probed.
-    const std::string_view probe = std::string_view(s).substr(0, 16);
-    quoted = quoted || (probe.size() >= 6 && out.find(probe) != std::string::npos);
+  constexpr size_t kWindow = 16;  // long enough not to match by chance
+  for (std::string_view s : secrets) {
+    if (s.size() < kWindow) {
+      if (s.size() >= 6 && text.find(s) != std::string_view::npos) {
+        return true;
+      }
+      continue;
+    }
+    for (size_t p = 0; p + kWindow <= text.size(); ++p) {
+      if (s.find(text.substr(p, kWindow)) != std::string_view::npos) {
+        return true;
+      }
+    }
   }
-  return quoted ? "(description withheld: it quoted the credential)" : out;
+  return false;
+}
+
+const json::string* string_at(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? &v->get_string() : nullptr;
 }
 
 // A JSON number, or a string holding a decimal integer ("3599", as managed identity sends).
@@ -89,6 +99,65 @@ Error token_error(const TokenErrorContext& ctx, Error e) {
   return e;
 }
 
+std::string safe_text(std::string_view text, const std::vector<std::string_view>& secrets) {
+  if (quotes_secret(text, secrets)) {
+    return "description withheld: it quoted a credential";
+  }
+  std::string out;
+  for (char c : text.substr(0, 200)) {
+    out.push_back(c >= 0x20 && c < 0x7f ? c : ' ');
+  }
+  return out;
+}
+
+Error rejected_answer(std::string_view endpoint, unsigned status, const json::object* answer,
+                      const std::vector<std::string_view>& secrets) {
+  std::string why = std::string(endpoint) + " answered HTTP " + std::to_string(status);
+  std::string type;
+  std::string description;
+  if (answer != nullptr) {
+    if (const json::string* err = string_at(*answer, "error")) {  // OAuth 2 (RFC 6749 5.2)
+      type = safe_text(*err, secrets);
+      if (const json::string* d = string_at(*answer, "error_description")) {
+        description = safe_text(*d, secrets);
+      }
+    } else if (const json::value* g = answer->if_contains("error"); g != nullptr && g->is_object()) {
+      if (const json::string* st = string_at(g->get_object(), "status")) {  // Google APIs
+        type = safe_text(*st, secrets);
+      }
+      if (const json::string* m = string_at(g->get_object(), "message")) {
+        description = safe_text(*m, secrets);
+      }
+    }
+  }
+  if (!type.empty()) {
+    why += " " + type;
+  }
+  if (!description.empty()) {
+    why += " (" + description + ")";
+  }
+  // 400/401/403 reject our credential: another try with it fails the same way. Throttling and
+  // outages pass.
+  Error e = make_error(Code::UpstreamError, std::move(why));
+  e.retryable = status == 408 || status == 429 || status >= 500;
+  e.upstream_status = status;
+  e.upstream_type = std::move(type);
+  return e;
+}
+
+Result<FetchedToken> token_of(const json::object& answer, std::string_view endpoint, SystemTime now) {
+  const json::string* tok = string_at(answer, "access_token");
+  if (tok == nullptr || tok->empty()) {
+    return make_error(Code::UpstreamError, std::string(endpoint) + " answered HTTP 200 without an access_token");
+  }
+  const std::optional<int64_t> lifetime = lifetime_of(answer, now);
+  if (!lifetime || *lifetime <= 0) {
+    return make_error(Code::UpstreamError,
+                      std::string(endpoint) + " answered with an invalid expires_in / expires_on");
+  }
+  return FetchedToken{std::string(*tok), std::chrono::seconds(std::min(*lifetime, kMaxLifetimeS))};
+}
+
 Result<FetchedToken> read_token_answer(unsigned status,
                                        std::string_view body,
                                        SystemTime now,
@@ -96,38 +165,15 @@ Result<FetchedToken> read_token_answer(unsigned status,
   json::error_code ec;
   json::value v = json::parse(body, ec);
   const json::object* o = !ec && v.is_object() ? &v.get_object() : nullptr;
+  const std::vector<std::string_view> secrets(ctx.secrets.begin(), ctx.secrets.end());
   if (status != 200) {
-    std::string why = "token endpoint answered HTTP " + std::to_string(status);
-    std::string type;
-    if (o != nullptr) {
-      if (const json::value* err = o->if_contains("error"); err != nullptr && err->is_string()) {
-        type = safe_description(err->get_string(), ctx.secrets);
-        why += " " + type;
-      }
-      if (const json::value* d = o->if_contains("error_description");
-          d != nullptr && d->is_string()) {
-        why += " (" + safe_description(d->get_string(), ctx.secrets) + ")";
-      }
-    }
-    // 400/401/403 reject our credential (invalid_grant, invalid_client, an identity not
-    // assigned): another try with it fails the same way. Throttling and outages pass.
-    const bool retryable = status == 408 || status == 429 || status >= 500;
-    Error e = token_error(ctx, std::move(why), retryable);
-    e.upstream_status = status;
-    e.upstream_type = std::move(type);
-    return e;
+    return token_error(ctx, rejected_answer("token endpoint", status, o, secrets));
   }
-  const json::value* tok = o != nullptr ? o->if_contains("access_token") : nullptr;
-  if (tok == nullptr || !tok->is_string() || tok->get_string().empty()) {
-    return token_error(ctx, "token endpoint answered HTTP 200 without an access_token", false);
+  auto token = token_of(o != nullptr ? *o : json::object(), "token endpoint", now);
+  if (!token) {
+    return token_error(ctx, std::move(token.error()));
   }
-  const std::optional<int64_t> lifetime = lifetime_of(*o, now);
-  if (!lifetime || *lifetime <= 0) {
-    return token_error(ctx, "token endpoint answered with an invalid expires_in / expires_on",
-                       false);
-  }
-  return FetchedToken{std::string(tok->get_string()),
-                      std::chrono::seconds(std::min(*lifetime, kMaxLifetimeS))};
+  return token;
 }
 
 net::awaitable<Result<FetchedToken>> exchange(HttpClient& http,

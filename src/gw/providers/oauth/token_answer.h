@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "gw/common/asio.h"
 #include "gw/common/clock.h"
 #include "gw/common/result.h"
@@ -37,6 +39,27 @@ Error token_error(const TokenErrorContext& ctx,
 // `e` (an exchange's own error, keeping its code, retryability and upstream status) with its
 // message prefixed as above and the provider set.
 Error token_error(const TokenErrorContext& ctx, Error e);
+
+// The endpoint's own words made safe to show in a message: printable ASCII, at most 200 bytes,
+// and withheld ("description withheld: it quoted a credential") when the full text quotes a
+// credential: any JWT ("eyJ" opens one: an assertion, a federated token) or 16 consecutive bytes of
+// one of `secrets` (a secret shorter than that: the whole of it, from 6 bytes). A server that
+// echoes the grant would otherwise leak a bearer-equivalent credential into logs and errors.
+std::string safe_text(std::string_view text, const std::vector<std::string_view>& secrets);
+
+// A non-200 answer of a token endpoint as an UpstreamError without the provider:
+// "<endpoint> answered HTTP <status>[ <type>][ (<description>)]" with the server's error in
+// either form, OAuth 2's {"error": "invalid_grant", "error_description": ...} (RFC 6749 5.2) or
+// Google APIs' {"error": {"status": ..., "message": ...}}, each part through safe_text.
+// upstream_status and upstream_type are set. Retryable for 408, 429 and 5xx, not for rejections of
+// the credential (400/401/403: invalid_grant, invalid_client, an unknown identity).
+Error rejected_answer(std::string_view endpoint, unsigned status, const boost::json::object* answer,
+                      const std::vector<std::string_view>& secrets);
+
+// A 200 answer's token: a non-empty access_token, living expires_in seconds (a number or a
+// numeric string), else expires_on minus `now` (epoch seconds, quoted or not), else an hour (RFC
+// 6749 makes both optional). Errors (not retryable, without the provider) name `endpoint`.
+Result<FetchedToken> token_of(const boost::json::object& answer, std::string_view endpoint, SystemTime now);
 
 // The token endpoint's answer: status and body as received, `now` the wall clock (for
 // expires_on). 200 needs a non-empty access_token; its lifetime is expires_in (a number or a

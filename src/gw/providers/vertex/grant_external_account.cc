@@ -182,7 +182,7 @@ net::awaitable<Result<GrantedToken>> ExternalAccountGrant::fetch(const GrantCont
   if (!answer) {
     co_return answer.error();
   }
-  auto federated = oauth_token_of(*answer, "STS");
+  auto federated = oauth::token_of(*answer, "STS", ctx.clock.now());
   if (!federated || a_.service_account_impersonation_url.empty()) {
     co_return federated;
   }

@@ -40,7 +40,7 @@ net::awaitable<Result<GrantedToken>> JwtBearerGrant::fetch(const GrantContext& c
   if (!answer) {
     co_return answer.error();
   }
-  co_return oauth_token_of(*answer, "token endpoint");
+  co_return oauth::token_of(*answer, "token endpoint", ctx.clock.now());
 }
 
 std::string JwtBearerGrant::cache_key() const {

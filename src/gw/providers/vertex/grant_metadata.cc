@@ -28,7 +28,7 @@ net::awaitable<Result<GrantedToken>> MetadataServerGrant::fetch(const GrantConte
   if (!answer) {
     co_return answer.error();
   }
-  co_return oauth_token_of(*answer, "metadata server");
+  co_return oauth::token_of(*answer, "metadata server", ctx.clock.now());
 }
 
 }  // namespace gw::vertex

@@ -53,7 +53,7 @@ net::awaitable<Result<GrantedToken>> RefreshTokenGrant::fetch(const GrantContext
   if (!answer) {
     co_return answer.error();
   }
-  co_return oauth_token_of(*answer, "token endpoint");
+  co_return oauth::token_of(*answer, "token endpoint", ctx.clock.now());
 }
 
 std::string RefreshTokenGrant::cache_key() const {

@@ -1,7 +1,6 @@
 #pragma once
-// The HTTP side every grant shares: form bodies, one call to a token endpoint with its answer read
-// as JSON, the endpoint's error turned into a message that quotes no credential, and the OAuth2
-// {access_token, expires_in} answer.
+// The HTTP side every grant shares: form bodies and one call to a token endpoint with its answer
+// read as JSON. Reading the answer itself is oauth/token_answer.h's, as for Microsoft Entra ID.
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -28,18 +27,12 @@ struct TokenCall {
   std::vector<std::string_view> secrets;
 };
 
-// Sends `req` and reads the answer, which must be HTTP 200 with a JSON object. Other statuses
-// become errors naming the status and the server's error type and description, both forms: OAuth
-// {"error": "invalid_grant", "error_description": ...} and Google APIs' {"error": {"status",
-// "message"}}; upstream_status and upstream_type are set. A description that quotes one of
-// call.secrets (or any JWT) is withheld.
+// Sends `req` and reads the answer, which must be HTTP 200 with a JSON object (read an OAuth
+// token from it with oauth::token_of). Other statuses become oauth::rejected_answer's error, which
+// withholds whatever quotes one of call.secrets or any JWT.
 net::awaitable<Result<boost::json::object>> call_token_endpoint(const GrantContext& ctx,
                                                                 const UpstreamRequest& req,
                                                                 const TokenCall& call);
-
-// {"access_token": ..., "expires_in": N} (N optional: an hour; a quoted number is accepted).
-// `endpoint` as in TokenCall.
-Result<GrantedToken> oauth_token_of(const boost::json::object& o, std::string_view endpoint);
 
 // An UpstreamRequest with the headers every token call sends: accept JSON, and `content_type`
 // unless empty.
