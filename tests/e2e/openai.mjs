@@ -8,7 +8,9 @@
 //   emu.totals(filter)   -> sums of `served`
 //
 // Behaviour is chosen by the upstream model name (see util.behaviourOf): fail-500, fail-503,
-// rate-429 (retry-after: 1), drop, stall, midstream-drop, midstream-error, slow; otherwise success.
+// rate-429 (retry-after: 1), drop, stall, midstream-drop, midstream-error, slow, refuse (the reply
+// is a refusal: message.refusal, streamed as delta.refusal, as structured outputs do); otherwise
+// success.
 // A request carrying `tools` (and not ending with a tool result) gets tool calls back: two parallel
 // calls when two or more tools are offered; streamed arguments come in several fragments.
 import {
@@ -82,6 +84,7 @@ export async function startOpenAI({ name = 'openai', apiKey = null, cachedTokens
       completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
     };
     const finish = calls.length ? 'tool_calls' : 'stop';
+    const refuses = behaviour === 'refuse';
     const entry = { emulator: name, model: body.model, input: prompt, output: completion, cached: cachedTokens, stream: !!body.stream, includeUsageAsked: !!body.stream_options?.include_usage, usageSent: false, complete: false };
     rec.reply = entry;
 
@@ -91,7 +94,7 @@ export async function startOpenAI({ name = 'openai', apiKey = null, cachedTokens
       entry.complete = true;
       return sendJson(res, 200, {
         id, object: 'chat.completion', created, model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: calls.length ? null : text, refusal: null, annotations: [], ...(calls.length ? { tool_calls: calls } : {}) }, logprobs: null, finish_reason: finish }],
+        choices: [{ index: 0, message: { role: 'assistant', content: calls.length || refuses ? null : text, refusal: refuses ? text : null, annotations: [], ...(calls.length ? { tool_calls: calls } : {}) }, logprobs: null, finish_reason: finish }],
         usage, service_tier: 'default', system_fingerprint: 'fp_emu',
       }, { 'x-request-id': `req_${id}` });
     }
@@ -112,8 +115,8 @@ export async function startOpenAI({ name = 'openai', apiKey = null, cachedTokens
         }
       });
     } else {
-      pieces.push(chunk({ role: 'assistant', content: '', refusal: null }));
-      for (const w of wordsOf(text)) pieces.push(chunk({ content: w }));
+      pieces.push(chunk(refuses ? { role: 'assistant', content: null, refusal: '' } : { role: 'assistant', content: '', refusal: null }));
+      for (const w of wordsOf(text)) pieces.push(chunk(refuses ? { refusal: w } : { content: w }));
     }
     pieces.push(chunk({}, finish));
     if (includeUsage) {

@@ -64,6 +64,7 @@ before(async () => {
         'gpt-all-fail': { route: 'priority', deployments: [dep('oa-all-1', 'x-fail-500'), dep('oa-all-2', 'x-fail-503')] },
         'gpt-midstream': { route: 'priority', deployments: [dep('oa-mid', 'x-midstream-drop')] },
         'gpt-midstream-error': { route: 'priority', deployments: [dep('oa-mid', 'x-midstream-error')] },
+        'gpt-refuses': { route: 'priority', deployments: [dep('oa-main', 'x-refuse')] },
       },
       keys: [
         { name: 'team-a', key: '${KEY_A}' },
@@ -481,5 +482,27 @@ test('HTTP framing: pipelined requests, a request dribbled byte by byte, and a c
   const chunked = head('Transfer-Encoding: chunked\r\n') +
     `${(10).toString(16)}\r\n${body.slice(0, 10)}\r\n${(body.length - 10).toString(16)}\r\n${body.slice(10)}\r\n0\r\n\r\n`;
   ok((await exchange([chunked], 1))[0]);
+  await stillServes();
+});
+
+test('a refusal reaches the OpenAI SDK as message.refusal, streamed or not, never as content', async () => {
+  const expected = replyText('emu-a', 'x-refuse');
+  const plain = await client().chat.completions.create({ model: 'gpt-refuses', messages: MSG });
+  assert.equal(plain.choices[0].message.refusal, expected);
+  assert.equal(plain.choices[0].message.content, null);
+
+  const stream = client().chat.completions.stream({ model: 'gpt-refuses', messages: MSG });
+  const deltas = [];
+  for await (const chunk of stream) {
+    const d = chunk.choices[0]?.delta;
+    if (d?.content) deltas.push(['content', d.content]);
+    if (d?.refusal) deltas.push(['refusal', d.refusal]);
+  }
+  const final = await stream.finalChatCompletion();
+  assert.ok(deltas.length > 1, 'the refusal streamed in pieces');
+  assert.deepEqual(deltas.filter(([k]) => k !== 'refusal'), [], 'no refusal text arrived as content');
+  assert.equal(deltas.map(([, t]) => t).join(''), expected);
+  assert.equal(final.choices[0].message.refusal, expected);
+  assert.ok(!final.choices[0].message.content, `content stays empty: ${JSON.stringify(final.choices[0].message.content)}`);
   await stillServes();
 });

@@ -22,6 +22,9 @@ struct BlockStart {
   std::string id;                    // ToolUse
   std::string name;                  // ToolUse
   std::string data;                  // RedactedThinking data
+  // Text: the model's refusal rather than an answer (OpenAI's delta.refusal, message.refusal).
+  // OpenAI clients get it back as refusal; dialects without the notion get it as text.
+  bool refusal = false;
 };
 struct TextDelta {
   size_t index = 0;

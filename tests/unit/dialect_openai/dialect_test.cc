@@ -226,5 +226,20 @@ TEST(OpenAIChatStream, OneFinishReasonPerStream) {
   EXPECT_NE(out.find("\"finish_reason\":\"length\""), std::string::npos) << out;
 }
 
+TEST(OpenAIChatStream, ARefusalBlockStreamsAsDeltaRefusal) {
+  ChatRequest req;
+  req.model = "m";
+  req.stream = true;
+  auto enc = openai_chat_dialect().stream_encoder(req);
+  BlockStart refusal{1, BlockType::Text, {}, {}, {}};
+  refusal.refusal = true;
+  std::string out = run(*enc, {MessageStart{}, BlockStart{0, BlockType::Text, {}, {}, {}}, TextDelta{0, "Sure"},
+                               refusal, TextDelta{1, "I can't"}, BlockStop{1}, Finish{StopReason::EndTurn, {}},
+                               MessageStop{}});
+  EXPECT_NE(out.find(R"("delta":{"content":"Sure"})"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("delta":{"refusal":"I can't"})"), std::string::npos) << out;
+  EXPECT_EQ(out.find(R"("content":"I can't")"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace gw

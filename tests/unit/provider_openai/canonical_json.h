@@ -443,6 +443,9 @@ inline json::object to_json(const StreamEvent& ev) {
           if (!e.data.empty()) {
             o["data"] = e.data;
           }
+          if (e.refusal) {
+            o["refusal"] = true;
+          }
           return o;
         } else if constexpr (std::is_same_v<T, TextDelta>) {
           return {{"event", "text_delta"}, {"index", e.index}, {"text", e.text}};
@@ -473,7 +476,10 @@ inline StreamEvent event_from(const json::object& o) {
     return MessageStart{s_of(o, "id"), s_of(o, "model"), usage_from(o_of(o, "usage"))};
   }
   if (k == "block_start") {
-    return BlockStart{index, block_type_of(s_of(o, "type")), s_of(o, "id"), s_of(o, "name"), s_of(o, "data")};
+    BlockStart bs{index, block_type_of(s_of(o, "type")), s_of(o, "id"), s_of(o, "name"), s_of(o, "data")};
+    const json::value* refusal = o.if_contains("refusal");
+    bs.refusal = refusal != nullptr && refusal->is_bool() && refusal->get_bool();
+    return bs;
   }
   if (k == "text_delta") {
     return TextDelta{index, s_of(o, "text")};

@@ -70,6 +70,29 @@ TEST(OpenAIStreamDecoderChunks, FieldsInAnyOrder) {
   EXPECT_NE(in_order.find(R"("name":"f")"), std::string::npos);
 }
 
+// A refusal streams as delta.refusal: it becomes a text block of its own, marked, so an OpenAI
+// client gets refusal back (not content) and other dialects still read it as text.
+TEST(OpenAIStreamDecoderChunks, RefusalDeltasOpenAMarkedTextBlock) {
+  EXPECT_EQ(decode({
+                R"({"id":"c1","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":null,"refusal":""}}]})",
+                R"({"id":"c1","model":"m","choices":[{"index":0,"delta":{"refusal":"I can't"}}]})",
+                R"({"id":"c1","model":"m","choices":[{"index":0,"delta":{"refusal":" help."}}]})",
+                R"({"id":"c1","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})",
+                R"({"id":"c1","model":"m","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":3}})",
+                "[DONE]",
+            }),
+            lines({
+                R"({"event":"message_start","id":"c1","model":"m","usage":{}})",
+                R"({"event":"block_start","index":0,"type":"text","refusal":true})",
+                R"({"event":"text_delta","index":0,"text":"I can't"})",
+                R"({"event":"text_delta","index":0,"text":" help."})",
+                R"({"event":"block_stop","index":0})",
+                R"({"event":"finish","reason":"end_turn"})",
+                R"({"event":"usage","usage":{"input":5,"output":3}})",
+                R"({"event":"message_stop"})",
+            }));
+}
+
 TEST(OpenAIStreamDecoderChunks, RepeatedKeysKeepTheFirstValue) {
   // A null "choices" first: the chunk has no choice, even though a later
   // "choices" has one.
@@ -78,7 +101,7 @@ TEST(OpenAIStreamDecoderChunks, RepeatedKeysKeepTheFirstValue) {
             decode({"[DONE]"}));
   EXPECT_EQ(
       decode(
-          {R"({"id":"x","id":"y","choices":[{"delta":{"content":"a","content":"b","refusal":"r"}}]})",
+          {R"({"id":"x","id":"y","choices":[{"delta":{"content":"a","content":"b"}}]})",
            "[DONE]"}),
       decode(
           {R"({"id":"x","choices":[{"delta":{"content":"a"}}]})", "[DONE]"}));

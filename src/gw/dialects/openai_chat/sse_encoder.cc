@@ -3,6 +3,7 @@
 #include <map>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 #include "gw/common/json_util.h"
 #include "gw/common/sse.h"
@@ -41,6 +42,9 @@ class ChatStreamEncoder final : public StreamEncoder {
   }
   void on(const BlockStart& e, std::string& out) {
     ensure_started(out);
+    if (e.type == BlockType::Text && e.refusal) {
+      refusals_.push_back(e.index);
+    }
     if (e.type != BlockType::ToolUse) {
       return;  // text needs no opening chunk; thinking is dropped
     }
@@ -55,7 +59,8 @@ class ChatStreamEncoder final : public StreamEncoder {
     if (!e.text.empty()) {
       // The hot path of every stream: written as text straight into `out`, no document.
       open_chunk(out);
-      out += "{\"content\":";
+      const bool refusal = std::find(refusals_.begin(), refusals_.end(), e.index) != refusals_.end();
+      out += refusal ? "{\"refusal\":" : "{\"content\":";
       append_json_string(out, e.text);
       out.push_back('}');
       close_chunk(out, {});
@@ -183,6 +188,7 @@ class ChatStreamEncoder final : public StreamEncoder {
   bool closed_ = false;
   size_t next_tool_ = 0;
   std::map<size_t, ToolState> tools_;  // canonical block index -> tool state
+  std::vector<size_t> refusals_;       // text blocks holding a refusal (rarely more than one)
   Usage usage_;
 };
 

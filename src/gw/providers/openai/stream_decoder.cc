@@ -141,16 +141,10 @@ class ChatStreamDecoder final : public StreamDecoder {
     if (dom::object d; cf.object(kDelta, d) && !finish_seen_) {
       enum { kContent, kRefusal, kToolCalls };
       const Fields<3> df(d, {"content", "refusal", "tool_calls"});
-      std::string text(df.str(kContent));
-      if (text.empty()) {
-        text = std::string(df.str(kRefusal));
-      }
-      if (!text.empty()) {
-        if (!text_index_) {
-          text_index_ = open(out, BlockStart{next_index_, BlockType::Text, {}, {}, {}});
-        }
-        out.emplace_back(TextDelta{*text_index_, std::move(text)});
-      }
+      // A refusal is text of its own block, marked, so that an OpenAI client gets it back as
+      // delta.refusal (structured-output callers check it) while others read it as text.
+      text_delta(df.str(kContent), false, out);
+      text_delta(df.str(kRefusal), true, out);
       if (dom::array calls; df.array(kToolCalls, calls)) {
         size_t j = 0;
         for (dom::element cv : calls) {
@@ -166,6 +160,19 @@ class ChatStreamDecoder final : public StreamDecoder {
       out.emplace_back(Finish{stop_reason_of(fr), {}});
       finish_seen_ = true;
     }
+  }
+
+  void text_delta(std::string_view text, bool refusal, std::vector<StreamEvent>& out) {
+    if (text.empty()) {
+      return;
+    }
+    std::optional<size_t>& block = refusal ? refusal_index_ : text_index_;
+    if (!block) {
+      BlockStart start{next_index_, BlockType::Text, {}, {}, {}};
+      start.refusal = refusal;
+      block = open(out, std::move(start));
+    }
+    out.emplace_back(TextDelta{*block, std::string(text)});
   }
 
   // `index` is required by OpenAI. Servers that omit it send each call whole, so a fragment
@@ -261,6 +268,7 @@ class ChatStreamDecoder final : public StreamDecoder {
   bool done_ = false;
   size_t next_index_ = 0;
   std::optional<size_t> text_index_;
+  std::optional<size_t> refusal_index_;
   std::map<int64_t, IndexedCall> tools_;  // OpenAI tool_calls index -> its latest call
   // Calls sent without an index: by id, and the last one at each place in tool_calls.
   std::map<std::string, size_t, std::less<>> unindexed_by_id_;
