@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <boost/json.hpp>
+
 #include "gw/dialects/anthropic_messages/anthropic_messages.h"
 #include "gw/dialects/dialect.h"
 #include "gw/providers/anthropic/messages_wire.h"
@@ -20,14 +22,22 @@ void exercise_request(const gw::ChatRequest& req) {
   gw::config::Deployment dep;
   dep.provider = "fuzz";
   dep.model = "m";
-  (void)gw::anthropic::encode_request_body(req, dep, {});
   gw::anthropic::BodyOptions bedrock;
   bedrock.include_model = false;
   bedrock.anthropic_version = "bedrock-2023-05-31";
   bedrock.betas_in_body = true;
   bedrock.include_stream_flag = false;
-  (void)gw::anthropic::encode_request_body(req, dep, bedrock);
-  (void)gw::openai::encode_chat_body(req, dep);
+  // Whatever the client wrote, an upstream gets valid JSON (JSON has no NaN or Infinity).
+  for (auto body : {gw::anthropic::encode_request_body(req, dep, {}),
+                    gw::anthropic::encode_request_body(req, dep, bedrock), gw::openai::encode_chat_body(req, dep)}) {
+    if (body) {
+      boost::json::error_code ec;
+      (void)boost::json::parse(boost::json::serialize(*body), ec);
+      if (ec) {
+        __builtin_trap();
+      }
+    }
+  }
 
   // Echo the request's own assistant content back as a response and as a stream whose blocks
   // interleave (each block starts before the previous one stops), the encoder's hardest path.

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <boost/json.hpp>
+
 #include "gw/dialects/dialect.h"
 #include "gw/dialects/openai_chat/openai_chat.h"
 #include "gw/providers/openai/openai_codec.h"
@@ -27,7 +29,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gw::config::Deployment dep;
   dep.provider = "fuzz";
   dep.model = "m";
-  (void)codec->encode(*parsed, dep);
+  if (auto up = codec->encode(*parsed, dep)) {
+    // Whatever the client wrote, the upstream gets valid JSON (JSON has no NaN or Infinity).
+    boost::json::error_code ec;
+    (void)boost::json::parse(up->body, ec);
+    if (ec) {
+      __builtin_trap();
+    }
+  }
 
   // Echo the request's own assistant content back as a response and a stream.
   gw::ChatResponse resp;

@@ -1,5 +1,7 @@
 #include "gw/canonical/json_fields.h"
 
+#include <cmath>
+
 #include "gw/common/error.h"
 
 namespace gw {
@@ -13,7 +15,41 @@ Result<boost::json::value> parse_request_object(std::string_view body) {
   if (!v.is_object()) {
     return make_error(Code::InvalidRequest, "request body must be a JSON object");
   }
+  if (auto r = finite_numbers(v); !r) {
+    return r.error();
+  }
   return v;
+}
+
+Result<void> finite_numbers(boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::double_: {
+      double& d = v.get_double();
+      if (std::isnan(d)) {
+        d = 0.0;
+      } else if (std::isinf(d)) {
+        return make_error(Code::InvalidRequest,
+                          "a number in the request is beyond the range of a double (about 1.8e308)");
+      }
+      return {};
+    }
+    case boost::json::kind::array:
+      for (boost::json::value& e : v.get_array()) {
+        if (auto r = finite_numbers(e); !r) {  // depth bounded by the parser (32)
+          return r;
+        }
+      }
+      return {};
+    case boost::json::kind::object:
+      for (auto& kv : v.get_object()) {
+        if (auto r = finite_numbers(kv.value()); !r) {
+          return r;
+        }
+      }
+      return {};
+    default:
+      return {};
+  }
 }
 
 Result<std::optional<int64_t>> opt_int(const boost::json::object& o, std::string_view key) {

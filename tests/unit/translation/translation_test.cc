@@ -114,6 +114,37 @@ std::string translate_stream(const Pair& p, const ChatRequest& req, std::string_
   return out;
 }
 
+// Boost.JSON 1.81 reads a zero with a huge exponent as NaN and would print it as the invalid word
+// NaN; a number beyond a double's range reads as infinity. Whatever the client sent, every upstream
+// gets valid JSON, or the client a 400 in its own dialect.
+TEST(Translation, UpstreamBodiesAreValidJsonWhateverNumbersTheClientWrote) {
+  const std::string tools_openai =
+      R"("tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"n":{"type":"number","maximum":0e300370955}}}}}])";
+  const std::string tools_anthropic =
+      R"("tools":[{"name":"f","input_schema":{"type":"object","properties":{"n":{"type":"number","maximum":0e300370955}}}}])";
+  for (const char* client : {"openai_chat", "anthropic_messages"}) {
+    for (const char* provider : {"openai", "anthropic"}) {
+      const auto p = pair_of(json::object{{"client", client}, {"provider", provider}});
+      const bool anthropic = std::string_view(client) == "anthropic_messages";
+      const std::string body = std::string(R"({"model":"m","max_tokens":16,"temperature":0e300370955,)") +
+                               (anthropic ? tools_anthropic : tools_openai) +
+                               R"(,"messages":[{"role":"user","content":"hi"}]})";
+      auto req = p->dialect->parse(body);
+      ASSERT_TRUE(req) << client << ": " << req.error().message;
+      auto up = p->codec->encode(*req, deployment());
+      ASSERT_TRUE(up) << client << " -> " << provider << ": " << up.error().message;
+      json::error_code ec;
+      const json::value sent = json::parse(up->body, ec);
+      ASSERT_FALSE(ec) << client << " -> " << provider << " sent invalid JSON: " << up->body;
+      EXPECT_EQ(sent.at("temperature"), json::value(0.0)) << up->body;
+
+      auto huge = p->dialect->parse(R"({"model":"m","max_tokens":16,"temperature":1e400,"messages":[{"role":"user","content":"hi"}]})");
+      ASSERT_FALSE(huge) << client;
+      EXPECT_EQ(huge.error().code, Code::InvalidRequest);
+    }
+  }
+}
+
 TEST(Translation, EveryPairIsCovered) {
   std::set<std::string> seen;
   for (const auto& path : fixtures()) {

@@ -195,6 +195,9 @@ Result<ChatRequest> parse_request(std::string_view body, Body kind) {
   if (!v.is_object()) {
     return invalid_field("body", "must be a JSON object");
   }
+  if (auto r = finite_numbers(v); !r) {
+    return r.error();
+  }
   const auto& o = v.get_object();
   ChatRequest req;
   req.source = Dialect::AnthropicMessages;

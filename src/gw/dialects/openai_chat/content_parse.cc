@@ -2,6 +2,7 @@
 // message holding one ToolResult each, so an OpenAI upstream gets them back one by one.
 #include <utility>
 
+#include "gw/canonical/json_fields.h"
 #include "gw/dialects/openai_chat/content_parse.h"
 
 namespace gw::openai {
@@ -202,6 +203,9 @@ Result<std::vector<ContentBlock>> parse_assistant(const json::object& o, const s
         // Other wires need an object; refusing early beats an opaque upstream 400.
         if (ec || !parsed.is_object()) {
           return invalid_field(call_at + ".function.arguments", "must be a JSON object encoded as a string");
+        }
+        if (auto r = finite_numbers(parsed); !r) {
+          return invalid_field(call_at + ".function.arguments", "holds a number beyond the range of a double");
         }
         b.input = std::move(parsed);
         // An OpenAI upstream gets the text back as the client sent it: re-serializing would
