@@ -3,13 +3,13 @@
 // rendered for the client in both encodings, which must be valid JSON with one embedding per
 // input. The first byte picks the family and whether the token-count header is present, the rest
 // is the body. None of it may crash.
-#include <boost/json.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+
+#include <boost/json.hpp>
 
 #include "gw/dialects/openai_embeddings/openai_embeddings.h"
 #include "gw/providers/bedrock/bedrock_wire.h"
@@ -23,7 +23,8 @@ void must(bool ok) {
   }
 }
 
-gw::Result<gw::EmbeddingResponse> decode(uint8_t selector, const gw::EmbeddingRequest& req,
+gw::Result<gw::EmbeddingResponse> decode(uint8_t selector,
+                                         const gw::EmbeddingRequest& req,
                                          const gw::UpstreamResponse& resp) {
   const std::span<const gw::UpstreamResponse> one(&resp, 1);
   switch (selector % 4) {
@@ -62,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   must(answer->vectors.size() == req.texts.size());
-  for (const gw::EmbeddingEncoding enc : {gw::EmbeddingEncoding::Float, gw::EmbeddingEncoding::Base64}) {
+  for (const gw::EmbeddingEncoding enc :
+       {gw::EmbeddingEncoding::Float, gw::EmbeddingEncoding::Base64}) {
     req.encoding = enc;
     const std::string out = gw::openai::render_embedding_response(*answer, req);
     boost::json::error_code ec;

@@ -38,7 +38,8 @@ std::string titan_body(const std::string& text, const EmbeddingRequest& req, Emb
     if (req.dimensions) {
       body["dimensions"] = *req.dimensions;
     }
-    body["normalize"] = true;  // OpenAI's vectors are unit length; clients compare them by dot product
+    body["normalize"] =
+        true;  // OpenAI's vectors are unit length; clients compare them by dot product
   }
   return json::serialize(body);
 }
@@ -58,7 +59,8 @@ Result<json::object> answer_object(const UpstreamResponse& resp) {
   json::error_code ec;
   json::value v = json::parse(resp.body, ec);
   if (ec || !v.is_object()) {
-    return make_error(Code::UpstreamError, "Bedrock returned an embeddings answer that is not a JSON object");
+    return make_error(Code::UpstreamError,
+                      "Bedrock returned an embeddings answer that is not a JSON object");
   }
   return std::move(v.get_object());
 }
@@ -90,8 +92,8 @@ std::optional<uint64_t> titan_tokens(const json::object& o, const UpstreamRespon
   return header_tokens(resp);
 }
 
-// A Cohere answer's vectors: "embeddings_by_type" ({"float":[[...]]}) or the older "embeddings_floats"
-// form ([[...]]).
+// A Cohere answer's vectors: "embeddings_by_type" ({"float":[[...]]}) or the older
+// "embeddings_floats" form ([[...]]).
 Result<void> cohere_vectors(const json::object& o, std::vector<std::vector<float>>& out) {
   const json::value* e = o.if_contains("embeddings");
   if (e != nullptr && e->is_object()) {
@@ -130,8 +132,8 @@ Result<void> check_embed_request(const EmbeddingRequest& req, EmbedFamily family
     return make_error(Code::InvalidRequest, "this Bedrock model does not embed");
   }
   if (req.token_ids) {
-    return invalid_field("input", std::string(family_name(family)) +
-                                      " on Bedrock takes text, not token ids");
+    return invalid_field(
+        "input", std::string(family_name(family)) + " on Bedrock takes text, not token ids");
   }
   if (!req.dimensions) {
     return {};
@@ -146,7 +148,8 @@ Result<void> check_embed_request(const EmbeddingRequest& req, EmbedFamily family
   return {};
 }
 
-Result<std::vector<std::string>> encode_embed_bodies(const EmbeddingRequest& req, EmbedFamily family) {
+Result<std::vector<std::string>> encode_embed_bodies(const EmbeddingRequest& req,
+                                                     EmbedFamily family) {
   if (auto ok = check_embed_request(req, family); !ok) {
     return ok.error();
   }
@@ -154,7 +157,8 @@ Result<std::vector<std::string>> encode_embed_bodies(const EmbeddingRequest& req
   if (family == EmbedFamily::Cohere) {
     const std::span<const std::string> texts(req.texts);
     for (size_t at = 0; at < texts.size(); at += kCohereMaxTexts) {
-      bodies.push_back(cohere_body(texts.subspan(at, std::min(kCohereMaxTexts, texts.size() - at))));
+      bodies.push_back(
+          cohere_body(texts.subspan(at, std::min(kCohereMaxTexts, texts.size() - at))));
     }
     return bodies;
   }
@@ -195,8 +199,8 @@ Result<EmbeddingResponse> decode_embed_answers(const EmbeddingRequest& req,
   }
   if (r.vectors.size() != req.texts.size()) {
     return make_error(Code::UpstreamError, "Bedrock answered " + std::to_string(r.vectors.size()) +
-                                               " embeddings for " + std::to_string(req.texts.size()) +
-                                               " inputs");
+                                               " embeddings for " +
+                                               std::to_string(req.texts.size()) + " inputs");
   }
   r.usage.input = counted ? tokens : 0;
   return r;

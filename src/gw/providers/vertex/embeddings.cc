@@ -1,8 +1,9 @@
 // Google's text embedding models on Vertex AI: the :predict bodies and answers
 // (vertex_embeddings.h).
 #include <algorithm>
-#include <boost/json.hpp>
 #include <cmath>
+
+#include <boost/json.hpp>
 
 #include "gw/providers/vertex/vertex_embeddings.h"
 
@@ -58,14 +59,16 @@ Result<void> read_predictions(const UpstreamResponse& resp,
                               bool& counted) {
   json::error_code ec;
   const json::value v = json::parse(resp.body, ec);
-  const json::value* preds = !ec && v.is_object() ? v.get_object().if_contains("predictions") : nullptr;
+  const json::value* preds =
+      !ec && v.is_object() ? v.get_object().if_contains("predictions") : nullptr;
   if (preds == nullptr || !preds->is_array()) {
     return make_error(Code::UpstreamError, "Vertex embeddings answer has no predictions list");
   }
   for (const json::value& p : preds->get_array()) {
     const json::value* emb = p.is_object() ? p.get_object().if_contains("embeddings") : nullptr;
     if (emb == nullptr || !emb->is_object() || !emb->get_object().contains("values")) {
-      return make_error(Code::UpstreamError, "Vertex embeddings prediction has no embeddings.values");
+      return make_error(Code::UpstreamError,
+                        "Vertex embeddings prediction has no embeddings.values");
     }
     auto vec = read_embedding(emb->get_object().at("values"), "Vertex embedding");
     if (!vec) {
@@ -96,12 +99,14 @@ Result<void> check_embed_request(const EmbeddingRequest& req, std::string_view m
     return make_error(Code::InvalidRequest, "this Vertex AI model does not embed");
   }
   if (req.token_ids) {
-    return invalid_field("input", "Google's embedding models on Vertex AI take text, not token ids");
+    return invalid_field("input",
+                         "Google's embedding models on Vertex AI take text, not token ids");
   }
   return {};
 }
 
-Result<std::vector<std::string>> encode_embed_bodies(const EmbeddingRequest& req, std::string_view model) {
+Result<std::vector<std::string>> encode_embed_bodies(const EmbeddingRequest& req,
+                                                     std::string_view model) {
   if (auto ok = check_embed_request(req, model); !ok) {
     return ok.error();
   }
@@ -127,8 +132,8 @@ Result<EmbeddingResponse> decode_embed_answers(const EmbeddingRequest& req,
   }
   if (r.vectors.size() != req.texts.size()) {
     return make_error(Code::UpstreamError, "Vertex answered " + std::to_string(r.vectors.size()) +
-                                               " embeddings for " + std::to_string(req.texts.size()) +
-                                               " inputs");
+                                               " embeddings for " +
+                                               std::to_string(req.texts.size()) + " inputs");
   }
   r.usage.input = counted ? tokens : 0;
   return r;

@@ -25,7 +25,8 @@ Result<void> check_embed_request(const EmbeddingRequest& req, std::string_view m
 // instance a call for gemini-embedding models, which take no more. `dimensions` becomes
 // parameters.outputDimensionality; autoTruncate is off, so an over-long input is the upstream's
 // 400 rather than a vector of part of it.
-Result<std::vector<std::string>> encode_embed_bodies(const EmbeddingRequest& req, std::string_view model);
+Result<std::vector<std::string>> encode_embed_bodies(const EmbeddingRequest& req,
+                                                     std::string_view model);
 
 // The answers, in order -> one vector per input; usage the sum of statistics.token_count (0 when
 // any prediction lacks it).
