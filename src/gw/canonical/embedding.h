@@ -45,7 +45,8 @@ struct EmbeddingResponse {
   Usage usage;  // usage.prompt_tokens as input; embeddings produce no output tokens; 0: not reported
 };
 
-// A JSON array of numbers -> float32 values, each the nearest float to the number read. An
+// A JSON array of numbers -> float32 values: each number read as a double, then rounded to the
+// nearest float32, as a client reading it into a Float32Array (JavaScript, numpy) gets it. An
 // element that is not a number, or one beyond float32's range, is an UpstreamError naming `what`.
 Result<std::vector<float>> read_embedding(const boost::json::value& v, std::string_view what);
 
