@@ -63,8 +63,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const bool one_model = plain && first != std::string_view::npos &&
                            bytes.find("\"model\"", first + 1) == std::string_view::npos;
     for (const auto* codec : {openai.get(), azure.get()}) {
-      auto wire = codec->encode_embed(*req, dep);
-      must(wire.has_value());
+      auto wires = codec->encode_embed(*req, dep);
+      must(wires.has_value() && wires->size() == 1);
+      const gw::UpstreamRequest* wire = &wires->front();
       boost::json::error_code ec;
       const boost::json::value sent = boost::json::parse(wire->body, ec);
       must(!ec && sent.is_object());

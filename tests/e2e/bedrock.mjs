@@ -28,14 +28,26 @@
 // Behaviour by model id (util.behaviourOf): rate-429 -> HTTP 429 ThrottlingException (with
 // x-amzn-errortype); midstream-error -> HTTP 200 then a throttlingException exception frame;
 // fail-500 -> InternalServerException; fail-503 -> ServiceUnavailableException; drop; stall; slow.
-// InvokeModel is for Anthropic models only (a non-anthropic model id gets a ValidationException, as
-// the real service rejects the Anthropic body for it); Converse serves any model id.
+// InvokeModel is for Anthropic models and the embedding models below (any other model id gets a
+// ValidationException, as the real service rejects the Anthropic body for it); Converse serves any
+// model id.
+//
+// Embeddings (InvokeModel), recorded in `embedded` as {model, texts, body}:
+//  amazon.titan-embed-text-v2*: {"inputText", "dimensions"? (256|512|1024), "normalize"?,
+//    "embeddingTypes"?} -> {"embedding": util.embeddingFor(text, dimensions ?? 1024),
+//    "inputTextTokenCount"}; other amazon.titan-embed*: {"inputText"} only, 1536 values;
+//  cohere.embed*: {"texts": 1..96, "input_type" (required), "embedding_types"?, "truncate"?} ->
+//    {"id","embeddings":{"float":[...]},"response_type":"embeddings_by_type","texts"} (without
+//    embedding_types the older {"embeddings":[[...]],"response_type":"embeddings_floats"}), 1024
+//    values; tokens in X-Amzn-Bedrock-Input-Token-Count only, unless the model id has "no-count".
+// Every answer also carries X-Amzn-Bedrock-Input-Token-Count except as said; extraneous keys and
+// malformed values are ValidationExceptions worded as Bedrock's.
 import crypto from 'node:crypto';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { startServer, sendJson, sleep, anthropicReply, behaviourOf, promptTokensFor, wordsOf, fragments, replyText, TOOL_ARGS, countTokensFor } from './util.mjs';
+import { startServer, sendJson, sleep, anthropicReply, behaviourOf, promptTokensFor, wordsOf, fragments, replyText, TOOL_ARGS, countTokensFor, embeddingFor, embeddingTokensFor } from './util.mjs';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const PAD = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -175,6 +187,43 @@ function invokeBodyProblem(modelId, body) {
   return null;
 }
 
+// Titan's or Cohere's InvokeModel answer (see the header comment), or its ValidationException.
+function answerEmbedding(res, modelId, body, embedded) {
+  const invalid = (message) => awsError(res, 400, 'ValidationException', `Malformed input request: ${message}, please reformat your input and try again.`);
+  const extraneous = (allowed) => Object.keys(body).find((k) => !allowed.includes(k));
+  const headers = { 'x-amzn-requestid': crypto.randomUUID() };
+  if (/cohere\.embed/.test(modelId)) {
+    const extra = extraneous(['texts', 'input_type', 'embedding_types', 'truncate']);
+    if (extra) return invalid(`#: extraneous key [${extra}] is not permitted`);
+    const { texts } = body;
+    if (!Array.isArray(texts) || texts.length < 1 || texts.length > 96 || !texts.every((t) => typeof t === 'string')) {
+      return invalid('#/texts: expected an array of 1 to 96 strings');
+    }
+    if (!['search_document', 'search_query', 'classification', 'clustering'].includes(body.input_type)) {
+      return invalid('#: required key [input_type] not found');
+    }
+    const vectors = texts.map((t) => embeddingFor(t, 1024));
+    embedded.push({ model: modelId, texts, body });
+    if (!modelId.includes('no-count')) {
+      headers['x-amzn-bedrock-input-token-count'] = String(texts.reduce((a, t) => a + embeddingTokensFor(t), 0));
+    }
+    const reply = body.embedding_types
+      ? { id: crypto.randomUUID(), embeddings: { float: vectors }, response_type: 'embeddings_by_type', texts }
+      : { id: crypto.randomUUID(), embeddings: vectors, response_type: 'embeddings_floats', texts };
+    return sendJson(res, 200, reply, headers);
+  }
+  const v2 = /amazon\.titan-embed-text-v2/.test(modelId);
+  const extra = extraneous(v2 ? ['inputText', 'dimensions', 'normalize', 'embeddingTypes'] : ['inputText']);
+  if (extra) return invalid(`#: extraneous key [${extra}] is not permitted`);
+  if (typeof body.inputText !== 'string' || body.inputText.length === 0) return invalid('#: required key [inputText] not found');
+  if (body.dimensions !== undefined && ![256, 512, 1024].includes(body.dimensions)) return invalid('#/dimensions: must be one of 256, 512, 1024');
+  if (body.normalize !== undefined && typeof body.normalize !== 'boolean') return invalid('#/normalize: expected type: Boolean');
+  const tokens = embeddingTokensFor(body.inputText);
+  embedded.push({ model: modelId, texts: [body.inputText], body });
+  headers['x-amzn-bedrock-input-token-count'] = String(tokens);
+  return sendJson(res, 200, { embedding: embeddingFor(body.inputText, v2 ? body.dimensions ?? 1024 : 1536), inputTextTokenCount: tokens }, headers);
+}
+
 export async function startBedrock({ name = 'bedrock', region = 'us-east-1', accessKeyId, secretAccessKey, sessionToken = undefined, credentials = undefined, clockOffsetMs = 0 } = {}) {
   // The emulator's clock: this machine's + clockOffsetMs, as a Bedrock whose time differs from
   // the gateway host's. Its Date header and the 5-minute signature window follow it.
@@ -182,6 +231,7 @@ export async function startBedrock({ name = 'bedrock', region = 'us-east-1', acc
   const requests = [];
   const served = [];
   const counted = [];
+  const embedded = [];
   const stalled = new Set();
   const srv = await startServer(async (req, res, raw) => {
     const rec = { method: req.method, rawUrl: req.url, headers: { ...req.headers }, body: null, modelId: null, op: null, sigError: null };
@@ -262,6 +312,9 @@ export async function startBedrock({ name = 'bedrock', region = 'us-east-1', acc
       return sendJson(res, 200, { inputTokens: input }, { 'x-amzn-requestid': crypto.randomUUID() });
     }
 
+    if (rec.op === 'invoke' && /(^|[./])(amazon\.titan-embed|cohere\.embed)/.test(rec.modelId)) {
+      return answerEmbedding(res, rec.modelId, body, embedded);
+    }
     if (rec.op === 'invoke' || rec.op === 'invoke-with-response-stream') {
       const problem = invokeBodyProblem(rec.modelId, body);
       if (problem) return awsError(res, 400, 'ValidationException', problem);
@@ -364,6 +417,7 @@ export async function startBedrock({ name = 'bedrock', region = 'us-east-1', acc
     requests,
     served,
     counted,
+    embedded,
     calls: () => requests.filter((r) => r.op && !r.sigError),
     totals(filter = () => true) {
       const t = { requests: 0, input: 0, output: 0 };

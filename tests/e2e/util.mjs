@@ -197,3 +197,16 @@ export async function writePieces(res, pieces, delayMs = 0) {
   }
   return true;
 }
+
+// The vector an embeddings emulator (bedrock.mjs, vertex.mjs) gives a text: deterministic, and of
+// full double precision (not float32 values), so a test can check that what reaches the client is
+// each number's nearest float32.
+export function embeddingFor(text, dims) {
+  const seed = [...String(text)].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 1000003, 7);
+  return Array.from({ length: dims }, (_, i) => Math.sin(seed + i * 1.618) / (3 + (i % 5)));
+}
+
+// Tokens an embeddings emulator says a text holds: its words.
+export function embeddingTokensFor(text) {
+  return wordsOf(String(text)).length || 1;
+}

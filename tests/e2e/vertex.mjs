@@ -20,13 +20,20 @@
 // POST .../publishers/anthropic/models/count-tokens:rawPredict: the same checks, but `model` is
 // required in the body (its behaviour is chosen by it) and generation fields (max_tokens, stream,
 // ...) are refused; answers {"input_tokens": util.countTokensFor(body)}, recorded in `counted`.
+// POST .../publishers/google/models/{m}:predict (Google's text embedding models, recorded in
+// `embedded` as {model, texts, body}): the same bearer, project and region checks; body
+// {"instances":[{"content": string, "task_type"?, "title"?}] (1..250; gemini-embedding models
+// take exactly 1), "parameters"?: {"outputDimensionality"?, "autoTruncate"?}} -> {"predictions":
+// [{"embeddings":{"values": util.embeddingFor(content, outputDimensionality ?? 768), "statistics":
+// {"token_count", "truncated": false}}}], "metadata":{"billableCharacterCount"}}; anything else is
+// a 400 INVALID_ARGUMENT. A model name with rate-429 gets the 429 below.
 // Behaviour by model name (util.behaviourOf); Google-shaped errors: rate-429 -> 429
 // RESOURCE_EXHAUSTED (wrapped in a one-element array, as Vertex sometimes does), fail-503 -> 503
 // UNAVAILABLE; fail-529/fail-500/midstream-error are Anthropic-level and use the Anthropic shape.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, sendJson, COUNT_TOKENS_FIELDS } from './util.mjs';
+import { startServer, sendJson, COUNT_TOKENS_FIELDS, embeddingFor, embeddingTokensFor } from './util.mjs';
 import { answerAnthropic, answerCount } from './anthropic.mjs';
 
 const GOOGLE_STATUS = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED' };
@@ -38,12 +45,42 @@ function googleError(res, code, message, { array = false } = {}) {
 
 const b64urlJson = (s) => JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
 
+// A :predict answer for one of Google's text embedding models (see the header comment).
+function answerPredict(res, model, body, embedded) {
+  const invalid = (message) => googleError(res, 400, message);
+  if (model.includes('rate-429')) {
+    return googleError(res, 429, `Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model with base model: ${model}.`, { array: true });
+  }
+  if (!/^(text-embedding-|text-multilingual-embedding-|gemini-embedding-)/.test(model)) {
+    return invalid(`Publisher model ${model} does not support the predict method.`);
+  }
+  const extra = Object.keys(body).find((k) => !['instances', 'parameters'].includes(k));
+  if (extra) return invalid(`Invalid JSON payload received. Unknown name "${extra}": Cannot find field.`);
+  const { instances, parameters = {} } = body;
+  const max = model.startsWith('gemini-embedding') ? 1 : 250;
+  if (!Array.isArray(instances) || instances.length < 1 || instances.length > max) {
+    return invalid(`Unable to submit request because the number of instances is ${instances?.length}; the limit is ${max}.`);
+  }
+  if (!instances.every((i) => typeof i?.content === 'string' && Object.keys(i).every((k) => ['content', 'task_type', 'title'].includes(k)))) {
+    return invalid('Invalid instance: each must be {"content": string}.');
+  }
+  const unknown = Object.keys(parameters).find((k) => !['outputDimensionality', 'autoTruncate'].includes(k));
+  if (unknown) return invalid(`Invalid JSON payload received. Unknown name "${unknown}" at 'parameters': Cannot find field.`);
+  const dims = parameters.outputDimensionality ?? 768;
+  if (!Number.isInteger(dims) || dims < 1 || dims > 3072) return invalid('outputDimensionality must be between 1 and 3072.');
+  const texts = instances.map((i) => i.content);
+  embedded.push({ model, texts, body });
+  const predictions = texts.map((t) => ({ embeddings: { values: embeddingFor(t, dims), statistics: { token_count: embeddingTokensFor(t), truncated: false } } }));
+  return sendJson(res, 200, { predictions, metadata: { billableCharacterCount: texts.reduce((a, t) => a + t.length, 0) } });
+}
+
 export async function startVertex({ name = 'vertex', keyFile, project = 'emu-project', region = 'us-east5', expiresIn = 3599, acceptToken = () => false } = {}) {
   const key = JSON.parse(fs.readFileSync(keyFile, 'utf8'));
   const publicKey = crypto.createPublicKey(crypto.createPrivateKey(key.private_key));
   const requests = [];
   const served = [];
   const counted = [];
+  const embedded = [];
   const tokenRequests = [];
   const tokens = new Map(); // token -> expiry ms
   const stalled = new Set();
@@ -102,9 +139,11 @@ export async function startVertex({ name = 'vertex', keyFile, project = 'emu-pro
 
     const rec = { method: req.method, path: url.pathname, headers: { ...req.headers }, body: null, model: null, op: null, authOk: false };
     requests.push(rec);
-    const m = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/.exec(url.pathname);
-    if (req.method !== 'POST' || !m) return googleError(res, 404, `The requested URL ${url.pathname} was not found on this server.`);
-    const [, proj, loc, model, op] = m;
+    const m = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(anthropic|google)\/models\/([^/:]+):(rawPredict|streamRawPredict|predict)$/.exec(url.pathname);
+    if (req.method !== 'POST' || !m || (m[3] === 'google') !== (m[5] === 'predict')) {
+      return googleError(res, 404, `The requested URL ${url.pathname} was not found on this server.`);
+    }
+    const [, proj, loc, , model, op] = m;
     rec.model = decodeURIComponent(model);
     rec.op = op;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization || '')?.[1];
@@ -123,6 +162,7 @@ export async function startVertex({ name = 'vertex', keyFile, project = 'emu-pro
       return googleError(res, 400, 'Invalid JSON payload received.');
     }
     rec.body = body;
+    if (op === 'predict') return answerPredict(res, rec.model, body, embedded);
     if (body.anthropic_version !== 'vertex-2023-10-16') {
       return sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'anthropic_version: Input should be vertex-2023-10-16' } });
     }
@@ -169,6 +209,7 @@ export async function startVertex({ name = 'vertex', keyFile, project = 'emu-pro
     requests,
     served,
     counted,
+    embedded,
     tokenRequests,
     calls: () => requests.filter((r) => r.authOk),
     // Forgets every issued access token, as Google does when one is revoked before its expiry.

@@ -2,6 +2,7 @@
 // Pure translation between the canonical model and one provider's wire format; unit-, golden- and
 // fuzz-testable without sockets. Transport, pooling and signing live elsewhere (design.md).
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -54,18 +55,30 @@ class ProviderCodec {
     return make_error(Code::UpstreamError, "this provider has no token counting API");
   }
 
-  // Embeddings (POST /v1/embeddings): OpenAI-format upstreams only (canonical/embedding.h says
-  // why). The defaults say "cannot embed".
-  virtual bool can_embed() const { return false; }
-  // The upstream request for `req` at this deployment: the client's body with `model` set to the
-  // deployment's, addressed and credentialed as encode() does.
-  virtual Result<UpstreamRequest> encode_embed(const EmbeddingRequest& /*req*/,
-                                               const config::Deployment& /*dep*/) const {
+  // Embeddings (POST /v1/embeddings, canonical/embedding.h). The defaults say "cannot embed".
+  // Whether this deployment's model embeds at all: the handler plans over those that do.
+  virtual bool can_embed(const config::Deployment& /*dep*/) const { return false; }
+  // Whether it can carry this request: OK, or the InvalidRequest naming the field it cannot
+  // (token ids where the upstream takes only text, `dimensions` a model cannot honour). The
+  // handler tries only the deployments that can, and answers this error when none can.
+  virtual Result<void> check_embed(const EmbeddingRequest& /*req*/,
+                                   const config::Deployment& /*dep*/) const {
     return make_error(Code::InvalidRequest, "this provider has no embeddings API");
   }
-  // A 2xx answer to encode_embed()'s request -> the embeddings and their usage. An answer without
-  // a `data` list is malformed (UpstreamError); one without usage reports none (usage left 0).
-  virtual Result<EmbeddingResponse> decode_embed(const UpstreamResponse& /*resp*/) const {
+  // The upstream requests for `req` at this deployment, addressed and credentialed as encode()
+  // does (signing follows for each): one for an API that embeds the whole input at once, several
+  // for one that takes one text (Titan) or a bounded batch per call. They are sent one after
+  // another within one attempt; any failure fails the attempt.
+  virtual Result<std::vector<UpstreamRequest>> encode_embed(const EmbeddingRequest& /*req*/,
+                                                            const config::Deployment& /*dep*/) const {
+    return make_error(Code::InvalidRequest, "this provider has no embeddings API");
+  }
+  // The 2xx answers to encode_embed()'s requests, in their order -> the embeddings and their usage.
+  // A malformed answer, or one with fewer or more vectors than inputs, is an UpstreamError; usage
+  // that is not reported is left 0 (the handler then bills its estimate).
+  virtual Result<EmbeddingResponse> decode_embed(const EmbeddingRequest& /*req*/,
+                                                 const config::Deployment& /*dep*/,
+                                                 std::span<const UpstreamResponse> /*answers*/) const {
     return make_error(Code::UpstreamError, "this provider has no embeddings API");
   }
 };

@@ -18,16 +18,42 @@ constexpr size_t kMaxEmbeddingsBody = 256 << 20;  // 2048 inputs x 3072 floats a
 
 bool can_embed(Worker& worker, const config::Deployment& dep) {
   const ProviderRuntime* rt = worker.provider(dep.provider);
-  return rt != nullptr && rt->codec->can_embed();
+  return rt != nullptr && rt->codec->can_embed(dep);
+}
+
+// Whether an embedding deployment can carry this request (token ids go only to OpenAI-format
+// upstreams; some models take no `dimensions`): OK, or the 400 naming the field.
+Result<void> can_carry(Worker& worker, const config::Deployment& dep, const EmbeddingRequest& req) {
+  return worker.provider(dep.provider)->codec->check_embed(req, dep);
 }
 
 Error not_embeddable(const std::string& model) {
   Error e = make_error(Code::InvalidRequest,
                        "embeddings are not available for model '" + model +
-                           "': none of its deployments is served by an OpenAI-format provider "
-                           "(openai or azure_openai)");
+                           "': none of its deployments is an embedding model the gateway can call "
+                           "(openai or azure_openai deployments; Amazon Titan or Cohere Embed on "
+                           "bedrock; Google's text embedding models on vertex)");
   e.param = "model";
   return e;
+}
+
+// Which deployments may be tried: none that embeds is not_embeddable(); none of those that can
+// carry the request answers the first one's reason (a 400 naming the field).
+std::optional<Error> refuse_uncarriable(Worker& worker, const config::Model& model, const EmbeddingRequest& req) {
+  std::optional<Error> first_reason;
+  for (const auto& dep : model.deployments) {
+    if (!can_embed(worker, dep)) {
+      continue;
+    }
+    auto ok = can_carry(worker, dep, req);
+    if (ok) {
+      return std::nullopt;
+    }
+    if (!first_reason) {
+      first_reason = ok.error();
+    }
+  }
+  return first_reason ? first_reason : std::optional<Error>(not_embeddable(req.model));
 }
 
 // Who asks, for which model, and what their limits must allow: the input estimate at the model's
@@ -53,6 +79,47 @@ Result<Estimate> admit(Call& call, const EmbeddingRequest& req) {
   return est;
 }
 
+struct Answers {
+  std::vector<UpstreamResponse> responses;  // the 2xx answers, in the order of the requests
+  std::chrono::milliseconds latency{0};     // the first request's time to its answer's head
+};
+
+// Sends the deployment's requests one after another (Titan embeds one text a call): every answer,
+// or the first failure. A failure has upstream_status != 0 once the upstream answered; a cut or
+// oversized 2xx body is the deployment's retryable fault, health already told.
+net::awaitable<Result<Answers>> exchange_each(Call& call,
+                                              ProviderRuntime& rt,
+                                              std::vector<UpstreamRequest>& wires,
+                                              SteadyTime started) {
+  Answers out;
+  out.responses.reserve(wires.size());
+  for (UpstreamRequest& wire : wires) {
+    wire.headers.emplace_back("x-request-id", call.request_id);
+    auto sending = send_upstream(call, rt, wire, started);
+    auto answered = co_await std::move(sending);
+    if (!answered) {
+      co_return answered.error();
+    }
+    if (out.responses.empty()) {
+      out.latency = answered->latency;
+    }
+    UpstreamExchange& exchange = *answered->exchange;
+    auto reading = exchange.read_all(kMaxEmbeddingsBody);
+    auto body = co_await std::move(reading);
+    if (!body) {
+      Error e = body.error();
+      e.code = Code::UpstreamError;
+      e.retryable = true;
+      e.provider = call.attempt->deployment->provider;
+      e.upstream_status = exchange.status();
+      call.worker.app().health.on_failure(call.attempt->id, e, started);
+      co_return e;
+    }
+    out.responses.push_back(UpstreamResponse{exchange.status(), exchange.headers(), std::move(*body)});
+  }
+  co_return out;
+}
+
 // One attempt at call.attempt's deployment: true once the client has its answer (or went away),
 // else why the next deployment should be tried.
 net::awaitable<Result<void>> embed_attempt(Call& call, const EmbeddingRequest& req) {
@@ -68,43 +135,41 @@ net::awaitable<Result<void>> embed_attempt(Call& call, const EmbeddingRequest& r
   if (!cap) {
     co_return cap.error();
   }
-  auto wire = rt->codec->encode_embed(req, dep);
-  if (!wire) {
-    co_return wire.error();
+  auto wires = rt->codec->encode_embed(req, dep);
+  if (!wires) {
+    co_return wires.error();
   }
-  wire->headers.emplace_back("x-request-id", call.request_id);
 
   InflightGuard inflight(app.health, a.id);
   // An answered failure counts against the deployment's capacity; one that never reached it is
   // refunded when the next attempt's reservation replaces it (relay.cc does the same for chat).
   auto count_failed = [&call] { call.deployment_reservation->settle(Usage{}, 0); };
-  auto sending = send_upstream(call, *rt, *wire, inflight.started);
-  auto answered = co_await std::move(sending);
-  if (!answered) {
-    if (answered.error().upstream_status != 0) {
+  auto exchanging = exchange_each(call, *rt, *wires, inflight.started);
+  auto answers = co_await std::move(exchanging);
+  if (!answers) {
+    if (answers.error().upstream_status != 0) {
       count_failed();
     }
-    co_return answered.error();
+    co_return answers.error();
   }
-  auto body = co_await answered->exchange->read_all(kMaxEmbeddingsBody);
-  Result<EmbeddingResponse> decoded =
-      body ? rt->codec->decode_embed(UpstreamResponse{answered->exchange->status(),
-                                                      answered->exchange->headers(), std::move(*body)})
-           : Result<EmbeddingResponse>(body.error());
+  Result<EmbeddingResponse> decoded = rt->codec->decode_embed(req, dep, answers->responses);
   if (!decoded) {
     Error e = decoded.error();
     e.code = Code::UpstreamError;
-    e.retryable = true;  // a malformed or cut answer is the deployment's fault: another may do better
+    e.retryable = true;  // a malformed answer is the deployment's fault: another may do better
     e.provider = dep.provider;
     app.health.on_failure(a.id, e, inflight.started);
     count_failed();
     co_return e;
   }
-  app.health.on_success(a.id, answered->latency, inflight.started);
+  app.health.on_success(a.id, answers->latency, inflight.started);
 
   ChatResponse billed;  // the usage the upstream reported; none reported leaves the estimate counted
   billed.usage = decoded->usage;
   call.usage.on_response(billed);
+  // A translated answer tells the client what is billed (the estimate when the upstream counted
+  // nothing); an OpenAI-format one keeps its own usage, as its bytes pass through.
+  decoded->usage.input = call.usage.usage().input;
   call.status = 200;
   call.ttft_ms = call.elapsed_ms();
   const ClientReply reply{200, Headers{{"content-type", "application/json"}},
@@ -135,14 +200,11 @@ net::awaitable<void> handle_embeddings(Session& session, const ClientRequest& ht
   } else {
     est = *admitted;
   }
-  const Router::DeploymentFilter embeddable = [&call](const config::Deployment& dep) {
-    return can_embed(call.worker, dep);
+  const Router::DeploymentFilter embeddable = [&call, &parsed](const config::Deployment& dep) {
+    return can_embed(call.worker, dep) && can_carry(call.worker, dep, *parsed).has_value();
   };
   if (!refused) {
-    const auto& deps = call.model->deployments;
-    if (std::none_of(deps.begin(), deps.end(), embeddable)) {
-      refused = not_embeddable(call.chat.model);
-    }
+    refused = refuse_uncarriable(call.worker, *call.model, *parsed);
   }
   if (!refused) {
     // Awaited: the Redis limiter asks Redis (limits/redis_limiter.h).

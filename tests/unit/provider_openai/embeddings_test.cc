@@ -27,9 +27,12 @@ TEST(OpenAIEmbeddings, PostsTheClientsBodyWithTheDeploymentsModelUnderBaseUrl) {
   p.base_url = "http://127.0.0.1:8000/v1/";
   p.api_key = "sk-up";
   auto codec = make_openai_codec(p);
-  ASSERT_TRUE(codec->can_embed());
-  auto r = codec->encode_embed(request(), dep("text-embedding-3-large"));
-  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(codec->can_embed(dep("text-embedding-3-large")));
+  ASSERT_TRUE(codec->check_embed(request(), dep("text-embedding-3-large")).has_value());
+  auto wires = codec->encode_embed(request(), dep("text-embedding-3-large"));
+  ASSERT_TRUE(wires.has_value());
+  ASSERT_EQ(wires->size(), 1u) << "the whole input in one call";
+  const UpstreamRequest* r = &wires->front();
   EXPECT_EQ(r->method, "POST");
   EXPECT_EQ(r->url, "http://127.0.0.1:8000/v1/embeddings");
   EXPECT_EQ(find_header(r->headers, "authorization"), "Bearer sk-up");
@@ -45,8 +48,10 @@ TEST(AzureOpenAIEmbeddings, DeploymentInThePathApiVersionAndApiKey) {
   p.api_key = "az-key";
   p.api_version = "2024-10-21";
   auto codec = make_azure_openai_codec(p);
-  auto r = codec->encode_embed(request(), dep("emb prod"));
-  ASSERT_TRUE(r.has_value());
+  auto wires = codec->encode_embed(request(), dep("emb prod"));
+  ASSERT_TRUE(wires.has_value());
+  ASSERT_EQ(wires->size(), 1u);
+  const UpstreamRequest* r = &wires->front();
   EXPECT_EQ(r->url, "https://res.openai.azure.com/openai/deployments/emb%20prod/embeddings?api-version=2024-10-21");
   EXPECT_EQ(find_header(r->headers, "api-key"), "az-key");
   EXPECT_EQ(find_header(r->headers, "authorization"), "");
@@ -86,8 +91,11 @@ TEST(ProviderCodecEmbeddings, OthersCannotEmbedByDefault) {
     std::unique_ptr<StreamDecoder> stream_decoder() const override { return nullptr; }
     Error classify(const UpstreamResponse&) const override { return make_error(Code::UpstreamError, "x"); }
   } codec;
-  EXPECT_FALSE(codec.can_embed());
+  EXPECT_FALSE(codec.can_embed(dep("m")));
+  EXPECT_EQ(codec.check_embed(request(), dep("m")).error().code, Code::InvalidRequest);
   EXPECT_EQ(codec.encode_embed(request(), dep("m")).error().code, Code::InvalidRequest);
+  const UpstreamResponse answer{200, {}, R"({"data":[]})"};
+  EXPECT_EQ(codec.decode_embed(request(), dep("m"), std::span(&answer, 1)).error().code, Code::UpstreamError);
 }
 
 }  // namespace

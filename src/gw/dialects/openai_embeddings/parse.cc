@@ -78,6 +78,22 @@ Result<uint64_t> check_input(const json::value* v) {
   return tokens;
 }
 
+// A valid `input`'s texts, for the clouds' APIs; token ids leave them empty and mark the request.
+void collect_texts(const json::value& input, EmbeddingRequest& req) {
+  if (input.is_string()) {
+    req.texts.emplace_back(input.get_string());
+    return;
+  }
+  for (const json::value& item : input.get_array()) {
+    if (!item.is_string()) {  // one input of token ids, or a list of them
+      req.texts.clear();
+      req.token_ids = true;
+      return;
+    }
+    req.texts.emplace_back(item.get_string());
+  }
+}
+
 }  // namespace
 
 Result<EmbeddingRequest> parse_embedding_request(std::string_view body) {
@@ -98,25 +114,24 @@ Result<EmbeddingRequest> parse_embedding_request(std::string_view body) {
     return tokens.error();
   }
   req.input_estimate = *tokens;
+  collect_texts(o.at("input"), req);
   if (const json::value* f = o.if_contains("encoding_format"); f != nullptr && !f->is_null()) {
     if (!f->is_string() || (f->get_string() != "float" && f->get_string() != "base64")) {
       return invalid_field("encoding_format", "must be \"float\" or \"base64\"");
     }
+    req.encoding = f->get_string() == "base64" ? EmbeddingEncoding::Base64 : EmbeddingEncoding::Float;
   }
   if (const json::value* d = o.if_contains("dimensions"); d != nullptr && !d->is_null()) {
     const bool positive = (d->is_uint64() && d->get_uint64() > 0) || (d->is_int64() && d->get_int64() > 0);
     if (!positive) {
       return invalid_field("dimensions", "must be a positive integer");
     }
+    req.dimensions = d->is_uint64() ? d->get_uint64() : static_cast<uint64_t>(d->get_int64());
   }
   if (const json::value* u = o.if_contains("user"); u != nullptr && !u->is_null() && !u->is_string()) {
     return invalid_field("user", "must be a string");
   }
   return req;
-}
-
-std::string render_embedding_response(const EmbeddingResponse& resp, const EmbeddingRequest& req) {
-  return with_top_level_string(resp.body, "model", req.model);
 }
 
 }  // namespace gw::openai

@@ -4,10 +4,13 @@
 #include <boost/json.hpp>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gw/canonical/chat.h"
+#include "gw/canonical/embedding.h"
 #include "gw/common/base64.h"
 #include "gw/common/http_types.h"
 #include "gw/common/result.h"
@@ -73,6 +76,35 @@ std::unique_ptr<StreamDecoder> make_stream_decoder(std::string provider);
 // Standard base64 (common/base64.h): the chunks' `bytes`, CountTokens' body.
 using gw::base64_decode;
 using gw::base64_encode;
+
+// ---- embeddings (embeddings.cc) ----
+
+// The embedding models Bedrock serves through InvokeModel, each with its own body:
+//  Titan      amazon.titan-embed-text-v1 (and the other v1 ids): {"inputText"}, one text a call;
+//  TitanV2    amazon.titan-embed-text-v2:0: also "dimensions" (256, 512, 1024) and "normalize";
+//  Cohere     cohere.embed-english-v3, cohere.embed-multilingual-v3: {"texts": up to 96, ...}.
+enum class EmbedFamily { None, Titan, TitanV2, Cohere };
+
+// The family of a model id, which may carry a cross-region prefix ("us.") or be an ARN naming the
+// model; None for every other model (chat models, application inference profiles).
+EmbedFamily embed_family(std::string_view model_id);
+
+// Whether the family can carry the request: token ids (neither shares OpenAI's tokenizer), and
+// `dimensions` (TitanV2 alone takes them, and only 256, 512 or 1024), are 400s naming the field.
+Result<void> check_embed_request(const EmbeddingRequest& req, EmbedFamily family);
+
+// The InvokeModel bodies for the request: one per text for Titan, one per 96 texts for Cohere.
+Result<std::vector<std::string>> encode_embed_bodies(const EmbeddingRequest& req, EmbedFamily family);
+
+// The answers to encode_embed_bodies()'s bodies, in order -> one vector per input. Titan's
+// inputTextTokenCount (else the X-Amzn-Bedrock-Input-Token-Count header) summed; Cohere's
+// header summed; usage 0 when any answer lacks its count.
+Result<EmbeddingResponse> decode_embed_answers(const EmbeddingRequest& req,
+                                               EmbedFamily family,
+                                               std::span<const UpstreamResponse> answers);
+
+// "/model/{id}/invoke", whatever the model (embedding models take no Messages body).
+std::string invoke_path(std::string_view model_id);
 
 // ---- errors (errors.cc) ----
 

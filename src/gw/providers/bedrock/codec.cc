@@ -82,6 +82,50 @@ class BedrockCodec final : public ProviderCodec {
     return anthropic::decode_count_body(resp.body, "inputTokens", p_.name);
   }
 
+  // Titan and Cohere embedding models, through InvokeModel (embeddings.cc).
+  bool can_embed(const config::Deployment& dep) const override {
+    return embed_family(dep.model) != EmbedFamily::None;
+  }
+
+  Result<void> check_embed(const EmbeddingRequest& req, const config::Deployment& dep) const override {
+    return check_embed_request(req, embed_family(dep.model));
+  }
+
+  Result<std::vector<UpstreamRequest>> encode_embed(const EmbeddingRequest& req,
+                                                    const config::Deployment& dep) const override {
+    auto bodies = encode_embed_bodies(req, embed_family(dep.model));
+    if (!bodies) {
+      return bodies.error();
+    }
+    std::vector<UpstreamRequest> out;
+    out.reserve(bodies->size());
+    for (std::string& body : *bodies) {
+      UpstreamRequest r;
+      r.method = "POST";
+      r.url = trim_slash(p_.base_url) + invoke_path(dep.model);
+      r.headers.emplace_back("content-type", "application/json");
+      r.headers.emplace_back("accept", "application/json");
+      for (const auto& [k, v] : p_.headers) {
+        r.headers.emplace_back(k, v);
+      }
+      r.body = std::move(body);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Result<EmbeddingResponse> decode_embed(const EmbeddingRequest& req,
+                                         const config::Deployment& dep,
+                                         std::span<const UpstreamResponse> answers) const override {
+    auto r = decode_embed_answers(req, embed_family(dep.model), answers);
+    if (!r) {
+      Error e = r.error();
+      e.provider = p_.name;
+      return e;
+    }
+    return r;
+  }
+
   Result<ChatResponse> decode(const UpstreamResponse& resp) const override {
     // Both answers describe themselves: Converse wraps the message in "output".
     json::error_code ec;

@@ -47,14 +47,27 @@ class OpenAICodec final : public ProviderCodec {
     return request_to("chat/completions", dep, boost::json::serialize(*body));
   }
 
-  bool can_embed() const override { return true; }
+  // Every deployment embeds, whatever the request holds: the client's body passes through as
+  // sent, with the deployment's model, in one call.
+  bool can_embed(const config::Deployment& /*dep*/) const override { return true; }
 
-  Result<UpstreamRequest> encode_embed(const EmbeddingRequest& req, const config::Deployment& dep) const override {
-    return request_to("embeddings", dep, with_top_level_string(req.body, "model", dep.model));
+  Result<void> check_embed(const EmbeddingRequest& /*req*/, const config::Deployment& /*dep*/) const override {
+    return {};
   }
 
-  Result<EmbeddingResponse> decode_embed(const UpstreamResponse& resp) const override {
-    return openai::decode_embeddings_body(resp.body);
+  Result<std::vector<UpstreamRequest>> encode_embed(const EmbeddingRequest& req,
+                                                    const config::Deployment& dep) const override {
+    return std::vector<UpstreamRequest>{
+        request_to("embeddings", dep, with_top_level_string(req.body, "model", dep.model))};
+  }
+
+  Result<EmbeddingResponse> decode_embed(const EmbeddingRequest& /*req*/,
+                                         const config::Deployment& /*dep*/,
+                                         std::span<const UpstreamResponse> answers) const override {
+    if (answers.size() != 1) {
+      return make_error(Code::UpstreamError, "expected one embeddings answer");
+    }
+    return openai::decode_embeddings_body(answers.front().body);
   }
 
   Result<ChatResponse> decode(const UpstreamResponse& resp) const override {

@@ -6,6 +6,7 @@
 #include "gw/providers/anthropic/anthropic_codec.h"
 #include "gw/providers/anthropic/messages_wire.h"
 #include "gw/providers/vertex/vertex_codec.h"
+#include "gw/providers/vertex/vertex_embeddings.h"
 
 namespace gw::vertex {
 
@@ -79,6 +80,49 @@ class VertexCodec final : public ProviderCodec {
     return classify_error(resp, p_.name);
   }
 
+  // Google's own text embedding models, through :predict (embeddings.cc); Claude does not embed.
+  bool can_embed(const config::Deployment& dep) const override {
+    return is_embedding_model(dep.model);
+  }
+
+  Result<void> check_embed(const EmbeddingRequest& req, const config::Deployment& dep) const override {
+    return check_embed_request(req, dep.model);
+  }
+
+  Result<std::vector<UpstreamRequest>> encode_embed(const EmbeddingRequest& req,
+                                                    const config::Deployment& dep) const override {
+    auto bodies = encode_embed_bodies(req, dep.model);
+    if (!bodies) {
+      return bodies.error();
+    }
+    std::vector<UpstreamRequest> out;
+    out.reserve(bodies->size());
+    for (std::string& body : *bodies) {
+      UpstreamRequest r;
+      r.method = "POST";
+      r.url = google_predict_url(p_, dep.model);
+      r.headers.emplace_back("content-type", "application/json");
+      for (const auto& [k, v] : p_.headers) {
+        r.headers.emplace_back(k, v);
+      }
+      r.body = std::move(body);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Result<EmbeddingResponse> decode_embed(const EmbeddingRequest& req,
+                                         const config::Deployment& /*dep*/,
+                                         std::span<const UpstreamResponse> answers) const override {
+    auto r = decode_embed_answers(req, answers);
+    if (!r) {
+      Error e = r.error();
+      e.provider = p_.name;
+      return e;
+    }
+    return r;
+  }
+
  private:
   UpstreamRequest request(std::string url, const ChatRequest& req, const json::object& body) const {
     UpstreamRequest r;
@@ -116,28 +160,37 @@ std::string default_base_url(std::string_view region) {
 
 namespace {
 
-// {base}/v1/projects/{project}/locations/{region}/publishers/anthropic/models/
-std::string models_url(const config::Provider& p) {
+// {base}/v1/projects/{project}/locations/{region}/publishers/{publisher}/models/
+std::string models_url(const config::Provider& p, std::string_view publisher) {
   std::string url = p.base_url.empty() ? default_base_url(p.region) : trim_slash(p.base_url);
   url += "/v1/projects/";
   append_segment(p.project, url);
   url += "/locations/";
   append_segment(p.region, url);
-  url += "/publishers/anthropic/models/";
+  url += "/publishers/";
+  url += publisher;
+  url += "/models/";
   return url;
 }
 
 }  // namespace
 
 std::string predict_url(const config::Provider& p, std::string_view model, bool stream) {
-  std::string url = models_url(p);
+  std::string url = models_url(p, "anthropic");
   append_segment(model, url);
   url += stream ? ":streamRawPredict" : ":rawPredict";
   return url;
 }
 
 std::string count_tokens_url(const config::Provider& p) {
-  return models_url(p) + "count-tokens:rawPredict";
+  return models_url(p, "anthropic") + "count-tokens:rawPredict";
+}
+
+std::string google_predict_url(const config::Provider& p, std::string_view model) {
+  std::string url = models_url(p, "google");
+  append_segment(model, url);
+  url += ":predict";
+  return url;
 }
 
 }  // namespace gw::vertex
