@@ -140,6 +140,11 @@ test('authorized_user from gcloud\'s well-known file: refresh-token grant, befor
     assert.deepEqual(auth.calls.map((k) => k.kind), ['refresh_token'], 'one refresh, and the metadata server not asked');
     assert.deepEqual(auth.calls[0].form, { grant_type: 'refresh_token', client_id: USER.clientId, client_secret: USER.clientSecret, refresh_token: USER.refreshToken });
     assert.equal(lastBearer(vx), tokens.issued[0].token);
+    // The file's quota_project_id bills the user's quota project: Vertex refuses user
+    // credentials without x-goog-user-project.
+    const served = vx.requests.filter((q) => q.authOk);
+    assert.ok(served.length >= 2);
+    assert.deepEqual([...new Set(served.map((q) => q.headers['x-goog-user-project']))], [PROJECT]);
   } finally {
     await stopCleanly(gw);
     await close();

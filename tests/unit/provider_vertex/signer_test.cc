@@ -1,6 +1,8 @@
 // The Vertex signer: Authorization from the token source, key-file problems as 502s per request.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "gw/providers/vertex/adc.h"
 #include "gw/providers/vertex/vertex_signer.h"
 
@@ -166,6 +168,60 @@ TEST(VertexSigner, KeylessProvidersUseTheDefaultCredentials) {
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().http_status(), 502u);
   EXPECT_NE(r.error().message.find("no Google credentials"), std::string::npos);
+}
+
+// A gcloud user's credentials name the project that pays for quota: Vertex refuses user
+// credentials without x-goog-user-project. GOOGLE_CLOUD_QUOTA_PROJECT overrides it, as in the
+// Google SDKs; credentials that name none (the metadata server) send none.
+TEST(VertexSigner, SendsTheCredentialsQuotaProject) {
+  const std::string file = ::testing::TempDir() + "/adc_quota_user.json";
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(R"({"type":"authorized_user","client_id":"cid","client_secret":"csecret-123456",)"
+               R"("refresh_token":"1//rt-abcdef","token_uri":"http://127.0.0.1:9/token",)"
+               R"("quota_project_id":"billing-proj"})",
+               f);
+    std::fclose(f);
+  }
+  config::Config cfg;
+  cfg.providers.emplace("gcp", provider(""));
+  auto signed_with = [&](std::optional<std::string> override_project, std::optional<std::string> adc_file) {
+    auto adc = DefaultCredentials::find(
+        cfg,
+        [&](const std::string& k) -> std::optional<std::string> {
+          if (k == "GOOGLE_APPLICATION_CREDENTIALS") {
+            return adc_file;
+          }
+          if (k == "GOOGLE_CLOUD_QUOTA_PROJECT") {
+            return override_project;
+          }
+          if (k == "GCE_METADATA_HOST") {
+            return "127.0.0.1:9";
+          }
+          if (k == "HOME") {
+            return ::testing::TempDir() + "/no-gcloud-here";
+          }
+          return std::nullopt;
+        },
+        [](const std::string&, const std::string&) {});
+    FakeHttpClient http;
+    http.replies = {FakeReply{200u, token_json("ya29.user", 3599)}};
+    ManualClock clock;
+    auto signer = make_vertex_signer(cfg.providers.at("gcp"), http, clock, adc.get());
+    UpstreamRequest req;
+    req.headers.emplace_back("x-goog-user-project", "stale");  // a retried request's
+    EXPECT_TRUE(sign(*signer, req).has_value());
+    size_t n = 0;
+    for (const auto& h : req.headers) {
+      n += h.first == "x-goog-user-project" ? 1 : 0;
+    }
+    EXPECT_LE(n, 1u);
+    return find_header(req.headers, "x-goog-user-project");
+  };
+  EXPECT_EQ(signed_with(std::nullopt, file), "billing-proj");
+  EXPECT_EQ(signed_with(std::string("other-proj"), file), "other-proj");
+  EXPECT_EQ(signed_with(std::nullopt, std::nullopt), "");  // the metadata server's token: none
 }
 
 }  // namespace

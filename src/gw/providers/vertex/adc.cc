@@ -49,6 +49,7 @@ std::unique_ptr<DefaultCredentials> DefaultCredentials::find(const config::Confi
                                                              const config::EnvLookup& env,
                                                              const LogFn& log) {
   auto out = std::make_unique<DefaultCredentials>();
+  out->quota_project_override_ = env_or_empty(env, "GOOGLE_CLOUD_QUOTA_PROJECT");
   for (const auto& [name, p] : cfg.providers) {
     if (p.type != config::ProviderType::Vertex || !p.credentials_file.empty()) {
       continue;

@@ -37,9 +37,13 @@ class DefaultCredentials {
                                                   const LogFn& log);
   // Null for providers with a credentials_file or not looked up here.
   const Result<std::shared_ptr<const TokenGrant>>* for_provider(const std::string& name) const;
+  // GOOGLE_CLOUD_QUOTA_PROJECT, which the Google SDKs let override a credential's own quota
+  // project (TokenGrant::quota_project); empty when unset.
+  const std::string& quota_project_override() const { return quota_project_override_; }
 
  private:
   std::map<std::string, Result<std::shared_ptr<const TokenGrant>>> by_provider_;
+  std::string quota_project_override_;
 };
 
 }  // namespace gw::vertex

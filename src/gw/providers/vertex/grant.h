@@ -38,6 +38,10 @@ class TokenGrant {
   // For logs and errors: the kind of credential and where it comes from (file, URL, account),
   // never a secret.
   virtual std::string describe() const = 0;
+  // The project billed for quota, when the credential names one (a gcloud user's or a workload
+  // identity file's quota_project_id): sent as x-goog-user-project, without which Vertex refuses
+  // user credentials ("requires a quota project"). Empty: the resource's own project pays.
+  virtual std::string quota_project() const { return {}; }
 };
 
 }  // namespace gw::vertex

@@ -50,7 +50,8 @@ Result<ExternalAccount> parse_external_account(const json::object& o, std::strin
                           std::pair{"service_account_impersonation_url",
                                     &a.service_account_impersonation_url},
                           std::pair{"client_id", &a.client_id},
-                          std::pair{"client_secret", &a.client_secret}}) {
+                          std::pair{"client_secret", &a.client_secret},
+                          std::pair{"quota_project_id", &a.quota_project_id}}) {
     auto v = string_member(o, key);
     if (!v) {
       return credential_error(what, std::string(key) + " must be a string");

@@ -25,6 +25,7 @@ struct ExternalAccount {
   // other issuers rotate it), as text or as JSON with the token under subject_token_field_name.
   std::string source_file;
   std::string subject_token_field_name;  // empty: the file is the token as text
+  std::string quota_project_id;          // optional
 };
 
 // The file's fields; errors name the field, never a value. Sources other than `file` (url,
@@ -50,6 +51,7 @@ class ExternalAccountGrant final : public TokenGrant {
   net::awaitable<Result<GrantedToken>> fetch(const GrantContext& ctx) const override;
   std::string cache_key() const override;
   std::string describe() const override;
+  std::string quota_project() const override { return a_.quota_project_id; }
 
  private:
   net::awaitable<Result<GrantedToken>> impersonate(const GrantContext& ctx,

@@ -12,7 +12,8 @@ Result<AuthorizedUser> parse_authorized_user(const boost::json::object& o, std::
   for (auto [key, out] : {std::pair{"client_id", &u.client_id},
                           std::pair{"client_secret", &u.client_secret},
                           std::pair{"refresh_token", &u.refresh_token},
-                          std::pair{"token_uri", &u.token_uri}}) {
+                          std::pair{"token_uri", &u.token_uri},
+                          std::pair{"quota_project_id", &u.quota_project_id}}) {
     auto v = string_member(o, key);
     if (!v) {
       return credential_error(what, std::string(key) + " must be a string");

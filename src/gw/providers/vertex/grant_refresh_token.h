@@ -12,6 +12,7 @@ struct AuthorizedUser {
   std::string client_secret;
   std::string refresh_token;
   std::string token_uri;  // https://oauth2.googleapis.com/token when the file has none
+  std::string quota_project_id;  // optional
 };
 
 // The file's fields; `what` prefixes every error (credential_json.h), which never quotes a value.
@@ -27,6 +28,7 @@ class RefreshTokenGrant final : public TokenGrant {
   net::awaitable<Result<GrantedToken>> fetch(const GrantContext& ctx) const override;
   std::string cache_key() const override;
   std::string describe() const override;
+  std::string quota_project() const override { return u_.quota_project_id; }
 
  private:
   AuthorizedUser u_;

@@ -15,11 +15,13 @@ namespace gw::vertex {
 
 namespace {
 
-// The provider's grant, and what errors call it: nothing for a credentials_file (its messages
-// stay as they have always been), the default credentials' description otherwise.
+// The provider's grant, what errors call it (nothing for a credentials_file: its messages stay as
+// they have always been; the default credentials' description otherwise), and the project billed
+// for quota (x-goog-user-project; empty: none sent).
 struct ChosenGrant {
   std::shared_ptr<const TokenGrant> grant;
   std::string source;
+  std::string quota_project;
 };
 
 Result<ChosenGrant> choose_grant(const config::Provider& p, const DefaultCredentials* adc) {
@@ -30,7 +32,7 @@ Result<ChosenGrant> choose_grant(const config::Provider& p, const DefaultCredent
     }
     return ChosenGrant{
         std::make_shared<JwtBearerGrant>(std::move(*sa), "credentials_file " + p.credentials_file),
-        ""};
+        "", ""};
   }
   const Result<std::shared_ptr<const TokenGrant>>* found =
       adc != nullptr ? adc->for_provider(p.name) : nullptr;
@@ -46,7 +48,9 @@ Result<ChosenGrant> choose_grant(const config::Provider& p, const DefaultCredent
   if (!*found) {
     return found->error();
   }
-  return ChosenGrant{**found, (**found)->describe()};
+  const std::string& override_project = adc->quota_project_override();
+  return ChosenGrant{**found, (**found)->describe(),
+                     override_project.empty() ? (**found)->quota_project() : override_project};
 }
 
 class VertexSigner final : public RequestSigner {
@@ -62,6 +66,7 @@ class VertexSigner final : public RequestSigner {
     }
     // Every worker's signer for this credential shares one token (token_cache.h). A test
     // clock gets a cache of its own: ManualClock times mean nothing to the real clock's users.
+    quota_project_ = std::move(chosen->quota_project);
     TokenSourceOptions opts;
     auto cache = &clock == &real_clock()
                      ? oauth::shared_token_cache(TokenSource::cache_key(*chosen->grant, opts))
@@ -78,11 +83,15 @@ class VertexSigner final : public RequestSigner {
     if (!token) {
       co_return token.error();
     }
-    // Replace rather than add: a retried request arrives here with the previous attempt's header.
+    // Replace rather than add: a retried request arrives here with the previous attempt's headers.
     std::erase_if(req.headers, [](const auto& h) {
-      return boost::algorithm::iequals(h.first, "authorization");
+      return boost::algorithm::iequals(h.first, "authorization") ||
+             boost::algorithm::iequals(h.first, "x-goog-user-project");
     });
     req.headers.emplace_back("authorization", "Bearer " + *token);
+    if (!quota_project_.empty()) {
+      req.headers.emplace_back("x-goog-user-project", quota_project_);
+    }
     co_return Result<void>{};
   }
 
@@ -97,6 +106,7 @@ class VertexSigner final : public RequestSigner {
  private:
   std::optional<TokenSource> source_;
   std::optional<Error> load_error_;
+  std::string quota_project_;
 };
 
 }  // namespace
