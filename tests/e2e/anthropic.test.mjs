@@ -118,10 +118,21 @@ test('/v1/messages?beta=true (older SDKs\' beta path) is counted under route="me
     const m = text.match(/^switchyard_requests_total\{route="messages",model="claude-direct",provider="an-main",status="200"\} (\d+)$/m);
     return m ? Number(m[1]) : 0;
   };
-  const before = await sample();
+  // A request is counted when it ends, just after its last byte reached the client: the previous
+  // test's request may still be landing. Take the count once it has held still for 100 ms.
+  const settled = async () => {
+    let last = await sample();
+    for (;;) {
+      await new Promise((ok) => setTimeout(ok, 100));
+      const now = await sample();
+      if (now === last) return now;
+      last = now;
+    }
+  };
+  const before = await settled();
   const r = await call(gw, '/v1/messages?beta=true', { key: KEY, headers: { 'anthropic-version': '2023-06-01' }, body: { model: 'claude-direct', max_tokens: 64, messages: MSG } });
   assert.equal(r.status, 200, r.text);
-  assert.equal(await sample(), before + 1);
+  assert.equal(await settled(), before + 1);
 });
 
 test('anthropic SDK messages.stream().finalMessage() -> anthropic upstream', async () => {

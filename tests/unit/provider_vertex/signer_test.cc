@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
+#include <memory>
 
 #include "gw/providers/vertex/adc.h"
 #include "gw/providers/vertex/vertex_signer.h"
@@ -28,6 +30,21 @@ config::Provider provider(std::string credentials_file) {
 
 Result<void> sign(RequestSigner& s, UpstreamRequest& req) {
   return testing::run<Result<void>>([&]() { return s.sign(req); });
+}
+
+// The default credentials of `cfg` looked up in an environment holding `vars` and, unless they
+// say otherwise, a metadata server at a closed port and a HOME without gcloud's file.
+std::unique_ptr<DefaultCredentials> find_adc(const config::Config& cfg,
+                                             std::map<std::string, std::string> vars = {}) {
+  vars.emplace("GCE_METADATA_HOST", "127.0.0.1:9");
+  vars.emplace("HOME", ::testing::TempDir() + "/no-gcloud-here");
+  return DefaultCredentials::find(
+      cfg,
+      [vars](const std::string& k) -> std::optional<std::string> {
+        auto it = vars.find(k);
+        return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+      },
+      [](const std::string&, const std::string&) {});
 }
 
 TEST(VertexSigner, AddsTheBearerTokenAndReplacesAStaleOne) {
@@ -130,18 +147,7 @@ TEST(VertexSigner, TokenEndpointRejectionIsA502WithoutSecrets) {
 TEST(VertexSigner, KeylessProvidersUseTheDefaultCredentials) {
   config::Config cfg;
   cfg.providers.emplace("gcp", provider(""));
-  auto adc = DefaultCredentials::find(
-      cfg,
-      [](const std::string& k) -> std::optional<std::string> {
-        if (k == "GCE_METADATA_HOST") {
-          return "127.0.0.1:9";
-        }
-        if (k == "HOME") {
-          return ::testing::TempDir() + "/no-gcloud-here";
-        }
-        return std::nullopt;
-      },
-      [](const std::string&, const std::string&) {});
+  auto adc = find_adc(cfg);
   FakeHttpClient http;
   http.replies = {FakeReply{200u, token_json("ya29.gce", 3599)}, FakeReply{503u, "down"}};
   ManualClock clock;
@@ -187,24 +193,14 @@ TEST(VertexSigner, SendsTheCredentialsQuotaProject) {
   config::Config cfg;
   cfg.providers.emplace("gcp", provider(""));
   auto signed_with = [&](std::optional<std::string> override_project, std::optional<std::string> adc_file) {
-    auto adc = DefaultCredentials::find(
-        cfg,
-        [&](const std::string& k) -> std::optional<std::string> {
-          if (k == "GOOGLE_APPLICATION_CREDENTIALS") {
-            return adc_file;
-          }
-          if (k == "GOOGLE_CLOUD_QUOTA_PROJECT") {
-            return override_project;
-          }
-          if (k == "GCE_METADATA_HOST") {
-            return "127.0.0.1:9";
-          }
-          if (k == "HOME") {
-            return ::testing::TempDir() + "/no-gcloud-here";
-          }
-          return std::nullopt;
-        },
-        [](const std::string&, const std::string&) {});
+    std::map<std::string, std::string> vars;
+    if (override_project) {
+      vars.emplace("GOOGLE_CLOUD_QUOTA_PROJECT", *override_project);
+    }
+    if (adc_file) {
+      vars.emplace("GOOGLE_APPLICATION_CREDENTIALS", *adc_file);
+    }
+    auto adc = find_adc(cfg, std::move(vars));
     FakeHttpClient http;
     http.replies = {FakeReply{200u, token_json("ya29.user", 3599)}};
     ManualClock clock;

@@ -6,6 +6,7 @@
 #include "gw/common/sse.h"
 #include "gw/providers/anthropic/anthropic_codec.h"
 #include "gw/providers/anthropic/messages_wire.h"
+#include "gw/providers/json_post.h"
 
 namespace gw {
 
@@ -119,25 +120,17 @@ class AnthropicCodec final : public ProviderCodec {
 
  private:
   UpstreamRequest request(std::string_view path, const ChatRequest& req, const json::object& body) const {
-    UpstreamRequest r;
-    r.method = "POST";
-    r.url = trim_slash(p_.base_url) + std::string(path);
-    r.headers.emplace_back("content-type", "application/json");
+    Headers own;
     if (!p_.api_key.empty()) {
-      r.headers.emplace_back("x-api-key", p_.api_key);
+      own.emplace_back("x-api-key", p_.api_key);
     }
     // The deployment decides the version, not the client: its body is shaped for this version.
-    r.headers.emplace_back("anthropic-version", p_.api_version.empty()
-                                                    ? std::string(anthropic::kDefaultApiVersion)
-                                                    : p_.api_version);
+    own.emplace_back("anthropic-version",
+                     p_.api_version.empty() ? std::string(anthropic::kDefaultApiVersion) : p_.api_version);
     if (!req.anthropic_beta.empty()) {
-      r.headers.emplace_back("anthropic-beta", req.anthropic_beta);
+      own.emplace_back("anthropic-beta", req.anthropic_beta);
     }
-    for (const auto& [k, v] : p_.headers) {
-      r.headers.emplace_back(k, v);
-    }
-    r.body = json::serialize(body);
-    return r;
+    return json_post(p_, trim_slash(p_.base_url) + std::string(path), json::serialize(body), std::move(own));
   }
 
   const config::Provider& p_;

@@ -6,6 +6,7 @@
 #include "gw/providers/bedrock/bedrock_codec.h"
 #include "gw/providers/bedrock/bedrock_wire.h"
 #include "gw/providers/bedrock/sigv4.h"
+#include "gw/providers/json_post.h"
 
 namespace gw::bedrock {
 
@@ -32,24 +33,18 @@ class BedrockCodec final : public ProviderCodec {
     if (!body) {
       return body.error();
     }
-    UpstreamRequest r;
-    r.method = "POST";
-    r.url = trim_slash(p_.base_url) + operation_path(dep.model, req.stream);
-    r.headers.emplace_back("content-type", "application/json");
+    Headers own;
     if (!req.stream) {
-      r.headers.emplace_back("accept", "application/json");
+      own.emplace_back("accept", "application/json");
     } else {
-      r.headers.emplace_back("accept", std::string(kEventStream));
+      own.emplace_back("accept", std::string(kEventStream));
       if (api == Api::InvokeModel) {
         // The type of the payload inside each chunk, as the AWS SDK asks for it.
-        r.headers.emplace_back("x-amzn-bedrock-accept", "application/json");
+        own.emplace_back("x-amzn-bedrock-accept", "application/json");
       }
     }
-    for (const auto& [k, v] : p_.headers) {
-      r.headers.emplace_back(k, v);
-    }
-    r.body = json::serialize(*body);
-    return r;
+    return json_post(p_, trim_slash(p_.base_url) + operation_path(dep.model, req.stream),
+                     json::serialize(*body), std::move(own));
   }
 
   // CountTokens with the InvokeModel body (protocols.md 4.6): Bedrock counts for Anthropic models.
@@ -67,15 +62,7 @@ class BedrockCodec final : public ProviderCodec {
     if (!body) {
       return body.error();
     }
-    UpstreamRequest r;
-    r.method = "POST";
-    r.url = trim_slash(p_.base_url) + count_tokens_path(dep.model);
-    r.headers.emplace_back("content-type", "application/json");  // as the AWS SDK sends it
-    for (const auto& [k, v] : p_.headers) {
-      r.headers.emplace_back(k, v);
-    }
-    r.body = json::serialize(*body);
-    return r;
+    return json_post(p_, trim_slash(p_.base_url) + count_tokens_path(dep.model), json::serialize(*body));
   }
 
   Result<uint64_t> decode_count(const UpstreamResponse& resp) const override {
@@ -100,16 +87,8 @@ class BedrockCodec final : public ProviderCodec {
     std::vector<UpstreamRequest> out;
     out.reserve(bodies->size());
     for (std::string& body : *bodies) {
-      UpstreamRequest r;
-      r.method = "POST";
-      r.url = trim_slash(p_.base_url) + invoke_path(dep.model);
-      r.headers.emplace_back("content-type", "application/json");
-      r.headers.emplace_back("accept", "application/json");
-      for (const auto& [k, v] : p_.headers) {
-        r.headers.emplace_back(k, v);
-      }
-      r.body = std::move(body);
-      out.push_back(std::move(r));
+      out.push_back(json_post(p_, trim_slash(p_.base_url) + invoke_path(dep.model), std::move(body),
+                              {{"accept", "application/json"}}));
     }
     return out;
   }

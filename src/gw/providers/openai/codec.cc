@@ -3,6 +3,7 @@
 #include <string>
 
 #include "gw/common/json_util.h"
+#include "gw/providers/json_post.h"
 #include "gw/providers/openai/openai_codec.h"
 
 namespace gw {
@@ -86,28 +87,20 @@ class OpenAICodec final : public ProviderCodec {
   // A POST of `body` to `operation` ("chat/completions", "embeddings") of the deployment: under
   // base_url for OpenAI, under the Azure deployment with its api-version for Azure.
   UpstreamRequest request_to(std::string_view operation, const config::Deployment& dep, std::string body) const {
-    UpstreamRequest r;
-    r.method = "POST";
     const std::string base = trim_slash(p_.base_url);
-    if (flavor_ == Flavor::Azure) {
-      r.url = base + "/openai/deployments/" + encode_segment(dep.model) + "/" + std::string(operation) +
-              "?api-version=" + encode_segment(p_.api_version);
-    } else {
-      r.url = base + "/" + std::string(operation);
-    }
-    r.headers.emplace_back("content-type", "application/json");
+    std::string url = flavor_ == Flavor::Azure
+                          ? base + "/openai/deployments/" + encode_segment(dep.model) + "/" + std::string(operation) +
+                                "?api-version=" + encode_segment(p_.api_version)
+                          : base + "/" + std::string(operation);
+    Headers own;
     if (!p_.api_key.empty()) {
       if (flavor_ == Flavor::Azure) {
-        r.headers.emplace_back("api-key", p_.api_key);
+        own.emplace_back("api-key", p_.api_key);
       } else {
-        r.headers.emplace_back("authorization", "Bearer " + p_.api_key);
+        own.emplace_back("authorization", "Bearer " + p_.api_key);
       }
     }
-    for (const auto& [k, v] : p_.headers) {
-      r.headers.emplace_back(k, v);
-    }
-    r.body = std::move(body);
-    return r;
+    return json_post(p_, std::move(url), std::move(body), std::move(own));
   }
 
   const config::Provider& p_;

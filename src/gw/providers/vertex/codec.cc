@@ -5,6 +5,7 @@
 #include "gw/common/percent.h"
 #include "gw/providers/anthropic/anthropic_codec.h"
 #include "gw/providers/anthropic/messages_wire.h"
+#include "gw/providers/json_post.h"
 #include "gw/providers/vertex/vertex_codec.h"
 #include "gw/providers/vertex/vertex_embeddings.h"
 
@@ -98,15 +99,7 @@ class VertexCodec final : public ProviderCodec {
     std::vector<UpstreamRequest> out;
     out.reserve(bodies->size());
     for (std::string& body : *bodies) {
-      UpstreamRequest r;
-      r.method = "POST";
-      r.url = google_predict_url(p_, dep.model);
-      r.headers.emplace_back("content-type", "application/json");
-      for (const auto& [k, v] : p_.headers) {
-        r.headers.emplace_back(k, v);
-      }
-      r.body = std::move(body);
-      out.push_back(std::move(r));
+      out.push_back(json_post(p_, google_predict_url(p_, dep.model), std::move(body)));
     }
     return out;
   }
@@ -125,18 +118,11 @@ class VertexCodec final : public ProviderCodec {
 
  private:
   UpstreamRequest request(std::string url, const ChatRequest& req, const json::object& body) const {
-    UpstreamRequest r;
-    r.method = "POST";
-    r.url = std::move(url);
-    r.headers.emplace_back("content-type", "application/json");
+    Headers own;
     if (!req.anthropic_beta.empty()) {
-      r.headers.emplace_back("anthropic-beta", req.anthropic_beta);
+      own.emplace_back("anthropic-beta", req.anthropic_beta);
     }
-    for (const auto& [k, v] : p_.headers) {
-      r.headers.emplace_back(k, v);
-    }
-    r.body = json::serialize(body);
-    return r;
+    return json_post(p_, std::move(url), json::serialize(body), std::move(own));
   }
 
   const config::Provider& p_;
