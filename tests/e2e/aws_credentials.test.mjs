@@ -12,7 +12,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startBedrock } from './bedrock.mjs';
 import { Issuer, startSts, startContainerCredentials, startImds } from './aws_credentials.mjs';
-import { startGateway, stopCleanly, tempDir, writeConfig, freePort, BIN, PRICE } from './harness.mjs';
+import { startGateway, stopCleanly, tempDir, writeConfig, freePort, BIN, PRICE, logsSettle } from './harness.mjs';
 import { replyText, sleep } from './util.mjs';
 
 const KEY = 'sk-e2e-aws-creds-1';
@@ -197,7 +197,9 @@ test('container credentials: Authorization from its file; an expired credential 
     const again = await anthropic.messages.create({ model: 'claude-aws-ctr', max_tokens: 32, messages: MSG });
     assert.equal(again.content[0].text, replyText('aws', CLAUDE));
     assertSignedWith(br, issuer.issued[issuer.issued.length - 1]);
-    assert.ok(gw.logs.some((l) => l.msg === 'aws_credentials_refresh_failed' && /HTTP 500/.test(l.detail)), 'refresh failures are logged');
+    const refreshFailed = (l) => l.msg === 'aws_credentials_refresh_failed' && /HTTP 500/.test(l.detail);
+    await logsSettle(gw, (logs) => logs.some(refreshFailed));
+    assert.ok(gw.logs.some(refreshFailed), 'refresh failures are logged');
   } finally {
     await stopCleanly(gw);
     await ctr.close();

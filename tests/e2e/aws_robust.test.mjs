@@ -13,7 +13,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startBedrock } from './bedrock.mjs';
 import { Issuer, startSts, startContainerCredentials } from './aws_credentials.mjs';
-import { startGateway, stopCleanly, tempDir, writeConfig, freePort, BIN, PRICE } from './harness.mjs';
+import { startGateway, stopCleanly, tempDir, writeConfig, freePort, BIN, PRICE, logsSettle } from './harness.mjs';
 import { replyText, sleep } from './util.mjs';
 
 const KEY = 'sk-e2e-aws-robust-1';
@@ -94,6 +94,7 @@ for (const [label, offsetMin, refusal] of [['ahead', 15, /^Signature expired: /]
       assert.equal((await stream.finalMessage()).content[0].text, replyText('aws', CLAUDE));
       assert.equal(since(br, n).length, 1);
 
+      await logsSettle(gw, (logs) => logs.some((l) => l.msg === 'aws_clock_skew'));
       const adopted = gw.logs.filter((l) => l.msg === 'aws_clock_skew');
       assert.equal(adopted.length, 1, 'the offset is logged once');
       assert.match(adopted[0].detail, new RegExp(`AWS's clock is \\d+ s ${offsetMin > 0 ? 'ahead of' : 'behind'} this machine's \\(provider aws-skew: InvalidSignatureException\\)`));
@@ -167,6 +168,7 @@ test('temporary credentials refused before their time: refreshed at once and the
     assert.equal(sent[1].accessKeyId, issuer.issued[issuer.issued.length - 1].accessKeyId);
     assert.equal(ctr.calls.length, calls + 2);
 
+    await logsSettle(gw, (logs) => logs.filter((l) => l.msg === 'aws_credentials_rejected').length >= 2);
     const rejected = gw.logs.filter((l) => l.msg === 'aws_credentials_rejected');
     assert.equal(rejected.length, 2, JSON.stringify(rejected));
     assertNoSecrets(gw.stderr + oe.message, [...issuer.secrets(), 'pod-identity-token']);

@@ -11,7 +11,7 @@ import { startBedrock } from './bedrock.mjs';
 import { startVertex } from './vertex.mjs';
 import { startAnthropic } from './anthropic.mjs';
 import { startOpenAI } from './openai.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, SA_KEY_FILE, ledgerRequestIds, stopCleanly } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, SA_KEY_FILE, ledgerRequestIds, stopCleanly, logsSettle } from './harness.mjs';
 import { countTokensFor, replyText } from './util.mjs';
 
 const KEY = 'sk-e2e-count-1';
@@ -254,7 +254,9 @@ test('counting writes no ledger record and spends nothing; it is logged and coun
   assert.deepEqual(rows.filter((x) => x.key === 'count').map((x) => x.requests), [1], JSON.stringify(rows));
   assert.deepEqual(rows.filter((x) => x.key === 'count-limited'), []);
 
-  const lines = gw.logs.filter((l) => l.msg === 'request' && l.path === '/v1/messages/count_tokens');
+  const isCount = (l) => l.msg === 'request' && l.path === '/v1/messages/count_tokens';
+  await logsSettle(gw, (logs) => logs.some((l) => isCount(l) && l.status === 200) && logs.some((l) => isCount(l) && l.status === 401));
+  const lines = gw.logs.filter(isCount);
   assert.ok(lines.some((l) => l.status === 200 && l.provider === 'aws' && l.outcome === 'ok' && l.input_tokens > 0), JSON.stringify(lines.slice(0, 3)));
   assert.ok(lines.some((l) => l.status === 401));
   const metrics = await (await fetch(`${gw.url}/metrics`)).text();

@@ -280,6 +280,16 @@ export async function ledgerRequestIds(dbFile) {
   return found[0] ?? null;
 }
 
+// Log lines reach stderr in batches, about 20 ms after what they tell (common/log_sink.h): waits
+// until `ready(gw.logs)` holds, for at most `timeoutMs`. The caller's own assertion then says what
+// is missing if it never did.
+export async function logsSettle(gw, ready, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!ready(gw.logs) && Date.now() < deadline) {
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
+}
+
 // Stops a gateway (SIGTERM) and asserts that it drained and exited 0, with its stderr tail if not.
 // Does nothing for a gateway that never started.
 export async function stopCleanly(gw) {

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { startOpenAI } from './openai.mjs';
-import { startGateway, tempDir, writeConfig, freePort, REPO, BIN, PRICE, stopCleanly } from './harness.mjs';
+import { startGateway, tempDir, writeConfig, freePort, REPO, BIN, PRICE, stopCleanly, logsSettle } from './harness.mjs';
 import { replyText } from './util.mjs';
 
 const REDIS_SH = path.join(REPO, 'tests', 'servers', 'redis.sh');
@@ -80,6 +80,7 @@ test('two replicas on one Redis serve exactly rpm requests of a key together, th
   }
   // Both replicas refused some: the limit was shared, not enforced by one of them alone.
   for (const gw of gws) {
+    await logsSettle(gw, (logs) => logs.some((l) => l.status === 429));
     assert.ok(gw.logs.some((l) => l.status === 429), 'each replica refused the key');
     assert.ok(gw.logs.some((l) => l.msg === 'limits' && l.detail.includes('127.0.0.1')), 'serve built the Redis limiter');
   }
