@@ -14,27 +14,14 @@ namespace json = boost::json;
 using testing::fixture_file;
 using testing::parse_json;
 using testing::vector_file;
+using testing::deployment;
+using testing::provider;
 
 const json::object& sdk(std::string_view op) {
   static const json::value all = parse_json(vector_file("bedrock_sdk_wire_requests.json"));
   return all.at("aws_sdk_client_bedrock_runtime_3.1164.0").at(op).as_object();
 }
 
-config::Provider provider() {
-  config::Provider p;
-  p.name = "aws-east";
-  p.type = config::ProviderType::Bedrock;
-  p.region = "us-east-1";
-  p.base_url = "https://bedrock-runtime.us-east-1.amazonaws.com/";
-  return p;
-}
-
-config::Deployment deployment(std::string model) {
-  config::Deployment d;
-  d.provider = "aws-east";
-  d.model = std::move(model);
-  return d;
-}
 
 Message user_text(std::string text, bool as_string) {
   Message m;

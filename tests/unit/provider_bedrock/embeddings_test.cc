@@ -7,27 +7,20 @@
 
 #include "gw/providers/bedrock/bedrock_codec.h"
 #include "gw/providers/bedrock/bedrock_wire.h"
+#include "test_util.h"
 
 namespace gw::bedrock {
 namespace {
 
 namespace json = boost::json;
 
+using testing::deployment;
+
+// The codec tests' provider, with an extra configured header that every request must carry.
 config::Provider provider() {
-  config::Provider p;
-  p.name = "aws-east";
-  p.type = config::ProviderType::Bedrock;
-  p.region = "us-east-1";
-  p.base_url = "https://bedrock-runtime.us-east-1.amazonaws.com/";
+  config::Provider p = testing::provider();
   p.headers = {{"x-extra", "1"}};
   return p;
-}
-
-config::Deployment deployment(std::string model) {
-  config::Deployment d;
-  d.provider = "aws-east";
-  d.model = std::move(model);
-  return d;
 }
 
 EmbeddingRequest texts(std::vector<std::string> t) {

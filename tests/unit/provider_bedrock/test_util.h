@@ -1,5 +1,5 @@
 #pragma once
-// Helpers shared by the Bedrock tests: vector files, hex, JSON.
+// Helpers shared by the Bedrock tests: vector files, hex, JSON, a provider and its deployments.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -7,7 +7,26 @@
 #include <sstream>
 #include <string>
 
+#include "gw/config/schema.h"
+
 namespace gw::bedrock::testing {
+
+// The provider the codec tests address: aws-east, us-east-1, its regional endpoint.
+inline config::Provider provider() {
+  config::Provider p;
+  p.name = "aws-east";
+  p.type = config::ProviderType::Bedrock;
+  p.region = "us-east-1";
+  p.base_url = "https://bedrock-runtime.us-east-1.amazonaws.com/";
+  return p;
+}
+
+inline config::Deployment deployment(std::string model) {
+  config::Deployment d;
+  d.provider = "aws-east";
+  d.model = std::move(model);
+  return d;
+}
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -11,22 +11,12 @@ namespace {
 
 namespace json = boost::json;
 
+using testing::deployment;
+
 config::Provider provider(std::string region, std::string base_url) {
-  config::Provider p;
-  p.name = "gcp";
-  p.type = config::ProviderType::Vertex;
-  p.project = "my-proj";
-  p.region = std::move(region);
-  p.base_url = std::move(base_url);
+  config::Provider p = testing::provider(std::move(region), std::move(base_url));
   p.credentials_file = "/unused/sa.json";
   return p;
-}
-
-config::Deployment deployment(std::string model) {
-  config::Deployment d;
-  d.provider = "gcp";
-  d.model = std::move(model);
-  return d;
 }
 
 // What the vector's SDK call asked for: {max_tokens: 256, messages: [{role: user, content:

@@ -8,27 +8,15 @@
 #include "gw/providers/vertex/vertex_codec.h"
 #include "gw/providers/vertex/vertex_embeddings.h"
 
+#include "test_support.h"
+
 namespace gw::vertex {
 namespace {
 
 namespace json = boost::json;
 
-config::Provider provider(std::string region, std::string base_url) {
-  config::Provider p;
-  p.name = "gcp";
-  p.type = config::ProviderType::Vertex;
-  p.project = "my-proj";
-  p.region = std::move(region);
-  p.base_url = std::move(base_url);
-  return p;
-}
-
-config::Deployment deployment(std::string model) {
-  config::Deployment d;
-  d.provider = "gcp";
-  d.model = std::move(model);
-  return d;
-}
+using testing::deployment;
+using testing::provider;
 
 EmbeddingRequest texts(size_t n) {
   EmbeddingRequest r;

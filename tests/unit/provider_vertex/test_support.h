@@ -13,11 +13,30 @@
 
 #include "gw/common/asio.h"
 #include "gw/common/result.h"
+#include "gw/config/schema.h"
 #include "gw/upstream/http_client.h"
 
 #include "fake_http_client.h"
 
 namespace gw::vertex::testing {
+
+// The provider the codec tests address: project my-proj in `region`, at `base_url`.
+inline config::Provider provider(std::string region, std::string base_url) {
+  config::Provider p;
+  p.name = "gcp";
+  p.type = config::ProviderType::Vertex;
+  p.project = "my-proj";
+  p.region = std::move(region);
+  p.base_url = std::move(base_url);
+  return p;
+}
+
+inline config::Deployment deployment(std::string model) {
+  config::Deployment d;
+  d.provider = "gcp";
+  d.model = std::move(model);
+  return d;
+}
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
