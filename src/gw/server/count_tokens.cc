@@ -1,5 +1,6 @@
 #include "gw/server/count_tokens.h"
 
+#include <algorithm>
 #include <string>
 
 #include "gw/canonical/usage_accumulator.h"
@@ -36,10 +37,11 @@ net::awaitable<Result<uint64_t>> count_attempt(Call& call) {
   App& app = call.worker.app();
   const Attempt& a = *call.attempt;
   const config::Deployment& dep = *a.deployment;
-  ProviderRuntime* rt = call.worker.provider(dep.provider);
-  if (rt == nullptr) {
-    co_return make_error(Code::Internal, "provider '" + dep.provider + "' is not configured");
+  auto found = attempt_runtime(call);
+  if (!found) {
+    co_return found.error();
   }
+  ProviderRuntime* rt = *found;
   auto req = rt->codec->encode_count(call.chat, dep);
   if (!req) {
     co_return req.error();  // the request cannot be expressed for this provider: 400
@@ -95,46 +97,29 @@ net::awaitable<void> reply_count(Call& call, uint64_t n) {
 net::awaitable<void> handle_count_tokens(Session& session, const ClientRequest& req) {
   Call call(session, req, anthropic_messages_dialect());
   call.route = "count_tokens";
-  App& app = call.worker.app();
 
-  std::optional<Error> refused;
+  // Counting is not held to the key's limits and never metered (nothing is generated).
+  Routed r;
+  r.meter_failure = false;
+  r.usable = [&call](const config::Deployment& dep) { return can_count(call.worker, dep); };
   if (auto who = authenticate(call); !who) {
-    refused = who.error();
+    r.refused = who.error();
   } else if (auto ok = accept_request(call, anthropic::parse_count_tokens_request(req.body())); !ok) {
-    refused = ok.error();
-  }
-  const Router::DeploymentFilter countable = [&call](const config::Deployment& dep) {
-    return can_count(call.worker, dep);
-  };
-  if (!refused) {
-    bool any = false;
-    for (const auto& dep : call.model->deployments) {
-      any = any || countable(dep);
-    }
-    if (!any) {
-      refused = not_countable(call.chat.model);
-    }
-  }
-  if (refused) {
-    co_await call.reply_error(*refused);
-  } else if (auto plan = app.router.plan(*call.model, count_route_request(call), countable); !plan) {
-    const Error cooling = plan.error();
-    co_await call.reply_error(cooling);
+    r.refused = ok.error();
+  } else if (std::none_of(call.model->deployments.begin(), call.model->deployments.end(), r.usable)) {
+    r.refused = not_countable(call.chat.model);
   } else {
-    const AttemptFn count = [&call]() -> net::awaitable<std::optional<Error>> {
-      auto counted = co_await count_attempt(call);
-      if (!counted) {
-        co_return counted.error();
-      }
-      co_await reply_count(call, *counted);
-      co_return std::nullopt;
-    };
-    auto trying = attempt_in_order(call, *plan, count);
-    if (const std::optional<Error> final = co_await std::move(trying)) {
-      co_await call.reply_error(*final);
-    }
+    r.route = count_route_request(call);
   }
-  call.finish_log();
+  const AttemptFn count = [&call]() -> net::awaitable<std::optional<Error>> {
+    auto counted = co_await count_attempt(call);
+    if (!counted) {
+      co_return counted.error();
+    }
+    co_await reply_count(call, *counted);
+    co_return std::nullopt;
+  };
+  co_await serve_routed(call, std::move(r), count);
 }
 
 }  // namespace gw

@@ -126,10 +126,11 @@ net::awaitable<Result<void>> embed_attempt(Call& call, const EmbeddingRequest& r
   App& app = call.worker.app();
   const Attempt& a = *call.attempt;
   const config::Deployment& dep = *a.deployment;
-  ProviderRuntime* rt = call.worker.provider(dep.provider);
-  if (rt == nullptr) {
-    co_return make_error(Code::Internal, "provider '" + dep.provider + "' is not configured");
+  auto found = attempt_runtime(call);
+  if (!found) {
+    co_return found.error();
   }
+  ProviderRuntime* rt = *found;
   auto reserving = reserve_capacity(call, req.input_estimate);
   auto cap = co_await std::move(reserving);
   if (!cap) {
@@ -188,53 +189,27 @@ net::awaitable<Result<void>> embed_attempt(Call& call, const EmbeddingRequest& r
 net::awaitable<void> handle_embeddings(Session& session, const ClientRequest& http) {
   Call call(session, http, openai_chat_dialect());
   call.route = "embeddings";
-  App& app = call.worker.app();
 
-  std::optional<Error> refused;
+  Routed r;
   auto parsed = openai::parse_embedding_request(http.body());
-  std::optional<Estimate> est;
   if (!parsed) {
-    refused = parsed.error();
+    r.refused = parsed.error();
   } else if (auto admitted = admit(call, *parsed); !admitted) {
-    refused = admitted.error();
+    r.refused = admitted.error();
+  } else if (auto uncarriable = refuse_uncarriable(call.worker, *call.model, *parsed)) {
+    r.refused = std::move(uncarriable);
   } else {
-    est = *admitted;
-  }
-  const Router::DeploymentFilter embeddable = [&call, &parsed](const config::Deployment& dep) {
-    return can_embed(call.worker, dep) && can_carry(call.worker, dep, *parsed).has_value();
-  };
-  if (!refused) {
-    refused = refuse_uncarriable(call.worker, *call.model, *parsed);
-  }
-  if (!refused) {
-    // Awaited: the Redis limiter asks Redis (limits/redis_limiter.h).
-    auto reserving = app.limiter->reserve_key(call.who, *est);
-    auto res = co_await std::move(reserving);
-    if (res) {
-      call.key_reservation = std::move(*res);
-    } else {
-      refused = res.error();
-    }
-  }
-  if (refused) {
-    co_await call.reply_error(*refused);
-  } else if (auto plan = app.router.plan(*call.model, RouteRequest{call.input_estimate, 0}, embeddable); !plan) {
-    const Error cooling = plan.error();
-    co_await call.reply_error(cooling);
-  } else {
-    const AttemptFn embed = [&call, &req = *parsed]() -> net::awaitable<std::optional<Error>> {
-      auto done = co_await embed_attempt(call, req);
-      co_return done ? std::nullopt : std::optional<Error>(done.error());
+    r.reserve = *admitted;
+    r.route = RouteRequest{call.input_estimate, 0};
+    r.usable = [&call, &req = *parsed](const config::Deployment& dep) {
+      return can_embed(call.worker, dep) && can_carry(call.worker, dep, req).has_value();
     };
-    auto trying = attempt_in_order(call, *plan, embed);
-    if (const std::optional<Error> final = co_await std::move(trying)) {
-      co_await call.reply_error(*final);
-      if (call.reached_upstream) {
-        co_await call.meter();
-      }
-    }
   }
-  call.finish_log();
+  const AttemptFn embed = [&call, &parsed]() -> net::awaitable<std::optional<Error>> {
+    auto done = co_await embed_attempt(call, *parsed);
+    co_return done ? std::nullopt : std::optional<Error>(done.error());
+  };
+  co_await serve_routed(call, std::move(r), embed);
 }
 
 }  // namespace gw

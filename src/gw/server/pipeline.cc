@@ -165,18 +165,12 @@ net::awaitable<std::optional<Error>> attempt_in_order(Call& call, RoutePlan& pla
   co_return failover.client_error(call.attempts);
 }
 
-net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
-                                 const ClientDialect& dialect) {
-  Call call(session, req, dialect);
+net::awaitable<void> serve_routed(Call& call, Routed r, const AttemptFn& one) {
   App& app = call.worker.app();
-
-  std::optional<Error> refused;
-  auto est = admit(call);
-  if (!est) {
-    refused = est.error();
-  } else {
+  std::optional<Error> refused = std::move(r.refused);
+  if (!refused && r.reserve) {
     // Awaited: the Redis limiter asks Redis (limits/redis_limiter.h).
-    auto reserving = app.limiter->reserve_key(call.who, *est);
+    auto reserving = app.limiter->reserve_key(call.who, *r.reserve);
     auto res = co_await std::move(reserving);
     if (res) {
       call.key_reservation = std::move(*res);
@@ -186,24 +180,36 @@ net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
   }
   if (refused) {
     co_await call.reply_error(*refused);
-  } else if (auto plan = app.router.plan(*call.model, RouteRequest{call.input_estimate, call.output_estimate});
-             !plan) {
-    const Error refused = plan.error();
-    co_await call.reply_error(refused);
+  } else if (auto plan = app.router.plan(*call.model, r.route, r.usable); !plan) {
+    const Error cooling = plan.error();
+    co_await call.reply_error(cooling);
   } else {
-    const AttemptFn chat = [&call]() -> net::awaitable<std::optional<Error>> {
-      AttemptOutcome out = co_await run_attempt(call);
-      co_return out.error;
-    };
-    auto trying = attempt_in_order(call, *plan, chat);
+    auto trying = attempt_in_order(call, *plan, one);
     if (const std::optional<Error> final = co_await std::move(trying)) {
       co_await call.reply_error(*final);
-      if (call.reached_upstream) {
+      if (r.meter_failure && call.reached_upstream) {
         co_await call.meter();
       }
     }
   }
   call.finish_log();
+}
+
+net::awaitable<void> handle_chat(Session& session, const ClientRequest& req,
+                                 const ClientDialect& dialect) {
+  Call call(session, req, dialect);
+  Routed r;
+  if (auto est = admit(call); est) {
+    r.reserve = *est;
+    r.route = RouteRequest{call.input_estimate, call.output_estimate};
+  } else {
+    r.refused = est.error();
+  }
+  const AttemptFn chat = [&call]() -> net::awaitable<std::optional<Error>> {
+    AttemptOutcome out = co_await run_attempt(call);
+    co_return out.error;
+  };
+  co_await serve_routed(call, std::move(r), chat);
 }
 
 }  // namespace gw

@@ -9,6 +9,8 @@
 #include "gw/common/asio.h"
 #include "gw/common/result.h"
 #include "gw/dialects/dialect.h"
+#include "gw/limits/limiter.h"
+#include "gw/routing/router.h"
 #include "gw/server/session.h"
 
 namespace gw {
@@ -39,6 +41,19 @@ using AttemptFn = std::function<net::awaitable<std::optional<Error>>()>;
 // attempt answered: its own fault, or 502/503/504 (429) after failover. Chat, embeddings and
 // count_tokens all go through here, so they fail over alike.
 net::awaitable<std::optional<Error>> attempt_in_order(Call& call, RoutePlan& plan, const AttemptFn& one);
+
+// How a routed request ends, the same for chat, embeddings and count_tokens.
+struct Routed {
+  std::optional<Error> refused;      // refused before routing (body, key, model): answered as is
+  std::optional<Estimate> reserve;   // what the key's limits must allow; nullopt: not held to them
+  RouteRequest route;                // what the router weighs
+  Router::DeploymentFilter usable;   // the deployments that can serve it; empty: every one
+  bool meter_failure = true;         // a failed request that reached an upstream is metered
+};
+// Unless `r.refused` already: reserves the key's limits, plans the model over the usable
+// deployments and tries them through attempt_in_order with `one`. A refusal or the error after the
+// last attempt is answered in the call's dialect. Then the access-log line.
+net::awaitable<void> serve_routed(Call& call, Routed r, const AttemptFn& one);
 
 class Failover {
  public:

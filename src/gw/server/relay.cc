@@ -243,14 +243,24 @@ net::awaitable<Result<void>> reserve_capacity(Call& call, uint64_t tokens) {
   co_return Result<void>{};
 }
 
+Result<ProviderRuntime*> attempt_runtime(Call& call) {
+  const std::string& provider = call.attempt->deployment->provider;
+  ProviderRuntime* rt = call.worker.provider(provider);
+  if (rt == nullptr) {
+    return make_error(Code::Internal, "provider '" + provider + "' is not configured");
+  }
+  return rt;
+}
+
 net::awaitable<AttemptOutcome> run_attempt(Call& call) {
   App& app = call.worker.app();
   const Attempt& a = *call.attempt;
   const config::Deployment& dep = *a.deployment;
-  ProviderRuntime* rt = call.worker.provider(dep.provider);
-  if (rt == nullptr) {
-    co_return fail(make_error(Code::Internal, "provider '" + dep.provider + "' is not configured"));
+  auto found = attempt_runtime(call);
+  if (!found) {
+    co_return fail(found.error());
   }
+  ProviderRuntime* rt = *found;
 
   // The estimate assumes the output the upstream may produce, as the key's does (pipeline.cc):
   // input alone let every request without max_tokens in until their settlements overran the

@@ -31,6 +31,10 @@ struct UpstreamAnswer {
   std::chrono::milliseconds latency{0};
 };
 
+// The runtime (codec, signer, client) of call.attempt's provider; Internal when the worker has
+// none by that name.
+Result<ProviderRuntime*> attempt_runtime(Call& call);
+
 // Signs `wire` and sends it to call.attempt's deployment (signing once more with fresh credentials
 // after a 401, protocols.md 5.5). A transport failure or a non-2xx answer comes back as the
 // classified Error, health and metrics already told; upstream_status != 0 when the upstream
