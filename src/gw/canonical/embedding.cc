@@ -1,4 +1,4 @@
-// Reading a cloud's embedding vector into float32 values (canonical/embedding.h).
+// Reading a cloud's embedding vectors into float32 values, and gathering its answers (canonical/embedding.h).
 #include "gw/canonical/embedding.h"
 
 #include <cmath>
@@ -32,6 +32,17 @@ Result<std::vector<float>> read_embedding(const boost::json::value& v, std::stri
     out.push_back(f);
   }
   return out;
+}
+
+Result<EmbeddingResponse> CloudEmbeddings::finish(size_t inputs, std::string_view cloud) && {
+  if (vectors.size() != inputs) {
+    return make_error(Code::UpstreamError, std::string(cloud) + " answered " + std::to_string(vectors.size()) +
+                                               " embeddings for " + std::to_string(inputs) + " inputs");
+  }
+  EmbeddingResponse r;
+  r.vectors = std::move(vectors);
+  r.usage.input = counted ? tokens : 0;
+  return r;
 }
 
 }  // namespace gw

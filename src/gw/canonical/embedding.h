@@ -45,6 +45,22 @@ struct EmbeddingResponse {
   Usage usage;  // usage.prompt_tokens as input; embeddings produce no output tokens; 0: not reported
 };
 
+// A cloud's answers to one request, gathered in order (a call per text or per batch): their
+// vectors, and the tokens they reported while every one reported them.
+struct CloudEmbeddings {
+  std::vector<std::vector<float>> vectors;
+  uint64_t tokens = 0;
+  bool counted = true;
+
+  void add_tokens(std::optional<uint64_t> n) {
+    counted = counted && n.has_value();
+    tokens += n.value_or(0);
+  }
+  // The response to `inputs` texts: an UpstreamError naming `cloud` unless there is one vector per
+  // input; usage 0 (not reported) unless every answer reported its tokens.
+  Result<EmbeddingResponse> finish(size_t inputs, std::string_view cloud) &&;
+};
+
 // A JSON array of numbers -> float32 values: each number read as a double, then rounded to the
 // nearest float32, as a client reading it into a Float32Array (JavaScript, numpy) gets it. An
 // element that is not a number, or one beyond float32's range, is an UpstreamError naming `what`.

@@ -171,39 +171,28 @@ Result<std::vector<std::string>> encode_embed_bodies(const EmbeddingRequest& req
 Result<EmbeddingResponse> decode_embed_answers(const EmbeddingRequest& req,
                                                EmbedFamily family,
                                                std::span<const UpstreamResponse> answers) {
-  EmbeddingResponse r;
-  r.vectors.reserve(req.texts.size());
-  uint64_t tokens = 0;
-  bool counted = true;  // every answer said how many tokens it read
+  CloudEmbeddings got;
+  got.vectors.reserve(req.texts.size());
   for (const UpstreamResponse& resp : answers) {
     auto o = answer_object(resp);
     if (!o) {
       return o.error();
     }
-    std::optional<uint64_t> n;
     if (family == EmbedFamily::Cohere) {
-      if (auto ok = cohere_vectors(*o, r.vectors); !ok) {
+      if (auto ok = cohere_vectors(*o, got.vectors); !ok) {
         return ok.error();
       }
-      n = header_tokens(resp);
+      got.add_tokens(header_tokens(resp));
     } else {
       auto vec = titan_vector(*o);
       if (!vec) {
         return vec.error();
       }
-      r.vectors.push_back(std::move(*vec));
-      n = titan_tokens(*o, resp);
+      got.vectors.push_back(std::move(*vec));
+      got.add_tokens(titan_tokens(*o, resp));
     }
-    counted = counted && n.has_value();
-    tokens += n.value_or(0);
   }
-  if (r.vectors.size() != req.texts.size()) {
-    return make_error(Code::UpstreamError, "Bedrock answered " + std::to_string(r.vectors.size()) +
-                                               " embeddings for " +
-                                               std::to_string(req.texts.size()) + " inputs");
-  }
-  r.usage.input = counted ? tokens : 0;
-  return r;
+  return std::move(got).finish(req.texts.size(), "Bedrock");
 }
 
 std::string invoke_path(std::string_view model_id) {

@@ -51,12 +51,8 @@ std::optional<uint64_t> token_count(const json::object& embeddings) {
   return static_cast<uint64_t>(d);
 }
 
-// One answer's predictions appended to `out`; the tokens they report added to `tokens`, or
-// `counted` cleared when one does not report them.
-Result<void> read_predictions(const UpstreamResponse& resp,
-                              std::vector<std::vector<float>>& out,
-                              uint64_t& tokens,
-                              bool& counted) {
+// One answer's predictions and the tokens they report, added to `out`.
+Result<void> read_predictions(const UpstreamResponse& resp, CloudEmbeddings& out) {
   json::error_code ec;
   const json::value v = json::parse(resp.body, ec);
   const json::value* preds =
@@ -74,10 +70,8 @@ Result<void> read_predictions(const UpstreamResponse& resp,
     if (!vec) {
       return vec.error();
     }
-    out.push_back(std::move(*vec));
-    const std::optional<uint64_t> n = token_count(emb->get_object());
-    counted = counted && n.has_value();
-    tokens += n.value_or(0);
+    out.vectors.push_back(std::move(*vec));
+    out.add_tokens(token_count(emb->get_object()));
   }
   return {};
 }
@@ -121,22 +115,14 @@ Result<std::vector<std::string>> encode_embed_bodies(const EmbeddingRequest& req
 
 Result<EmbeddingResponse> decode_embed_answers(const EmbeddingRequest& req,
                                                std::span<const UpstreamResponse> answers) {
-  EmbeddingResponse r;
-  r.vectors.reserve(req.texts.size());
-  uint64_t tokens = 0;
-  bool counted = true;
+  CloudEmbeddings got;
+  got.vectors.reserve(req.texts.size());
   for (const UpstreamResponse& resp : answers) {
-    if (auto ok = read_predictions(resp, r.vectors, tokens, counted); !ok) {
+    if (auto ok = read_predictions(resp, got); !ok) {
       return ok.error();
     }
   }
-  if (r.vectors.size() != req.texts.size()) {
-    return make_error(Code::UpstreamError, "Vertex answered " + std::to_string(r.vectors.size()) +
-                                               " embeddings for " +
-                                               std::to_string(req.texts.size()) + " inputs");
-  }
-  r.usage.input = counted ? tokens : 0;
-  return r;
+  return std::move(got).finish(req.texts.size(), "Vertex");
 }
 
 }  // namespace gw::vertex
