@@ -337,6 +337,23 @@ test('/metrics exposes request counters in Prometheus text format', async () => 
   assert.ok(text.endsWith('\n'));
 });
 
+test('/metrics latency histograms keep sub-millisecond precision (not whole milliseconds)', async () => {
+  // A gateway answers in well under a millisecond of its own; whole milliseconds would put most
+  // requests at 0 and every _sum on a millisecond grid. With microseconds, the three sums below all
+  // landing on that grid has a chance of about one in a billion.
+  await client().chat.completions.create({ model: 'gpt-ok', messages: MSG });
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const sums = ['switchyard_request_duration_seconds_sum', 'switchyard_time_to_first_token_seconds_sum', 'switchyard_upstream_latency_seconds_sum']
+    .map((name) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && !/status="[45]/.test(l));
+      assert.ok(line, `a ${name} sample in /metrics`);
+      return Number(line.trim().split(/\s+/).pop());
+    });
+  assert.ok(sums.every((v) => v > 0), `positive sums: ${sums}`);
+  const offGrid = sums.filter((v) => Math.abs(v * 1000 - Math.round(v * 1000)) > 1e-6);
+  assert.ok(offGrid.length > 0, `every sum is a whole number of milliseconds: ${sums}`);
+});
+
 test('upstream connection drops mid-stream: the SDK stream throws (no silent truncation)', async () => {
   for (const model of ['gpt-midstream', 'gpt-midstream-error']) {
     const stream = await client().chat.completions.create({ model, messages: MSG, stream: true });

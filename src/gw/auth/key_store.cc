@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "gw/common/utf8.h"
+#include "gw/common/thread_name.h"
 #include "gw/auth/key_db_health.h"
 #include "gw/auth/key_store_factory.h"
 #include "gw/auth/key_table.h"
@@ -109,7 +110,10 @@ class TableKeyStore final : public KeyStore {
       }
       last_reload_ok_ = std::chrono::steady_clock::now().time_since_epoch().count();
     }
-    reloader_ = std::thread([this] { reload_loop(); });  // last: it uses every member
+    reloader_ = std::thread([this] {
+      name_this_thread("sy-keys");
+      reload_loop();
+    });  // last: it uses every member
   }
 
   ~TableKeyStore() override {

@@ -1,4 +1,5 @@
 #include "gw/common/log_sink.h"
+#include "gw/common/thread_name.h"
 
 #include <unistd.h>
 
@@ -50,7 +51,10 @@ class Sink {
     {
       std::lock_guard lk(mu_);
       if (!writer_.joinable() && !stop_) {
-        writer_ = std::thread([this] { run(); });
+        writer_ = std::thread([this] {
+          name_this_thread("sy-log");
+          run();
+        });
       }
       wake = pending_.empty() || pending_.size() + lines.size() >= kFlushBytes;
       pending_.append(lines);

@@ -1,4 +1,5 @@
 #include "gw/ledger/group_commit.h"
+#include "gw/common/thread_name.h"
 
 #include <boost/json.hpp>
 
@@ -49,7 +50,10 @@ std::string describe(const UsageRecord& r) {
 GroupCommitter::GroupCommitter(config::LedgerSync sync, const Clock& clock, Policy policy,
                                WriteBatch write)
     : sync_(sync), clock_(clock), policy_(policy), write_(std::move(write)) {
-  writer_ = std::thread([this] { writer_loop(); });
+  writer_ = std::thread([this] {
+    name_this_thread("sy-ledger");
+    writer_loop();
+  });
 }
 
 GroupCommitter::~GroupCommitter() {

@@ -1,4 +1,5 @@
 #include "gw/limits/redis_limiter.h"
+#include "gw/common/thread_name.h"
 
 #include <openssl/rand.h>
 
@@ -60,6 +61,7 @@ struct Core {
     });
     ran_out = ran_out_promise.get_future();
     thread = std::thread([this] {
+      name_this_thread("sy-redis");
       io.run();
       ran_out_promise.set_value();
     });

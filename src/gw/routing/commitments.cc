@@ -1,4 +1,5 @@
 #include "gw/routing/commitments.h"
+#include "gw/common/thread_name.h"
 
 #include <algorithm>
 #include <limits>
@@ -44,7 +45,10 @@ void CommitmentTracker::start(ProviderSpendQuery query, std::chrono::millisecond
   }
   query_ = std::move(query);
   refresh();
-  refresher_ = std::thread([this, refresh_every] { refresher(refresh_every); });
+  refresher_ = std::thread([this, refresh_every] {
+    name_this_thread("sy-commitments");
+    refresher(refresh_every);
+  });
 }
 
 void CommitmentTracker::refresher(std::chrono::milliseconds every) {

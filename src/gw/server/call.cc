@@ -29,8 +29,8 @@ Call::~Call() {
   app.inflight--;
 }
 
-int64_t Call::elapsed_ms() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(worker.app().clock.steady_now() - start)
+int64_t Call::elapsed_us() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(worker.app().clock.steady_now() - start)
       .count();
 }
 
@@ -80,7 +80,7 @@ net::awaitable<void> Call::meter() {
   rec.status = status;
   rec.outcome = outcome;
   rec.latency_ms = elapsed_ms();
-  rec.ttft_ms = ttft_ms;
+  rec.ttft_ms = ttft_ms();
   rec.stream = chat.stream;
   if (key_reservation) {
     key_reservation->settle(u, cost);
@@ -104,8 +104,8 @@ net::awaitable<void> Call::meter() {
 void Call::finish_log() {
   App& app = worker.app();
   const std::string_view provider = attempt ? std::string_view(attempt->deployment->provider) : std::string_view();
-  const double latency_s = static_cast<double>(elapsed_ms()) / 1000.0;
-  const double ttft_s = ttft_ms >= 0 && attempt ? static_cast<double>(ttft_ms) / 1000.0 : -1;
+  const double latency_s = static_cast<double>(elapsed_us()) / 1e6;
+  const double ttft_s = ttft_us >= 0 && attempt ? static_cast<double>(ttft_us) / 1e6 : -1;
   // Only configured model names become label values: a client's unknown names (404s) would
   // otherwise add series to /metrics without bound. The access log below keeps the name asked for.
   const std::string_view model_label = model != nullptr ? std::string_view(chat.model) : std::string_view();
@@ -124,7 +124,7 @@ void Call::finish_log() {
   e.attempts = attempts;
   e.stream = chat.stream;
   e.latency_ms = elapsed_ms();
-  e.ttft_ms = ttft_ms;
+  e.ttft_ms = ttft_ms();
   const Usage u = usage.usage();
   if (reached_upstream) {
     e.input_tokens = u.prompt_total();

@@ -172,7 +172,7 @@ net::awaitable<Result<void>> embed_attempt(Call& call, const EmbeddingRequest& r
   // nothing); an OpenAI-format one keeps its own usage, as its bytes pass through.
   decoded->usage.input = call.usage.usage().input;
   call.status = 200;
-  call.ttft_ms = call.elapsed_ms();
+  call.ttft_us = call.elapsed_us();
   const ClientReply reply{200, Headers{{"content-type", "application/json"}},
                           openai::render_embedding_response(*decoded, req)};
   // The record is durable before the client can see the answer, as for chat.

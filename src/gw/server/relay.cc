@@ -51,7 +51,7 @@ net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, Pro
   call.usage.on_response(*decoded);
   ClientReply reply{200, Headers{{"content-type", "application/json"}}, call.dialect.render(*decoded, call.chat)};
   call.status = 200;
-  call.ttft_ms = call.elapsed_ms();
+  call.ttft_us = call.elapsed_us();
   // The record is durable before the client can see the end of a successful response.
   co_await call.meter();
   const Headers routing = call.routing_headers();
@@ -70,7 +70,7 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
   SteadyTime held_since{};
   // What this attempt changes on the call, restored if it fails over before anything was sent.
   const unsigned status_before = call.status;
-  const int64_t ttft_before = call.ttft_ms;
+  const int64_t ttft_before = call.ttft_us;
   bool metered = false;
   bool ended = false;
   std::string chunk;
@@ -101,7 +101,7 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
             call.session.abandon_stream();
             call.usage = UsageAccumulator(call.input_estimate);
             call.status = status_before;
-            call.ttft_ms = ttft_before;
+            call.ttft_us = ttft_before;
           }
           co_return fail(err->error);
         }
@@ -116,8 +116,8 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
         held_since = call.worker.app().clock.steady_now();
       }
       content = content || is_content(ev);
-      if (call.ttft_ms < 0 && is_output(ev)) {
-        call.ttft_ms = call.elapsed_ms();
+      if (call.ttft_us < 0 && is_output(ev)) {
+        call.ttft_us = call.elapsed_us();
       }
       const bool last = std::holds_alternative<MessageStop>(ev) || std::holds_alternative<StreamError>(ev);
       if (std::holds_alternative<MessageStop>(ev)) {
@@ -198,8 +198,9 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
       co_return e;
     }
     call.reached_upstream = true;
-    const auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(app.clock.steady_now() - sent);
-    app.metrics.upstream_latency(dep.provider, static_cast<double>(latency.count()) / 1000.0);
+    const auto waited = app.clock.steady_now() - sent;
+    const auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(waited);
+    app.metrics.upstream_latency(dep.provider, std::chrono::duration<double>(waited).count());
 
     UpstreamExchange& exchange = **ex;
     if (exchange.status() >= 200 && exchange.status() < 300) {

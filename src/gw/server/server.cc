@@ -1,4 +1,5 @@
 #include "gw/server/server.h"
+#include "gw/common/thread_name.h"
 
 #include <csignal>
 #include <iostream>
@@ -124,7 +125,10 @@ int run_server(const config::Config& cfg) {
   net::signal_set signals(signals_io, SIGINT, SIGTERM);
   std::vector<std::thread> threads;
   for (auto& w : workers) {
-    threads.emplace_back([&w] { w->run(); });
+    threads.emplace_back([&w, i = threads.size()] {
+      name_this_thread("sy-worker-" + std::to_string(i));
+      w->run();
+    });
   }
   log_event("listening", bound.address().to_string() + ":" + std::to_string(bound.port()) + " workers=" +
                              std::to_string(n));

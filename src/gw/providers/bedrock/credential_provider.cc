@@ -1,5 +1,6 @@
 // Refreshing temporary AWS credentials on a thread of their own (credential_provider.h).
 #include "gw/providers/bedrock/credential_provider.h"
+#include "gw/common/thread_name.h"
 
 #include <algorithm>
 
@@ -71,6 +72,7 @@ Result<void> RefreshingCredentials::start() {
   io_.run();
   io_.restart();
   thread_ = std::thread([this] {
+    name_this_thread("sy-aws-creds");
     // The loop ends only when stopping; then nothing else on this io_context matters.
     net::co_spawn(io_, refresh_loop(), [this](std::exception_ptr) { io_.stop(); });
     io_.run();
