@@ -2,6 +2,7 @@
 // switchyard binary to the OpenAI emulator.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import OpenAI from 'openai';
 import { startOpenAI } from './openai.mjs';
 import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, stopCleanly } from './harness.mjs';
@@ -352,6 +353,12 @@ test('/metrics latency histograms keep sub-millisecond precision (not whole mill
   assert.ok(sums.every((v) => v > 0), `positive sums: ${sums}`);
   const offGrid = sums.filter((v) => Math.abs(v * 1000 - Math.round(v * 1000)) > 1e-6);
   assert.ok(offGrid.length > 0, `every sum is a whole number of milliseconds: ${sums}`);
+});
+
+test('the gateway names its threads, so top -H and perf tell the workers from the ledger writer', async () => {
+  const dir = `/proc/${gw.proc.pid}/task`;
+  const names = fs.readdirSync(dir).map((t) => fs.readFileSync(`${dir}/${t}/comm`, 'utf8').trim());
+  for (const want of ['sy-worker-0', 'sy-ledger', 'sy-log', 'sy-keys']) assert.ok(names.includes(want), `${want} in ${names}`);
 });
 
 test('upstream connection drops mid-stream: the SDK stream throws (no silent truncation)', async () => {
