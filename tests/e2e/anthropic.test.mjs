@@ -112,6 +112,14 @@ test('x-api-key with anthropic-version 2023-06-01 (older SDKs) is accepted on /v
   assert.equal(r.json.content[0].text, ANTHROPIC_TEXT);
 });
 
+test('the client\'s anthropic-version reaches an Anthropic upstream unchanged (protocols.md 2.10 (a))', async () => {
+  for (const version of ['2026-10-21', '2023-06-01']) {
+    const r = await call(gw, '/v1/messages', { headers: { 'x-api-key': KEY, 'anthropic-version': version }, body: { model: 'claude-direct', max_tokens: 64, messages: MSG } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(emuAN.messageRequests().at(-1).headers['anthropic-version'], version);
+  }
+});
+
 test('/v1/messages?beta=true (older SDKs\' beta path) is counted under route="messages" in /metrics', async () => {
   const sample = async () => {
     const text = await (await fetch(`${gw.url}/metrics`)).text();

@@ -8,7 +8,8 @@
 //   emu.totals(filter)   -> sums of `served`
 //
 // Behaviour is chosen by the upstream model name (see util.behaviourOf): fail-500, fail-503,
-// rate-429 (retry-after: 1), drop, stall, midstream-drop, midstream-error, slow, refuse (the reply
+// rate-429 (retry-after: 1), drop, stall, midstream-drop, midstream-error, slow, no-done (a stream
+// ends after its finish_reason: no usage chunk, no [DONE]), refuse (the reply
 // is a refusal: message.refusal, streamed as delta.refusal, as structured outputs do); otherwise
 // success.
 // A request carrying `tools` (and not ending with a tool result) gets tool calls back: two parallel
@@ -119,10 +120,12 @@ export async function startOpenAI({ name = 'openai', apiKey = null, cachedTokens
       for (const w of wordsOf(text)) pieces.push(chunk(refuses ? { refusal: w } : { content: w }));
     }
     pieces.push(chunk({}, finish));
-    if (includeUsage) {
+    // no-done: the body ends after the finish_reason chunk, with neither usage nor [DONE], as some
+    // compatible servers end (protocols.md 1.6).
+    if (includeUsage && behaviour !== 'no-done') {
       pieces.push(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, system_fingerprint: 'fp_emu', choices: [], usage })}\n\n`);
     }
-    pieces.push('data: [DONE]\n\n');
+    if (behaviour !== 'no-done') pieces.push('data: [DONE]\n\n');
 
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_${id}` });
     if (behaviour === 'midstream-drop' || behaviour === 'midstream-error') {
@@ -139,7 +142,7 @@ export async function startOpenAI({ name = 'openai', apiKey = null, cachedTokens
     }
     served.push(entry);
     const ok = await writePieces(res, pieces, behaviour === 'slow' ? 100 : 0);
-    entry.usageSent = includeUsage;
+    entry.usageSent = includeUsage && behaviour !== 'no-done';
     entry.complete = ok;
     res.end();
   });

@@ -55,6 +55,7 @@ before(async () => {
       },
       models: {
         'gpt-ok': { route: 'priority', deployments: [dep('oa-main', 'emu-ok')] },
+        'gpt-no-done': { route: 'priority', deployments: [dep('oa-main', 'emu-no-done')] },
         'gpt-other': { route: 'priority', deployments: [dep('oa-b', 'emu-other')] },
         'gpt-failover-500': { route: 'priority', deployments: [dep('oa-500', 'x-fail-500'), dep('oa-b', 'backup-ok')] },
         'gpt-failover-404': { route: 'priority', deployments: [dep('oa-retired', 'emu-ok'), dep('oa-b', 'backup-ok')] },
@@ -359,6 +360,24 @@ test('the gateway names its threads, so top -H and perf tell the workers from th
   const dir = `/proc/${gw.proc.pid}/task`;
   const names = fs.readdirSync(dir).map((t) => fs.readFileSync(`${dir}/${t}/comm`, 'utf8').trim());
   for (const want of ['sy-worker-0', 'sy-ledger', 'sy-log', 'sy-keys']) assert.ok(names.includes(want), `${want} in ${names}`);
+});
+
+test('a stream that ends after its finish_reason without usage or [DONE] is complete, not an error (protocols.md 1.6)', async () => {
+  const stream = await client().chat.completions.create({ model: 'gpt-no-done', messages: MSG, stream: true, stream_options: { include_usage: true } });
+  let text = '';
+  let finish = null;
+  let usage = null;
+  for await (const chunk of stream) {
+    for (const c of chunk.choices) {
+      text += c.delta?.content ?? '';
+      finish = c.finish_reason ?? finish;
+    }
+    usage = chunk.usage ?? usage;
+  }
+  assert.equal(text, replyText('emu-a', 'emu-no-done'));
+  assert.equal(finish, 'stop');
+  assert.ok(usage && usage.completion_tokens > 0, `counted usage for the client: ${JSON.stringify(usage)}`);
+  await stillServes();
 });
 
 test('upstream connection drops mid-stream: the SDK stream throws (no silent truncation)', async () => {

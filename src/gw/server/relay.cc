@@ -49,6 +49,9 @@ net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, Pro
     co_return fail(std::move(e));
   }
   call.usage.on_response(*decoded);
+  if (call.usage.counted()) {
+    decoded->usage = call.usage.usage();  // the upstream reported none: the client is told what is billed
+  }
   ClientReply reply{200, Headers{{"content-type", "application/json"}}, call.dialect.render(*decoded, call.chat)};
   call.status = 200;
   call.ttft_us = call.elapsed_us();
@@ -126,6 +129,11 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
         // two, for at most one group commit's delay of events that were already complete.
         co_await call.meter();
         metered = true;
+        if (call.usage.counted()) {
+          // The upstream ended without (all of) its usage: the client's final usage is what the
+          // ledger bills, counted, rather than zeros.
+          encoder->encode_to(StreamEvent{UsageUpdate{call.usage.usage()}}, out);
+        }
       }
       encoder->encode_to(ev, out);
       if (last) {

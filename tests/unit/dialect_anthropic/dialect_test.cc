@@ -9,6 +9,7 @@
 #include "../provider_openai/canonical_json.h"
 #include "gw/canonical/tool.h"
 #include "gw/dialects/anthropic_messages/anthropic_messages.h"
+#include "gw/dialects/anthropic_messages/tool_use_ids.h"
 
 namespace gw {
 namespace {
@@ -269,6 +270,47 @@ TEST(AnthropicDialect, AnAnswerThatCalledToolsStopsForToolUse) {
   const auto evs = events_of(out);
   ASSERT_GE(evs.size(), 2u);
   EXPECT_EQ(evs[evs.size() - 2].second.at("delta").at("stop_reason"), "tool_use");
+}
+
+// protocols.md 2.3 / B.13: OpenAI-compatible servers send ids like "functions.f:0", none, or one
+// id for several calls; an Anthropic client sending such a call back to Anthropic gets a 400.
+TEST(AnthropicDialect, ToolUseIdsAreValidAndUniqueWithinAMessage) {
+  anthropic::ToolUseIds ids;
+  EXPECT_EQ(ids.next("toolu_01A-b"), "toolu_01A-b");  // a valid id is kept
+  EXPECT_EQ(ids.next("functions.get_weather:0"), "functions_get_weather_0");
+  EXPECT_EQ(ids.next("dup"), "dup");
+  EXPECT_EQ(ids.next("dup"), "dup_2");
+  EXPECT_EQ(ids.next("dup"), "dup_3");
+  const std::string fresh = ids.next("");
+  EXPECT_EQ(fresh.substr(0, 6), "toolu_");
+  EXPECT_GT(fresh.size(), 10u);
+
+  ChatRequest req;
+  req.model = "claude-sonnet";
+  ChatResponse resp;
+  resp.content.push_back(ContentBlock::make_tool_use("fn.a:1", "fa", json::object{}));
+  resp.content.push_back(ContentBlock::make_tool_use("fn.a:1", "fb", json::object{}));
+  resp.stop_reason = StopReason::ToolUse;
+  const json::value got = json::parse(anthropic_messages_dialect().render(resp, req));
+  EXPECT_EQ(got.at("content").at(0).at("id"), "fn_a_1");
+  EXPECT_EQ(got.at("content").at(1).at("id"), "fn_a_1_2");
+
+  auto enc = anthropic_messages_dialect().stream_encoder(req);
+  std::string out;
+  out += enc->encode(MessageStart{"msg_1", "up", Usage{}});
+  out += enc->encode(BlockStart{0, BlockType::ToolUse, "dup", "fa", {}});
+  out += enc->encode(BlockStop{0});
+  out += enc->encode(BlockStart{1, BlockType::ToolUse, "dup", "fb", {}});
+  out += enc->encode(BlockStop{1});
+  out += enc->encode(Finish{StopReason::ToolUse, {}});
+  out += enc->encode(MessageStop{});
+  std::vector<std::string> started;
+  for (const auto& [name, ev] : events_of(out)) {
+    if (name == "content_block_start") {
+      started.emplace_back(ev.at("content_block").at("id").as_string());
+    }
+  }
+  EXPECT_EQ(started, (std::vector<std::string>{"dup", "dup_2"}));
 }
 
 TEST(AnthropicDialect, ErrorsHaveTheAnthropicShapeAndStatus) {

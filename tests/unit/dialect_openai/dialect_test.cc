@@ -159,6 +159,16 @@ TEST(OpenAIChatRenderError, EveryCodeMapsToStatusTypeAndCode) {
   ClientReply r = openai_chat_dialect().render_error(rejected);
   EXPECT_EQ(r.status, 422u);
   EXPECT_EQ(json::parse(r.body).at("error").at("param"), json::value("messages"));
+  EXPECT_EQ(json::parse(r.body).at("error").at("code"), json::value(nullptr));
+
+  // An upstream's 404 (Anthropic not_found_error, Bedrock ResourceNotFoundException, Vertex
+  // NOT_FOUND) means its model is unknown there: OpenAI's code for that (protocols.md 3.8).
+  Error missing = make_error(Code::UpstreamRejected, "no such model");
+  missing.upstream_status = 404;
+  r = openai_chat_dialect().render_error(missing);
+  EXPECT_EQ(r.status, 404u);
+  EXPECT_EQ(json::parse(r.body).at("error").at("type"), json::value("invalid_request_error"));
+  EXPECT_EQ(json::parse(r.body).at("error").at("code"), json::value("model_not_found"));
 }
 
 std::string run(StreamEncoder& enc, const std::vector<StreamEvent>& evs) {

@@ -67,7 +67,6 @@ TEST(AnthropicCodec, AddressesAndAuthenticates) {
   auto codec = make_anthropic_codec(p);
   ChatRequest req;
   req.messages.push_back(msg(Role::User, {text("hi")}, true));
-  req.anthropic_version = "2026-10-21";  // the client's: not what the deployment speaks
   req.anthropic_beta = "interleaved-thinking-2025-05-14";
   auto r = codec->encode(req, deployment());
   ASSERT_TRUE(r.has_value());
@@ -79,9 +78,16 @@ TEST(AnthropicCodec, AddressesAndAuthenticates) {
   EXPECT_EQ(find_header(r->headers, "content-type"), "application/json");
   EXPECT_EQ(json::parse(r->body),
             json::parse(R"({"model":"claude-up","messages":[{"role":"user","content":"hi"}],"max_tokens":4096})"));
-  p.api_version = "2026-10-21";
+  p.api_version = "2026-10-21";  // a request with no version of its own (from an OpenAI client)
   auto r2 = codec->encode(req, deployment());
   EXPECT_EQ(find_header(r2->headers, "anthropic-version"), "2026-10-21");
+  // An Anthropic client's version goes on unchanged, whatever the provider's (protocols.md 2.10 (a)).
+  req.anthropic_version = "2026-10-21";
+  p.api_version = "2023-06-01";
+  EXPECT_EQ(find_header(codec->encode(req, deployment())->headers, "anthropic-version"), "2026-10-21");
+  req.anthropic_version = "2023-06-01";
+  p.api_version = "2026-10-21";
+  EXPECT_EQ(find_header(codec->encode(req, deployment())->headers, "anthropic-version"), "2023-06-01");
 }
 
 // POST /v1/messages/count_tokens (protocols.md 2.9): the headers of /v1/messages, the body without

@@ -239,12 +239,52 @@ TEST(OpenAIStreamDecoder, TextAfterToolsKeepsADistinctIndexAndUnterminatedDoneIs
   EXPECT_TRUE(std::holds_alternative<MessageStop>(evs.back()));
 }
 
-TEST(OpenAIStreamDecoder, FinishWithoutUsageOrDoneIsAnError) {
+TEST(OpenAIStreamDecoder, AFinishedAnswerWithoutUsageOrDoneIsComplete) {
+  // protocols.md 1.6 and 3.7 step 7: some compatible servers end the body without [DONE] (and
+  // without the usage chunk); once finish_reason came, the answer is whole.
   auto evs = decode("data: {\"choices\":[{\"delta\":{\"content\":\"a\"},\"finish_reason\":\"stop\"}]}\n\n");
+  for (const auto& e : evs) {
+    EXPECT_FALSE(std::holds_alternative<StreamError>(e));
+  }
+  ASSERT_GE(evs.size(), 2u);
+  const auto* fin = std::get_if<Finish>(&evs[evs.size() - 2]);
+  ASSERT_NE(fin, nullptr);
+  EXPECT_EQ(fin->reason, StopReason::EndTurn);
+  EXPECT_TRUE(std::holds_alternative<MessageStop>(evs.back()));
+}
+
+TEST(OpenAIStreamDecoder, AnAnswerCutBeforeItsFinishIsAnError) {
+  auto evs = decode("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n");
   const auto* err = std::get_if<StreamError>(&evs.back());
   ASSERT_NE(err, nullptr);
   EXPECT_EQ(err->error.message, "upstream stream ended early");
   EXPECT_TRUE(err->error.retryable);
+}
+
+TEST(OpenAIStreamDecoder, ATextBlockClosesWhenAToolCallStartsAndLaterTextOpensAnother) {
+  // protocols.md 3.7 steps 2-3: an Anthropic client (blocks cannot interleave) then gets the call
+  // as it streams, and text after the call stays after it.
+  auto evs = decode(
+      "data: {\"choices\":[{\"delta\":{\"content\":\"A\"}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"f\",\"arguments\":\"\"}}]}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{}\"}}]}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"content\":\"B\"}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+      "data: [DONE]\n\n");
+  std::vector<std::string> seq;
+  for (const auto& e : evs) {
+    if (const auto* bs = std::get_if<BlockStart>(&e)) {
+      seq.push_back("start " + std::to_string(bs->index));
+    } else if (const auto* st = std::get_if<BlockStop>(&e)) {
+      seq.push_back("stop " + std::to_string(st->index));
+    } else if (const auto* t = std::get_if<TextDelta>(&e)) {
+      seq.push_back("text " + std::to_string(t->index) + " " + t->text);
+    } else if (const auto* a = std::get_if<ToolArgsDelta>(&e)) {
+      seq.push_back("args " + std::to_string(a->index) + " " + a->partial_json);
+    }
+  }
+  EXPECT_EQ(seq, (std::vector<std::string>{"start 0", "text 0 A", "stop 0", "start 1", "args 1 {}", "start 2",
+                                           "text 2 B", "stop 1", "stop 2"}));
 }
 
 TEST(OpenAIStreamDecoder, MalformedChunkIsAnErrorAndNothingFollows) {

@@ -4,6 +4,7 @@
 
 #include "gw/common/ids.h"
 #include "gw/dialects/anthropic_messages/anthropic_messages.h"
+#include "gw/dialects/anthropic_messages/tool_use_ids.h"
 
 namespace gw::anthropic {
 
@@ -15,7 +16,7 @@ namespace {
 // Other extras (an OpenAI decoder's raw_arguments, ...) mean nothing to an Anthropic client.
 constexpr std::string_view kResponseExtras[] = {"citations"};
 
-json::value render_block(const ContentBlock& b) {
+json::value render_block(const ContentBlock& b, ToolUseIds& ids) {
   json::object o;
   switch (b.type) {
     case BlockType::Text:
@@ -23,7 +24,7 @@ json::value render_block(const ContentBlock& b) {
       break;
     case BlockType::ToolUse:
       o = {{"type", "tool_use"},
-           {"id", b.id},
+           {"id", ids.next(b.id)},
            {"name", b.name},
            {"input", b.input.is_object() ? b.input : json::value(json::object{})}};
       break;
@@ -89,9 +90,10 @@ std::string message_id(std::string_view upstream_id) {
 std::string render_message(const ChatResponse& resp, const ChatRequest& req) {
   json::array content;
   bool called_tools = false;
+  ToolUseIds ids;
   for (const auto& b : resp.content) {
     called_tools = called_tools || b.type == BlockType::ToolUse;
-    if (json::value v = render_block(b); !v.is_null()) {
+    if (json::value v = render_block(b, ids); !v.is_null()) {
       content.push_back(std::move(v));
     }
   }

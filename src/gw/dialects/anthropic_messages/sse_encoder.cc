@@ -10,6 +10,7 @@
 
 #include "gw/common/sse.h"
 #include "gw/dialects/anthropic_messages/anthropic_messages.h"
+#include "gw/dialects/anthropic_messages/tool_use_ids.h"
 
 namespace gw::anthropic {
 
@@ -24,10 +25,10 @@ struct QueuedBlock {
   bool stopped = false;
 };
 
-json::object start_block(const BlockStart& e) {
+json::object start_block(const BlockStart& e, ToolUseIds& ids) {
   switch (e.type) {
     case BlockType::ToolUse:
-      return {{"type", "tool_use"}, {"id", e.id}, {"name", e.name}, {"input", json::object{}}};
+      return {{"type", "tool_use"}, {"id", ids.next(e.id)}, {"name", e.name}, {"input", json::object{}}};
     case BlockType::Thinking:
       return {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}};
     case BlockType::RedactedThinking:
@@ -61,7 +62,7 @@ class MessagesStreamEncoder final : public StreamEncoder {
       return;  // a repeated start for a block we already have
     }
     called_tools_ = called_tools_ || e.type == BlockType::ToolUse;
-    queue_.push_back(QueuedBlock{e.index, start_block(e), {}, false});
+    queue_.push_back(QueuedBlock{e.index, start_block(e, tool_ids_), {}, false});
     pump(out);
   }
   void on(const TextDelta& e, std::string& out) {
@@ -217,6 +218,7 @@ class MessagesStreamEncoder final : public StreamEncoder {
   std::string model_;
   bool started_ = false;
   bool closed_ = false;
+  ToolUseIds tool_ids_;
   bool called_tools_ = false;  // a tool_use block was started: the answer stops for tool_use
   size_t next_index_ = 0;
   std::optional<Open> open_;

@@ -36,6 +36,9 @@ json::value error_code_for(const Error& err) {
     case Code::RateLimited: return "rate_limit_exceeded";
     default: break;
   }
+  if (err.code == Code::UpstreamRejected && err.upstream_status == 404) {
+    return "model_not_found";  // the upstream does not know the deployment's model (protocols.md 3.8)
+  }
   return nullptr;
 }
 

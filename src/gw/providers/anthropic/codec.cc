@@ -124,9 +124,15 @@ class AnthropicCodec final : public ProviderCodec {
     if (!p_.api_key.empty()) {
       own.emplace_back("x-api-key", p_.api_key);
     }
-    // The deployment decides the version, not the client: its body is shaped for this version.
-    own.emplace_back("anthropic-version",
-                     p_.api_version.empty() ? std::string(anthropic::kDefaultApiVersion) : p_.api_version);
+    // An Anthropic client's own version goes on unchanged (protocols.md 2.10 (a)): it chose what
+    // its body may hold (2026-10-21 refuses temperature, for one) and what answer it reads. A
+    // request translated from another dialect gets the provider's `anthropic_version`.
+    if (!req.anthropic_version.empty()) {
+      own.emplace_back("anthropic-version", req.anthropic_version);
+    } else {
+      own.emplace_back("anthropic-version",
+                       p_.api_version.empty() ? std::string(anthropic::kDefaultApiVersion) : p_.api_version);
+    }
     if (!req.anthropic_beta.empty()) {
       own.emplace_back("anthropic-beta", req.anthropic_beta);
     }

@@ -72,6 +72,10 @@ Result<ChatResponse> decode_chat_body(std::string_view body) {
         ContentBlock b;
         b.type = BlockType::ToolUse;
         b.id = std::string(str_field(c, "id"));
+        if (b.id.empty()) {
+          // Some servers send none; a client needs one to answer the call (as the stream decoder).
+          b.id = "call_" + std::to_string(r.content.size());
+        }
         b.name = std::string(str_field(fn, "name"));
         const std::string args(str_field(fn, "arguments"));
         b.input = json::object{};

@@ -59,8 +59,9 @@ class ChatStreamDecoder final : public StreamDecoder {
         return;
       }
     }
-    if (finish_seen_ && usage_seen_) {
-      // Everything arrived but the [DONE] marker: the answer is complete.
+    if (finish_seen_) {
+      // The answer is complete; only the [DONE] marker (and perhaps the usage chunk) is missing,
+      // as some compatible servers end (protocols.md 1.6, 3.7 step 7). Usage then is counted.
       out.emplace_back(MessageStop{});
       done_ = true;
       return;
@@ -203,6 +204,10 @@ class ChatStreamDecoder final : public StreamDecoder {
       if (block_id.empty()) {
         block_id = "call_" + std::to_string(next_index_);  // some servers send none; clients need one
       }
+      // Text before a tool call is finished: its block closes here (protocols.md 3.7 step 3), so
+      // a client whose blocks cannot interleave (Anthropic) gets the call as it streams rather
+      // than after the whole answer, and text after the call opens a block of its own.
+      close_text_blocks(out);
       block = open(out, BlockStart{next_index_, BlockType::ToolUse, std::move(block_id), std::string(name), {}});
       if (index) {
         tools_.insert_or_assign(*index, IndexedCall{*block, std::string(id)});
@@ -251,6 +256,16 @@ class ChatStreamDecoder final : public StreamDecoder {
     out.emplace_back(std::move(bs));
     open_.push_back(index);
     return index;
+  }
+
+  void close_text_blocks(std::vector<StreamEvent>& out) {
+    for (std::optional<size_t>* text : {&text_index_, &refusal_index_}) {
+      if (*text) {
+        std::erase(open_, **text);
+        out.emplace_back(BlockStop{**text});
+        text->reset();
+      }
+    }
   }
 
   void close_blocks(std::vector<StreamEvent>& out) {
