@@ -9,7 +9,7 @@
 //
 // Behaviour is chosen by the upstream model name (see util.behaviourOf): fail-500, fail-503,
 // rate-429 (retry-after: 1), drop, stall, midstream-drop, midstream-error, slow, no-done (a stream
-// ends after its finish_reason: no usage chunk, no [DONE]), refuse (the reply
+// ends after its finish_reason: no usage chunk, no [DONE]; a whole reply has no usage), refuse (the reply
 // is a refusal: message.refusal, streamed as delta.refusal, as structured outputs do); otherwise
 // success.
 // A request carrying `tools` (and not ending with a tool result) gets tool calls back: two parallel
@@ -91,12 +91,12 @@ export async function startOpenAI({ name = 'openai', apiKey = null, cachedTokens
 
     if (!body.stream) {
       served.push(entry);
-      entry.usageSent = true;
+      entry.usageSent = behaviour !== 'no-done';  // no-done answers without usage, as some servers do
       entry.complete = true;
       return sendJson(res, 200, {
         id, object: 'chat.completion', created, model: body.model,
         choices: [{ index: 0, message: { role: 'assistant', content: calls.length || refuses ? null : text, refusal: refuses ? text : null, annotations: [], ...(calls.length ? { tool_calls: calls } : {}) }, logprobs: null, finish_reason: finish }],
-        usage, service_tier: 'default', system_fingerprint: 'fp_emu',
+        ...(behaviour === 'no-done' ? {} : { usage }), service_tier: 'default', system_fingerprint: 'fp_emu',
       }, { 'x-request-id': `req_${id}` });
     }
 

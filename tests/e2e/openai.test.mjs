@@ -377,6 +377,10 @@ test('a stream that ends after its finish_reason without usage or [DONE] is comp
   assert.equal(text, replyText('emu-a', 'emu-no-done'));
   assert.equal(finish, 'stop');
   assert.ok(usage && usage.completion_tokens > 0, `counted usage for the client: ${JSON.stringify(usage)}`);
+  // The same without a stream: a reply with no usage tells the client the counted figures billed.
+  const whole = await client().chat.completions.create({ model: 'gpt-no-done', messages: MSG });
+  assert.equal(whole.choices[0].message.content, replyText('emu-a', 'emu-no-done'));
+  assert.ok(whole.usage.prompt_tokens > 0 && whole.usage.completion_tokens > 0, `counted usage: ${JSON.stringify(whole.usage)}`);
   await stillServes();
 });
 
