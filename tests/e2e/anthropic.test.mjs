@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import path from 'node:path';
 import { startOpenAI } from './openai.mjs';
 import { startAnthropic } from './anthropic.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, ledgerRequestIds, stopCleanly } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, ledgerRequestIds, stopCleanly, logsSettle } from './harness.mjs';
 import { replyText, TOOL_ARGS } from './util.mjs';
 
 const KEY = 'sk-e2e-anthropic-team-1';
@@ -104,6 +104,11 @@ test('anthropic SDK messages.create -> anthropic upstream: text, usage with cach
   assert.ok(up.headers['anthropic-version'], 'anthropic-version sent upstream');
   assert.ok(up.headers['x-api-key'] === 'sk-ant-upstream' || up.headers.authorization === 'Bearer sk-ant-upstream');
   assert.ok(!JSON.stringify(up.headers).includes(KEY), 'the client key is never forwarded upstream');
+  // The access log tells the same token figures as the ledger: input without the cached tokens.
+  await logsSettle(gw, (logs) => logs.some((l) => l.request_id === h.requestId));
+  const line = gw.logs.find((l) => l.request_id === h.requestId);
+  assert.ok(line, 'an access-log line');
+  assert.deepEqual([line.input_tokens, line.cache_read_tokens, line.cache_write_tokens, line.output_tokens], [s.input, 4, 2, s.output]);
 });
 
 test('x-api-key with anthropic-version 2023-06-01 (older SDKs) is accepted on /v1/messages', async () => {

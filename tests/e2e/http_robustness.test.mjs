@@ -319,7 +319,11 @@ test('a served route asked with another method is 405 with allow, in the route\'
   const anthropic = new Anthropic({ apiKey: KEY, baseURL: gw.url, maxRetries: 0 });
   await assert.rejects(anthropic.get('/v1/messages'), (e) => e.status === 405 && e.error?.type === 'error');
   // Paths that are not routes at all stay 404.
-  assert.equal((await fetch(`${gw.url}/v1/nothing`)).status, 404);
+  const nothing = await fetch(`${gw.url}/v1/nothing`);
+  assert.equal(nothing.status, 404);
+  const notFound = (await nothing.json()).error;
+  assert.equal(notFound.type, 'invalid_request_error');
+  assert.equal(notFound.code, null, 'no model is involved: not model_not_found');
   const ok = await openai.chat.completions.create({ model: 'gpt-ok', messages: [{ role: 'user', content: 'hi' }] });
   assert.ok(ok.choices[0].message.content.length > 0, 'still serving');
 });

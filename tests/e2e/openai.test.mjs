@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import OpenAI from 'openai';
 import { startOpenAI } from './openai.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, stopCleanly } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, stopCleanly, logsSettle } from './harness.mjs';
 import { replyText, TOOL_ARGS } from './util.mjs';
 
 const KEY_A = 'sk-e2e-team-a-0001';
@@ -301,6 +301,17 @@ test('body larger than max_body_bytes: 413', async () => {
     assert.fail(`connection failed instead of a 413: ${e.cause?.code || e.message}`);
   }
   assert.equal(r.status, 413, r.text);
+  // Like every request: a request id, an access-log line and a /metrics count.
+  const id = r.headers.get('x-request-id');
+  assert.ok(id, 'x-request-id on a 413');
+  await logsSettle(gw, (logs) => logs.some((l) => l.request_id === id));
+  const line = gw.logs.find((l) => l.request_id === id);
+  assert.ok(line, `an access-log line for the 413 (${id})`);
+  assert.equal(line.status, 413);
+  assert.equal(line.path, '/v1/chat/completions');
+  assert.equal(line.method, 'POST');
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  assert.match(text, /^switchyard_requests_total\{route="chat_completions",model="",provider="",status="413"\} [1-9]/m);
   await stillServes();
 });
 

@@ -127,7 +127,9 @@ void Call::finish_log() {
   e.ttft_ms = ttft_ms();
   const Usage u = usage.usage();
   if (reached_upstream) {
-    e.input_tokens = u.prompt_total();
+    e.input_tokens = u.input;  // the ledger's figures, so that a log line and its record agree
+    e.cache_read_tokens = u.cache_read;
+    e.cache_write_tokens = u.cache_write;
     e.output_tokens = u.output;
   }
   e.outcome = outcome;

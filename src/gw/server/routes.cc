@@ -199,10 +199,35 @@ ClientReply simple_route(App& app, const ClientRequest& req, std::string_view pa
   }
   Error e = make_error(Code::NotFound, "no route for " + std::string(req.method_string()) + " " +
                                            std::string(path));
-  return dialect_for_path(path).render_error(e);
+  ClientReply r = dialect_for_path(path).render_error(e);
+  // No model is involved: OpenAI's own answer to an unknown URL has code null, not model_not_found.
+  boost::json::error_code ec;
+  if (boost::json::value v = boost::json::parse(r.body, ec); !ec && v.is_object()) {
+    if (auto* err = v.as_object().if_contains("error"); err && err->is_object() && err->as_object().contains("code")) {
+      err->as_object()["code"] = nullptr;
+      r.body = boost::json::serialize(v);
+    }
+  }
+  return r;
 }
 
 }  // namespace
+
+std::string_view route_label(std::string_view path) {
+  if (path == "/v1/chat/completions") {
+    return "chat_completions";
+  }
+  if (path == "/v1/messages") {
+    return "messages";
+  }
+  if (path == "/v1/messages/count_tokens") {
+    return "count_tokens";
+  }
+  if (path == "/v1/embeddings") {
+    return "embeddings";
+  }
+  return {};
+}
 
 net::awaitable<void> dispatch(Session& s, ClientRequest& req) {
   const std::string_view path = path_of(req.target());

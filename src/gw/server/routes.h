@@ -19,6 +19,10 @@ ClientReply render_headers_too_large(std::string_view target);
 // 400: a request that is not well-formed HTTP/1.1 (`what` says how), in the target's dialect.
 ClientReply render_malformed(std::string_view target, std::string_view what);
 
+// The /metrics route label of a client API path ("chat_completions", "messages", "count_tokens",
+// "embeddings"), as its handler counts it; empty for any other path.
+std::string_view route_label(std::string_view path);
+
 // The virtual key from "Authorization: Bearer KEY" or "x-api-key: KEY".
 std::string_view presented_key(const ClientRequest& req);
 

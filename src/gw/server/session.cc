@@ -6,10 +6,12 @@
 
 #include "gw/common/http_head.h"
 #include "gw/common/http_read.h"
+#include "gw/common/ids.h"
 #include "gw/common/socket_send.h"
 
 #include "gw/server/routes.h"
 #include "gw/server/worker.h"
+#include "gw/telemetry/access_log.h"
 
 namespace gw {
 
@@ -120,16 +122,31 @@ net::awaitable<beast::error_code> Session::read_until(RequestParser& p, bool hea
   co_return timeout_or(ec);
 }
 
-net::awaitable<void> Session::refuse_too_large(std::string_view target) {
+net::awaitable<void> Session::refuse_too_large(std::string_view method, std::string_view target) {
   const ClientReply too_large = render_too_large(target);
-  co_await refuse(too_large);
+  co_await refuse(too_large, method, target);
 }
 
-net::awaitable<void> Session::refuse(const ClientReply& r) {
+net::awaitable<void> Session::refuse(const ClientReply& r, std::string_view method, std::string_view target) {
   keep_alive_ = false;
   linger_ = true;  // the unread rest of the request is drained before closing (run())
-  const Headers none;
-  co_await write_reply(r, none);
+  const std::string request_id = new_request_id();
+  const Headers extra{{"x-request-id", request_id}};
+  co_await write_reply(r, extra);
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (const std::string_view route = route_label(path); !route.empty()) {
+    worker_.app().metrics.request_done(route, "", "", r.status, 0);
+  }
+  AccessLogEntry e;
+  e.request_id = request_id;
+  e.method = method;
+  e.path = path;
+  e.status = r.status;
+  e.outcome = "error";
+  e.error = r.status == 413 ? "request body exceeds max_body_bytes"
+            : r.status == 431 ? "request headers exceed max_header_bytes"
+                              : "malformed HTTP request";
+  write_access_log(e);
 }
 
 net::awaitable<bool> Session::read_request(ClientRequest& out) {
@@ -141,21 +158,22 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
     if (ec == http::error::body_limit) {
       // Beast refuses an announced Content-Length over the limit while parsing the header.
       const std::string_view target = parser.get().target();
-      co_await refuse_too_large(target);
+      co_await refuse_too_large(parser.get().method_string(), target);
       co_return false;
     }
     // The request line is parsed only with the fields that follow it: if it was not, the target
     // (and so the dialect of the answer) is read from the bytes themselves.
     std::string_view target = parser.get().target();
+    const std::string_view method = target.empty() ? std::string_view() : std::string_view(parser.get().method_string());
     if (target.empty()) {
       target = buffered_target(buffer_);
     }
     if (ec == http::error::header_limit) {
       const ClientReply too_large = render_headers_too_large(target);
-      co_await refuse(too_large);
+      co_await refuse(too_large, method, target);
     } else if (malformed(ec)) {
       const ClientReply bad = render_malformed(target, ec.message());
-      co_await refuse(bad);
+      co_await refuse(bad, method, target);
     }
     co_return false;
   }
@@ -164,7 +182,7 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   // Refuse an announced oversized body before reading it (and before 100-continue).
   if (auto len = parser.content_length(); len && *len > cfg.max_body_bytes) {
     const std::string_view target = req.target();
-    co_await refuse_too_large(target);
+    co_await refuse_too_large(req.method_string(), target);
     co_return false;
   }
   if (beast::iequals(req[http::field::expect], "100-continue")) {
@@ -178,10 +196,10 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   if (auto ec = co_await read_until(parser, false); ec) {
     if (ec == http::error::body_limit) {
       const std::string_view target = req.target();
-      co_await refuse_too_large(target);
+      co_await refuse_too_large(req.method_string(), target);
     } else if (malformed(ec)) {
       const ClientReply bad = render_malformed(req.target(), ec.message());
-      co_await refuse(bad);
+      co_await refuse(bad, req.method_string(), req.target());
     }
     co_return false;
   }

@@ -63,10 +63,11 @@ class Session final : public Expirable {
   using RequestParser = http::request_parser<http::string_body>;
   net::awaitable<bool> read_request(ClientRequest& out);
   // 413 in the route's dialect; the connection then closes after draining the unread body.
-  net::awaitable<void> refuse_too_large(std::string_view target);
+  net::awaitable<void> refuse_too_large(std::string_view method, std::string_view target);
   // Writes `r` to a request that was not read whole; the connection then closes after draining
-  // what is left of it.
-  net::awaitable<void> refuse(const ClientReply& r);
+  // what is left of it. Like every request, it gets an x-request-id, an access-log line and,
+  // on a client route, a /metrics count. `method` is empty when the request line was not parsed.
+  net::awaitable<void> refuse(const ClientReply& r, std::string_view method, std::string_view target);
   // Feeds buffered bytes to the parser, reading from the socket while it needs more, until the
   // header (header_only) or the whole request is parsed, within the read timeout.
   net::awaitable<beast::error_code> read_until(RequestParser& p, bool header_only);

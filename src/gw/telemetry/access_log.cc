@@ -102,6 +102,12 @@ void format_access_log(const AccessLogEntry& e, int64_t ts_ms, std::string& out)
     number_field(out, "ttft_ms", e.ttft_ms);
   }
   number_field(out, "input_tokens", e.input_tokens);
+  if (e.cache_read_tokens != 0) {
+    number_field(out, "cache_read_tokens", e.cache_read_tokens);
+  }
+  if (e.cache_write_tokens != 0) {
+    number_field(out, "cache_write_tokens", e.cache_write_tokens);
+  }
   number_field(out, "output_tokens", e.output_tokens);
   field(out, "outcome", e.outcome);
   if (!e.error.empty()) {

@@ -19,7 +19,10 @@ struct AccessLogEntry {
   bool stream = false;
   int64_t latency_ms = 0;
   int64_t ttft_ms = -1;
+  // As in the ledger: input excludes the cached tokens, counted apart (written when non-zero).
   uint64_t input_tokens = 0;
+  uint64_t cache_read_tokens = 0;
+  uint64_t cache_write_tokens = 0;
   uint64_t output_tokens = 0;
   std::string_view outcome;  // "ok" or an error code name
   std::string_view error;    // client-safe message

@@ -132,6 +132,7 @@ TEST(AccessLog, FullEntryAndLongFieldsCutOnACharacterBoundary) {
   e.latency_ms = 120;
   e.ttft_ms = 40;
   e.input_tokens = 12;
+  e.cache_read_tokens = 5;
   e.output_tokens = 34;
   e.outcome = "ok";
   std::string long_error(1023, 'x');
@@ -149,6 +150,8 @@ TEST(AccessLog, FullEntryAndLongFieldsCutOnACharacterBoundary) {
   EXPECT_TRUE(v.at("stream").as_bool());
   EXPECT_EQ(v.at("ttft_ms").as_int64(), 40);
   EXPECT_EQ(v.at("input_tokens").as_int64(), 12);
+  EXPECT_EQ(v.at("cache_read_tokens").as_int64(), 5);
+  EXPECT_FALSE(v.contains("cache_write_tokens"));  // zero: left out
   EXPECT_EQ(v.at("error").as_string(), std::string(1023, 'x'));
   EXPECT_LT(line.size(), 4096u);
 }
