@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   emulate->add_option("--listen", emu.listen, "HOST:PORT")->capture_default_str();
   emulate->add_option("--latency-ms", emu.latency_ms, "delay before the first byte");
   emulate->add_option("--tokens-per-s", emu.tokens_per_s, "streaming pace (0 = unpaced)");
+  emulate->add_option("--reply-tokens", emu.reply_tokens, "a reply's length; a smaller max_tokens cuts it short")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
   emulate->add_option("--fail-rate", emu.fail_rate, "fraction of requests answered with an overload error")
       ->check(CLI::Range(0.0, 1.0));
   emulate->add_option("--threads", emu.threads, "I/O threads")->check(CLI::PositiveNumber);

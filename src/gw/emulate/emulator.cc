@@ -110,7 +110,7 @@ net::awaitable<void> serve(Emulator& emu, tcp::socket socket) {
     co_await sleep_ms(emu.opts.latency_ms);
     bool ok = true;
     if (counting) {  // free upstream, so never failed on purpose either
-      ok = co_await write_plain(stream, 200, emulate::anthropic_count(emulate::plan_anthropic(body.as_object())), keep);
+      ok = co_await write_plain(stream, 200, emulate::anthropic_count(emulate::plan_anthropic(body.as_object(), emu.opts.reply_tokens)), keep);
     } else if (emu.should_fail()) {
       const char* body = anthropic ? R"({"type":"error","error":{"type":"overloaded_error","message":"emulated overload"}})"
                                    : R"({"error":{"message":"emulated overload","type":"server_error"}})";
@@ -124,7 +124,7 @@ net::awaitable<void> serve(Emulator& emu, tcp::socket socket) {
         ok = co_await write_plain(stream, 400, R"({"error":{"message":"input is required","type":"invalid_request_error"}})", keep);
       }
     } else if (anthropic) {
-      auto s = emulate::plan_anthropic(body.as_object());
+      auto s = emulate::plan_anthropic(body.as_object(), emu.opts.reply_tokens);
       if (s.stream) {
         const auto events = emulate::anthropic_stream(s);
         ok = co_await write_stream(stream, events, gap_ms, keep);
@@ -132,7 +132,7 @@ net::awaitable<void> serve(Emulator& emu, tcp::socket socket) {
         ok = co_await write_plain(stream, 200, emulate::anthropic_response(s), keep);
       }
     } else {
-      auto s = emulate::plan_openai(body.as_object());
+      auto s = emulate::plan_openai(body.as_object(), emu.opts.reply_tokens);
       if (s.stream) {
         const auto events = emulate::openai_stream(s);
         ok = co_await write_stream(stream, events, gap_ms, keep);

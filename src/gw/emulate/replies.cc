@@ -16,7 +16,6 @@ namespace {
 constexpr const char* kWords[] = {"Hello", " from", " the", " Switchyard", " emulator", ".", " This",
                                   " reply", " is", " deterministic", " and", " costs", " nothing",
                                   ",", " so", " demos", " and", " benchmarks", " stay", " offline"};
-constexpr int64_t kDefaultTokens = 16;
 
 uint64_t count_bytes(const json::value& v) {
   if (v.is_string()) {
@@ -44,7 +43,8 @@ int64_t int_field(const json::object& o, const char* k, int64_t dflt) {
   return it != o.end() && it->value().is_int64() ? it->value().as_int64() : dflt;
 }
 
-Script common(const json::object& req, int64_t max_tokens) {
+// `max_tokens` < 0: the request set none.
+Script common(const json::object& req, int64_t max_tokens, int64_t reply_tokens) {
   Script s;
   if (auto it = req.find("model"); it != req.end() && it->value().is_string()) {
     s.model = std::string(it->value().as_string());
@@ -52,7 +52,9 @@ Script common(const json::object& req, int64_t max_tokens) {
   if (auto it = req.find("stream"); it != req.end() && it->value().is_bool()) {
     s.stream = it->value().as_bool();
   }
-  const int64_t n = std::clamp<int64_t>(max_tokens, 1, 4096);
+  const int64_t natural = std::clamp<int64_t>(reply_tokens, 1, 1 << 20);
+  s.cut = max_tokens >= 0 && max_tokens < natural;
+  const int64_t n = s.cut ? std::max<int64_t>(max_tokens, 1) : natural;
   for (int64_t i = 0; i < n; ++i) {
     s.tokens.emplace_back(kWords[i % std::size(kWords)]);
   }
@@ -96,9 +98,9 @@ std::string text_of(const Script& s) {
 
 }  // namespace
 
-Script plan_openai(const json::object& req) {
-  int64_t max_tokens = int_field(req, "max_completion_tokens", int_field(req, "max_tokens", kDefaultTokens));
-  Script s = common(req, max_tokens);
+Script plan_openai(const json::object& req, int64_t reply_tokens) {
+  const int64_t max_tokens = int_field(req, "max_completion_tokens", int_field(req, "max_tokens", -1));
+  Script s = common(req, max_tokens, reply_tokens);
   if (auto it = req.find("messages"); it != req.end()) {
     s.input_tokens = (count_bytes(it->value()) + 3) / 4 + 1;
   }
@@ -112,8 +114,8 @@ Script plan_openai(const json::object& req) {
   return s;
 }
 
-Script plan_anthropic(const json::object& req) {
-  Script s = common(req, int_field(req, "max_tokens", kDefaultTokens));
+Script plan_anthropic(const json::object& req, int64_t reply_tokens) {
+  Script s = common(req, int_field(req, "max_tokens", -1), reply_tokens);
   uint64_t bytes = 0;
   if (auto it = req.find("messages"); it != req.end()) {
     bytes += count_bytes(it->value());
@@ -134,7 +136,7 @@ Script plan_anthropic(const json::object& req) {
 
 std::string openai_response(const Script& s) {
   json::object msg{{"role", "assistant"}, {"content", nullptr}, {"refusal", nullptr}};
-  std::string finish = "stop";
+  std::string finish = s.cut ? "length" : "stop";
   if (s.tool_name.empty()) {
     msg["content"] = text_of(s);
   } else {
@@ -169,7 +171,7 @@ std::vector<std::string> openai_stream(const Script& s) {
     for (const auto& t : s.tokens) {
       chunk({{"content", t}}, nullptr);
     }
-    chunk({}, "stop");
+    chunk({}, s.cut ? "length" : "stop");
   } else {
     chunk({{"tool_calls", json::array{{{"index", 0}, {"id", "call_emu_1"}, {"type", "function"},
                                         {"function", {{"name", s.tool_name}, {"arguments", ""}}}}}}},
@@ -191,7 +193,7 @@ std::vector<std::string> openai_stream(const Script& s) {
 
 std::string anthropic_response(const Script& s) {
   json::array content;
-  std::string stop = "end_turn";
+  std::string stop = s.cut ? "max_tokens" : "end_turn";
   if (s.tool_name.empty()) {
     content.push_back({{"type", "text"}, {"text", text_of(s)}});
   } else {
@@ -216,7 +218,7 @@ std::vector<std::string> anthropic_stream(const Script& s) {
                    {"content", json::array{}}, {"stop_reason", nullptr}, {"stop_sequence", nullptr},
                    {"usage", {{"input_tokens", s.input_tokens}, {"output_tokens", 1}}}}}});
   ev("ping", {{"type", "ping"}});
-  std::string stop = "end_turn";
+  std::string stop = s.cut ? "max_tokens" : "end_turn";
   if (s.tool_name.empty()) {
     ev("content_block_start", {{"type", "content_block_start"}, {"index", 0}, {"content_block", {{"type", "text"}, {"text", ""}}}});
     for (const auto& t : s.tokens) {

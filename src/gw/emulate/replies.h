@@ -1,6 +1,7 @@
 #pragma once
-// The emulator's answers, as pure functions of the request: deterministic text whose length is
-// bounded by max_tokens, usage that counts what was sent and received.
+// The emulator's answers, as pure functions of the request: deterministic text of a natural
+// length (--reply-tokens, 16 by default) cut short by a smaller max_tokens, and then said to be
+// cut ("length" / "max_tokens") as a real model would; usage counts what was sent and received.
 #include <boost/json.hpp>
 #include <optional>
 #include <string>
@@ -11,14 +12,17 @@ namespace gw::emulate {
 struct Script {
   std::string model;
   std::vector<std::string> tokens;  // each streamed as one delta
+  bool cut = false;                 // max_tokens ended the reply before its natural length
   uint64_t input_tokens = 0;
   bool stream = false;
   bool include_usage = false;
   std::string tool_name;  // non-empty: answer with a call to this tool
 };
 
-Script plan_openai(const boost::json::object& req);
-Script plan_anthropic(const boost::json::object& req);
+constexpr int64_t kDefaultReplyTokens = 16;
+
+Script plan_openai(const boost::json::object& req, int64_t reply_tokens = kDefaultReplyTokens);
+Script plan_anthropic(const boost::json::object& req, int64_t reply_tokens = kDefaultReplyTokens);
 
 std::string openai_response(const Script& s);
 std::vector<std::string> openai_stream(const Script& s);  // SSE events, [DONE] last
