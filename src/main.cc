@@ -11,6 +11,7 @@
 #include "gw/admin/cli.h"
 #include "gw/admin/cli_args.h"
 #include "gw/config/load.h"
+#include "gw/config/warnings.h"
 #include "gw/emulate/emulator.h"
 #include "gw/providers/signer.h"
 #include "gw/server/server.h"
@@ -105,6 +106,9 @@ int main(int argc, char** argv) {
       return 1;
     }
     if (*check) {
+      for (const auto& w : gw::config::config_warnings(*cfg)) {
+        std::cerr << "warning: " << w.to_string() << "\n";
+      }
       for (const auto& w : gw::credential_warnings(*cfg)) {
         std::cerr << "warning: " << w.to_string() << "\n";
       }

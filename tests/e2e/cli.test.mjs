@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { writeConfig, tempDir, BIN, startGateway, SA_KEY_FILE } from './harness.mjs';
+import { writeConfig, tempDir, BIN, startGateway, SA_KEY_FILE, MASTER_KEY } from './harness.mjs';
 
 let dir;
 let configFile;
@@ -108,6 +108,79 @@ test('check warns about a Vertex credentials_file that cannot be used here, and 
   } finally {
     await gw.stop();
   }
+});
+
+test('check warns about a deployment without a price (billed at $0), not about a zero price; serve logs it', async () => {
+  const d = tempDir('switchyard-e2e-cli-price-');
+  const config = {
+    ledger: `sqlite://${path.join(d, 'ledger.db')}`,
+    master_key: MASTER_KEY,
+    providers: { oa: { type: 'openai', base_url: 'http://127.0.0.1:9/v1' } },
+    models: {
+      'm-oa': { deployments: [{ provider: 'oa', model: 'priced', price: { input: 1, output: 2 } }, { provider: 'oa', model: 'forgot' }] },
+      house: { deployments: [{ provider: 'oa', model: 'free', price: { input: 0, output: 0 } }] },
+    },
+  };
+  const file = writeConfig(d, config);
+  const r = run('check', '--config', file);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /OK/);
+  const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+  assert.equal(warnings.length, 1, r.stderr);
+  assert.ok(warnings[0].startsWith(`warning: ${file}:`), warnings[0]);
+  assert.match(warnings[0], /:\d+: models\.m-oa\.deployments\[1\]: .*billed at \$0/);
+
+  const gw = await startGateway({ dir: d, config: { ...config, ledger: `sqlite://${path.join(d, 'ledger2.db')}` } });
+  try {
+    assert.match(gw.stderr, /config_warning.*models\.m-oa\.deployments\[1\].*billed at \$0/);
+    // A key may name only models the config serves, as the config's own keys: section must.
+    const bad = await gw.admin('POST', '/admin/keys', { name: 'x', models: ['nosuch'] });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.json.error.type, 'invalid_request_error');
+    assert.equal(bad.json.error.param, 'models[0]');
+    assert.match(bad.json.error.message, /models\[0\].*'nosuch'/);
+    assert.equal((await gw.admin('GET', '/admin/keys')).json.keys.length, 0, 'nothing created');
+    assert.equal((await gw.admin('POST', '/admin/keys', { name: 'x', models: ['house'] })).status, 201);
+  } finally {
+    assert.equal((await gw.stop()).code, 0);
+  }
+});
+
+test('keys create refuses a model the config does not serve, with exit status 1', () => {
+  const r = run('keys', 'create', '--name', 'typo', '--models', 'm-oa,nosuch', '--config', configFile);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /unknown model 'nosuch'/);
+  assert.doesNotMatch(r.stdout, /sk-sy-/);
+  assert.doesNotMatch(run('keys', 'list', '--config', configFile).stdout, /\btypo\b/);
+});
+
+test('check refuses a base_url whose port is empty after ${VAR} expansion, naming the line', () => {
+  const d = tempDir('switchyard-e2e-cli-port-var-');
+  const file = writeConfig(d, {
+    providers: { oa: { type: 'openai', base_url: 'http://127.0.0.1:${E2E_UNSET_PORT}/v1' } },
+    models: { m: { deployments: [{ provider: 'oa', model: 'x', price: { input: 1, output: 1 } }] } },
+  });
+  const r = spawnSync(BIN, ['check', '--config', file], { encoding: 'utf8', timeout: 30000, env: { ...process.env, E2E_UNSET_PORT: '' } });
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stderr, /:\d+: providers\.oa\.base_url: has an empty port/);
+});
+
+test('check hints to quote a ${VAR} written unquoted in a { } flow mapping; quoted, it is expanded', () => {
+  const d = tempDir('switchyard-e2e-cli-flow-');
+  const yaml = (price) => `providers:\n  oa: { type: openai, base_url: "http://127.0.0.1:9/v1" }\n` +
+    `models:\n  m:\n    deployments:\n      - provider: oa\n        model: x\n        price: ${price}\n`;
+  const bad = path.join(d, 'bad.yaml');
+  writeFileSync(bad, yaml('{ input: ${PIN:-1}, output: 2 }'));
+  const r = run('check', '--config', bad);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /bad\.yaml:8: invalid YAML: .*quoted.*input: "\$\{PIN:-1\}"/);
+  const good = path.join(d, 'good.yaml');
+  writeFileSync(good, yaml('{ input: "${PIN:-1}", output: 2 }'));
+  const ok = run('check', '--config', good);
+  assert.equal(ok.status, 0, ok.stderr);
+  const wrong = spawnSync(BIN, ['check', '--config', good], { encoding: 'utf8', timeout: 30000, env: { ...process.env, PIN: 'abc' } });
+  assert.equal(wrong.status, 1, 'the expanded value is read as the number it must be');
+  assert.match(wrong.stderr, /price\.input/);
 });
 
 // A file that is not a service-account key.

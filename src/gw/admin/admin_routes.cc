@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "gw/admin/admin_json.h"
+#include "gw/admin/key_models.h"
 #include "gw/admin/query_string.h"
 #include "gw/storage/time_text.h"
 
@@ -25,10 +26,14 @@ std::string_view error_type(unsigned status) {
   }
 }
 
-ClientReply error_reply(unsigned status, std::string_view message) {
+// OpenAI's error shape; param names the request field at fault, when there is one.
+ClientReply error_reply(unsigned status, std::string_view message, std::string_view param = {}) {
   JsonText j;
   j.begin_object().key("error").begin_object();
   j.key("message").string(message).key("type").string(error_type(status));
+  if (!param.empty()) {
+    j.key("param").string(param);
+  }
   j.end_object().end_object();
   return json_reply(status, j.str());
 }
@@ -36,7 +41,7 @@ ClientReply error_reply(unsigned status, std::string_view message) {
 ClientReply error_reply(const Error& e) {
   // Only the admin API's own errors reach here; an upstream code would be a bug, shown as 500.
   const unsigned status = e.http_status();
-  return error_reply(status == 400 || status == 404 ? status : 500, e.message);
+  return error_reply(status == 400 || status == 404 ? status : 500, e.message, e.param);
 }
 
 ClientReply method_not_allowed(std::string_view allow) {
@@ -45,10 +50,13 @@ ClientReply method_not_allowed(std::string_view allow) {
   return r;
 }
 
-ClientReply create_key(std::string_view body, KeyStore& keys) {
+ClientReply create_key(std::string_view body, const config::Config& cfg, KeyStore& keys) {
   auto spec = parse_key_spec(body);
   if (!spec) {
     return error_reply(spec.error());
+  }
+  if (auto known = check_key_models(*spec, cfg); !known) {
+    return error_reply(known.error());
   }
   auto created = keys.create(*spec);
   if (!created) {
@@ -132,7 +140,7 @@ ClientReply usage(const Target& t, Ledger& ledger) {
 }  // namespace
 
 ClientReply handle_admin(std::string_view method, std::string_view target, std::string_view body,
-                         KeyStore& keys, Ledger& ledger) {
+                         const config::Config& cfg, KeyStore& keys, Ledger& ledger) {
   auto t = parse_target(target);
   if (!t) {
     return error_reply(400, "malformed percent-encoding in the request target");
@@ -143,7 +151,7 @@ ClientReply handle_admin(std::string_view method, std::string_view target, std::
   }
   if (path == kKeysPath) {
     if (method == "POST") {
-      return create_key(body, keys);
+      return create_key(body, cfg, keys);
     }
     if (method == "GET") {
       return list_keys(keys);

@@ -3,6 +3,7 @@
 
 #include "gw/admin/cli.h"
 #include "gw/admin/cli_args.h"
+#include "gw/admin/key_models.h"
 #include "gw/auth/key_store_factory.h"
 #include "gw/config/decimal.h"
 #include "gw/ledger/pricing.h"
@@ -49,7 +50,8 @@ std::vector<std::string> split_list(const std::string& text) {
 
 std::string limit_text(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "-"; }
 
-int create(KeyStore& keys, const CliArgs& a, std::ostream& out, std::ostream& err) {
+int create(const config::Config& cfg, KeyStore& keys, const CliArgs& a, std::ostream& out,
+           std::ostream& err) {
   KeySpec spec;
   if (auto it = a.flags.find("name"); it != a.flags.end()) {
     spec.name = it->second;
@@ -88,6 +90,10 @@ int create(KeyStore& keys, const CliArgs& a, std::ostream& out, std::ostream& er
       return bad_args(err, "--budget-period needs --budget-usd");
     }
     spec.budget->period = *p;
+  }
+  if (auto known = check_key_models(spec, cfg); !known) {
+    err << "switchyard keys create: " << known.error().message << "\n";
+    return 1;
   }
   auto created = keys.create(spec);
   if (!created) {
@@ -147,7 +153,7 @@ int run_keys_command(const config::Config& cfg, const std::vector<std::string>& 
   }
   auto keys = make_key_store(cfg);  // throws on an unusable database: main() reports it
   if (cmd == "create") {
-    return create(*keys, *a, out, err);
+    return create(cfg, *keys, *a, out, err);
   }
   if (cmd == "list") {
     return list(*keys, out);

@@ -182,7 +182,8 @@ LoadResult load_config_string(const std::string& yaml, const std::string& file_n
     }
   } catch (const YAML::Exception& e) {
     // Syntax errors: yaml-cpp stops at the first one, so this is the only problem it can give.
-    r.problem(e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "invalid YAML: " + e.msg);
+    r.problem(e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
+              "invalid YAML: " + e.msg + detail::unquoted_variable_hint(yaml, e.mark.line, e.msg));
   }
   LoadResult out;
   out.problems = r.take_problems();

@@ -75,6 +75,7 @@ Deployment read_deployment(Reader& r, const Field& f, size_t i,
   }
   if (const Field* p = m->get("price")) {
     d.price = read_price(r, *p);
+    d.priced = true;
   }
   constexpr int64_t kCapacityMax = int64_t{1} << 40;
   if (const Field* v = m->get("rpm")) {

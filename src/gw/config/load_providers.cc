@@ -4,6 +4,7 @@
 
 #include "gw/common/utf8.h"
 #include "gw/common/http_head.h"
+#include "gw/config/http_url.h"
 #include "gw/config/yaml_reader.h"
 
 namespace gw::config::detail {
@@ -87,7 +88,8 @@ std::optional<std::string> read_region(Reader& r, const Fields& m, const Field& 
   return s;
 }
 
-// An http(s) URL without the trailing '/' (the gateway appends paths that start with '/').
+// An http(s) URL with a usable host and port, without the trailing '/' (the gateway appends paths
+// that start with '/').
 std::optional<std::string> read_http_url(Reader& r, const Field& f) {
   auto s = r.string(f, /*secret=*/true);  // may carry user:password@
   if (!s) {
@@ -98,6 +100,10 @@ std::optional<std::string> read_http_url(Reader& r, const Field& f) {
   bool https = v.substr(0, 8) == "https://" && v.size() > 8;
   if (!http && !https) {
     r.problem(f, "must start with http:// or https://");
+    return std::nullopt;
+  }
+  if (auto why = http_authority_problem(v)) {
+    r.problem(f, *why);
     return std::nullopt;
   }
   while (v.back() == '/') {

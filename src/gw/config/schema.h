@@ -65,6 +65,7 @@ struct Deployment {
   std::string provider;  // name of a Provider
   std::string model;     // the upstream's model id
   Price price;
+  bool priced = false;  // price: was written; without it usage costs $0 (config_warnings)
   std::optional<int64_t> rpm;
   std::optional<int64_t> tpm;
   int weight = 1;

@@ -75,6 +75,10 @@ bool valid_config_name(std::string_view s);
 // "a, b or c" for messages.
 std::string one_of(const std::vector<std::string_view>& names);
 
+// For a YAML syntax error at 0-based `line`: a hint to quote the ${VAR} written unquoted inside a
+// flow collection ({ } or [ ]) on that line, whose braces YAML took for its own; "" when none is.
+std::string unquoted_variable_hint(std::string_view yaml, int line, std::string_view yaml_message);
+
 // The sections of the file, each in its own unit (load.cc, load_providers.cc, load_models.cc).
 void read_providers(Reader& r, const Field& section, std::map<std::string, Provider>& out);
 // Also sets Provider::commitment for every provider a commitment names.

@@ -105,7 +105,8 @@ ClientReply admin(App& app, const ClientRequest& req) {
   if (presented.empty() || sha256_hex(presented) != sha256_hex(app.cfg.master_key)) {
     return err(401, "authentication_error", "admin routes need Authorization: Bearer <master key>");
   }
-  return handle_admin(req.method_string(), req.target(), req.body(), *app.keys, *app.ledger);
+  return handle_admin(req.method_string(), req.target(), req.body(), app.cfg, *app.keys,
+                      *app.ledger);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "gw/auth/key_store_factory.h"
 #include "gw/common/asio.h"
 #include "gw/config/load.h"
+#include "gw/config/warnings.h"
 #include "gw/ledger/make_ledger.h"
 #include "gw/limits/memory_limiter.h"
 #include "gw/limits/redis_limiter.h"
@@ -91,6 +92,9 @@ std::unique_ptr<Limiter> make_limiter(App& app) {
 
 int run_server(const config::Config& cfg) {
   std::signal(SIGPIPE, SIG_IGN);
+  for (const auto& w : config::config_warnings(cfg)) {
+    log_event("config_warning", w.to_string());
+  }
   for (const auto& w : credential_warnings(cfg)) {
     log_event("provider_credentials_unusable", w.key + ": " + w.what);
   }

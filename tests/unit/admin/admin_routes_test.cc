@@ -14,13 +14,15 @@ class AdminRoutes : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string path = test::temp_db("routes");
-    config::Config cfg;
-    cfg.keys.push_back(config::StaticKey{"team-a", "sk-static", {}, 60, std::nullopt, std::nullopt, 0});
-    keys_ = make_key_store(cfg, path, clock_);
+    cfg_.keys.push_back(config::StaticKey{"team-a", "sk-static", {}, 60, std::nullopt, std::nullopt, 0});
+    for (const char* m : {"m-oa", "m-an"}) {
+      cfg_.models.emplace(m, config::Model{.name = m});
+    }
+    keys_ = make_key_store(cfg_, path, clock_);
     ledger_ = make_sqlite_ledger(path, config::LedgerSync::Strict, clock_);
   }
   ClientReply call(std::string_view method, std::string_view target, std::string_view body = "") {
-    return handle_admin(method, target, body, *keys_, *ledger_);
+    return handle_admin(method, target, body, cfg_, *keys_, *ledger_);
   }
   void expect_error(const ClientReply& r, unsigned status, std::string_view type) {
     EXPECT_EQ(r.status, status) << r.body;
@@ -30,6 +32,7 @@ class AdminRoutes : public ::testing::Test {
     EXPECT_EQ(find_header(r.headers, "content-type"), "application/json");
   }
 
+  config::Config cfg_;
   ManualClock clock_;
   std::unique_ptr<KeyStore> keys_;
   std::unique_ptr<Ledger> ledger_;
@@ -94,6 +97,21 @@ TEST_F(AdminRoutes, AnEmptyModelsListIs400NotEveryModel) {
   expect_error(call("POST", "/admin/keys", R"({"name":"none","models":[]})"), 400, "invalid_request_error");
   EXPECT_EQ(json(call("GET", "/admin/keys").body).at("keys").as_array().size(), 1u) << "nothing created";
   EXPECT_EQ(call("POST", "/admin/keys", R"({"name":"all","models":null})").status, 201u) << "null: not given";
+}
+
+// The config file's keys: section refuses a model it does not serve; a created key is held to
+// the same rule, or a typo would make a key refused (403) every model it was meant for.
+TEST_F(AdminRoutes, AModelTheConfigDoesNotServeIs400NamingIt) {
+  auto r = call("POST", "/admin/keys", R"({"name":"x","models":["m-oa","nosuch"]})");
+  expect_error(r, 400, "invalid_request_error");
+  auto e = json(r.body).at("error");
+  EXPECT_EQ(e.at("param").as_string(), "models[1]");
+  const std::string message(e.at("message").as_string());
+  EXPECT_NE(message.find("models[1]"), std::string::npos) << message;
+  EXPECT_NE(message.find("'nosuch'"), std::string::npos) << message;
+  EXPECT_NE(message.find("m-an, m-oa"), std::string::npos) << "lists what the config serves: " << message;
+  EXPECT_EQ(json(call("GET", "/admin/keys").body).at("keys").as_array().size(), 1u) << "nothing created";
+  EXPECT_EQ(call("POST", "/admin/keys", R"({"name":"x","models":["m-an","m-oa"]})").status, 201u);
 }
 
 TEST_F(AdminRoutes, BudgetUsdAcceptsIntegersAndDecimalStringsExactly) {

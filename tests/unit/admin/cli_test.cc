@@ -17,6 +17,9 @@ class Cli : public ::testing::Test {
     cfg_.ledger = "sqlite://" + path_;
     cfg_.keys.push_back(config::StaticKey{"team-a", "sk-static", {"claude"}, 60, std::nullopt,
                                           config::Budget{100'000'000'000, config::BudgetPeriod::Month}, 0});
+    for (const char* m : {"a", "b", "c", "claude"}) {
+      cfg_.models.emplace(m, config::Model{.name = m});
+    }
   }
   int keys(std::vector<std::string> args) {
     out_.str("");
@@ -101,6 +104,14 @@ TEST_F(Cli, KeysCreateWithAnEmptyModelsListIsRefused) {
   EXPECT_EQ(keys({"create", "--name", "none", "--models=,"}), 2);
   ASSERT_EQ(keys({"list"}), 0);
   EXPECT_EQ(out_.str().find("none"), std::string::npos) << out_.str();
+}
+
+TEST_F(Cli, KeysCreateRefusesAModelTheConfigDoesNotServe) {
+  EXPECT_EQ(keys({"create", "--name", "typo", "--models", "a,nosuch"}), 1);
+  EXPECT_NE(err_.str().find("unknown model 'nosuch'"), std::string::npos) << err_.str();
+  EXPECT_EQ(out_.str(), "") << "no secret printed";
+  ASSERT_EQ(keys({"list"}), 0);
+  EXPECT_EQ(out_.str().find("typo"), std::string::npos) << out_.str();
 }
 
 TEST_F(Cli, KeysCreateModelsListToleratesSpacesAfterCommas) {
