@@ -91,6 +91,7 @@ Result<RedisUrl> parse_redis_url(std::string_view url) {
     return bad("query parameters are not supported");
   }
   std::string_view port;
+  bool port_given = false;  // a ':' after the host: then a port must follow (an unset ${VAR} leaves none)
   if (hostport.starts_with('[')) {  // [::1]:6379
     auto close = hostport.find(']');
     if (close == std::string_view::npos) {
@@ -103,17 +104,19 @@ Result<RedisUrl> parse_redis_url(std::string_view url) {
         return bad("expected ':PORT' after the host");
       }
       port = after.substr(1);
+      port_given = true;
     }
   } else if (auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
     out.host = std::string(hostport.substr(0, colon));
     port = hostport.substr(colon + 1);
+    port_given = true;
   } else {
     out.host = std::string(hostport);
   }
   if (out.host.empty()) {
     return bad("no host");
   }
-  if (!port.empty() && (!parse_number(port, out.port) || out.port == 0)) {
+  if (port_given && (!parse_number(port, out.port) || out.port == 0)) {
     return bad("the port must be a number from 1 to 65535");
   }
   return out;

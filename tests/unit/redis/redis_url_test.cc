@@ -23,6 +23,16 @@ TEST(RedisUrl, HostPortDbAndDefaults) {
   EXPECT_EQ(u->redacted(), "redis://[::1]:7000/0");
 }
 
+// `redis://${REDIS_HOST}:${REDIS_PORT}` with REDIS_PORT unset: a ':' with no port after it is a
+// mistake to report, not the default port.
+TEST(RedisUrl, AnEmptyPortAfterAColonIsAnError) {
+  for (const char* url : {"redis://cache:", "redis://cache:/1", "redis://[::1]:", "redis://:pw@cache:"}) {
+    auto u = parse_redis_url(url);
+    ASSERT_FALSE(u) << url;
+    EXPECT_NE(u.error().message.find("port"), std::string::npos) << u.error().message;
+  }
+}
+
 TEST(RedisUrl, CredentialsArePercentDecodedAndRedacted) {
   auto u = parse_redis_url("redis://:p%40ss%2Fw0rd@127.0.0.1:6379");
   ASSERT_TRUE(u);
