@@ -72,7 +72,7 @@ test('serve on a port another gateway is listening on fails at once, naming the 
   } });
   try {
     const second = spawnSync(BIN, ['serve', '--config', gw.configFile, '--listen', `127.0.0.1:${gw.port}`],
-      { encoding: 'utf8', timeout: 20000 });
+      { encoding: 'utf8', timeout: 20000, cwd: path.dirname(gw.configFile) });  // its default ledger there
     assert.notEqual(second.status, 0, `the second gateway exited ${second.status} (signal ${second.signal})`);
     assert.equal(second.signal, null, 'it exited by itself, not killed by the timeout');
     assert.match(second.stderr, new RegExp(`127\\.0\\.0\\.1:${gw.port}.*already in use`));

@@ -117,6 +117,9 @@ async function waitReady(url, proc, stderrRef, timeoutMs = 20000) {
 function spawnGateway(configFile, port, env) {
   if (!fs.existsSync(BIN)) throw new Error(`no switchyard binary at ${BIN} (build it, or set SWITCHYARD_BIN)`);
   const proc = spawn(BIN, ['serve', '--config', configFile, '--listen', `127.0.0.1:${port}`], {
+    // In the test's own directory, so that a default relative path (ledger: sqlite://switchyard.db)
+    // lands there and not in the checkout.
+    cwd: path.dirname(configFile),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
