@@ -1,6 +1,6 @@
 // `switchyard emulate` (contract.md "The program"): the built-in upstream for demos and load tests,
 // driven by the official SDKs directly and through the gateway, as the quickstart uses it. Its
-// replies are scripted: 16 words (--reply-tokens), cut short by a smaller max_tokens and then
+// replies are scripted: 20 words, one sentence (--reply-tokens), cut short by a smaller max_tokens and then
 // finished as cut ("length" / "max_tokens"), a tool call when a tool is forced, usage in each format. Timing checks are lower bounds only: a slow machine can
 // make them longer, never shorter.
 import { test, after } from 'node:test';
@@ -43,10 +43,10 @@ test('emulate speaks OpenAI chat completions to the openai SDK: plain, streamed 
   assert.equal(r.usage.total_tokens, r.usage.prompt_tokens + 5);
   assert.equal(r.choices[0].finish_reason, 'length', 'cut short by max_tokens');
   const whole = await oa.chat.completions.create({ model: 'emu', messages: MSG });
-  assert.equal(whole.usage.completion_tokens, 16, 'default length');
+  assert.equal(whole.usage.completion_tokens, 20, 'default length');
   assert.equal(whole.choices[0].finish_reason, 'stop');
   const roomy = await oa.chat.completions.create({ model: 'emu', messages: MSG, max_completion_tokens: 1000 });
-  assert.equal(roomy.usage.completion_tokens, 16, 'a larger max_tokens does not lengthen the reply');
+  assert.equal(roomy.usage.completion_tokens, 20, 'a larger max_tokens does not lengthen the reply');
   assert.equal(roomy.choices[0].finish_reason, 'stop');
 
   const stream = await oa.chat.completions.create({ model: 'emu', messages: MSG, max_tokens: 7, stream: true, stream_options: { include_usage: true } });
@@ -82,7 +82,7 @@ test('emulate speaks Anthropic Messages to the anthropic SDK: plain, streamed, f
   assert.equal(streamed.usage.output_tokens, 6);
   assert.equal(streamed.stop_reason, 'max_tokens');
   const whole = await an.messages.stream({ model: 'emu', max_tokens: 1024, messages: MSG }).finalMessage();
-  assert.equal(whole.usage.output_tokens, 16);
+  assert.equal(whole.usage.output_tokens, 20);
   assert.equal(whole.stop_reason, 'end_turn');
   const tool = await an.messages.stream({
     model: 'emu', max_tokens: 50, messages: MSG,
@@ -119,18 +119,18 @@ test('emulate --fail-rate 1 answers every request with an overload error in the 
 });
 
 test('emulate --latency-ms delays the first byte; --tokens-per-s paces the stream; --reply-tokens sets its length', async () => {
-  const url = await startEmulate('--latency-ms', '300', '--tokens-per-s', '50', '--reply-tokens', '20');
+  const url = await startEmulate('--latency-ms', '300', '--tokens-per-s', '50', '--reply-tokens', '25');
   const oa = new OpenAI({ apiKey: 'unused', baseURL: `${url}/v1`, maxRetries: 0 });
   const t0 = Date.now();
   await oa.chat.completions.create({ model: 'emu', messages: MSG, max_tokens: 1 });
   assert.ok(Date.now() - t0 >= 290, `first byte after ${Date.now() - t0} ms`);
-  // 20 tokens at 50/s: the stream's events are at least 20 ms apart, about 0.4 s or more in all.
+  // 25 tokens at 50/s: the stream's events are at least 20 ms apart, about 0.4 s or more in all.
   const t1 = Date.now();
-  const s = await oa.chat.completions.create({ model: 'emu', messages: MSG, max_tokens: 20, stream: true });
+  const s = await oa.chat.completions.create({ model: 'emu', messages: MSG, max_tokens: 30, stream: true });
   let words = 0;
   for await (const c of s) words += c.choices[0]?.delta?.content ? 1 : 0;
   assert.ok(Date.now() - t1 >= 300 + 380, `paced stream took ${Date.now() - t1} ms`);
-  assert.equal(words, 20, '--reply-tokens 20');
+  assert.equal(words, 25, '--reply-tokens 25 (max_tokens 30 does not cut it)');
 });
 
 test('the quickstart shape: the gateway in front of emulate, both SDKs, routing headers', async () => {

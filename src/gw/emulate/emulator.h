@@ -11,7 +11,7 @@ struct EmulatorOptions {
   int latency_ms = 0;          // before the first byte
   double tokens_per_s = 0;     // streaming pace; 0 = as fast as possible
   double fail_rate = 0;        // fraction of requests answered with an overloaded error
-  int reply_tokens = 16;       // a reply's natural length; a smaller max_tokens cuts it
+  int reply_tokens = 20;       // a reply's natural length; a smaller max_tokens cuts it
   int threads = 1;
 };
 

@@ -1,6 +1,6 @@
 #pragma once
 // The emulator's answers, as pure functions of the request: deterministic text of a natural
-// length (--reply-tokens, 16 by default) cut short by a smaller max_tokens, and then said to be
+// length (--reply-tokens, 20 by default: the whole sentence) cut short by a smaller max_tokens, and then said to be
 // cut ("length" / "max_tokens") as a real model would; usage counts what was sent and received.
 #include <boost/json.hpp>
 #include <optional>
@@ -19,7 +19,7 @@ struct Script {
   std::string tool_name;  // non-empty: answer with a call to this tool
 };
 
-constexpr int64_t kDefaultReplyTokens = 16;
+constexpr int64_t kDefaultReplyTokens = 20;
 
 Script plan_openai(const boost::json::object& req, int64_t reply_tokens = kDefaultReplyTokens);
 Script plan_anthropic(const boost::json::object& req, int64_t reply_tokens = kDefaultReplyTokens);
