@@ -8,7 +8,8 @@
 //   emu.totals(filter)   -> sums of `served`
 //
 // Behaviour is chosen by the upstream model name (see util.behaviourOf): fail-500, fail-503,
-// rate-429 (retry-after: 1), drop, stall, midstream-drop, midstream-error, slow, no-done (a stream
+// rate-429 (retry-after: 1), drop, stall, midstream-drop, midstream-error, slow, echo-auth (a 400
+// quoting the request's Authorization header), no-done (a stream
 // ends after its finish_reason: no usage chunk, no [DONE]; a whole reply has no usage), refuse (the reply
 // is a refusal: message.refusal, streamed as delta.refusal, as structured outputs do); otherwise
 // success.
@@ -51,6 +52,8 @@ export async function startOpenAI({ name = 'openai', apiKey = null, cachedTokens
     }
 
     switch (behaviour) {
+      case 'echo-auth':  // a server whose errors quote the request's headers back
+        return sendJson(res, 400, { error: { message: `bad request; you sent authorization: ${req.headers.authorization}`, type: 'invalid_request_error', param: null, code: null } });
       case 'fail-500':
         return sendJson(res, 500, { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } });
       case 'fail-503':

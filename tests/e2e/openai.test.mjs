@@ -56,6 +56,7 @@ before(async () => {
       models: {
         'gpt-ok': { route: 'priority', deployments: [dep('oa-main', 'emu-ok')] },
         'gpt-no-done': { route: 'priority', deployments: [dep('oa-main', 'emu-no-done')] },
+        'gpt-echo-auth': { route: 'priority', deployments: [dep('oa-main', 'emu-echo-auth')] },
         'gpt-other': { route: 'priority', deployments: [dep('oa-b', 'emu-other')] },
         'gpt-failover-500': { route: 'priority', deployments: [dep('oa-500', 'x-fail-500'), dep('oa-b', 'backup-ok')] },
         'gpt-failover-404': { route: 'priority', deployments: [dep('oa-retired', 'emu-ok'), dep('oa-b', 'backup-ok')] },
@@ -392,6 +393,18 @@ test('a stream that ends after its finish_reason without usage or [DONE] is comp
   const whole = await client().chat.completions.create({ model: 'gpt-no-done', messages: MSG });
   assert.equal(whole.choices[0].message.content, replyText('emu-a', 'emu-no-done'));
   assert.ok(whole.usage.prompt_tokens > 0 && whole.usage.completion_tokens > 0, `counted usage: ${JSON.stringify(whole.usage)}`);
+  await stillServes();
+});
+
+test('an upstream error that quotes the gateway\'s own credential is withheld from the client and the log', async () => {
+  const err = await client().chat.completions.create({ model: 'gpt-echo-auth', messages: MSG }).catch((e) => e);
+  assert.ok(err instanceof OpenAI.BadRequestError, `got ${err}`);
+  assert.ok(!JSON.stringify(err.error).includes('sk-upstream-a'), `the provider key in the client's error: ${JSON.stringify(err.error)}`);
+  assert.match(err.error.message, /quoted a credential the gateway sent/);
+  const id = err.headers?.get?.('x-request-id') ?? err.headers?.['x-request-id'];
+  await logsSettle(gw, (logs) => logs.some((l) => l.request_id === id));
+  assert.ok(gw.logs.some((l) => l.request_id === id), 'its access-log line');
+  assert.ok(!gw.stderr.includes('sk-upstream-a'), 'the provider key in the gateway\'s log');
   await stillServes();
 });
 

@@ -51,6 +51,9 @@ struct Call {
   uint64_t input_estimate = 0;  // estimate_input_tokens(chat), computed once at admission
   uint64_t output_estimate = 0;  // max_tokens, or the default estimate limits reserve
   bool reached_upstream = false;
+  // The credentials the latest upstream request carried (common/secret_scan.h): an upstream
+  // error that quotes one is withheld (withhold_sent_credentials in relay.h).
+  std::vector<std::string> sent_credentials;
   UsageAccumulator usage{0};
 
   unsigned status = 0;

@@ -1,4 +1,5 @@
 #include "gw/server/relay.h"
+#include "gw/common/secret_scan.h"
 
 #include <type_traits>
 #include <variant>
@@ -94,6 +95,7 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
     for (auto& ev : events) {
       if (auto* err = std::get_if<StreamError>(&ev)) {
         err->error.provider = rt.cfg->name;
+        withhold_sent_credentials(call, err->error);
         if (!sent) {
           // Nothing has reached the client yet, not even the events decoded from the same read
           // as this error (an Anthropic message_start followed at once by an overloaded_error):
@@ -171,6 +173,18 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
 
 }  // namespace
 
+void withhold_sent_credentials(const Call& call, Error& e) {
+  std::vector<std::string_view> secrets(call.sent_credentials.begin(), call.sent_credentials.end());
+  if (quotes_any(e.message, secrets)) {
+    e.message = "provider " + e.provider + " answered with an error that quoted a credential the gateway sent" +
+                (e.upstream_status != 0 ? " (HTTP " + std::to_string(e.upstream_status) + ")" : std::string()) +
+                "; its text is withheld";
+  }
+  if (quotes_any(e.upstream_type, secrets)) {
+    e.upstream_type.clear();
+  }
+}
+
 net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime& rt,
                                                       UpstreamRequest& wire, SteadyTime started) {
   App& app = call.worker.app();
@@ -192,6 +206,7 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
         co_return e;
       }
     }
+    call.sent_credentials = gw::sent_credentials(wire.headers);
     const auto sent = app.clock.steady_now();
     const Timeouts timeouts{p.connect_timeout, p.first_byte_timeout, p.idle_timeout};
     auto ex = co_await call.worker.http().start(wire, timeouts);
@@ -228,6 +243,7 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
     Error e = rt.codec->classify(resp);
     e.provider = dep.provider;
     e.upstream_status = exchange.status();
+    withhold_sent_credentials(call, e);
     app.health.on_failure(a.id, e, started);
     app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
     co_return e;

@@ -1,5 +1,6 @@
 // Reading a token endpoint's answer (token_answer.h).
 #include "gw/providers/oauth/token_answer.h"
+#include "gw/common/secret_scan.h"
 
 #include <cstdint>
 #include <optional>
@@ -18,24 +19,7 @@ constexpr int64_t kMaxLifetimeS = INT32_MAX;
 
 // Whether `text` quotes a credential (safe_text).
 bool quotes_secret(std::string_view text, const std::vector<std::string_view>& secrets) {
-  if (text.find("eyJ") != std::string_view::npos) {
-    return true;
-  }
-  constexpr size_t kWindow = 16;  // long enough not to match by chance
-  for (std::string_view s : secrets) {
-    if (s.size() < kWindow) {
-      if (s.size() >= 6 && text.find(s) != std::string_view::npos) {
-        return true;
-      }
-      continue;
-    }
-    for (size_t p = 0; p + kWindow <= text.size(); ++p) {
-      if (s.find(text.substr(p, kWindow)) != std::string_view::npos) {
-        return true;
-      }
-    }
-  }
-  return false;
+  return text.find("eyJ") != std::string_view::npos || quotes_any(text, secrets);
 }
 
 const json::string* string_at(const json::object& o, std::string_view key) {
