@@ -198,6 +198,30 @@ test('a malformed request gets 400 in the route\'s dialect instead of a silent c
   await stillServes();
 });
 
+test('a Transfer-Encoding that does not end in chunked is a 400 and a close, so its body is never read as a next request', async () => {
+  const smuggled = 'GET /health/ready HTTP/1.1\r\nHost: x\r\nX-Smuggled: 1\r\n\r\n';
+  for (const te of ['gzip', 'xchunked', 'chunked, identity']) {
+    const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${KEY}\r\nTransfer-Encoding: ${te}\r\n`;
+    for (const extra of ['', `Content-Length: ${smuggled.length}\r\n`]) {
+      const { data, closed } = await exchange(`${head}${extra}\r\n${smuggled}`);
+      const rs = parseResponses(data);
+      assert.equal(rs.length, 1, `${te}${extra ? ' + Content-Length' : ''}: one response, got ${rs.map((r) => r.status)}`);
+      assertOpenAIError(rs[0], 400);
+      assert.ok(closed, 'the connection is closed');
+    }
+  }
+  await stillServes();
+});
+
+test('a chunk extension that never ends is a 400, not memory without bound', async () => {
+  // 4 MiB with no line end after "1;": the gateway must answer once its buffer limit is passed.
+  const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n1;`;
+  const { data } = await exchange(head + 'a'.repeat(4 << 20));
+  const [r] = parseResponses(data.subarray(0, data.indexOf('\r\n\r\n') + 4 + Number(/content-length: (\d+)/i.exec(data.toString('latin1'))?.[1] ?? 0)));
+  assertOpenAIError(r, 400);
+  await stillServes();
+});
+
 test('a reply to HEAD has no body, so the next response on the connection stays framed', async () => {
   const got = await exchange('HEAD /health/live HTTP/1.1\r\nHost: gw\r\n\r\n' +
     'HEAD /v1/messages HTTP/1.1\r\nHost: gw\r\n\r\n' +

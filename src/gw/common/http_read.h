@@ -6,6 +6,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <algorithm>
+#include <boost/beast/http/error.hpp>
 
 #include "gw/common/asio.h"
 
@@ -28,7 +29,14 @@ net::awaitable<boost::system::error_code> read_http_step(Stream& s, boost::beast
       }
       ec = {};
     }
-    const auto into = buf.prepare(std::clamp<size_t>(buf.capacity() - buf.size(), 512, 65536));
+    // The buffer holds only what the parser could not take yet (a header, a chunk line): its
+    // max_size bounds that, so endless bytes with no line end (a chunk extension never closed)
+    // are an error, not memory until the process dies.
+    const size_t room = buf.max_size() - buf.size();
+    if (room == 0) {
+      co_return http::error::buffer_overflow;
+    }
+    const auto into = buf.prepare(std::min(room, std::clamp<size_t>(buf.capacity() - buf.size(), 512, 65536)));
     auto [rec, n] = co_await s.async_read_some(into, use_nothrow);
     if (rec == net::error::eof) {
       if (!p.got_some()) {

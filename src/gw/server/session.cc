@@ -73,8 +73,10 @@ bool malformed(const beast::error_code& ec) {
 }  // namespace
 
 Session::Session(Worker& worker, tcp::socket socket) : worker_(worker), socket_(std::move(socket)) {
-  // Reads go into the buffer's spare capacity: 8 KiB takes a typical request in one read.
+  // Reads go into the buffer's spare capacity: 8 KiB takes a typical request in one read. Past
+  // the header limit it holds at most a chunk line's worth more (read_http_step).
   buffer_.reserve(8 * 1024);
+  buffer_.max_size(worker.app().cfg.max_header_bytes + 64 * 1024);
   // Writes try the socket first (write_all); in non-blocking mode a full send buffer answers
   // would_block instead of stalling the worker.
   beast::error_code ec;
@@ -179,6 +181,13 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   }
   busy_ = true;
   const auto& req = parser.get();
+  // RFC 9112 6.3: a request whose Transfer-Encoding does not end in chunked has no knowable
+  // length; reading it any other way lets a body be taken for a next request (smuggling).
+  if (req.count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
+    const ClientReply bad = render_malformed(req.target(), "Transfer-Encoding must end with chunked");
+    co_await refuse(bad, req.method_string(), req.target());
+    co_return false;
+  }
   // Refuse an announced oversized body before reading it (and before 100-continue).
   if (auto len = parser.content_length(); len && *len > cfg.max_body_bytes) {
     const std::string_view target = req.target();
