@@ -2,10 +2,11 @@
 // binary against a config file and its SQLite ledger, no gateway needed.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { writeConfig, tempDir, BIN, startGateway, SA_KEY_FILE, MASTER_KEY } from './harness.mjs';
+import { writeConfig, tempDir, BIN, startGateway, SA_KEY_FILE, MASTER_KEY, freePort } from './harness.mjs';
 
 let dir;
 let configFile;
@@ -189,3 +190,41 @@ function file0(d) {
   writeFileSync(f, 'just some text');
   return f;
 }
+
+test('out of file descriptors, the gateway says so once, keeps its connections, and accepts again when some close', async () => {
+  const d = tempDir('switchyard-e2e-emfile-');
+  const file = writeConfig(d, {
+    ledger: `sqlite://${path.join(d, 'ledger.db')}`,
+    workers: 1,
+    providers: { oa: { type: 'openai', base_url: 'http://127.0.0.1:9/v1' } },
+    models: { 'm-oa': { deployments: [{ provider: 'oa', model: 'x', price: { input: 1, output: 2 } }] } },
+  });
+  const port = await freePort();
+  const proc = spawn('bash', ['-c', `ulimit -n 40 && exec "$0" serve --config "$1" --listen 127.0.0.1:${port}`, BIN, file], { cwd: d, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (b) => { stderr += b; });
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+  try {
+    for (let i = 0; i < 100 && !stderr.includes('"listening"'); i++) await wait(50);
+    assert.match(stderr, /"listening"/, stderr);
+    const socks = [];
+    for (let i = 0; i < 60; i++) {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      socks.push(s);
+    }
+    for (let i = 0; i < 100 && !stderr.includes('accept_failing'); i++) await wait(50);
+    await wait(500);  // half a second of refused accepts: one line, not one per try
+    assert.equal(stderr.split('accept_failing').length - 1, 1, stderr.slice(-2000));
+    for (const s of socks) s.destroy();
+    let live = 0;
+    for (let i = 0; i < 100 && live !== 200; i++) {
+      await wait(100);
+      live = await fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.status, () => 0);
+    }
+    assert.equal(live, 200, 'serving again once connections closed');
+    assert.match(stderr, /accept_recovered/);
+  } finally {
+    proc.kill('SIGKILL');
+  }
+});

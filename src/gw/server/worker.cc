@@ -46,7 +46,24 @@ net::awaitable<void> Worker::accept_loop() {
       if (ec == net::error::operation_aborted || !acceptor_->is_open()) {
         break;
       }
-      continue;  // e.g. EMFILE: keep serving the connections we have
+      if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+          ec.value() == ENFILE || ec == net::error::no_memory) {
+        // Out of file descriptors (or memory): the pending connection stays in the backlog, so
+        // accepting again at once fails again at once, a busy loop on a full core. Keep serving
+        // the connections we have and try again shortly; say so once per spell.
+        if (!out_of_descriptors_) {
+          out_of_descriptors_ = true;
+          log_event("accept_failing", ec.message() + " (raise the open-files limit, ulimit -n); retrying every 100 ms");
+        }
+        net::steady_timer pause(io_, std::chrono::milliseconds(100));
+        co_await pause.async_wait(use_nothrow);
+        continue;
+      }
+      continue;
+    }
+    if (out_of_descriptors_) {
+      out_of_descriptors_ = false;
+      log_event("accept_recovered", "accepting connections again");
     }
     socket.set_option(tcp::no_delay(true));
     net::co_spawn(

@@ -59,6 +59,7 @@ class Worker {
   int index_;
   net::io_context io_{1};
   std::unique_ptr<tcp::acceptor> acceptor_;
+  bool out_of_descriptors_ = false;  // accepting fails for want of descriptors (logged once)
   std::unique_ptr<HttpClient> http_;
   std::map<std::string, ProviderRuntime> providers_;
   DeadlineSweep sweep_{io_.get_executor()};  // client read/write deadlines
