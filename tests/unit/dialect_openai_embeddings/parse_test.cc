@@ -64,6 +64,19 @@ TEST(ParseEmbeddingRequest, RejectionsNameTheField) {
   EXPECT_EQ(openai::parse_embedding_request("[1]").error().code, Code::InvalidRequest);
 }
 
+// The body is passed through with its model replaced: a repeated key (plain or escaped) could
+// make an upstream run another model than the one authorized and priced.
+TEST(ParseEmbeddingRequest, ARepeatedTopLevelKeyIsRefused) {
+  for (const char* body : {R"({"model":"e","input":"x","model":"f"})", R"({"mod\u0065l":"o1-pro","model":"e","input":"x"})",
+                           R"({"model":"e","input":"x","input":"y"})"}) {
+    auto r = openai::parse_embedding_request(body);
+    ASSERT_FALSE(r) << body;
+    EXPECT_NE(r.error().message.find("appears more than once"), std::string::npos) << r.error().message;
+  }
+  EXPECT_TRUE(openai::parse_embedding_request(R"({"model":"e","input":"x","extra":{"a":1,"a":2}})"))
+      << "only top-level keys are the gateway's to judge";
+}
+
 TEST(RenderEmbeddingResponse, TheClientsModelNameAndTheUpstreamsBytesOtherwise) {
   EmbeddingRequest req;
   req.model = "embed-alias";

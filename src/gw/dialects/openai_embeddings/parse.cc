@@ -1,6 +1,9 @@
 // OpenAI Embeddings request body -> EmbeddingRequest. The body is checked here, at the edge, so a
 // malformed one is the client's 400 naming the field instead of an upstream's rejection (which
 // would not fail over) or worse, a deployment's 5xx.
+#include <simdjson.h>
+
+#include <set>
 #include <string>
 
 #include "gw/canonical/json_fields.h"
@@ -94,12 +97,34 @@ void collect_texts(const json::value& input, EmbeddingRequest& req) {
   }
 }
 
+// The body goes to OpenAI-format upstreams as sent, its model name replaced. Boost.JSON keeps the
+// last of a repeated key (the model authorized and priced here) where an upstream may read the
+// first, or a key spelled with escapes ("mod\u0065l") that a text replacement would not see: a
+// top-level key given twice is refused. simdjson keeps repeated keys and unescapes them.
+Result<void> no_repeated_keys(std::string_view body) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object o;
+  if (parser.parse(body.data(), body.size()).get(o) != simdjson::SUCCESS) {
+    return {};  // Boost.JSON read it; what simdjson refuses (a depth, a number) is judged there
+  }
+  std::set<std::string_view> seen;
+  for (simdjson::dom::key_value_pair kv : o) {
+    if (!seen.insert(kv.key).second) {
+      return invalid_field(std::string(kv.key), "appears more than once");
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<EmbeddingRequest> parse_embedding_request(std::string_view body) {
   auto v = parse_request_object(body);
   if (!v) {
     return v.error();
+  }
+  if (auto once = no_repeated_keys(body); !once) {
+    return once.error();
   }
   const json::object& o = v->get_object();
   EmbeddingRequest req;
