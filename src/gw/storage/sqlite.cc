@@ -1,6 +1,8 @@
 #include "gw/storage/sqlite.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 namespace gw::storage {
 
@@ -106,6 +108,13 @@ Result<Db> Db::open(const std::string& path, const OpenOptions& opts) {
   sqlite3* raw = nullptr;
   const int flags = (opts.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;
+  if (!opts.read_only && path != ":memory:" && !path.empty()) {
+    // A new ledger is created readable by its owner only (SQLite's default is 0644): it holds
+    // key hashes and every team's usage. SQLite gives its -wal and -shm files the same mode.
+    if (int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) {
+      ::close(fd);
+    }
+  }
   if (sqlite3_open_v2(path.c_str(), &raw, flags, nullptr) != SQLITE_OK) {
     Error e = db_error(raw, "open " + path);
     sqlite3_close(raw);

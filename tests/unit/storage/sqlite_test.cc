@@ -48,6 +48,27 @@ TEST(Sqlite, OpensInWalModeAndRoundTripsValues) {
   EXPECT_FALSE(*sel->step());
 }
 
+// The ledger holds key hashes and every team's usage: a new database and its WAL are the owner's
+// alone (SQLite's own default is 0644); an existing file keeps the mode its owner gave it.
+TEST(Sqlite, ANewDatabaseAndItsWalAreReadableByTheOwnerOnly) {
+  const std::string path = temp_db("mode");
+  {
+    auto db = Db::open(path);
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE(db->exec("CREATE TABLE t (a INTEGER)"));
+    namespace fs = std::filesystem;
+    EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    ASSERT_TRUE(fs::exists(path + "-wal"));
+    EXPECT_EQ(fs::status(path + "-wal").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                         std::filesystem::perms::group_read);
+  auto again = Db::open(path);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE((std::filesystem::status(path).permissions() & std::filesystem::perms::group_read) !=
+              std::filesystem::perms::none);
+}
+
 TEST(Sqlite, ErrorsAreValues) {
   auto db = Db::open(temp_db("errors"));
   ASSERT_TRUE(db);
