@@ -15,6 +15,8 @@ const KEY = 'sk-e2e-robust-0001';
 const MAX_HEADER = 4096;
 let emu;
 let bigHead;
+let endless;
+const endlessSent = [];  // bytes each connection to `endless` got out before the gateway closed it
 let gw;
 let gwDir;
 
@@ -25,6 +27,23 @@ before(async () => {
     res.writeHead(200, { 'content-type': 'application/json', 'x-big': 'a'.repeat(70000) });
     res.end('{}');
   });
+  // Answers 200 chunked, then a chunk extension that never ends, up to 64 MiB.
+  endless = net.createServer((sock) => {
+    sock.on('error', () => {});
+    sock.once('data', async () => {
+      const i = endlessSent.push(0) - 1;
+      let open = true;
+      sock.on('close', () => { open = false; });
+      sock.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n1;');
+      const piece = Buffer.alloc(64 * 1024, 'a');
+      while (open && endlessSent[i] < 64 << 20) {
+        endlessSent[i] += piece.length;
+        if (!sock.write(piece)) await new Promise((r) => { sock.once('drain', r); sock.once('close', r); });
+      }
+      sock.end();
+    });
+  });
+  await new Promise((r) => endless.listen(0, '127.0.0.1', r));
   const dir = tempDir();
   gwDir = dir;
   gw = await startGateway({
@@ -39,11 +58,13 @@ before(async () => {
         oa: { type: 'openai', base_url: emu.baseUrl, api_key: '${UPSTREAM}' },
         'oa-stall': { type: 'openai', base_url: emu.baseUrl, api_key: '${UPSTREAM}', first_byte_timeout_ms: 800 },
         'big-head': { type: 'openai', base_url: `${bigHead.origin}/v1` },
+        endless: { type: 'openai', base_url: `http://127.0.0.1:${endless.address().port}/v1` },
       },
       models: {
         'gpt-ok': { deployments: [{ provider: 'oa', model: 'emu-ok', price: PRICE }] },
         'gpt-stall': { deployments: [{ provider: 'oa-stall', model: 'x-stall', price: PRICE }] },
         'gpt-big-head': { deployments: [{ provider: 'big-head', model: 'big', price: PRICE }] },
+        'gpt-endless': { deployments: [{ provider: 'endless', model: 'x', price: PRICE }] },
       },
       keys: [{ name: 'k', key: '${KEY}' }],
     },
@@ -54,6 +75,7 @@ after(async () => {
   await stopCleanly(gw);
   await emu?.close();
   await bigHead?.close();
+  endless?.close();
 });
 
 // Writes `bytes` on a fresh connection and collects what comes back until the gateway closes it
@@ -219,6 +241,15 @@ test('a chunk extension that never ends is a 400, not memory without bound', asy
   const { data } = await exchange(head + 'a'.repeat(4 << 20));
   const [r] = parseResponses(data.subarray(0, data.indexOf('\r\n\r\n') + 4 + Number(/content-length: (\d+)/i.exec(data.toString('latin1'))?.[1] ?? 0)));
   assertOpenAIError(r, 400);
+  await stillServes();
+});
+
+test('an upstream whose chunk extension never ends is cut off after a bounded read, not buffered without end', async () => {
+  const { data } = await exchange(post('/v1/chat/completions', JSON.stringify({ model: 'gpt-endless', messages: [{ role: 'user', content: 'hi' }] }), { extra: 'Connection: close\r\n' }), { idleMs: 20000 });
+  const [r] = parseResponses(data);
+  assert.ok(r.status >= 500, `an upstream failure, got ${r.status} ${r.body}`);
+  assert.equal(endlessSent.length, 1);
+  assert.ok(endlessSent[0] < 16 << 20, `the gateway read ${endlessSent[0]} bytes of a line that never ends`);
   await stillServes();
 });
 

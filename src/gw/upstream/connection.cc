@@ -76,10 +76,15 @@ std::string ms_text(std::chrono::milliseconds d) { return std::to_string(d.count
 // The read buffer: a 3 KB stream arrives in one read rather than six, and each read becomes a write
 // to the client.
 constexpr size_t kReadBufferBytes = 16 * 1024;
+// What the buffer may hold that the parser could not take yet: a head (http_client.cc allows
+// 64 KiB) or a chunk line. More is an upstream that never ends a line (a chunk extension without
+// end), an error rather than memory without bound.
+constexpr size_t kMaxUnparsedBytes = 1 << 20;
 
 Connection::Connection(tcp::socket s, std::shared_ptr<DeadlineSweep> sweep, std::string pool_key)
     : stream_(std::in_place_type<PlainStream>, std::move(s)), pool_key_(std::move(pool_key)), sweep_(std::move(sweep)) {
   buffer_.reserve(kReadBufferBytes);
+  buffer_.max_size(kMaxUnparsedBytes);
 }
 
 Connection::Connection(tcp::socket s, ssl::context& tls, std::shared_ptr<DeadlineSweep> sweep, std::string pool_key)
@@ -87,6 +92,7 @@ Connection::Connection(tcp::socket s, ssl::context& tls, std::shared_ptr<Deadlin
       pool_key_(std::move(pool_key)),
       sweep_(std::move(sweep)) {
   buffer_.reserve(kReadBufferBytes);
+  buffer_.max_size(kMaxUnparsedBytes);
 }
 
 tcp::socket& Connection::lowest() {
