@@ -253,6 +253,21 @@ test('an upstream whose chunk extension never ends is cut off after a bounded re
   await stillServes();
 });
 
+test('an HTTP/1.1 request without a Host, or any request with two, is a 400 (RFC 9112 3.2)', async () => {
+  for (const [name, bytes] of [
+    ['no Host', `GET /health/live HTTP/1.1\r\n\r\n`],
+    ['two Hosts', `GET /health/live HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n`],
+    ['two Hosts, HTTP/1.0', `GET /health/live HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n`],
+  ]) {
+    const [r] = parseResponses((await exchange(bytes)).data);
+    assertOpenAIError(r, 400);
+    assert.match(r.json.error.message, /Host/, name);
+  }
+  const [ok] = parseResponses((await exchange('GET /health/live HTTP/1.0\r\n\r\n')).data);
+  assert.equal(ok.status, 200, 'HTTP/1.0 may leave Host out');
+  await stillServes();
+});
+
 test('a reply to HEAD has no body, so the next response on the connection stays framed', async () => {
   const got = await exchange('HEAD /health/live HTTP/1.1\r\nHost: gw\r\n\r\n' +
     'HEAD /v1/messages HTTP/1.1\r\nHost: gw\r\n\r\n' +

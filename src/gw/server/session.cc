@@ -181,6 +181,14 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   }
   busy_ = true;
   const auto& req = parser.get();
+  // RFC 9112 3.2: an HTTP/1.1 request without a Host, or any with two, is a 400 (a proxy in front
+  // and this server could otherwise disagree about which site it is for).
+  if (const size_t hosts = req.count(http::field::host); hosts > 1 || (hosts == 0 && req.version() >= 11)) {
+    const ClientReply bad = render_malformed(req.target(), hosts == 0 ? "an HTTP/1.1 request needs a Host header"
+                                                                      : "more than one Host header");
+    co_await refuse(bad, req.method_string(), req.target());
+    co_return false;
+  }
   // RFC 9112 6.3: a request whose Transfer-Encoding does not end in chunked has no knowable
   // length; reading it any other way lets a body be taken for a next request (smuggling).
   if (req.count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
