@@ -14,11 +14,11 @@
 #include <unordered_set>
 
 #include "gw/common/utf8.h"
-#include "gw/common/thread_name.h"
 #include "gw/auth/key_db_health.h"
 #include "gw/auth/key_store_factory.h"
 #include "gw/auth/key_table.h"
 #include "gw/common/ids.h"
+#include "gw/common/thread_name.h"
 #include "gw/storage/time_text.h"
 
 namespace gw {

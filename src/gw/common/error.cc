@@ -9,7 +9,8 @@ unsigned Error::http_status() const {
     case Code::InvalidRequest: return 400;
     case Code::Unauthenticated: return 401;
     case Code::PermissionDenied: return 403;
-    case Code::NotFound: return 404;
+    case Code::NotFound:
+    case Code::ModelNotFound: return 404;
     case Code::PayloadTooLarge: return 413;
     case Code::RateLimited:
     case Code::BudgetExceeded: return 429;
@@ -29,7 +30,8 @@ std::string_view Error::code_name() const {
     case Code::InvalidRequest: return "invalid_request";
     case Code::Unauthenticated: return "unauthenticated";
     case Code::PermissionDenied: return "permission_denied";
-    case Code::NotFound: return "not_found";
+    case Code::NotFound:
+    case Code::ModelNotFound: return "not_found";
     case Code::PayloadTooLarge: return "payload_too_large";
     case Code::RateLimited: return "rate_limited";
     case Code::BudgetExceeded: return "budget_exceeded";

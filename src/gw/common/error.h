@@ -12,7 +12,8 @@ enum class Code {
   InvalidRequest,     // 400: the client's request is malformed or cannot be translated
   Unauthenticated,    // 401: missing or unknown virtual key
   PermissionDenied,   // 403: key may not use this model
-  NotFound,           // 404: unknown model or route
+  NotFound,           // 404: unknown route, key, ...
+  ModelNotFound,      // 404: no model by the name the client asked for
   PayloadTooLarge,    // 413
   RateLimited,        // 429: a limit or a budget of ours, or the upstream's (see retryable)
   BudgetExceeded,     // 429: the key's budget for the period is spent

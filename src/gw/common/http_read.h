@@ -6,7 +6,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <algorithm>
-#include <boost/beast/http/error.hpp>
 
 #include "gw/common/asio.h"
 

@@ -1,5 +1,4 @@
 #include "gw/common/log_sink.h"
-#include "gw/common/thread_name.h"
 
 #include <unistd.h>
 
@@ -9,6 +8,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include "gw/common/thread_name.h"
 
 namespace gw::log_sink {
 

@@ -1,7 +1,8 @@
 #pragma once
 // The emulator's answers, as pure functions of the request: deterministic text of a natural
-// length (--reply-tokens, 20 by default: the whole sentence) cut short by a smaller max_tokens, and then said to be
-// cut ("length" / "max_tokens") as a real model would; usage counts what was sent and received.
+// length (--reply-tokens, 20 by default: the whole sentence) cut short by a smaller max_tokens,
+// and then said to be cut ("length" / "max_tokens") as a real model would; usage counts what was
+// sent and received.
 #include <boost/json.hpp>
 #include <optional>
 #include <string>

@@ -1,11 +1,11 @@
 #include "gw/ledger/group_commit.h"
-#include "gw/common/thread_name.h"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <optional>
 
+#include "gw/common/thread_name.h"
 #include "gw/storage/db_log.h"
 
 namespace gw {

@@ -1,5 +1,4 @@
 #include "gw/limits/redis_limiter.h"
-#include "gw/common/thread_name.h"
 
 #include <openssl/rand.h>
 
@@ -9,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "gw/common/thread_name.h"
 #include "gw/config/budget_period.h"
 #include "gw/limits/memory_limiter.h"
 #include "gw/limits/redis_scripts.h"

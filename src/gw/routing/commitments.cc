@@ -1,9 +1,9 @@
 #include "gw/routing/commitments.h"
-#include "gw/common/thread_name.h"
 
 #include <algorithm>
 #include <limits>
 
+#include "gw/common/thread_name.h"
 #include "gw/telemetry/access_log.h"
 
 namespace gw {

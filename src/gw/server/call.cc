@@ -4,6 +4,7 @@
 
 #include "gw/common/ids.h"
 #include "gw/ledger/pricing.h"
+#include "gw/server/routes.h"
 #include "gw/server/worker.h"
 #include "gw/telemetry/access_log.h"
 
@@ -14,7 +15,7 @@ Call::Call(Session& s, const ClientRequest& r, const ClientDialect& d)
       worker(s.worker()),
       http(r),
       dialect(d),
-      route(d.id() == Dialect::AnthropicMessages ? "messages" : "chat_completions"),
+      route(route_label(path_of(r.target()))),
       request_id(new_request_id()),
       start(s.worker().app().clock.steady_now()),
       wall_start(s.worker().app().clock.now()) {

@@ -33,9 +33,8 @@ struct Call {
   Worker& worker;
   const ClientRequest& http;
   const ClientDialect& dialect;
-  // The metrics route label: "chat_completions" or "messages" by the dialect dispatch chose by
-  // path, "count_tokens" for POST /v1/messages/count_tokens, "embeddings" for POST /v1/embeddings.
-  // A fixed set: labels stay bounded.
+  // The metrics route label of the request's path (route_label in routes.h): a fixed set, so
+  // labels stay bounded.
   std::string_view route;
   std::string request_id;
   SteadyTime start;
@@ -51,9 +50,6 @@ struct Call {
   uint64_t input_estimate = 0;  // estimate_input_tokens(chat), computed once at admission
   uint64_t output_estimate = 0;  // max_tokens, or the default estimate limits reserve
   bool reached_upstream = false;
-  // The credentials the latest upstream request carried (common/secret_scan.h): an upstream
-  // error that quotes one is withheld (withhold_sent_credentials in relay.h).
-  std::vector<std::string> sent_credentials;
   UsageAccumulator usage{0};
 
   unsigned status = 0;

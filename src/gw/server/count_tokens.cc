@@ -96,7 +96,6 @@ net::awaitable<void> reply_count(Call& call, uint64_t n) {
 
 net::awaitable<void> handle_count_tokens(Session& session, const ClientRequest& req) {
   Call call(session, req, anthropic_messages_dialect());
-  call.route = "count_tokens";
 
   // Counting is not held to the key's limits and never metered (nothing is generated).
   Routed r;

@@ -188,7 +188,6 @@ net::awaitable<Result<void>> embed_attempt(Call& call, const EmbeddingRequest& r
 
 net::awaitable<void> handle_embeddings(Session& session, const ClientRequest& http) {
   Call call(session, http, openai_chat_dialect());
-  call.route = "embeddings";
 
   Routed r;
   auto parsed = openai::parse_embedding_request(http.body());

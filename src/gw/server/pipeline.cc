@@ -36,7 +36,7 @@ Result<void> accept_request(Call& call, Result<ChatRequest> parsed) {
 
   call.model = call.worker.app().cfg.model(call.chat.model);
   if (call.model == nullptr) {
-    Error e = make_error(Code::NotFound, "model '" + call.chat.model + "' does not exist");
+    Error e = make_error(Code::ModelNotFound, "model '" + call.chat.model + "' does not exist");
     e.param = "model";
     return e;
   }

@@ -1,9 +1,9 @@
 #include "gw/server/relay.h"
-#include "gw/common/secret_scan.h"
 
 #include <type_traits>
 #include <variant>
 
+#include "gw/common/secret_scan.h"
 #include "gw/server/worker.h"
 
 namespace gw {
@@ -65,7 +65,9 @@ net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, Pro
   co_return AttemptOutcome{true, std::nullopt};
 }
 
-net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, ProviderRuntime& rt) {
+// `request_headers`: what was sent, for withhold_sent_credentials.
+net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, ProviderRuntime& rt,
+                                            const Headers& request_headers) {
   auto decoder = rt.codec->stream_decoder();
   auto encoder = call.dialect.stream_encoder(call.chat);
   bool started = false;  // has the client's stream begun (head prepared, events encoded)?
@@ -95,7 +97,7 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
     for (auto& ev : events) {
       if (auto* err = std::get_if<StreamError>(&ev)) {
         err->error.provider = rt.cfg->name;
-        withhold_sent_credentials(call, err->error);
+        withhold_sent_credentials(request_headers, err->error);
         if (!sent) {
           // Nothing has reached the client yet, not even the events decoded from the same read
           // as this error (an Anthropic message_start followed at once by an overloaded_error):
@@ -173,8 +175,10 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
 
 }  // namespace
 
-void withhold_sent_credentials(const Call& call, Error& e) {
-  std::vector<std::string_view> secrets(call.sent_credentials.begin(), call.sent_credentials.end());
+void withhold_sent_credentials(const Headers& sent, Error& e) {
+  // Derived here, on the error path only, not for every request sent.
+  const std::vector<std::string> credentials = sent_credentials(sent);
+  const std::vector<std::string_view> secrets(credentials.begin(), credentials.end());
   if (quotes_any(e.message, secrets)) {
     e.message = "provider " + e.provider + " answered with an error that quoted a credential the gateway sent" +
                 (e.upstream_status != 0 ? " (HTTP " + std::to_string(e.upstream_status) + ")" : std::string()) +
@@ -206,7 +210,6 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
         co_return e;
       }
     }
-    call.sent_credentials = gw::sent_credentials(wire.headers);
     const auto sent = app.clock.steady_now();
     const Timeouts timeouts{p.connect_timeout, p.first_byte_timeout, p.idle_timeout};
     auto ex = co_await call.worker.http().start(wire, timeouts);
@@ -243,7 +246,7 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
     Error e = rt.codec->classify(resp);
     e.provider = dep.provider;
     e.upstream_status = exchange.status();
-    withhold_sent_credentials(call, e);
+    withhold_sent_credentials(wire.headers, e);
     app.health.on_failure(a.id, e, started);
     app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
     co_return e;
@@ -325,7 +328,7 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
   // Two statements, not a conditional expression: g++ 12 mis-destroys temporaries of a
   // co_await inside ?: (seen as a double free of the outcome).
   if (call.chat.stream) {
-    AttemptOutcome streamed = co_await relay_stream(call, exchange, *rt);
+    AttemptOutcome streamed = co_await relay_stream(call, exchange, *rt, req->headers);
     if (streamed.done) {
       app.health.on_success(a.id, latency, inflight.started);
     } else {

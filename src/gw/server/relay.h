@@ -35,10 +35,11 @@ struct UpstreamAnswer {
 // none by that name.
 Result<ProviderRuntime*> attempt_runtime(Call& call);
 
-// An upstream's error (message, type) that quotes a credential the call's latest upstream request
-// carried is replaced by a description that does not: servers that echo request headers back
-// would otherwise put the gateway's provider keys and tokens into client replies and logs.
-void withhold_sent_credentials(const Call& call, Error& e);
+// An upstream's error (message, type) that quotes a credential its request carried (`sent`, the
+// request's headers) is replaced by a description that does not: servers that echo request
+// headers back would otherwise put the gateway's provider keys and tokens into client replies
+// and logs.
+void withhold_sent_credentials(const Headers& sent, Error& e);
 
 // Signs `wire` and sends it to call.attempt's deployment (signing once more with fresh credentials
 // after a 401, protocols.md 5.5). A transport failure or a non-2xx answer comes back as the

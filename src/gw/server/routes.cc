@@ -13,11 +13,11 @@
 
 namespace gw {
 
-namespace {
-
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
+
+namespace {
 
 ClientReply json_reply(unsigned status, std::string body) {
   return ClientReply{status, Headers{{"content-type", "application/json"}}, std::move(body)};
@@ -65,7 +65,7 @@ ClientReply models(App& app, const ClientRequest& req, std::string_view path) {
     const std::optional<std::string> decoded = percent_decode(raw);  // SDKs encode a '/' in a name
     const std::string id = decoded ? *decoded : std::string(raw);
     if (app.cfg.model(id) == nullptr || !who->allows(id)) {
-      Error e = make_error(Code::NotFound, "model '" + id + "' does not exist");
+      Error e = make_error(Code::ModelNotFound, "model '" + id + "' does not exist");
       e.param = "model";
       return dialect.render_error(e);
     }
@@ -200,16 +200,7 @@ ClientReply simple_route(App& app, const ClientRequest& req, std::string_view pa
   }
   Error e = make_error(Code::NotFound, "no route for " + std::string(req.method_string()) + " " +
                                            std::string(path));
-  ClientReply r = dialect_for_path(path).render_error(e);
-  // No model is involved: OpenAI's own answer to an unknown URL has code null, not model_not_found.
-  boost::json::error_code ec;
-  if (boost::json::value v = boost::json::parse(r.body, ec); !ec && v.is_object()) {
-    if (auto* err = v.as_object().if_contains("error"); err && err->is_object() && err->as_object().contains("code")) {
-      err->as_object()["code"] = nullptr;
-      r.body = boost::json::serialize(v);
-    }
-  }
-  return r;
+  return dialect_for_path(path).render_error(e);
 }
 
 }  // namespace

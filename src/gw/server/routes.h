@@ -19,6 +19,9 @@ ClientReply render_headers_too_large(std::string_view target);
 // 400: a request that is not well-formed HTTP/1.1 (`what` says how), in the target's dialect.
 ClientReply render_malformed(std::string_view target, std::string_view what);
 
+// A request target without its query.
+std::string_view path_of(std::string_view target);
+
 // The /metrics route label of a client API path ("chat_completions", "messages", "count_tokens",
 // "embeddings"), as its handler counts it; empty for any other path.
 std::string_view route_label(std::string_view path);

@@ -1,5 +1,4 @@
 #include "gw/server/server.h"
-#include "gw/common/thread_name.h"
 
 #include <csignal>
 #include <iostream>
@@ -7,6 +6,7 @@
 
 #include "gw/auth/key_store_factory.h"
 #include "gw/common/asio.h"
+#include "gw/common/thread_name.h"
 #include "gw/config/load.h"
 #include "gw/config/warnings.h"
 #include "gw/ledger/make_ledger.h"

@@ -135,7 +135,7 @@ net::awaitable<void> Session::refuse(const ClientReply& r, std::string_view meth
   const std::string request_id = new_request_id();
   const Headers extra{{"x-request-id", request_id}};
   co_await write_reply(r, extra);
-  const std::string_view path = target.substr(0, target.find('?'));
+  const std::string_view path = path_of(target);
   if (const std::string_view route = route_label(path); !route.empty()) {
     worker_.app().metrics.request_done(route, "", "", r.status, 0);
   }

@@ -324,6 +324,7 @@ TEST(AnthropicDialect, ErrorsHaveTheAnthropicShapeAndStatus) {
                         Case{Code::Unauthenticated, 0, 401, "authentication_error"},
                         Case{Code::PermissionDenied, 0, 403, "permission_error"},
                         Case{Code::NotFound, 0, 404, "not_found_error"},
+                        Case{Code::ModelNotFound, 0, 404, "not_found_error"},
                         Case{Code::PayloadTooLarge, 0, 413, "request_too_large"},
                         Case{Code::RateLimited, 0, 429, "rate_limit_error"},
                         Case{Code::BudgetExceeded, 0, 429, "rate_limit_error"},

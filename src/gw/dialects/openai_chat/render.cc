@@ -31,7 +31,7 @@ std::string_view error_type_for(unsigned status) {
 json::value error_code_for(const Error& err) {
   switch (err.code) {
     case Code::Unauthenticated: return "invalid_api_key";
-    case Code::NotFound: return "model_not_found";
+    case Code::ModelNotFound: return "model_not_found";
     case Code::BudgetExceeded: return "insufficient_quota";
     case Code::RateLimited: return "rate_limit_exceeded";
     default: break;

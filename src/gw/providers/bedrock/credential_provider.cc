@@ -1,8 +1,9 @@
 // Refreshing temporary AWS credentials on a thread of their own (credential_provider.h).
 #include "gw/providers/bedrock/credential_provider.h"
-#include "gw/common/thread_name.h"
 
 #include <algorithm>
+
+#include "gw/common/thread_name.h"
 
 namespace gw::bedrock {
 

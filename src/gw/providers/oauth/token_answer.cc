@@ -1,11 +1,12 @@
 // Reading a token endpoint's answer (token_answer.h).
 #include "gw/providers/oauth/token_answer.h"
-#include "gw/common/secret_scan.h"
 
 #include <cstdint>
 #include <optional>
 
 #include <boost/json.hpp>
+
+#include "gw/common/secret_scan.h"
 
 namespace gw::oauth {
 
