@@ -253,6 +253,33 @@ test('an upstream whose chunk extension never ends is cut off after a bounded re
   await stillServes();
 });
 
+test('two Authorization or two x-api-key headers are a 400 in the route\'s dialect, never "the first one wins"', async () => {
+  for (const [name, path, body, extra, check] of [
+    ['two Authorization', '/v1/chat/completions', CHAT, 'Authorization: Bearer sk-other\r\n', assertOpenAIError],
+    ['two x-api-key', '/v1/messages', MESSAGES, `x-api-key: ${KEY}\r\nx-api-key: sk-other\r\n`, assertAnthropicError],
+  ]) {
+    const [r] = parseResponses((await exchange(post(path, body, { extra }))).data);
+    check(r, 400);
+    assert.match(r.json.error.message, /more than one Authorization or x-api-key/, name);
+    assert.ok(r.headers['x-request-id'], name);
+  }
+  // One of each is no ambiguity: the bearer token is the key (contract.md).
+  const [one] = parseResponses((await exchange(post('/v1/chat/completions', CHAT,
+    { extra: 'x-api-key: sk-other\r\nConnection: close\r\n' }))).data);
+  assert.equal(one.status, 200, one.body);
+  await stillServes();
+});
+
+test('an unknown model name is quoted back cut to 256 bytes, not echoed whole', async () => {
+  const name = 'm'.repeat(255) + '\u00e9' + 'x'.repeat(2000);  // the cut falls inside the é
+  const body = JSON.stringify({ model: name, messages: [{ role: 'user', content: 'hi' }] });
+  const [r] = parseResponses((await exchange(post('/v1/chat/completions', body))).data);
+  assertOpenAIError(r, 404);
+  assert.equal(r.json.error.message, `model '${'m'.repeat(255)}\u2026' does not exist`);
+  assert.ok(r.body.length < 1024, `error body of ${r.body.length} bytes`);
+  await stillServes();
+});
+
 test('an HTTP/1.1 request without a Host, or any request with two, is a 400 (RFC 9112 3.2)', async () => {
   for (const [name, bytes] of [
     ['no Host', `GET /health/live HTTP/1.1\r\n\r\n`],

@@ -87,4 +87,24 @@ std::string to_storable_utf8(std::string_view s) {
   return out;
 }
 
+std::string_view utf8_prefix(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) {
+    return s;
+  }
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) {
+    --cut;  // s[cut] continues a sequence: the cut goes before the sequence's first byte
+  }
+  return s.substr(0, cut);
+}
+
+std::string excerpt(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) {
+    return std::string(s);
+  }
+  std::string out(utf8_prefix(s, max_bytes));
+  out += "\xE2\x80\xA6";  // U+2026 …
+  return out;
+}
+
 }  // namespace gw

@@ -15,4 +15,11 @@ bool printable_utf8(std::string_view s);
 // `s` with every invalid sequence and every NUL byte replaced by U+FFFD; valid text unchanged.
 std::string to_storable_utf8(std::string_view s);
 
+// The longest prefix of `s` of at most `max_bytes` that does not end inside a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view s, size_t max_bytes);
+
+// `s` for quoting a client's input back in a message: whole up to `max_bytes`, otherwise its
+// utf8_prefix and "…", so that a megabyte model name is not echoed into every error body.
+std::string excerpt(std::string_view s, size_t max_bytes = 256);
+
 }  // namespace gw

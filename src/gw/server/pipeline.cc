@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "gw/canonical/usage_accumulator.h"
+#include "gw/common/utf8.h"
 #include "gw/ledger/pricing.h"
 #include "gw/server/call.h"
 #include "gw/server/relay.h"
@@ -36,7 +37,7 @@ Result<void> accept_request(Call& call, Result<ChatRequest> parsed) {
 
   call.model = call.worker.app().cfg.model(call.chat.model);
   if (call.model == nullptr) {
-    Error e = make_error(Code::ModelNotFound, "model '" + call.chat.model + "' does not exist");
+    Error e = make_error(Code::ModelNotFound, "model '" + excerpt(call.chat.model) + "' does not exist");
     e.param = "model";
     return e;
   }

@@ -5,6 +5,7 @@
 #include "gw/admin/admin_routes.h"
 #include "gw/common/ids.h"
 #include "gw/common/percent.h"
+#include "gw/common/utf8.h"
 #include "gw/server/count_tokens.h"
 #include "gw/server/embeddings.h"
 #include "gw/server/pipeline.h"
@@ -65,7 +66,7 @@ ClientReply models(App& app, const ClientRequest& req, std::string_view path) {
     const std::optional<std::string> decoded = percent_decode(raw);  // SDKs encode a '/' in a name
     const std::string id = decoded ? *decoded : std::string(raw);
     if (app.cfg.model(id) == nullptr || !who->allows(id)) {
-      Error e = make_error(Code::ModelNotFound, "model '" + id + "' does not exist");
+      Error e = make_error(Code::ModelNotFound, "model '" + excerpt(id) + "' does not exist");
       e.param = "model";
       return dialect.render_error(e);
     }

@@ -189,6 +189,13 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
     co_await refuse(bad, req.method_string(), req.target());
     co_return false;
   }
+  // RFC 9110 11.6.2: Authorization holds one credential. With two (or two x-api-key), which one
+  // a proxy in front checked and which one this server authenticates could differ.
+  if (req.count(http::field::authorization) > 1 || req.count("x-api-key") > 1) {
+    const ClientReply bad = render_malformed(req.target(), "more than one Authorization or x-api-key header");
+    co_await refuse(bad, req.method_string(), req.target());
+    co_return false;
+  }
   // RFC 9112 6.3: a request whose Transfer-Encoding does not end in chunked has no knowable
   // length; reading it any other way lets a body be taken for a next request (smuggling).
   if (req.count(http::field::transfer_encoding) != 0 && !parser.chunked()) {

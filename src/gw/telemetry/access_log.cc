@@ -8,6 +8,7 @@
 
 #include "gw/common/json_util.h"
 #include "gw/common/log_sink.h"
+#include "gw/common/utf8.h"
 
 namespace gw {
 
@@ -18,14 +19,7 @@ constexpr size_t kMaxFieldBytes = 1024;
 
 // At most kMaxFieldBytes of `s` as a JSON string, never cut inside a UTF-8 sequence.
 void append_field_string(std::string& out, std::string_view s) {
-  if (s.size() > kMaxFieldBytes) {
-    size_t cut = kMaxFieldBytes;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) {
-      --cut;
-    }
-    s = s.substr(0, cut);
-  }
-  append_json_string(out, s);
+  append_json_string(out, utf8_prefix(s, kMaxFieldBytes));
 }
 
 // "2026-11-27T01:20:21.094Z". The date-time part is formatted once per second per thread.
