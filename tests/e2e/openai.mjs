@@ -8,7 +8,8 @@
 //   emu.totals(filter)   -> sums of `served`
 //
 // Behaviour is chosen by the upstream model name (see util.behaviourOf): fail-500, fail-503,
-// rate-429 (retry-after: 1), drop, stall, midstream-drop, midstream-error, slow, echo-auth (a 400
+// rate-429 (retry-after: 1), drop, stall, midstream-drop, midstream-error, slow, pause-mid (a stream
+// falls silent for 1.5 s after its first word), echo-auth (a 400
 // quoting the request's Authorization header), no-done (a stream
 // ends after its finish_reason: no usage chunk, no [DONE]; a whole reply has no usage), refuse (the reply
 // is a refusal: message.refusal, streamed as delta.refusal, as structured outputs do); otherwise
@@ -144,6 +145,12 @@ export async function startOpenAI({ name = 'openai', apiKey = null, cachedTokens
       return;
     }
     served.push(entry);
+    if (behaviour === 'pause-mid') {
+      // A model that starts, then thinks in silence for a while (reasoning) before the rest.
+      await writePieces(res, pieces.slice(0, 2));
+      await sleep(1500);
+      pieces.splice(0, 2);
+    }
     const ok = await writePieces(res, pieces, behaviour === 'slow' ? 100 : 0);
     entry.usageSent = includeUsage && behaviour !== 'no-done';
     entry.complete = ok;

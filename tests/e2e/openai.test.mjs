@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
 import { startOpenAI } from './openai.mjs';
 import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, stopCleanly, logsSettle } from './harness.mjs';
 import { replyText, TOOL_ARGS } from './util.mjs';
@@ -41,6 +42,7 @@ before(async () => {
       master_key: '${E2E_MASTER_KEY}',
       ledger: `sqlite://${dir}/ledger.db`,
       max_body_bytes: 65536,
+      stream_keepalive_ms: 300,
       providers: {
         'oa-main': a(),
         'oa-b': { type: 'openai', base_url: emuB.baseUrl, api_key: '${UPSTREAM_B}' },
@@ -56,6 +58,7 @@ before(async () => {
       models: {
         'gpt-ok': { route: 'priority', deployments: [dep('oa-main', 'emu-ok')] },
         'gpt-no-done': { route: 'priority', deployments: [dep('oa-main', 'emu-no-done')] },
+        'gpt-pause': { route: 'priority', deployments: [dep('oa-main', 'emu-pause-mid')] },
         'gpt-echo-auth': { route: 'priority', deployments: [dep('oa-main', 'emu-echo-auth')] },
         'gpt-other': { route: 'priority', deployments: [dep('oa-b', 'emu-other')] },
         'gpt-failover-500': { route: 'priority', deployments: [dep('oa-500', 'x-fail-500'), dep('oa-b', 'backup-ok')] },
@@ -393,6 +396,37 @@ test('a stream that ends after its finish_reason without usage or [DONE] is comp
   const whole = await client().chat.completions.create({ model: 'gpt-no-done', messages: MSG });
   assert.equal(whole.choices[0].message.content, replyText('emu-a', 'emu-no-done'));
   assert.ok(whole.usage.prompt_tokens > 0 && whole.usage.completion_tokens > 0, `counted usage: ${JSON.stringify(whole.usage)}`);
+  await stillServes();
+});
+
+test('a stream whose upstream falls silent gets keep-alive events the SDKs skip, in each client\'s dialect', async () => {
+  const body = { model: 'gpt-pause', max_tokens: 64, messages: MSG, stream: true };
+  const raw = async (path, headers) => {
+    const r = await fetch(`${gw.baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    assert.equal(r.status, 200);
+    return r.text();
+  };
+  // OpenAI clients: SSE comments, between the first content and the rest (1.5 s of silence,
+  // stream_keepalive_ms 300), never before the first event or after [DONE].
+  const oa = await raw('/chat/completions', { authorization: `Bearer ${KEY_A}` });
+  const comments = oa.split('\n\n').filter((e) => e === ': keep-alive');
+  assert.ok(comments.length >= 2, `keep-alives: ${comments.length} in ${oa}`);
+  assert.ok(oa.startsWith('data: {') && oa.endsWith('data: [DONE]\n\n'), oa);
+  const firstContent = oa.indexOf('"content":"Hello');
+  assert.ok(firstContent > 0 && firstContent < oa.indexOf(': keep-alive'), 'the silence came after content');
+  // Anthropic clients: Anthropic's own ping event.
+  const an = await raw('/messages', { 'x-api-key': KEY_A, 'anthropic-version': '2023-06-01' });
+  const pings = an.split('\n\n').filter((e) => e === 'event: ping\ndata: {"type":"ping"}');
+  assert.ok(pings.length >= 2, `pings: ${pings.length} in ${an}`);
+  // And the SDKs read through them to the whole answer.
+  let text = '';
+  for await (const chunk of await client().chat.completions.create({ model: 'gpt-pause', messages: MSG, stream: true })) {
+    text += chunk.choices[0]?.delta?.content ?? '';
+  }
+  assert.equal(text, replyText('emu-a', 'emu-pause-mid'));
+  const anthropic = new Anthropic({ apiKey: KEY_A, baseURL: gw.url, maxRetries: 0 });
+  const msg = await anthropic.messages.stream({ model: 'gpt-pause', max_tokens: 64, messages: MSG }).finalMessage();
+  assert.equal(msg.content[0].text, replyText('emu-a', 'emu-pause-mid'));
   await stillServes();
 });
 

@@ -53,7 +53,9 @@ void DeadlineSweep::schedule() {
         ++it;
       }
     }
-    if (!armed_.empty()) {  // idle io_contexts see no tick (and unit tests' run() returns)
+    // Idle io_contexts see no tick (and unit tests' run() returns). An owner re-armed by its
+    // expire() has already scheduled the next one.
+    if (!armed_.empty() && !ticking_) {
       schedule();
     }
   });

@@ -27,6 +27,7 @@ class Expirable : public boost::intrusive::list_base_hook<boost::intrusive::link
 
   // Called once when the armed deadline passes; cancels the owner's pending I/O. It must not
   // destroy the owner (the sweep is iterating); the cancelled operation's completion does that.
+  // It may arm a new deadline (a periodic duty, such as a stream's keep-alive).
   virtual void expire() = 0;
 
   Clock::time_point deadline() const { return deadline_; }

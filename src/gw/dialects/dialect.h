@@ -37,6 +37,9 @@ class ClientDialect {
   // Renders a complete response (JSON body). `req` gives the model name the client asked for.
   virtual std::string render(const ChatResponse& resp, const ChatRequest& req) const = 0;
   virtual std::unique_ptr<StreamEncoder> stream_encoder(const ChatRequest& req) const = 0;
+  // An SSE event the client's SDK skips, sent when a stream has been silent a while (an upstream
+  // thinking) so that proxies and load balancers that cut idle connections leave it open.
+  virtual std::string_view stream_keepalive() const = 0;
   // Status, content-type and body of an error in this dialect (retry-after added by the server).
   virtual ClientReply render_error(const Error& err) const = 0;
 };

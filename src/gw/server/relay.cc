@@ -118,7 +118,7 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
       call.usage.on_event(ev);
       if (!started) {
         call.status = 200;
-        call.session.begin_stream(call.routing_headers());
+        call.session.begin_stream(call.routing_headers(), call.dialect.stream_keepalive());
         started = true;
         held_since = call.worker.app().clock.steady_now();
       }

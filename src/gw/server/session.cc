@@ -104,15 +104,56 @@ void Session::close_now() {
 }
 
 void Session::expire() {
+  if (keepalive_armed_) {
+    send_keepalive();
+    return;
+  }
   beast::error_code ec;
   socket_.cancel(ec);  // the pending read or write completes with operation_aborted
 }
 
 void Session::arm_deadline(std::chrono::steady_clock::duration d) {
+  keepalive_armed_ = false;
   worker_.sweep().arm_after(*this, d);
 }
 
-void Session::disarm_deadline() { worker_.sweep().disarm(*this); }
+void Session::disarm_deadline() {
+  keepalive_armed_ = false;
+  worker_.sweep().disarm(*this);
+}
+
+void Session::arm_keepalive() {
+  const auto every = worker_.app().cfg.stream_keepalive;
+  if (every.count() > 0 && !keepalive_.empty()) {
+    worker_.sweep().arm_after(*this, every);
+    keepalive_armed_ = true;
+  }
+}
+
+// No write is in progress (one would have armed its own timeout), so the event goes out now, in
+// a non-blocking send. A client too slow to take a few bytes keeps what it did not take for the
+// next write, ahead of it, and gets no further keep-alive until then.
+void Session::send_keepalive() {
+  keepalive_armed_ = false;
+  if (!pending_head_.empty()) {
+    arm_keepalive();
+    return;
+  }
+  std::string event;
+  if (http10_) {
+    event = keepalive_;
+  } else {
+    event = fmt::format("{:x}\r\n{}\r\n", keepalive_.size(), keepalive_);
+  }
+  const std::array<net::const_buffer, 1> buf{net::buffer(event)};
+  beast::error_code ec;
+  const size_t sent = send_now(socket_, buf, ec);
+  if (ec) {
+    return;  // the client is gone: the stream's next write finds out
+  }
+  pending_head_ = event.substr(sent);
+  arm_keepalive();
+}
 
 net::awaitable<beast::error_code> Session::read_until(RequestParser& p, bool header_only) {
   arm_deadline(worker_.app().cfg.read_timeout);
@@ -246,6 +287,7 @@ net::awaitable<void> Session::run() {
     head_ = req.method() == http::verb::head;
     http10_ = req.version() < 11;
     co_await dispatch(*this, req);
+    disarm_deadline();  // a stream the handler left (its client gone) wants no more keep-alives
     busy_ = false;
   }
   beast::error_code ec;
@@ -286,7 +328,8 @@ net::awaitable<bool> Session::write_reply(const ClientReply& r, const Headers& e
   co_return co_await write_all(bufs);
 }
 
-void Session::begin_stream(const Headers& extra) {
+void Session::begin_stream(const Headers& extra, std::string_view keepalive) {
+  keepalive_ = keepalive;
   // The head is held and leaves with the first chunk, in the same write (one send, not two).
   const Headers fields{{"content-type", "text/event-stream; charset=utf-8"}, {"cache-control", "no-cache"}};
   pending_head_ = reply_head(200, fields, extra);
@@ -306,10 +349,16 @@ net::awaitable<bool> Session::write_chunk(std::string_view data) {
   if (data.empty()) {
     co_return true;  // an empty chunk would end the body
   }
-  co_return co_await write_stream(data, false);
+  disarm_deadline();  // a keep-alive due now would go out in the middle of this write
+  const bool written = co_await write_stream(data, false);
+  if (written) {
+    arm_keepalive();
+  }
+  co_return written;
 }
 
 net::awaitable<bool> Session::end_stream(std::string_view last_data) {
+  disarm_deadline();
   co_return co_await write_stream(last_data, true);
 }
 

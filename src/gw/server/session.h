@@ -47,8 +47,9 @@ class Session final : public Expirable {
   // --- the writer handlers use. Each that writes returns false if the client is gone. ---
   net::awaitable<bool> write_reply(const ClientReply& r, const Headers& extra);
   // No I/O: the stream's head is held until the first chunk (or the end), so that both leave in
-  // one write.
-  void begin_stream(const Headers& extra);
+  // one write. Once the stream has begun, `keepalive` (a whole SSE event the client skips) is
+  // written whenever nothing else was for the config's stream_keepalive.
+  void begin_stream(const Headers& extra, std::string_view keepalive);
   // Drops a stream begun but not yet written (its attempt failed over before any byte was sent).
   void abandon_stream() { pending_head_.clear(); }
   net::awaitable<bool> write_chunk(std::string_view data);
@@ -78,6 +79,10 @@ class Session final : public Expirable {
 
   void arm_deadline(std::chrono::steady_clock::duration d);
   void disarm_deadline();
+  // The deadline, while a stream waits between writes, is when its keep-alive is due: expire()
+  // then writes one instead of cancelling I/O (there is none in progress).
+  void arm_keepalive();
+  void send_keepalive();
 
   Worker& worker_;
   tcp::socket socket_;
@@ -86,7 +91,9 @@ class Session final : public Expirable {
   bool busy_ = false;
   bool head_ = false;  // the request being answered is a HEAD: its reply has no body
   bool http10_ = false;  // ... is HTTP/1.0 (no chunked coding): a stream ends with the connection
-  std::string pending_head_;  // a stream's head, until its first write
+  std::string pending_head_;  // a stream's head until its first write; a keep-alive's unsent rest
+  std::string_view keepalive_;  // the stream's keep-alive event
+  bool keepalive_armed_ = false;  // the deadline armed is a keep-alive, not an I/O timeout
   bool linger_ = false;  // answered before the body was read: drain before closing
   std::list<Session*>::iterator self_;
 };

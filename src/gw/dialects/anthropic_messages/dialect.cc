@@ -17,6 +17,8 @@ class AnthropicMessagesDialect final : public ClientDialect {
   std::unique_ptr<StreamEncoder> stream_encoder(const ChatRequest& req) const override {
     return anthropic::make_messages_stream_encoder(req);
   }
+  // Anthropic's own keep-alive (protocols.md 2.7), as the stream encoder writes it.
+  std::string_view stream_keepalive() const override { return "event: ping\ndata: {\"type\":\"ping\"}\n\n"; }
   ClientReply render_error(const Error& err) const override {
     return anthropic::render_messages_error(err);
   }

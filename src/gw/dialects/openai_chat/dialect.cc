@@ -23,6 +23,8 @@ class OpenAIChatDialect final : public ClientDialect {
   std::unique_ptr<StreamEncoder> stream_encoder(const ChatRequest& req) const override {
     return make_chat_stream_encoder(req, now_s());
   }
+  // An SSE comment: OpenAI sends none, and every SSE parser (the SDKs' included) skips one.
+  std::string_view stream_keepalive() const override { return ": keep-alive\n\n"; }
   ClientReply render_error(const Error& err) const override { return render_chat_error(err); }
 
  private:
