@@ -118,6 +118,14 @@ void GroupCommitter::flush_blocking() {
   --flushers_;
 }
 
+std::optional<Error> GroupCommitter::failing() const {
+  if (!failing_set_.load(std::memory_order_acquire)) {
+    return std::nullopt;  // every admitted request asks: no lock while the ledger writes
+  }
+  std::lock_guard lk(mu_);
+  return failing_;
+}
+
 bool GroupCommitter::give_up_allowed() const { return stop_ || flushers_ > 0; }
 
 void GroupCommitter::tell_queued_waiters(const Error& e) {
@@ -189,6 +197,7 @@ void GroupCommitter::writer_loop() {
         }
         std::lock_guard g(mu_);
         failing_.reset();
+        failing_set_.store(false, std::memory_order_release);
         break;
       }
       ++failures;
@@ -204,6 +213,7 @@ void GroupCommitter::writer_loop() {
         }
         std::lock_guard g(mu_);
         failing_ = *failed;
+        failing_set_.store(true, std::memory_order_release);
         tell_queued_waiters(*failed);
       }
       bool give_up = false;
@@ -212,11 +222,14 @@ void GroupCommitter::writer_loop() {
         give_up = give_up_allowed() && failures >= policy_.failures_before_giving_up;
       }
       if (give_up) {
-        std::string ids;
-        for (const auto& rec : batch) {
-          ids += (ids.empty() ? "" : ",") + rec.request_id;
+        // Each record whole, not only its id: the log is then the only copy, from which an
+        // operator can enter it once the database is back (serve then exits with status 1).
+        for (size_t i = 0; i < batch.size(); ++i) {
+          if (!rejected[i]) {
+            storage::db_log(clock_, "error", "ledger_record_lost", describe(batch[i]));
+            lost_++;
+          }
         }
-        storage::db_log(clock_, "error", "ledger_records_lost", ids);
         kept = false;
         break;
       }

@@ -13,7 +13,8 @@
 // idempotent by request id). Waiters of a batch that keeps failing are told so (Internal) after
 // Policy::failures_before_telling_waiters tries while the records stay queued for retry; only a
 // shutdown (flush_blocking or destruction) gives up, after Policy::failures_before_giving_up
-// tries, and logs every request id it could not keep. Once a batch is failing that long, strict
+// tries, and logs every record it could not keep in full (ledger_record_lost), for an operator to
+// re-enter. Once a batch is failing that long, strict
 // waiters queued behind it are told at once too, until a write succeeds. A record the database can
 // never accept (WriteOutcome::permanent) is isolated by splitting its batch, logged in full as
 // ledger_record_rejected and dropped; the rest of its batch is committed.
@@ -58,7 +59,9 @@ class GroupCommitter {
 
   net::awaitable<Result<void>> record(UsageRecord rec);
   void flush_blocking();
-  LedgerCounters counters() const { return {records_.load(), commits_.load()}; }
+  LedgerCounters counters() const { return {records_.load(), commits_.load(), lost_.load()}; }
+  // The error of a batch failing failures_before_telling_waiters times with no success since.
+  std::optional<Error> failing() const;
 
  private:
   using Done = std::function<void(Result<void>)>;  // null for relaxed records
@@ -91,8 +94,10 @@ class GroupCommitter {
   // A batch has failed failures_before_telling_waiters times and no write succeeded since: strict
   // waiters are told at once instead of waiting behind it.
   std::optional<Error> failing_;
+  std::atomic<bool> failing_set_{false};  // failing_ has a value: read without the lock
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> records_{0};  // records in committed transactions
+  std::atomic<uint64_t> lost_{0};     // records given up at shutdown
   std::thread writer_;                // last: started once everything above exists
 };
 

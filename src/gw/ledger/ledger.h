@@ -9,6 +9,7 @@
 
 #include "gw/canonical/usage.h"
 #include "gw/common/asio.h"
+#include "gw/common/error.h"
 #include "gw/common/result.h"
 
 namespace gw {
@@ -42,6 +43,7 @@ struct UsageQuery {
 struct LedgerCounters {
   uint64_t records = 0;
   uint64_t commits = 0;
+  uint64_t lost = 0;  // records given up at shutdown, the database still failing (each logged in full)
 };
 
 struct UsageRow {
@@ -69,6 +71,10 @@ class Ledger {
   virtual Result<int64_t> provider_spend(const std::vector<std::string>& providers, int64_t since_ms,
                                          int64_t until_ms) = 0;
   virtual LedgerCounters counters() const = 0;
+  // Why the ledger cannot write right now (its database has kept failing, records wait in memory
+  // for retry), or nullopt while it writes. Requests that would be metered are refused meanwhile:
+  // what a crash would lose must not grow without bound.
+  virtual std::optional<Error> failing() const = 0;
 };
 
 }  // namespace gw

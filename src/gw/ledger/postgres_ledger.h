@@ -61,6 +61,7 @@ class PostgresLedger final : public Ledger {
   Result<int64_t> provider_spend(const std::vector<std::string>& providers, int64_t since_ms,
                                  int64_t until_ms) override;
   LedgerCounters counters() const override { return committer_->counters(); }
+  std::optional<Error> failing() const override { return committer_->failing(); }
 
   // application_name of the writer's connection (pg_stat_activity), for operators and tests.
   static constexpr std::string_view kWriterName = "switchyard-ledger-writer";

@@ -41,6 +41,7 @@ class SqliteLedger final : public Ledger {
   Result<int64_t> provider_spend(const std::vector<std::string>& providers, int64_t since_ms,
                                  int64_t until_ms) override;
   LedgerCounters counters() const override { return committer_->counters(); }
+  std::optional<Error> failing() const override { return committer_->failing(); }
 
  private:
   GroupCommitter::WriteOutcome write_batch(const std::vector<UsageRecord>& batch);  // on the writer thread only

@@ -59,7 +59,7 @@ net::awaitable<void> Call::reply_error(const Error& e) {
   co_await session.write_reply(r, extra);
 }
 
-net::awaitable<void> Call::meter() {
+net::awaitable<bool> Call::meter() {
   App& app = worker.app();
   const Usage u = usage.usage();
   int64_t cost = 0;
@@ -99,7 +99,21 @@ net::awaitable<void> Call::meter() {
   if (!r) {
     app.metrics.ledger_error();
     log_event("ledger_error", r.error().message);
+    co_return false;
   }
+  co_return true;
+}
+
+Error Call::withheld_for_ledger() {
+  // The upstream's answer (and cost) is real and its record will be written once the database
+  // takes it; the client learns only that it cannot have the answer. The database's own error
+  // is in the log (ledger_write_failed), not here: it names internal hosts.
+  Error e = make_error(Code::Unavailable,
+                       "the answer is withheld: the gateway could not record its usage durably (the usage "
+                       "ledger is failing); the record is kept and written once the ledger recovers");
+  outcome = "ledger_unavailable";
+  error_message = e.message;
+  return e;
 }
 
 void Call::finish_log() {

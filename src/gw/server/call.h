@@ -68,7 +68,12 @@ struct Call {
   net::awaitable<void> reply_error(const Error& e);
   // Writes the ledger record (awaits durability under ledger_sync: strict) and settles limits.
   // Called once per request that reached an upstream; a ledger failure is logged and counted.
-  net::awaitable<void> meter();
+  // False when the ledger could not confirm the record (strict: it is not durable, so the end of
+  // a successful answer must not reach the client; the record stays queued for retry).
+  net::awaitable<bool> meter();
+  // The end of a successful answer whose record meter() could not confirm: withheld, and this
+  // error sent in its place (an error reply, or a stream's error event).
+  Error withheld_for_ledger();
   // Metrics and the access-log line; called exactly once at the end.
   void finish_log();
 };

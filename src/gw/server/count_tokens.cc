@@ -99,7 +99,7 @@ net::awaitable<void> handle_count_tokens(Session& session, const ClientRequest& 
 
   // Counting is not held to the key's limits and never metered (nothing is generated).
   Routed r;
-  r.meter_failure = false;
+  r.metered = false;
   r.usable = [&call](const config::Deployment& dep) { return can_count(call.worker, dep); };
   if (auto who = authenticate(call); !who) {
     r.refused = who.error();

@@ -176,7 +176,12 @@ net::awaitable<Result<void>> embed_attempt(Call& call, const EmbeddingRequest& r
   const ClientReply reply{200, Headers{{"content-type", "application/json"}},
                           openai::render_embedding_response(*decoded, req)};
   // The record is durable before the client can see the answer, as for chat.
-  co_await call.meter();
+  if (!co_await call.meter()) {
+    const Error withheld = call.withheld_for_ledger();
+    co_await call.reply_error(withheld);
+    call.outcome = "ledger_unavailable";  // more telling than the error code's "unavailable"
+    co_return Result<void>{};
+  }
   const Headers routing = call.routing_headers();
   if (!co_await call.session.write_reply(reply, routing)) {
     call.outcome = "client_disconnected";

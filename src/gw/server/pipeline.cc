@@ -169,6 +169,14 @@ net::awaitable<std::optional<Error>> attempt_in_order(Call& call, RoutePlan& pla
 net::awaitable<void> serve_routed(Call& call, Routed r, const AttemptFn& one) {
   App& app = call.worker.app();
   std::optional<Error> refused = std::move(r.refused);
+  if (!refused && r.metered && app.ledger->failing()) {
+    // An answer now could not be recorded: better no upstream call (and cost) at all. The
+    // database's own error is logged by the writer (ledger_write_failed), not shown here.
+    Error e = make_error(Code::Unavailable,
+                         "the gateway cannot record usage right now (its usage ledger is failing); retry later");
+    e.retry_after_s = 1;
+    refused = std::move(e);
+  }
   if (!refused && r.reserve) {
     // Awaited: the Redis limiter asks Redis (limits/redis_limiter.h).
     auto reserving = app.limiter->reserve_key(call.who, *r.reserve);
@@ -188,7 +196,7 @@ net::awaitable<void> serve_routed(Call& call, Routed r, const AttemptFn& one) {
     auto trying = attempt_in_order(call, *plan, one);
     if (const std::optional<Error> final = co_await std::move(trying)) {
       co_await call.reply_error(*final);
-      if (r.meter_failure && call.reached_upstream) {
+      if (r.metered && call.reached_upstream) {
         co_await call.meter();
       }
     }

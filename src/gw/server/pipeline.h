@@ -48,7 +48,9 @@ struct Routed {
   std::optional<Estimate> reserve;   // what the key's limits must allow; nullopt: not held to them
   RouteRequest route;                // what the router weighs
   Router::DeploymentFilter usable;   // the deployments that can serve it; empty: every one
-  bool meter_failure = true;         // a failed request that reached an upstream is metered
+  // The request writes a ledger record (also when it fails after reaching an upstream), so it is
+  // refused while the ledger is failing.
+  bool metered = true;
 };
 // Unless `r.refused` already: reserves the key's limits, plans the model over the usable
 // deployments and tries them through attempt_in_order with `one`. A refusal or the error after the

@@ -57,7 +57,12 @@ net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, Pro
   call.status = 200;
   call.ttft_us = call.elapsed_us();
   // The record is durable before the client can see the end of a successful response.
-  co_await call.meter();
+  if (!co_await call.meter()) {
+    const Error withheld = call.withheld_for_ledger();
+    co_await call.reply_error(withheld);
+    call.outcome = "ledger_unavailable";  // more telling than the error code's "unavailable"
+    co_return AttemptOutcome{true, std::nullopt};
+  }
   const Headers routing = call.routing_headers();
   if (!co_await call.session.write_reply(reply, routing)) {
     call.outcome = "client_disconnected";
@@ -79,6 +84,10 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
   const int64_t ttft_before = call.ttft_us;
   bool metered = false;
   bool ended = false;
+  // Where the end of the answer (the finish reason) begins in `out`. From the finish on, nothing
+  // is written until the stream ends: if its record cannot be made durable, the client gets an
+  // error in place of the whole end, not a finish reason followed by an error.
+  std::optional<size_t> finish_at;
   std::string chunk;
   std::string out;  // client bytes of the current batch
   std::vector<StreamEvent> events;
@@ -131,13 +140,23 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
         // The final event goes out only once the record is durable (strict). The events decoded
         // with it wait too and leave in the same write: one send and one client wake-up, not
         // two, for at most one group commit's delay of events that were already complete.
-        co_await call.meter();
+        const bool durable = co_await call.meter();
         metered = true;
+        if (!durable) {
+          // Everything before the end has gone out; the end does not: an error event instead.
+          out.resize(finish_at.value_or(out.size()));
+          encoder->encode_to(StreamEvent{StreamError{call.withheld_for_ledger()}}, out);
+          ended = true;
+          break;
+        }
         if (call.usage.counted()) {
           // The upstream ended without (all of) its usage: the client's final usage is what the
           // ledger bills, counted, rather than zeros.
           encoder->encode_to(StreamEvent{UsageUpdate{call.usage.usage()}}, out);
         }
+      }
+      if (!finish_at && std::holds_alternative<Finish>(ev)) {
+        finish_at = out.size();
       }
       encoder->encode_to(ev, out);
       if (last) {
@@ -147,8 +166,8 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
     }
     // One write per upstream read: the events decoded from it go out together. The last batch
     // waits for end_stream below, which sends it with the terminating chunk.
-    const bool release = sent || content || out.size() >= kMaxHeldBytes ||
-                         call.worker.app().clock.steady_now() - held_since >= kMaxHeadHold;
+    const bool release = !finish_at && (sent || content || out.size() >= kMaxHeldBytes ||
+                                        call.worker.app().clock.steady_now() - held_since >= kMaxHeadHold);
     if (!ended && !out.empty() && release && call.outcome != "client_disconnected") {
       sent = true;
       if (!co_await call.session.write_chunk(out)) {

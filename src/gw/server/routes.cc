@@ -171,7 +171,13 @@ ClientReply simple_route(App& app, const ClientRequest& req, std::string_view pa
     return json_reply(200, R"({"status":"ok"})");
   }
   if (method == http::verb::get && path == "/health/ready") {
-    return app.draining ? json_reply(503, R"({"status":"draining"})") : json_reply(200, R"({"status":"ready"})");
+    if (app.draining) {
+      return json_reply(503, R"({"status":"draining"})");
+    }
+    // A replica whose ledger keeps failing refuses metered requests: a balancer should send them
+    // elsewhere.
+    return app.ledger->failing() ? json_reply(503, R"({"status":"ledger_failing"})")
+                                 : json_reply(200, R"({"status":"ready"})");
   }
   if (method == http::verb::get && path == "/metrics") {
     const LedgerCounters lc = app.ledger->counters();

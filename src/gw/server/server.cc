@@ -10,6 +10,7 @@
 #include "gw/config/load.h"
 #include "gw/config/warnings.h"
 #include "gw/ledger/make_ledger.h"
+#include "gw/storage/db_log.h"
 #include "gw/limits/memory_limiter.h"
 #include "gw/limits/redis_limiter.h"
 #include "gw/providers/signer.h"
@@ -175,6 +176,14 @@ int run_server(const config::Config& cfg) {
   // so those completions are only queued and destroyed with their io_context.
   app.ledger->flush_blocking();
   workers.clear();
+  if (const uint64_t lost = app.ledger->counters().lost; lost > 0) {
+    // The contract's graceful stop keeps every record; with the database failing to the end it
+    // could not. Each lost record is in the log in full (ledger_record_lost); a supervisor must
+    // see that this stop was not clean.
+    storage::db_log(app.clock, "error", "stopped_with_records_lost",
+                    std::to_string(lost) + " usage records are only in this log (ledger_record_lost)");
+    return 1;
+  }
   log_event("stopped", "");
   return 0;
 }

@@ -18,6 +18,7 @@ class SpendLedger : public Ledger {
   void flush_blocking() override {}
   Result<std::vector<UsageRow>> usage(const UsageQuery&) override { return std::vector<UsageRow>{}; }
   LedgerCounters counters() const override { return {}; }
+  std::optional<Error> failing() const override { return std::nullopt; }
   Result<int64_t> provider_spend(const std::vector<std::string>&, int64_t, int64_t) override { return int64_t{0}; }
   Result<int64_t> spent_since(const std::string& key_id, int64_t since_ms) override {
     ++queries;
