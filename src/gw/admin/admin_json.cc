@@ -35,7 +35,7 @@ Result<int64_t> positive_integer(const boost::json::value& v, std::string_view f
 Result<int64_t> usd_to_nano(const boost::json::value& v) {
   std::string text;
   if (v.is_string()) {
-    text = v.as_string().c_str();
+    text = std::string(v.as_string());
   } else if (v.is_int64() || v.is_uint64()) {
     text = boost::json::serialize(v);
   } else if (v.is_double() && std::isfinite(v.as_double())) {
@@ -159,7 +159,7 @@ Result<KeySpec> parse_key_spec(std::string_view body) {
       if (!v.is_string()) {
         return invalid_field("name", "must be a string");
       }
-      spec.name = v.as_string().c_str();
+      spec.name = std::string(v.as_string());  // whole: c_str() would end at a NUL byte
       has_name = true;
     } else if (k == "models") {
       if (!v.is_array()) {
@@ -169,7 +169,7 @@ Result<KeySpec> parse_key_spec(std::string_view body) {
         if (!m.is_string()) {
           return invalid_field("models", "must be an array of model names");
         }
-        spec.models.emplace_back(m.as_string().c_str());
+        spec.models.emplace_back(m.as_string());
       }
       if (spec.models.empty()) {
         // An empty list would read as "all models" (KeyInfo::models), the opposite of what it

@@ -423,7 +423,7 @@ std::vector<std::string> models_from_json(const std::string& text) {
   }
   for (const auto& m : v.as_array()) {
     if (m.is_string()) {
-      out.emplace_back(m.as_string().c_str());
+      out.emplace_back(m.as_string());
     }
   }
   return out;

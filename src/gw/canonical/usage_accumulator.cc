@@ -26,10 +26,17 @@ uint64_t block_bytes(const ContentBlock& b) {
 
 }  // namespace
 
-void UsageAccumulator::merge(const Usage& u) {
-  if (!u.empty()) {
+void UsageAccumulator::merge(const Usage& u, bool final_report) {
+  for (const uint64_t figure : {u.input, u.output, u.cache_read, u.cache_write, u.cache_write_1h, u.reasoning}) {
+    if (figure > kMaxReportedTokens) {
+      implausible_ = true;
+      return;
+    }
+  }
+  if (!u.empty() || final_report) {
     reported_ = true;
   }
+  output_reported_ = output_reported_ || final_report;
   usage_.input = std::max(usage_.input, u.input);
   usage_.output = std::max(usage_.output, u.output);
   usage_.cache_read = std::max(usage_.cache_read, u.cache_read);
@@ -42,13 +49,14 @@ void UsageAccumulator::on_start(const Usage& u) {
   // message_start's output_tokens (Anthropic, Bedrock InvokeModel, Vertex) is a placeholder of 1
   // or 2 sent before any content, not a count: kept apart so that a stream cut before its final
   // usage still counts what it streamed rather than billing the placeholder.
+  if (u.output > kMaxReportedTokens) {
+    implausible_ = true;
+    return;
+  }
   Usage known = u;
   start_output_ = std::max(start_output_, known.output);
   known.output = 0;
-  if (!u.empty()) {
-    reported_ = true;
-  }
-  merge(known);
+  merge(known, false);
 }
 
 void UsageAccumulator::on_event(const StreamEvent& ev) {
@@ -59,7 +67,9 @@ void UsageAccumulator::on_event(const StreamEvent& ev) {
         if constexpr (std::is_same_v<T, MessageStart>) {
           on_start(e.usage);
         } else if constexpr (std::is_same_v<T, UsageUpdate>) {
-          merge(e.usage);
+          merge(e.usage, true);
+        } else if constexpr (std::is_same_v<T, MessageStop>) {
+          complete_ = true;
         } else if constexpr (std::is_same_v<T, TextDelta>) {
           output_bytes_ += e.text.size();
         } else if constexpr (std::is_same_v<T, ToolArgsDelta>) {
@@ -75,10 +85,12 @@ void UsageAccumulator::on_event(const StreamEvent& ev) {
 
 void UsageAccumulator::on_response(const ChatResponse& resp) {
   answered_ = true;
+  complete_ = true;
   for (const auto& b : resp.content) {
     output_bytes_ += block_bytes(b);
   }
-  merge(resp.usage);
+  // A response without usage decodes to all zeros: only figures say it was reported.
+  merge(resp.usage, !resp.usage.empty());
 }
 
 Usage UsageAccumulator::usage() const {
@@ -93,7 +105,7 @@ Usage UsageAccumulator::usage() const {
   }
   // Output counted when the upstream never told us (e.g. the stream broke before message_delta);
   // message_start's placeholder only when nothing was streamed after it.
-  if (u.output == 0) {
+  if (u.output == 0 && !(output_reported_ && complete_)) {
     u.output = std::max(start_output_, bytes_to_tokens(output_bytes_));
   }
   return u;

@@ -77,6 +77,11 @@ net::awaitable<bool> Call::meter() {
   }
   rec.usage = u;
   rec.usage_counted = usage.counted() && !u.empty();
+  if (usage.implausible()) {
+    log_event("upstream_usage_implausible",
+              "request " + request_id + ": provider " + rec.provider + " reported more than " +
+                  std::to_string(UsageAccumulator::kMaxReportedTokens) + " tokens; the report was ignored and the usage counted");
+  }
   rec.cost_nano_usd = cost;
   rec.status = status;
   rec.outcome = outcome;

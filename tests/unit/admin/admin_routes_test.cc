@@ -85,7 +85,10 @@ TEST_F(AdminRoutes, BadKeyBodiesAre400) {
                            R"({"name":"x","budget":5})", R"({"name":"x","budget":{"period":"day"}})",
                            R"({"name":"x","budget":{"usd":1,"period":"fortnight"}})",
                            R"({"name":"x","budget":{"usd":-1}})", R"({"name":"x","budget":{"usd":0.0000000001}})",
-                           R"({"name":"x","colour":"red"})", R"({"name":"team-a"})"}) {
+                           R"({"name":"x","colour":"red"})", R"({"name":"team-a"})",
+                           // A NUL byte is a control character like the others (it used to end the
+                           // name there: "team-a\u0000-b" became a second "team-a")
+                           R"({"name":"team-b\u0000-c"})", R"({"name":"x","models":["m-oa\u0000"]})"}) {
     SCOPED_TRACE(body);
     expect_error(call("POST", "/admin/keys", body), 400, "invalid_request_error");
   }

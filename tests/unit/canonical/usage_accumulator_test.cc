@@ -121,6 +121,54 @@ TEST(UsageAccumulator, BillsNothingWhenNoUpstreamAnswered) {
   EXPECT_EQ(plain.usage().input, 50u);
 }
 
+// contract.md: tokens as the upstream reported them. A complete answer whose report says 0 output
+// tokens bills 0 (it used to be replaced by a count); a stream cut after a report of 0 is counted,
+// since that report need not be its last.
+TEST(UsageAccumulator, AReportedZeroStandsOnceTheAnswerIsComplete) {
+  ChatResponse resp;
+  resp.content.push_back(ContentBlock::make_text(std::string(40, 'x')));
+  resp.usage = Usage{20, 0, 0, 0, 0};
+  UsageAccumulator plain(99);
+  plain.on_response(resp);
+  EXPECT_EQ(plain.usage(), (Usage{20, 0, 0, 0, 0}));
+  EXPECT_FALSE(plain.counted());
+
+  UsageAccumulator streamed(99);
+  streamed.on_event(MessageStart{"id", "m", Usage{}});
+  streamed.on_event(TextDelta{0, std::string(40, 'x')});
+  streamed.on_event(UsageUpdate{Usage{}});  // Converse metadata of all zeros: a report
+  streamed.on_event(MessageStop{});
+  EXPECT_EQ(streamed.usage(), Usage{});
+  EXPECT_FALSE(streamed.counted());
+
+  UsageAccumulator cut(99);
+  cut.on_event(MessageStart{"id", "m", Usage{}});
+  cut.on_event(UsageUpdate{Usage{20, 0, 0, 0, 0}});  // a first, continuous usage report
+  cut.on_event(TextDelta{0, std::string(40, 'x')});
+  EXPECT_EQ(cut.usage().output, 10u);  // no MessageStop: counted
+  EXPECT_TRUE(cut.counted());
+}
+
+// A figure no model produces (a faulty or hostile compatible server) is not billed: it would
+// saturate the record's cost and overflow the sums over it. The request is counted instead.
+TEST(UsageAccumulator, AnImplausibleReportIsIgnoredAndTheRequestCounted) {
+  UsageAccumulator acc(25);
+  acc.on_event(MessageStart{"id", "m", Usage{}});
+  acc.on_event(TextDelta{0, std::string(40, 'x')});
+  acc.on_event(UsageUpdate{Usage{9'000'000'000'000'000'000ull, 5, 0, 0, 0}});
+  acc.on_event(MessageStop{});
+  EXPECT_TRUE(acc.implausible());
+  EXPECT_TRUE(acc.counted());
+  EXPECT_EQ(acc.usage(), (Usage{25, 10, 0, 0, 0}));
+
+  UsageAccumulator at_limit(25);
+  ChatResponse resp;
+  resp.usage = Usage{UsageAccumulator::kMaxReportedTokens, 1, 0, 0, 0};
+  at_limit.on_response(resp);
+  EXPECT_FALSE(at_limit.implausible());
+  EXPECT_EQ(at_limit.usage().input, UsageAccumulator::kMaxReportedTokens);
+}
+
 TEST(EstimateInputTokens, CountsTextToolsAndSchemas) {
   ChatRequest req;
   Message m;
