@@ -280,6 +280,19 @@ test('an unknown model name is quoted back cut to 256 bytes, not echoed whole', 
   await stillServes();
 });
 
+test('a target in absolute-form is served as its path (RFC 9112 3.2.2), not a 404', async () => {
+  const { data } = await exchange(`POST http://gw:4000/v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${KEY}\r\n` +
+    `content-type: application/json\r\nContent-Length: ${Buffer.byteLength(CHAT)}\r\n\r\n${CHAT}` +
+    'GET HTTP://gw/health/live?probe=1 HTTP/1.1\r\nHost: gw\r\n\r\n' +
+    'GET https://gw HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n');
+  const [chat, live, root] = parseResponses(data);
+  assert.equal(chat.status, 200, chat.body);
+  assert.equal(chat.json.choices[0].message.content, replyText('emu', 'emu-ok'));
+  assert.equal(live.status, 200, live.body);
+  assert.equal(root.status, 404, 'the root is no route');
+  await stillServes();
+});
+
 test('an HTTP/1.1 request without a Host, or any request with two, is a 400 (RFC 9112 3.2)', async () => {
   for (const [name, bytes] of [
     ['no Host', `GET /health/live HTTP/1.1\r\n\r\n`],

@@ -1,6 +1,7 @@
 #include "gw/server/session.h"
 
 #include <array>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -192,6 +193,25 @@ net::awaitable<void> Session::refuse(const ClientReply& r, std::string_view meth
   write_access_log(e);
 }
 
+namespace {
+
+// The origin-form of an absolute-form target ("http://gw:4000/v1/models?x" -> "/v1/models?x",
+// "https://gw?x" -> "/?x"); nullopt for a target in any other form.
+std::optional<std::string> origin_form(std::string_view target) {
+  for (const std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+    if (target.size() >= scheme.size() && beast::iequals(target.substr(0, scheme.size()), scheme)) {
+      const size_t path = target.find_first_of("/?", scheme.size());
+      if (path == std::string_view::npos) {
+        return "/";
+      }
+      return (target[path] == '?' ? "/" : "") + std::string(target.substr(path));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 net::awaitable<bool> Session::read_request(ClientRequest& out) {
   const auto& cfg = worker_.app().cfg;
   RequestParser parser;
@@ -236,6 +256,11 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
     const ClientReply bad = render_malformed(req.target(), "more than one Authorization or x-api-key header");
     co_await refuse(bad, req.method_string(), req.target());
     co_return false;
+  }
+  // RFC 9112 3.2.2: a server must accept a target in absolute-form (http://host/path?query), as
+  // some clients send through a proxy. From here on everything reads the origin-form.
+  if (const std::optional<std::string> origin = origin_form(req.target())) {
+    parser.get().target(*origin);
   }
   // RFC 9112 6.3: a request whose Transfer-Encoding does not end in chunked has no knowable
   // length; reading it any other way lets a body be taken for a next request (smuggling).
