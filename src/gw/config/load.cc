@@ -117,6 +117,11 @@ void read_server(Reader& r, const Fields& top, Config& cfg) {
       cfg.drain_timeout = std::chrono::milliseconds(*v);
     }
   }
+  if (const Field* f = top.get("write_timeout_ms")) {
+    if (auto v = r.integer(*f, 1, kDay)) {
+      cfg.write_timeout = std::chrono::milliseconds(*v);
+    }
+  }
   if (const Field* f = top.get("stream_keepalive_ms")) {
     if (auto v = r.integer(*f, 0, kDay)) {
       cfg.stream_keepalive = std::chrono::milliseconds(*v);
@@ -136,7 +141,7 @@ void read_document(Reader& r, const YAML::Node& root, Config& cfg) {
   Field top_field{root, "", line_of(root)};
   auto top = r.fields(top_field, {"listen", "master_key", "ledger", "ledger_sync", "limits",
                                   "max_body_bytes", "max_header_bytes", "read_timeout_ms",
-                                  "drain_timeout_ms", "stream_keepalive_ms", "workers", "providers", "commitments", "models",
+                                  "drain_timeout_ms", "write_timeout_ms", "stream_keepalive_ms", "workers", "providers", "commitments", "models",
                                   "keys"});
   if (!top) {
     return;

@@ -126,6 +126,7 @@ struct Config {
   uint64_t max_header_bytes = 64 * 1024;
   std::chrono::milliseconds read_timeout{30000};   // client request read
   std::chrono::milliseconds drain_timeout{30000};  // SIGTERM
+  std::chrono::milliseconds write_timeout{120000};  // a client that takes none of a reply's bytes
   // A stream silent this long (an upstream thinking) gets a keep-alive event; 0 = never.
   std::chrono::milliseconds stream_keepalive{15000};
   int workers = 0;  // io_context threads; 0 = hardware concurrency

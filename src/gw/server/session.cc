@@ -17,7 +17,6 @@
 namespace gw {
 
 namespace {
-constexpr auto kWriteTimeout = std::chrono::seconds(120);  // a client that stops reading entirely
 constexpr size_t kMaxLingerBytes = 64 << 20;
 
 bool named_in(const Headers& hs, std::string_view name) {
@@ -420,7 +419,7 @@ net::awaitable<bool> Session::write_all(const std::array<net::const_buffer, N>& 
   }
   beast::buffers_suffix<std::array<net::const_buffer, N>> rest(bufs);
   rest.consume(sent);
-  arm_deadline(kWriteTimeout);  // a client that stops reading entirely
+  arm_deadline(worker_.app().cfg.write_timeout);  // a client that stops reading entirely
   auto [wec, n] = co_await net::async_write(socket_, rest, use_nothrow);
   disarm_deadline();
   if (wec) {

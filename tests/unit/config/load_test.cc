@@ -41,6 +41,8 @@ max_body_bytes: ${BODY:-100}
 max_header_bytes: 16384
 read_timeout_ms: 1500
 drain_timeout_ms: 0
+write_timeout_ms: 5000
+stream_keepalive_ms: 0
 workers: 4
 )",
                 {{"MK", "sk-master"}});
@@ -54,6 +56,8 @@ workers: 4
   EXPECT_EQ(c.max_header_bytes, 16384u);
   EXPECT_EQ(c.read_timeout, std::chrono::milliseconds(1500));
   EXPECT_EQ(c.drain_timeout, std::chrono::milliseconds(0));
+  EXPECT_EQ(c.write_timeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(c.stream_keepalive, std::chrono::milliseconds(0));  // 0: never
   EXPECT_EQ(c.workers, 4);
 }
 
