@@ -90,6 +90,8 @@ before(async () => {
         'm-burst': { route: 'priority', deployments: [dep('bad', 'burst'), dep('good', 'ok')] },
         'm-latency-cold': { route: 'latency', deployments: [dep('bad', 'slow-a'), dep('bad', 'slow-b'), dep('bad', 'slow-c')] },
         'm-rpm-500': { route: 'priority', deployments: [{ ...dep('bad', 'fail-500-rpm'), rpm: 2 }, dep('good', 'ok')] },
+        'm-cap-spill': { route: 'priority', max_attempts: 1, deployments: [{ ...dep('good', 'cap-a'), rpm: 1 }, { ...dep('good', 'cap-b'), rpm: 1 }, dep('good', 'cap-free')] },
+        'm-all-capped': { route: 'priority', deployments: [{ ...dep('good', 'capped-a'), rpm: 1 }, { ...dep('good', 'capped-b'), rpm: 1 }] },
         'm-tpm': { route: 'priority', deployments: [{ ...dep('good', 'x-slow-tpm'), tpm: 6000 }, dep('good', 'spare')] },
       },
       keys: [{ name: 'routing', key: '${KEY}' }],
@@ -211,4 +213,32 @@ test('deployment rpm: an attempt the upstream answered with an error still count
     assert.equal(routing(r.headers).provider, 'good');
   }
   assert.equal(hits.get('fail-500-rpm'), 2);
+});
+
+test('a deployment passed over at its own rpm uses up no attempt: the next one serves even with max_attempts 1', async () => {
+  const served = [];
+  for (let i = 0; i < 3; ++i) {
+    const r = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-cap-spill', messages: MSG } });
+    assert.equal(r.status, 200, r.text);
+    served.push(routing(r.headers).model);
+  }
+  assert.deepEqual(served, ['cap-a', 'cap-b', 'cap-free']);
+  const calls = good.chatRequests().filter((q) => q.model.startsWith('cap-')).map((q) => q.model);
+  assert.deepEqual(calls, ['cap-a', 'cap-b', 'cap-free'], 'one upstream call each, none at a capped deployment');
+});
+
+test('a request every deployment turns away at its own rpm is a 429 with retry-after, naming no deployment it did not call', async () => {
+  for (const want of ['capped-a', 'capped-b']) {
+    const r = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-all-capped', messages: MSG } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(routing(r.headers).model, want);
+  }
+  const before = good.chatRequests().length;
+  const r = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-all-capped', messages: MSG } });
+  assert.equal(r.status, 429, r.text);
+  assert.equal(r.json.error.type, 'rate_limit_error');
+  assert.match(r.json.error.message, /every deployment is at its capacity/);
+  assert.ok(Number(r.headers.get('retry-after')) >= 1, `retry-after ${r.headers.get('retry-after')}`);
+  assert.equal(routing(r.headers).model, null, 'no deployment was called');
+  assert.equal(good.chatRequests().length, before, 'no upstream call');
 });

@@ -33,6 +33,9 @@ class RoutePlan {
       : order_(std::move(order)), max_attempts_(max_attempts), probe_(std::move(probe)) {}
   // The next deployment to try, or nullopt when the plan or the attempt budget is spent.
   std::optional<Attempt> next();
+  // The deployment next() gave was passed over before any upstream call (at its own rpm/tpm
+  // capacity): it does not use up one of max_attempts.
+  void not_attempted() { --made_; }
   int attempts_made() const { return made_; }
   size_t size() const { return order_.size(); }
 

@@ -47,6 +47,8 @@ struct Call {
   std::unique_ptr<Reservation> deployment_reservation;
   std::optional<Attempt> attempt;  // the deployment being (or last) tried
   int attempts = 0;
+  // The current attempt was passed over at the deployment's own capacity, with no upstream call.
+  bool capacity_skipped = false;
   uint64_t input_estimate = 0;  // estimate_input_tokens(chat), computed once at admission
   uint64_t output_estimate = 0;  // max_tokens, or the default estimate limits reserve
   bool reached_upstream = false;

@@ -105,6 +105,10 @@ Error exhausted(const Error& last, int attempts) {
   if (e.retry_after_s) {
     e.retry_after_s = std::clamp<int64_t>(*e.retry_after_s, 1, kMaxRetryAfter.count());
   }
+  if (attempts == 0) {  // every deployment was passed over at its own rpm/tpm, none called
+    e.message = "every deployment is at its capacity; last: " + last.message;
+    return e;
+  }
   e.message = "all upstream attempts failed (" + std::to_string(attempts) + " tried); last: " +
               (last.provider.empty() ? "" : last.provider + ": ") + last.message;
   return e;
@@ -147,17 +151,27 @@ std::optional<Error> Failover::client_error(int attempts) const {
 net::awaitable<std::optional<Error>> attempt_in_order(Call& call, RoutePlan& plan, const AttemptFn& one) {
   App& app = call.worker.app();
   Failover failover;
+  std::optional<Attempt> last_called;  // the last deployment an attempt actually reached for
   while (auto attempt = plan.next()) {
     if (failover.failing()) {
       app.metrics.failover(call.chat.model);
     }
     call.attempt = attempt;
     call.attempts = plan.attempts_made();
+    call.capacity_skipped = false;
     auto trying = one();
     std::optional<Error> failed = co_await std::move(trying);
     if (!failed) {
       failover.answered();
       break;
+    }
+    if (call.capacity_skipped) {
+      // Passed over without a call: no attempt used, and no routing header or log line naming it.
+      plan.not_attempted();
+      call.attempts = plan.attempts_made();
+      call.attempt = last_called;
+    } else {
+      last_called = attempt;
     }
     if (!failover.failed(app, *attempt, std::move(*failed))) {
       break;

@@ -279,11 +279,15 @@ net::awaitable<Result<void>> reserve_capacity(Call& call, uint64_t tokens) {
   auto reserving = app.limiter->reserve_deployment(a.id, dep.rpm, dep.tpm, tokens);
   auto cap = co_await std::move(reserving);
   if (!cap) {
+    // Our own limit of the deployment, like an upstream 429: the next deployment is tried (without
+    // using up an attempt, pipeline.cc), and a request every deployment turns away this way is a
+    // 429 with the limiter's retry-after, not an outage.
     Error e = cap.error();
-    e.code = Code::UpstreamUnavailable;
+    e.code = Code::RateLimited;
     e.retryable = true;
     e.provider = dep.provider;
-    e.message = "deployment " + a.id + " is at capacity";
+    e.message = "deployment " + a.id + " is at capacity (its rpm/tpm)";
+    call.capacity_skipped = true;
     co_return e;
   }
   call.deployment_reservation = std::move(*cap);
