@@ -39,6 +39,8 @@ before(async () => {
         return;
       case 'rate-zero':
         return rateLimited(res, { 'retry-after': '0' });
+      case 'rate-date':  // the wait as an HTTP-date, 20 s ahead (RFC 9110 10.2.3)
+        return rateLimited(res, { 'retry-after': new Date(Date.now() + 20000).toUTCString() });
       case 'rate-huge':
         return rateLimited(res, { 'retry-after': '99999999999' });
       case 'rate-ms-overflow':
@@ -84,6 +86,7 @@ before(async () => {
         'm-cut-stream': { route: 'priority', deployments: [dep('bad', 'cut-stream'), dep('good', 'ok')] },
         'm-rate-zero': only('rate-zero'),
         'm-rate-huge': only('rate-huge'),
+        'm-rate-date': only('rate-date'),
         'm-rate-ms-overflow': only('rate-ms-overflow'),
         'm-rate-none': { route: 'priority', deployments: [dep('bad', 'rate-none-a'), dep('bad', 'rate-none-b')] },
         'm-rate-again': only('rate-none-c'),
@@ -241,4 +244,15 @@ test('a request every deployment turns away at its own rpm is a 429 with retry-a
   assert.ok(Number(r.headers.get('retry-after')) >= 1, `retry-after ${r.headers.get('retry-after')}`);
   assert.equal(routing(r.headers).model, null, 'no deployment was called');
   assert.equal(good.chatRequests().length, before, 'no upstream call');
+});
+
+test('a retry-after given as an HTTP-date is honoured as a cool-down and passed on in seconds', async () => {
+  const first = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-rate-date', messages: MSG } });
+  assert.equal(first.status, 429, first.text);
+  const wait = Number(first.headers.get('retry-after'));
+  assert.ok(wait >= 18 && wait <= 20, `retry-after ${first.headers.get('retry-after')}`);
+  // Cooling for that long: the next request does not reach the upstream.
+  const again = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-rate-date', messages: MSG } });
+  assert.equal(again.status, 429, again.text);
+  assert.equal(hits.get('rate-date'), 1);
 });
