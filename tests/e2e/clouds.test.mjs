@@ -133,6 +133,21 @@ test('bedrock (Claude model): both SDKs, text, streamed and not; every request S
   t.diagnostic(`bedrock operations used for a Claude model: ${[...new Set(mine.map((r) => r.op))].join(', ')}`);
 });
 
+// Audit (bedrock.md finding 1): Anthropic-only top-level fields reached InvokeModel, whose
+// allow-list (the emulator's, as Bedrock's) refused them with a 400 the client could not avoid.
+test('bedrock (Claude model): fields only the Anthropic API takes are dropped, not refused', async () => {
+  const n0 = br.requests.length;
+  const extra = { service_tier: 'auto', inference_geo: 'us', context_management: { edits: [] }, foo: 'bar' };
+  const m = await anthropic().messages.create({ model: 'claude-bedrock', max_tokens: 64, messages: MSG, metadata: { user_id: 'u-1' }, ...extra });
+  assert.equal(m.content[0].text, replyText('aws', CLAUDE_BR));
+  const sm = await anthropic().messages.stream({ model: 'claude-bedrock', max_tokens: 64, messages: MSG, ...extra }).finalMessage();
+  assert.equal(sm.content[0].text, replyText('aws', CLAUDE_BR));
+  const mine = br.requests.slice(n0);
+  assert.equal(mine.length, 2);
+  for (const k of Object.keys(extra)) assert.ok(!(k in mine[0].body) && !(k in mine[1].body), k);
+  assert.deepEqual(mine[0].body.metadata, { user_id: 'u-1' });
+});
+
 test('bedrock (Claude model): streamed tool use from both SDKs', async () => {
   const m = await anthropic().messages.stream({ model: 'claude-bedrock', max_tokens: 200, messages: [{ role: 'user', content: 'Weather and time?' }], tools: A_TOOLS }).finalMessage();
   assert.equal(m.stop_reason, 'tool_use');
