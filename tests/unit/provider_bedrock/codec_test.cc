@@ -353,7 +353,9 @@ TEST(BedrockCodec, ConverseStopReasons) {
   EXPECT_EQ(converse_stop_reason("stop_sequence"), StopReason::StopSequence);
   EXPECT_EQ(converse_stop_reason("guardrail_intervened"), StopReason::Refusal);
   EXPECT_EQ(converse_stop_reason("content_filtered"), StopReason::Refusal);
-  EXPECT_EQ(converse_stop_reason("malformed_tool_use"), StopReason::EndTurn);
+  EXPECT_EQ(converse_stop_reason("malformed_tool_use"), StopReason::Malformed);
+  EXPECT_EQ(converse_stop_reason("malformed_model_output"), StopReason::Malformed);
+  EXPECT_EQ(converse_stop_reason("some_later_reason"), StopReason::EndTurn);
 }
 
 // CountTokens (protocols.md 4.6) as the AWS SDK sends it: the InvokeModel body, base64, in

@@ -57,6 +57,7 @@ std::string_view finish_reason_of(StopReason r) {
     case StopReason::EndTurn:
     case StopReason::StopSequence:
     case StopReason::PauseTurn:
+    case StopReason::Malformed:
     case StopReason::Unknown: break;
   }
   return "stop";
