@@ -20,6 +20,8 @@
 // POST .../publishers/anthropic/models/count-tokens:rawPredict: the same checks, but `model` is
 // required in the body (its behaviour is chosen by it) and generation fields (max_tokens, stream,
 // ...) are refused; answers {"input_tokens": util.countTokensFor(body)}, recorded in `counted`.
+// A model name with count-429 is throttled there only (429 RESOURCE_EXHAUSTED, retry-after: 30,
+// counting's own quota) while its generation calls are served.
 // POST .../publishers/google/models/{m}:predict (Google's text embedding models, recorded in
 // `embedded` as {model, texts, body}): the same bearer, project and region checks; body
 // {"instances":[{"content": string, "task_type"?, "title"?}] (1..250; gemini-embedding models
@@ -178,6 +180,10 @@ export async function startVertex({ name = 'vertex', keyFile, project = 'emu-pro
       }
       if (body.model.includes('rate-429')) {
         return googleError(res, 429, `Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model with base model: anthropic-${body.model}.`, { array: true });
+      }
+      if (body.model.includes('count-429')) {
+        const error = { code: 429, message: `Quota exceeded for aiplatform.googleapis.com/count_tokens_requests_per_base_model with base model: anthropic-${body.model}.`, status: 'RESOURCE_EXHAUSTED' };
+        return sendJson(res, 429, [{ error }], { 'retry-after': '30' });
       }
       return answerCount(res, body, { model: body.model, counted });
     }

@@ -238,7 +238,7 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
       // have worked on it, so the request is recorded like one it refused.
       call.reached_upstream = call.reached_upstream || e.request_sent;
       e.provider = dep.provider;
-      app.health.on_failure(a.id, e, started);
+      a.health->on_failure(a.id, e, started);
       app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
       co_return e;
     }
@@ -266,7 +266,7 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
     e.provider = dep.provider;
     e.upstream_status = exchange.status();
     withhold_sent_credentials(wire.headers, e);
-    app.health.on_failure(a.id, e, started);
+    a.health->on_failure(a.id, e, started);
     app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
     co_return e;
   }
@@ -300,7 +300,6 @@ Result<ProviderRuntime*> attempt_runtime(Call& call) {
 }
 
 net::awaitable<AttemptOutcome> run_attempt(Call& call) {
-  App& app = call.worker.app();
   const Attempt& a = *call.attempt;
   const config::Deployment& dep = *a.deployment;
   auto found = attempt_runtime(call);
@@ -330,7 +329,7 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
   }
   req->headers.emplace_back("x-request-id", call.request_id);
 
-  InflightGuard inflight(app.health, a.id);
+  InflightGuard inflight(*a.health, a.id);
   auto sending = send_upstream(call, *rt, *req, inflight.started);
   auto answered = co_await std::move(sending);
   if (!answered) {
@@ -349,19 +348,19 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
   if (call.chat.stream) {
     AttemptOutcome streamed = co_await relay_stream(call, exchange, *rt, req->headers);
     if (streamed.done) {
-      app.health.on_success(a.id, latency, inflight.started);
+      a.health->on_success(a.id, latency, inflight.started);
     } else {
-      app.health.on_failure(a.id, *streamed.error, inflight.started);
+      a.health->on_failure(a.id, *streamed.error, inflight.started);
       count_failed();
     }
     co_return streamed;
   }
   AttemptOutcome plain = co_await relay_plain(call, exchange, *rt);
   if (plain.done) {
-    app.health.on_success(a.id, latency, inflight.started);
+    a.health->on_success(a.id, latency, inflight.started);
   } else if (plain.error) {
     plain.error->provider = dep.provider;
-    app.health.on_failure(a.id, *plain.error, inflight.started);
+    a.health->on_failure(a.id, *plain.error, inflight.started);
     count_failed();
   }
   co_return plain;
