@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { startBedrock } from './bedrock.mjs';
 import { startVertex } from './vertex.mjs';
 import { startAnthropic } from './anthropic.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, SA_KEY_FILE, stopCleanly } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, SA_KEY_FILE, stopCleanly, upstreamErrors } from './harness.mjs';
 import { replyText, TOOL_ARGS } from './util.mjs';
 
 const KEY = 'sk-e2e-clouds-1';
@@ -68,6 +68,7 @@ before(async () => {
         aws: bedrock(),
         'aws-throttled': bedrock(),
         'aws-stream-throttled': bedrock(),
+        'aws-start-over': bedrock(),
         'aws-bad': bedrock('${AWS_BAD_SECRET}'),
         'aws-429': bedrock(),
         gcp: { type: 'vertex', project: 'e2e-project', region: 'us-east5', base_url: vx.baseUrl, credentials_file: credentialsFile },
@@ -84,6 +85,7 @@ before(async () => {
           deployments: [dep('aws-throttled', 'us.anthropic.claude-rate-429-v1:0'), dep('gcp', CLAUDE_VX), dep('anthropic-direct', 'claude-direct-ok')],
         },
         'claude-stream-throttled': { route: 'priority', deployments: [dep('aws-stream-throttled', 'us.anthropic.claude-midstream-error-v1:0')] },
+        'claude-start-over': { route: 'priority', deployments: [dep('aws-start-over', 'us.anthropic.claude-start-overloaded-v1:0'), dep('aws', CLAUDE_BR)] },
         'claude-bad-secret': { route: 'priority', deployments: [dep('aws-bad', CLAUDE_BR)] },
         'claude-vertex-429': { route: 'priority', deployments: [dep('gcp-429', 'claude-rate-429@2025')] },
         'claude-bedrock-429': { route: 'priority', deployments: [dep('aws-429', 'us.anthropic.claude-rate-429-v1:0')] },
@@ -220,10 +222,22 @@ test('failover across clouds: bedrock throttled -> served by vertex (priority or
 });
 
 test('bedrock throttlingException frame after HTTP 200: the client stream ends in an error', async () => {
+  const errors = await upstreamErrors(gw, 'aws-stream-throttled');
   await assert.rejects(anthropic().messages.stream({ model: 'claude-stream-throttled', max_tokens: 64, messages: MSG }).finalMessage());
   const s = await openai().chat.completions.create({ model: 'claude-stream-throttled', messages: MSG, stream: true });
   await assert.rejects(async () => { for await (const _ of s) { /* drain */ } });
+  // Audit (bedrock.md finding 2): failures inside the event stream were missing from the metric.
+  assert.equal(await upstreamErrors(gw, 'aws-stream-throttled'), errors + 2, 'one upstream error per broken stream');
   await stillServes();
+});
+
+test('bedrock exception frame opening a 200 stream: fails over, and the failed attempt is counted once', async () => {
+  const errors = await upstreamErrors(gw, 'aws-start-over');
+  const healthy = await upstreamErrors(gw, 'aws');
+  const m = await anthropic().messages.stream({ model: 'claude-start-over', max_tokens: 64, messages: MSG }).finalMessage();
+  assert.equal(m.content[0].text, replyText('aws', CLAUDE_BR));
+  assert.equal(await upstreamErrors(gw, 'aws-start-over'), errors + 1);
+  assert.equal(await upstreamErrors(gw, 'aws'), healthy);
 });
 
 test('bad AWS secret: 502 naming the provider, never the secret', async () => {

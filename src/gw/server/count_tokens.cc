@@ -64,6 +64,7 @@ net::awaitable<Result<uint64_t>> count_attempt(Call& call) {
     e.retryable = true;  // a malformed or cut answer is the deployment's fault: another may do better
     e.provider = dep.provider;
     a.health->on_failure(a.id, e, inflight.started);
+    call.worker.app().metrics.upstream_error(e.provider, e.code_name());
     co_return e;
   }
   a.health->on_success(a.id, answered->latency, inflight.started);

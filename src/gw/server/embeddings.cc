@@ -113,6 +113,7 @@ net::awaitable<Result<Answers>> exchange_each(Call& call,
       e.provider = call.attempt->deployment->provider;
       e.upstream_status = exchange.status();
       call.attempt->health->on_failure(call.attempt->id, e, started);
+      call.worker.app().metrics.upstream_error(e.provider, e.code_name());
       co_return e;
     }
     out.responses.push_back(UpstreamResponse{exchange.status(), exchange.headers(), std::move(*body)});
@@ -159,6 +160,7 @@ net::awaitable<Result<void>> embed_attempt(Call& call, const EmbeddingRequest& r
     e.retryable = true;  // a malformed answer is the deployment's fault: another may do better
     e.provider = dep.provider;
     a.health->on_failure(a.id, e, inflight.started);
+    call.worker.app().metrics.upstream_error(e.provider, e.code_name());
     count_failed();
     co_return e;
   }

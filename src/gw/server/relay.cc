@@ -15,6 +15,15 @@ constexpr size_t kMaxResponseBody = 64 << 20;  // a non-streamed upstream answer
 
 AttemptOutcome fail(Error e) { return AttemptOutcome{false, std::move(e)}; }
 
+// switchyard_upstream_errors_total counts failed upstream attempts. send_upstream counts those
+// that fail before a 2xx head; these are the ones that fail after it: a 200 body cut short or
+// malformed, a stream broken by an error event, an exception frame, a corrupt or truncated
+// frame, a dropped connection or a stall, before its content (failed over) or after it. Each
+// attempt fails at most once here: the first failure ends it.
+void count_failure(Call& call, const Error& e) {
+  call.worker.app().metrics.upstream_error(e.provider, e.code_name());
+}
+
 bool is_output(const StreamEvent& ev) {
   return std::holds_alternative<TextDelta>(ev) || std::holds_alternative<ToolArgsDelta>(ev) ||
          std::holds_alternative<ThinkingDelta>(ev) || std::holds_alternative<BlockStart>(ev);
@@ -39,7 +48,10 @@ bool is_content(const StreamEvent& ev) {
 net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, ProviderRuntime& rt) {
   auto body = co_await ex.read_all(kMaxResponseBody);
   if (!body) {
-    co_return fail(body.error());
+    Error e = body.error();
+    e.provider = rt.cfg->name;
+    count_failure(call, e);
+    co_return fail(std::move(e));
   }
   UpstreamResponse resp{ex.status(), ex.headers(), std::move(*body)};
   auto decoded = rt.codec->decode(resp);
@@ -47,6 +59,8 @@ net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, Pro
     Error e = decoded.error();
     e.code = Code::UpstreamError;
     e.retryable = true;  // a malformed answer is the deployment's fault: another may do better
+    e.provider = rt.cfg->name;
+    count_failure(call, e);
     co_return fail(std::move(e));
   }
   call.usage.on_response(*decoded);
@@ -107,6 +121,7 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
       if (auto* err = std::get_if<StreamError>(&ev)) {
         err->error.provider = rt.cfg->name;
         withhold_sent_credentials(request_headers, err->error);
+        count_failure(call, err->error);
         if (!sent) {
           // Nothing has reached the client yet, not even the events decoded from the same read
           // as this error (an Anthropic message_start followed at once by an overloaded_error):
