@@ -85,6 +85,9 @@ before(async () => {
           deployments: [dep('aws-throttled', 'us.anthropic.claude-rate-429-v1:0'), dep('gcp', CLAUDE_VX), dep('anthropic-direct', 'claude-direct-ok')],
         },
         'claude-stream-throttled': { route: 'priority', deployments: [dep('aws-stream-throttled', 'us.anthropic.claude-midstream-error-v1:0')] },
+        'claude-not-enabled': { route: 'priority', deployments: [dep('gcp', 'claude-not-enabled@1'), dep('anthropic-direct', 'claude-direct-ok')] },
+        'claude-not-enabled-only': { route: 'priority', deployments: [dep('gcp', 'claude-not-enabled@1')] },
+        'claude-bad-arg': { route: 'priority', deployments: [dep('gcp', 'claude-bad-arg@1'), dep('anthropic-direct', 'claude-direct-ok')] },
         'claude-start-over': { route: 'priority', deployments: [dep('aws-start-over', 'us.anthropic.claude-start-overloaded-v1:0'), dep('aws', CLAUDE_BR)] },
         'claude-bad-secret': { route: 'priority', deployments: [dep('aws-bad', CLAUDE_BR)] },
         'claude-vertex-429': { route: 'priority', deployments: [dep('gcp-429', 'claude-rate-429@2025')] },
@@ -252,6 +255,33 @@ test('bad AWS secret: 502 naming the provider, never the secret', async () => {
   }
   assert.ok(br.requests.some((r) => r.sigError?.name === 'InvalidSignatureException'), 'the emulator rejected the signature');
   await stillServes();
+});
+
+// Audit (vertex_azure.md F3): "Project `p` is not allowed to use Publisher Model" (400
+// FAILED_PRECONDITION) was a 400 blamed on the client and never failed over, unlike the same
+// deployment problem as a 403 or 404. A genuine invalid request (INVALID_ARGUMENT) stays a 400.
+test('vertex FAILED_PRECONDITION (model not enabled for the project) fails over; INVALID_ARGUMENT does not', async () => {
+  const a0 = an.requests.length;
+  const { data: m, response } = await anthropic().messages.create({ model: 'claude-not-enabled', max_tokens: 64, messages: MSG }).withResponse();
+  assert.equal(m.content[0].text, replyText('an', 'claude-direct-ok'));
+  assert.equal(routing(response.headers).provider, 'anthropic-direct');
+  const c = await openai().chat.completions.create({ model: 'claude-not-enabled', messages: MSG });
+  assert.equal(c.choices[0].message.content, replyText('an', 'claude-direct-ok'));
+  assert.equal(an.requests.length, a0 + 2);
+  // With nowhere else to go: a 502 naming the provider, not a 400 for the client to fix.
+  for (const [route, body] of [
+    ['/v1/messages', { model: 'claude-not-enabled-only', max_tokens: 10, messages: MSG }],
+    ['/v1/chat/completions', { model: 'claude-not-enabled-only', messages: MSG }],
+  ]) {
+    const r = await call(gw, route, { key: KEY, body });
+    assert.equal(r.status, 502, `${route}: ${r.status} ${r.text}`);
+    assert.match(r.text, /gcp/);
+    assert.match(r.text, /not allowed to use Publisher Model/);
+  }
+  const bad = await call(gw, '/v1/messages', { key: KEY, body: { model: 'claude-bad-arg', max_tokens: 10, messages: MSG } });
+  assert.equal(bad.status, 400, bad.text);
+  assert.equal(bad.json?.error?.type, 'invalid_request_error');
+  assert.equal(an.requests.length, a0 + 2, 'a request the upstream called invalid is not failed over');
 });
 
 test('vertex: a token revoked early is refreshed once on the 401 and the request still succeeds', async () => {

@@ -31,7 +31,9 @@
 // a 400 INVALID_ARGUMENT. A model name with rate-429 gets the 429 below.
 // Behaviour by model name (util.behaviourOf); Google-shaped errors: rate-429 -> 429
 // RESOURCE_EXHAUSTED (wrapped in a one-element array, as Vertex sometimes does), fail-503 -> 503
-// UNAVAILABLE; fail-529/fail-500/midstream-error are Anthropic-level and use the Anthropic shape.
+// UNAVAILABLE; not-enabled -> 400 FAILED_PRECONDITION "Project `p` is not allowed to use Publisher
+// Model ..." (the model not enabled for the project, array form); bad-arg -> 400 INVALID_ARGUMENT;
+// fail-529/fail-500/midstream-error are Anthropic-level and use the Anthropic shape.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,8 +42,8 @@ import { answerAnthropic, answerCount } from './anthropic.mjs';
 
 const GOOGLE_STATUS = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED' };
 
-function googleError(res, code, message, { array = false } = {}) {
-  const e = { error: { code, message, status: GOOGLE_STATUS[code] ?? 'UNKNOWN' } };
+function googleError(res, code, message, { array = false, status = GOOGLE_STATUS[code] ?? 'UNKNOWN' } = {}) {
+  const e = { error: { code, message, status } };
   return sendJson(res, code, array ? [e] : e);
 }
 
@@ -198,6 +200,10 @@ export async function startVertex({ name = 'vertex', keyFile, project = 'emu-pro
       return googleError(res, 429, `Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model with base model: anthropic-${rec.model}. Please submit a quota increase request.`, { array: true });
     }
     if (rec.model.includes('fail-503')) return googleError(res, 503, 'The service is currently unavailable.');
+    if (rec.model.includes('not-enabled')) {
+      return googleError(res, 400, `Project \`${proj}\` is not allowed to use Publisher Model \`projects/${proj}/locations/${loc}/publishers/anthropic/models/${rec.model}\``, { array: true, status: 'FAILED_PRECONDITION' });
+    }
+    if (rec.model.includes('bad-arg')) return googleError(res, 400, 'Request contains an invalid argument.');
     return answerAnthropic(res, req, body, {
       name, model: rec.model, stream: streaming, served, cache: { read: 0, write: 0 }, idPrefix: 'msg_vrtx_', toolPrefix: 'toolu_vrtx_', stalled,
     });
