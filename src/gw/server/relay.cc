@@ -221,6 +221,10 @@ void withhold_sent_credentials(const Headers& sent, Error& e) {
   if (quotes_any(e.upstream_type, secrets)) {
     e.upstream_type.clear();
   }
+  if (quotes_any(e.upstream_code, secrets) || quotes_any(e.upstream_detail, secrets)) {
+    e.upstream_code.clear();
+    e.upstream_detail.clear();
+  }
 }
 
 net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime& rt,
