@@ -2,6 +2,8 @@
 // driven by both official SDKs through the real switchyard binary, and failover across clouds.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startBedrock } from './bedrock.mjs';
@@ -18,6 +20,7 @@ const NOVA_BR = 'amazon.nova-pro-v1:0';
 const CLAUDE_VX = 'claude-sonnet-4@20250514';
 let br;
 let vx;
+let badKeyFile;  // a credentials_file whose private_key cannot be parsed
 let an;
 let gw;
 
@@ -53,6 +56,11 @@ before(async () => {
   an = await startAnthropic({ name: 'an', apiKey: 'sk-ant-e2e' });
   const dir = tempDir();
   const credentialsFile = vx.writeKeyFile(dir);
+  badKeyFile = path.join(dir, 'sa-bad-key.json');
+  fs.writeFileSync(badKeyFile, JSON.stringify({
+    type: 'service_account', project_id: 'e2e-project', private_key_id: 'k1', client_email: 'bad@e2e-project.iam.gserviceaccount.com',
+    private_key: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n', token_uri: vx.tokenUri,
+  }));
   const bedrock = (secretVar = '${AWS_SECRET}') => ({
     type: 'bedrock', region: 'us-east-1', base_url: br.baseUrl,
     access_key_id: '${AWS_AKID}', secret_access_key: secretVar, session_token: '${AWS_TOKEN:-}',
@@ -72,6 +80,7 @@ before(async () => {
         'aws-bad': bedrock('${AWS_BAD_SECRET}'),
         'aws-429': bedrock(),
         gcp: { type: 'vertex', project: 'e2e-project', region: 'us-east5', base_url: vx.baseUrl, credentials_file: credentialsFile },
+        'gcp-badfile': { type: 'vertex', project: 'e2e-project', region: 'us-east5', base_url: vx.baseUrl, credentials_file: badKeyFile },
         'gcp-429': { type: 'vertex', project: 'e2e-project', region: 'us-east5', base_url: vx.baseUrl, credentials_file: credentialsFile },
         'anthropic-direct': { type: 'anthropic', base_url: an.baseUrl, api_key: '${AN_KEY}' },
       },
@@ -85,6 +94,7 @@ before(async () => {
           deployments: [dep('aws-throttled', 'us.anthropic.claude-rate-429-v1:0'), dep('gcp', CLAUDE_VX), dep('anthropic-direct', 'claude-direct-ok')],
         },
         'claude-stream-throttled': { route: 'priority', deployments: [dep('aws-stream-throttled', 'us.anthropic.claude-midstream-error-v1:0')] },
+        'claude-badfile': { route: 'priority', deployments: [dep('gcp-badfile', CLAUDE_VX)] },
         'claude-not-enabled': { route: 'priority', deployments: [dep('gcp', 'claude-not-enabled@1'), dep('anthropic-direct', 'claude-direct-ok')] },
         'claude-not-enabled-only': { route: 'priority', deployments: [dep('gcp', 'claude-not-enabled@1')] },
         'claude-bad-arg': { route: 'priority', deployments: [dep('gcp', 'claude-bad-arg@1'), dep('anthropic-direct', 'claude-direct-ok')] },
@@ -282,6 +292,23 @@ test('vertex FAILED_PRECONDITION (model not enabled for the project) fails over;
   assert.equal(bad.status, 400, bad.text);
   assert.equal(bad.json?.error?.type, 'invalid_request_error');
   assert.equal(an.requests.length, a0 + 2, 'a request the upstream called invalid is not failed over');
+});
+
+// Audit (vertex_azure.md F5): the client's error named the gateway's credentials_file path.
+test('an unusable credentials_file: a 502 naming the provider and the problem, its path only in the log', async () => {
+  const n0 = vx.requests.length;
+  for (const [route, body] of [
+    ['/v1/messages', { model: 'claude-badfile', max_tokens: 10, messages: MSG }],
+    ['/v1/chat/completions', { model: 'claude-badfile', messages: MSG }],
+  ]) {
+    const r = await call(gw, route, { key: KEY, body });
+    assert.equal(r.status, 502, `${route}: ${r.status} ${r.text}`);
+    assert.match(r.text, /gcp-badfile/);
+    assert.match(r.text, /private_key/);
+    assert.ok(!r.text.includes(badKeyFile) && !r.text.includes(path.dirname(badKeyFile)), `a server path in ${r.text}`);
+  }
+  assert.equal(vx.requests.length, n0, 'nothing sent without a token');
+  assert.ok(gw.stderr.includes(badKeyFile), 'the operator finds the file in the log');
 });
 
 test('vertex: a token revoked early is refreshed once on the 401 and the request still succeeds', async () => {

@@ -5,6 +5,7 @@
 
 #include "gw/common/secret_scan.h"
 #include "gw/server/worker.h"
+#include "gw/telemetry/access_log.h"
 
 namespace gw {
 
@@ -244,6 +245,14 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
       if (!signed_ok) {
         Error e = signed_ok.error();
         e.provider = dep.provider;
+        // The files the credential comes from are named in the log, not to the client (audit
+        // vertex_azure.md F5); logged when the failure changes, not once per request.
+        const std::string full = e.message;
+        if (withhold_paths(e.message, rt.signer->credential_files()) &&
+            full != rt.credential_failure_logged) {
+          log_event("provider_credentials_failed", full);
+          rt.credential_failure_logged = full;
+        }
         app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
         co_return e;
       }
