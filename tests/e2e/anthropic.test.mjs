@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import path from 'node:path';
 import { startOpenAI } from './openai.mjs';
 import { startAnthropic } from './anthropic.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, ledgerRequestIds, stopCleanly, logsSettle } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, ledgerRequestIds, stopCleanly, logsSettle, upstreamErrors } from './harness.mjs';
 import { replyText, TOOL_ARGS } from './util.mjs';
 
 const KEY = 'sk-e2e-anthropic-team-1';
@@ -323,11 +323,13 @@ test('/v1/messages: upstream 529 on every deployment -> 503 (contract: 502/503/5
 
 // The stream's opening (message_start, content_block_start, ping) is held until the first content,
 // so an upstream that fails after it, in the same read or a later one, still fails over.
-for (const [model, upstream, what] of [
-  ['claude-start-over', 'x-start-overloaded', 'overloaded_error in the same read as message_start'],
-  ['claude-late-over', 'x-start-then-overloaded', 'overloaded_error after message_start, content_block_start and ping, in later reads'],
-  ['claude-late-drop', 'x-start-then-drop', 'connection dropped after message_start, content_block_start and ping'],
+for (const [model, upstream, failing, what] of [
+  ['claude-start-over', 'x-start-overloaded', 'an-start-over', 'overloaded_error in the same read as message_start'],
+  ['claude-late-over', 'x-start-then-overloaded', 'an-late-over', 'overloaded_error after message_start, content_block_start and ping, in later reads'],
+  ['claude-late-drop', 'x-start-then-drop', 'an-late-drop', 'connection dropped after message_start, content_block_start and ping'],
 ]) test(`${what}, before any content reached the client: fails over`, async () => {
+  const errors = await upstreamErrors(gw, failing);
+  const healthy = await upstreamErrors(gw, 'an-main');
   for (const sdk of ['anthropic', 'openai']) {
     const before = emuAN.served.length;
     let text = '';
@@ -347,6 +349,10 @@ for (const [model, upstream, what] of [
     const served = emuAN.served.slice(before);
     assert.deepEqual(served.map((s) => [s.model, !!s.broken]), [[upstream, true], ['claude-emu-ok', false]], sdk);
   }
+  // Each failed attempt is one upstream error (it was not counted when the failure came inside
+  // the 200 stream), the served ones none.
+  assert.equal(await upstreamErrors(gw, failing), errors + 2);
+  assert.equal(await upstreamErrors(gw, 'an-main'), healthy);
   await stillServes();
 });
 
@@ -377,12 +383,14 @@ test('an invalid_request_error event opening a 200 stream: a plain 400 in each d
   await stillServes();
 });
 
-test('upstream error event mid-stream: both SDK streams throw', async () => {
+test('upstream error event mid-stream: both SDK streams throw, each counted as an upstream error', async () => {
+  const errors = await upstreamErrors(gw, 'an-mid');
   await assert.rejects(anthropic().messages.stream({ model: 'claude-midstream', max_tokens: 50, messages: MSG }).finalMessage());
   const s = await openai().chat.completions.create({ model: 'claude-midstream', messages: MSG, stream: true });
   await assert.rejects(async () => {
     for await (const _ of s) { /* drain */ }
   });
+  assert.equal(await upstreamErrors(gw, 'an-mid'), errors + 2);
   await stillServes();
 });
 

@@ -13,7 +13,10 @@
 //   const az = await startAzureOpenAI({ issuer });
 //       POST /openai/deployments/{deployment}/chat/completions?api-version=...; accepts only
 //       `Authorization: Bearer <token the issuer issued, unexpired, unrevoked>`, refuses api-key
-//       (key authentication disabled) with 403, a missing or bad token with 401.
+//       (key authentication disabled) with 403, a missing or bad token with 401. A deployment
+//       whose name has content-filter refuses every prompt as Azure's content filter does: 400
+//       {"error":{"code":"content_filter","param":"prompt","innererror":{"code":
+//       "ResponsibleAIPolicyViolation","content_filter_result":{...}}}} (CONTENT_FILTER_ERROR).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { startServer, sendJson, promptTokensFor, wordsOf, replyText } from './util.mjs';
@@ -125,6 +128,24 @@ export async function startManagedIdentity({ issuer, identityHeader = 'app-servi
   return { ...srv, calls };
 }
 
+export const CONTENT_FILTER_ERROR = {
+  message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry. To learn more about our content filtering policies please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766",
+  type: null,
+  param: 'prompt',
+  code: 'content_filter',
+  status: 400,
+  innererror: {
+    code: 'ResponsibleAIPolicyViolation',
+    content_filter_result: {
+      hate: { filtered: false, severity: 'safe' },
+      jailbreak: { filtered: false, detected: false },
+      self_harm: { filtered: false, severity: 'safe' },
+      sexual: { filtered: false, severity: 'safe' },
+      violence: { filtered: true, severity: 'medium' },
+    },
+  },
+};
+
 export async function startAzureOpenAI({ issuer, name = 'azure' }) {
   const requests = [];
   const srv = await startServer(async (req, res, raw) => {
@@ -149,6 +170,7 @@ export async function startAzureOpenAI({ issuer, name = 'azure' }) {
     rec.token = auth.slice(7);
     const body = JSON.parse(raw.toString('utf8'));
     const deployment = decodeURIComponent(m[1]);
+    if (deployment.includes('content-filter')) return reply(400, { error: CONTENT_FILTER_ERROR });
     const text = replyText(name, deployment);
     const prompt = promptTokensFor(body.messages);
     const completion = wordsOf(text).length;

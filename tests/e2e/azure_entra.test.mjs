@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
-import { EntraIssuer, startEntra, startManagedIdentity, startAzureOpenAI, SCOPE, RESOURCE } from './azure.mjs';
+import { EntraIssuer, startEntra, startManagedIdentity, startAzureOpenAI, SCOPE, RESOURCE, CONTENT_FILTER_ERROR } from './azure.mjs';
 import { startGateway, stopCleanly, tempDir, writeConfig, freePort, call, BIN, PRICE } from './harness.mjs';
 import { replyText, sleep } from './util.mjs';
 
@@ -110,6 +110,43 @@ test('client secret: a token is obtained, used, cached across requests and worke
 
     assertNoSecrets(gw.stderr, [SECRET, first]);
     assert.ok(gw.logs.some((l) => l.msg === 'azure_credentials' && /client secret/.test(l.detail)));
+  } finally {
+    await stopCleanly(gw);
+    await az.close();
+    await entra.close();
+  }
+});
+
+// Audit (vertex_azure.md F4): Azure's content-filter 400 reached OpenAI clients with code null
+// and without its innererror, so a filtered prompt looked like any other 400.
+test('content filter: OpenAI clients get code content_filter and innererror as Azure sent them', async () => {
+  const issuer = new EntraIssuer();
+  const entra = await startEntra({ issuer, apps: { 'app-1': SECRET } });
+  const az = await startAzureOpenAI({ issuer });
+  const dir = tempDir();
+  const gw = await startGateway({
+    dir,
+    config: gatewayConfig(dir, {
+      'az-sp': azureProvider(az, { tenant_id: TENANT, client_id: 'app-1', client_secret: '${AZ_SECRET}', authority_host: entra.origin }),
+    }, { 'gpt-cf': [['az-sp', 'gpt-content-filter']] }),
+    env: { ...CLEAN_AZURE_ENV, E2E_KEY: KEY, AZ_SECRET: SECRET },
+  });
+  try {
+    for (const stream of [false, true]) {
+      const err = await openai(gw).chat.completions.create({ model: 'gpt-cf', messages: MSG, stream }).catch((e) => e);
+      assert.ok(err instanceof OpenAI.BadRequestError, `stream ${stream}: ${err}`);
+      assert.equal(err.status, 400);
+      assert.equal(err.code, 'content_filter');
+      assert.equal(err.param, 'prompt');
+      assert.equal(err.error.message, CONTENT_FILTER_ERROR.message);
+      assert.deepEqual(err.error.innererror, CONTENT_FILTER_ERROR.innererror);
+    }
+    // Anthropic clients: a plain invalid_request_error with Azure's explanation.
+    const r = await call(gw, '/v1/messages', { key: KEY, body: { model: 'gpt-cf', max_tokens: 10, messages: MSG } });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json?.type, 'error');
+    assert.equal(r.json?.error?.type, 'invalid_request_error');
+    assert.equal(r.json?.error?.message, CONTENT_FILTER_ERROR.message);
   } finally {
     await stopCleanly(gw);
     await az.close();

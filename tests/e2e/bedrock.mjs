@@ -27,6 +27,8 @@
 //
 // Behaviour by model id (util.behaviourOf): rate-429 -> HTTP 429 ThrottlingException (with
 // x-amzn-errortype); midstream-error -> HTTP 200 then a throttlingException exception frame;
+// start-overloaded (InvokeModel streams) -> HTTP 200 whose first frame is a
+// serviceUnavailableException exception frame;
 // fail-500 -> InternalServerException; fail-503 -> ServiceUnavailableException; drop; stall; slow.
 // InvokeModel is for Anthropic models and the embedding models below (any other model id gets a
 // ValidationException, as the real service rejects the Anthropic body for it); Converse serves any
@@ -334,6 +336,11 @@ export async function startBedrock({ name = 'bedrock', region = 'us-east-1', acc
       const events = r.events.filter((e) => e.type !== 'ping');
       const last = events[events.length - 1];
       last['amazon-bedrock-invocationMetrics'] = { inputTokenCount: r.usage.input_tokens, outputTokenCount: r.usage.output_tokens, invocationLatency: 40, firstByteLatency: 10 };
+      if (behaviour === 'start-overloaded') {
+        served.push({ ...entry, output: 0, broken: true });
+        res.end(exceptionFrame('serviceUnavailableException', 'Bedrock is unable to process your request.'));
+        return;
+      }
       if (behaviour === 'midstream-error') {
         served.push({ ...entry, output: 0, broken: true });
         for (const e of events.slice(0, 3)) res.write(eventFrame('chunk', { bytes: Buffer.from(JSON.stringify(e)).toString('base64'), p: PAD.slice(0, 7) }));

@@ -2,12 +2,14 @@
 // driven by both official SDKs through the real switchyard binary, and failover across clouds.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startBedrock } from './bedrock.mjs';
 import { startVertex } from './vertex.mjs';
 import { startAnthropic } from './anthropic.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, SA_KEY_FILE, stopCleanly } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, SA_KEY_FILE, stopCleanly, upstreamErrors } from './harness.mjs';
 import { replyText, TOOL_ARGS } from './util.mjs';
 
 const KEY = 'sk-e2e-clouds-1';
@@ -18,6 +20,7 @@ const NOVA_BR = 'amazon.nova-pro-v1:0';
 const CLAUDE_VX = 'claude-sonnet-4@20250514';
 let br;
 let vx;
+let badKeyFile;  // a credentials_file whose private_key cannot be parsed
 let an;
 let gw;
 
@@ -53,6 +56,11 @@ before(async () => {
   an = await startAnthropic({ name: 'an', apiKey: 'sk-ant-e2e' });
   const dir = tempDir();
   const credentialsFile = vx.writeKeyFile(dir);
+  badKeyFile = path.join(dir, 'sa-bad-key.json');
+  fs.writeFileSync(badKeyFile, JSON.stringify({
+    type: 'service_account', project_id: 'e2e-project', private_key_id: 'k1', client_email: 'bad@e2e-project.iam.gserviceaccount.com',
+    private_key: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n', token_uri: vx.tokenUri,
+  }));
   const bedrock = (secretVar = '${AWS_SECRET}') => ({
     type: 'bedrock', region: 'us-east-1', base_url: br.baseUrl,
     access_key_id: '${AWS_AKID}', secret_access_key: secretVar, session_token: '${AWS_TOKEN:-}',
@@ -68,9 +76,11 @@ before(async () => {
         aws: bedrock(),
         'aws-throttled': bedrock(),
         'aws-stream-throttled': bedrock(),
+        'aws-start-over': bedrock(),
         'aws-bad': bedrock('${AWS_BAD_SECRET}'),
         'aws-429': bedrock(),
         gcp: { type: 'vertex', project: 'e2e-project', region: 'us-east5', base_url: vx.baseUrl, credentials_file: credentialsFile },
+        'gcp-badfile': { type: 'vertex', project: 'e2e-project', region: 'us-east5', base_url: vx.baseUrl, credentials_file: badKeyFile },
         'gcp-429': { type: 'vertex', project: 'e2e-project', region: 'us-east5', base_url: vx.baseUrl, credentials_file: credentialsFile },
         'anthropic-direct': { type: 'anthropic', base_url: an.baseUrl, api_key: '${AN_KEY}' },
       },
@@ -84,6 +94,11 @@ before(async () => {
           deployments: [dep('aws-throttled', 'us.anthropic.claude-rate-429-v1:0'), dep('gcp', CLAUDE_VX), dep('anthropic-direct', 'claude-direct-ok')],
         },
         'claude-stream-throttled': { route: 'priority', deployments: [dep('aws-stream-throttled', 'us.anthropic.claude-midstream-error-v1:0')] },
+        'claude-badfile': { route: 'priority', deployments: [dep('gcp-badfile', CLAUDE_VX)] },
+        'claude-not-enabled': { route: 'priority', deployments: [dep('gcp', 'claude-not-enabled@1'), dep('anthropic-direct', 'claude-direct-ok')] },
+        'claude-not-enabled-only': { route: 'priority', deployments: [dep('gcp', 'claude-not-enabled@1')] },
+        'claude-bad-arg': { route: 'priority', deployments: [dep('gcp', 'claude-bad-arg@1'), dep('anthropic-direct', 'claude-direct-ok')] },
+        'claude-start-over': { route: 'priority', deployments: [dep('aws-start-over', 'us.anthropic.claude-start-overloaded-v1:0'), dep('aws', CLAUDE_BR)] },
         'claude-bad-secret': { route: 'priority', deployments: [dep('aws-bad', CLAUDE_BR)] },
         'claude-vertex-429': { route: 'priority', deployments: [dep('gcp-429', 'claude-rate-429@2025')] },
         'claude-bedrock-429': { route: 'priority', deployments: [dep('aws-429', 'us.anthropic.claude-rate-429-v1:0')] },
@@ -131,6 +146,21 @@ test('bedrock (Claude model): both SDKs, text, streamed and not; every request S
     }
   }
   t.diagnostic(`bedrock operations used for a Claude model: ${[...new Set(mine.map((r) => r.op))].join(', ')}`);
+});
+
+// Audit (bedrock.md finding 1): Anthropic-only top-level fields reached InvokeModel, whose
+// allow-list (the emulator's, as Bedrock's) refused them with a 400 the client could not avoid.
+test('bedrock (Claude model): fields only the Anthropic API takes are dropped, not refused', async () => {
+  const n0 = br.requests.length;
+  const extra = { service_tier: 'auto', inference_geo: 'us', context_management: { edits: [] }, foo: 'bar' };
+  const m = await anthropic().messages.create({ model: 'claude-bedrock', max_tokens: 64, messages: MSG, metadata: { user_id: 'u-1' }, ...extra });
+  assert.equal(m.content[0].text, replyText('aws', CLAUDE_BR));
+  const sm = await anthropic().messages.stream({ model: 'claude-bedrock', max_tokens: 64, messages: MSG, ...extra }).finalMessage();
+  assert.equal(sm.content[0].text, replyText('aws', CLAUDE_BR));
+  const mine = br.requests.slice(n0);
+  assert.equal(mine.length, 2);
+  for (const k of Object.keys(extra)) assert.ok(!(k in mine[0].body) && !(k in mine[1].body), k);
+  assert.deepEqual(mine[0].body.metadata, { user_id: 'u-1' });
 });
 
 test('bedrock (Claude model): streamed tool use from both SDKs', async () => {
@@ -205,10 +235,22 @@ test('failover across clouds: bedrock throttled -> served by vertex (priority or
 });
 
 test('bedrock throttlingException frame after HTTP 200: the client stream ends in an error', async () => {
+  const errors = await upstreamErrors(gw, 'aws-stream-throttled');
   await assert.rejects(anthropic().messages.stream({ model: 'claude-stream-throttled', max_tokens: 64, messages: MSG }).finalMessage());
   const s = await openai().chat.completions.create({ model: 'claude-stream-throttled', messages: MSG, stream: true });
   await assert.rejects(async () => { for await (const _ of s) { /* drain */ } });
+  // Audit (bedrock.md finding 2): failures inside the event stream were missing from the metric.
+  assert.equal(await upstreamErrors(gw, 'aws-stream-throttled'), errors + 2, 'one upstream error per broken stream');
   await stillServes();
+});
+
+test('bedrock exception frame opening a 200 stream: fails over, and the failed attempt is counted once', async () => {
+  const errors = await upstreamErrors(gw, 'aws-start-over');
+  const healthy = await upstreamErrors(gw, 'aws');
+  const m = await anthropic().messages.stream({ model: 'claude-start-over', max_tokens: 64, messages: MSG }).finalMessage();
+  assert.equal(m.content[0].text, replyText('aws', CLAUDE_BR));
+  assert.equal(await upstreamErrors(gw, 'aws-start-over'), errors + 1);
+  assert.equal(await upstreamErrors(gw, 'aws'), healthy);
 });
 
 test('bad AWS secret: 502 naming the provider, never the secret', async () => {
@@ -223,6 +265,50 @@ test('bad AWS secret: 502 naming the provider, never the secret', async () => {
   }
   assert.ok(br.requests.some((r) => r.sigError?.name === 'InvalidSignatureException'), 'the emulator rejected the signature');
   await stillServes();
+});
+
+// Audit (vertex_azure.md F3): "Project `p` is not allowed to use Publisher Model" (400
+// FAILED_PRECONDITION) was a 400 blamed on the client and never failed over, unlike the same
+// deployment problem as a 403 or 404. A genuine invalid request (INVALID_ARGUMENT) stays a 400.
+test('vertex FAILED_PRECONDITION (model not enabled for the project) fails over; INVALID_ARGUMENT does not', async () => {
+  const a0 = an.requests.length;
+  const { data: m, response } = await anthropic().messages.create({ model: 'claude-not-enabled', max_tokens: 64, messages: MSG }).withResponse();
+  assert.equal(m.content[0].text, replyText('an', 'claude-direct-ok'));
+  assert.equal(routing(response.headers).provider, 'anthropic-direct');
+  const c = await openai().chat.completions.create({ model: 'claude-not-enabled', messages: MSG });
+  assert.equal(c.choices[0].message.content, replyText('an', 'claude-direct-ok'));
+  assert.equal(an.requests.length, a0 + 2);
+  // With nowhere else to go: a 502 naming the provider, not a 400 for the client to fix.
+  for (const [route, body] of [
+    ['/v1/messages', { model: 'claude-not-enabled-only', max_tokens: 10, messages: MSG }],
+    ['/v1/chat/completions', { model: 'claude-not-enabled-only', messages: MSG }],
+  ]) {
+    const r = await call(gw, route, { key: KEY, body });
+    assert.equal(r.status, 502, `${route}: ${r.status} ${r.text}`);
+    assert.match(r.text, /gcp/);
+    assert.match(r.text, /not allowed to use Publisher Model/);
+  }
+  const bad = await call(gw, '/v1/messages', { key: KEY, body: { model: 'claude-bad-arg', max_tokens: 10, messages: MSG } });
+  assert.equal(bad.status, 400, bad.text);
+  assert.equal(bad.json?.error?.type, 'invalid_request_error');
+  assert.equal(an.requests.length, a0 + 2, 'a request the upstream called invalid is not failed over');
+});
+
+// Audit (vertex_azure.md F5): the client's error named the gateway's credentials_file path.
+test('an unusable credentials_file: a 502 naming the provider and the problem, its path only in the log', async () => {
+  const n0 = vx.requests.length;
+  for (const [route, body] of [
+    ['/v1/messages', { model: 'claude-badfile', max_tokens: 10, messages: MSG }],
+    ['/v1/chat/completions', { model: 'claude-badfile', messages: MSG }],
+  ]) {
+    const r = await call(gw, route, { key: KEY, body });
+    assert.equal(r.status, 502, `${route}: ${r.status} ${r.text}`);
+    assert.match(r.text, /gcp-badfile/);
+    assert.match(r.text, /private_key/);
+    assert.ok(!r.text.includes(badKeyFile) && !r.text.includes(path.dirname(badKeyFile)), `a server path in ${r.text}`);
+  }
+  assert.equal(vx.requests.length, n0, 'nothing sent without a token');
+  assert.ok(gw.stderr.includes(badKeyFile), 'the operator finds the file in the log');
 });
 
 test('vertex: a token revoked early is refreshed once on the 401 and the request still succeeds', async () => {

@@ -75,6 +75,7 @@ before(async () => {
         'count-direct': { route: 'priority', deployments: [dep('anthropic-direct', 'claude-direct-ok')] },
         'count-bedrock': { route: 'priority', deployments: [dep('aws', CLAUDE_BR)] },
         'count-vertex': { route: 'priority', deployments: [dep('gcp', CLAUDE_VX)] },
+        'count-vertex-throttled': { route: 'priority', deployments: [dep('gcp', 'claude-count-429@1')] },
         'count-failover': { route: 'priority', deployments: [dep('anthropic-direct', 'claude-fail-500'), dep('aws', CLAUDE_BR)] },
         'count-skips-openai': { route: 'priority', deployments: [dep('house', 'gpt-ok'), dep('aws', NOVA_BR), dep('gcp', CLAUDE_VX)] },
         'gpt-only': { route: 'priority', deployments: [dep('house', 'gpt-ok')] },
@@ -262,4 +263,23 @@ test('counting writes no ledger record and spends nothing; it is logged and coun
   const metrics = await (await fetch(`${gw.url}/metrics`)).text();
   assert.match(metrics, /switchyard_requests_total\{[^}]*route="count_tokens"[^}]*status="200"[^}]*\} [1-9]/);
   assert.match(metrics, /switchyard_requests_total\{[^}]*route="count_tokens"[^}]*status="400"[^}]*\} [1-9]/);
+});
+
+// Audit (vertex_azure.md F1): a 429 from Vertex's count-tokens endpoint cooled the deployment
+// down for generation too, so every chat request got a 429 without the upstream being asked.
+// Counting has its own quota: its throttle now rests only counting. (After the ledger test above,
+// which expects no other metered request of this key before it.)
+test('a throttled count-tokens endpoint rests counting only: chat on the deployment is still served', async () => {
+  const v0 = vx.requests.length;
+  const throttled = await countError({ model: 'count-vertex-throttled', messages: MSG });
+  assert.ok(throttled instanceof Anthropic.RateLimitError, `${throttled}`);
+  assert.equal(throttled.headers?.get?.('retry-after'), '30');
+  const m = await anthropic().messages.create({ model: 'count-vertex-throttled', max_tokens: 16, messages: MSG });
+  assert.equal(m.content[0].text, replyText('gcp', 'claude-count-429@1'));
+  const s = await anthropic().messages.stream({ model: 'count-vertex-throttled', max_tokens: 16, messages: MSG }).finalMessage();
+  assert.equal(s.content[0].text, replyText('gcp', 'claude-count-429@1'));
+  // Counting itself rests for the retry-after: the next count is refused without asking Vertex.
+  const again = await countError({ model: 'count-vertex-throttled', messages: MSG });
+  assert.ok(again instanceof Anthropic.RateLimitError, `${again}`);
+  assert.deepEqual(vx.requests.slice(v0).map((r) => r.op), ['count-tokens', 'rawPredict', 'streamRawPredict']);
 });

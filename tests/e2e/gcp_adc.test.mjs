@@ -295,7 +295,9 @@ test('check accepts a keyless vertex provider without reading the environment; s
       const { anthropic } = clients(gw);
       const e = await anthropic.messages.create({ model: 'claude-adc', max_tokens: 16, messages: MSG }).catch((x) => x);
       assert.equal(e.status, 502);
-      assert.match(e.error.error.message, /GOOGLE_APPLICATION_CREDENTIALS file .*missing\.json: cannot be opened/);
+      // The file's path is the operator's (in the log above), not the client's (audit F5).
+      assert.match(e.error.error.message, /GOOGLE_APPLICATION_CREDENTIALS file \[path withheld\]: cannot be opened/);
+      assert.ok(!e.error.error.message.includes(dir), e.error.error.message);
       assert.equal(vx.requests.length, 0, 'nothing sent without a token');
     } finally {
       await stopCleanly(gw);

@@ -293,6 +293,17 @@ export async function logsSettle(gw, ready, timeoutMs = 5000) {
   }
 }
 
+// switchyard_upstream_errors_total for `provider` from /metrics, summed over its error codes.
+export async function upstreamErrors(gw, provider) {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) {
+    const m = /^switchyard_upstream_errors_total\{([^}]*)\} (\d+)$/.exec(line);
+    if (m && m[1].split(',').includes(`provider="${provider}"`)) n += Number(m[2]);
+  }
+  return n;
+}
+
 // Stops a gateway (SIGTERM) and asserts that it drained and exited 0, with its stderr tail if not.
 // Does nothing for a gateway that never started.
 export async function stopCleanly(gw) {

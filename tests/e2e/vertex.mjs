@@ -20,6 +20,8 @@
 // POST .../publishers/anthropic/models/count-tokens:rawPredict: the same checks, but `model` is
 // required in the body (its behaviour is chosen by it) and generation fields (max_tokens, stream,
 // ...) are refused; answers {"input_tokens": util.countTokensFor(body)}, recorded in `counted`.
+// A model name with count-429 is throttled there only (429 RESOURCE_EXHAUSTED, retry-after: 30,
+// counting's own quota) while its generation calls are served.
 // POST .../publishers/google/models/{m}:predict (Google's text embedding models, recorded in
 // `embedded` as {model, texts, body}): the same bearer, project and region checks; body
 // {"instances":[{"content": string, "task_type"?, "title"?}] (1..250; gemini-embedding models
@@ -29,7 +31,9 @@
 // a 400 INVALID_ARGUMENT. A model name with rate-429 gets the 429 below.
 // Behaviour by model name (util.behaviourOf); Google-shaped errors: rate-429 -> 429
 // RESOURCE_EXHAUSTED (wrapped in a one-element array, as Vertex sometimes does), fail-503 -> 503
-// UNAVAILABLE; fail-529/fail-500/midstream-error are Anthropic-level and use the Anthropic shape.
+// UNAVAILABLE; not-enabled -> 400 FAILED_PRECONDITION "Project `p` is not allowed to use Publisher
+// Model ..." (the model not enabled for the project, array form); bad-arg -> 400 INVALID_ARGUMENT;
+// fail-529/fail-500/midstream-error are Anthropic-level and use the Anthropic shape.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,8 +42,8 @@ import { answerAnthropic, answerCount } from './anthropic.mjs';
 
 const GOOGLE_STATUS = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED' };
 
-function googleError(res, code, message, { array = false } = {}) {
-  const e = { error: { code, message, status: GOOGLE_STATUS[code] ?? 'UNKNOWN' } };
+function googleError(res, code, message, { array = false, status = GOOGLE_STATUS[code] ?? 'UNKNOWN' } = {}) {
+  const e = { error: { code, message, status } };
   return sendJson(res, code, array ? [e] : e);
 }
 
@@ -179,6 +183,10 @@ export async function startVertex({ name = 'vertex', keyFile, project = 'emu-pro
       if (body.model.includes('rate-429')) {
         return googleError(res, 429, `Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model with base model: anthropic-${body.model}.`, { array: true });
       }
+      if (body.model.includes('count-429')) {
+        const error = { code: 429, message: `Quota exceeded for aiplatform.googleapis.com/count_tokens_requests_per_base_model with base model: anthropic-${body.model}.`, status: 'RESOURCE_EXHAUSTED' };
+        return sendJson(res, 429, [{ error }], { 'retry-after': '30' });
+      }
       return answerCount(res, body, { model: body.model, counted });
     }
     if ('model' in body) {
@@ -192,6 +200,10 @@ export async function startVertex({ name = 'vertex', keyFile, project = 'emu-pro
       return googleError(res, 429, `Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model with base model: anthropic-${rec.model}. Please submit a quota increase request.`, { array: true });
     }
     if (rec.model.includes('fail-503')) return googleError(res, 503, 'The service is currently unavailable.');
+    if (rec.model.includes('not-enabled')) {
+      return googleError(res, 400, `Project \`${proj}\` is not allowed to use Publisher Model \`projects/${proj}/locations/${loc}/publishers/anthropic/models/${rec.model}\``, { array: true, status: 'FAILED_PRECONDITION' });
+    }
+    if (rec.model.includes('bad-arg')) return googleError(res, 400, 'Request contains an invalid argument.');
     return answerAnthropic(res, req, body, {
       name, model: rec.model, stream: streaming, served, cache: { read: 0, write: 0 }, idPrefix: 'msg_vrtx_', toolPrefix: 'toolu_vrtx_', stalled,
     });

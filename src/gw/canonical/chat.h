@@ -112,7 +112,10 @@ struct ChatRequest {
   std::string anthropic_beta;     // client's anthropic-beta header, if any
 };
 
-enum class StopReason { EndTurn, StopSequence, MaxTokens, ToolUse, Refusal, PauseTurn, Unknown };
+// Malformed: the upstream ended the turn and flagged its own output as broken (Bedrock Converse's
+// malformed_tool_use / malformed_model_output). Clients are told end_turn / stop (protocols.md
+// 3.4), never tool_use: a tool call the model itself flagged is not one to run.
+enum class StopReason { EndTurn, StopSequence, MaxTokens, ToolUse, Refusal, PauseTurn, Malformed, Unknown };
 
 struct ChatResponse {
   std::string id;

@@ -34,6 +34,11 @@ struct Error {
   bool request_sent = false;     // the request reached the upstream, which may have acted on it
   std::string provider;          // provider config name, when the error came from one
   std::string upstream_type;     // the upstream's own error type, e.g. "overloaded_error"
+  // An OpenAI-shaped upstream's error.code ("content_filter", "context_length_exceeded") and the
+  // details it attached (Azure's innererror, as JSON text) on a rejection passed on as is
+  // (UpstreamRejected): OpenAI clients get both as the upstream sent them (protocols.md 6.1).
+  std::string upstream_code;
+  std::string upstream_detail;
   std::optional<int64_t> retry_after_s;  // from the upstream or from our limiter
   std::string param;             // the request field at fault, if any
 

@@ -22,6 +22,21 @@ bool quotes_any(std::string_view text, const std::vector<std::string_view>& secr
   return false;
 }
 
+bool withhold_paths(std::string& text, const std::vector<std::string>& paths) {
+  constexpr std::string_view kWithheld = "[path withheld]";
+  bool any = false;
+  for (const std::string& path : paths) {
+    if (path.size() < 3) {
+      continue;
+    }
+    for (size_t at = text.find(path); at != std::string::npos; at = text.find(path, at + kWithheld.size())) {
+      text.replace(at, path.size(), kWithheld);
+      any = true;
+    }
+  }
+  return any;
+}
+
 std::vector<std::string> sent_credentials(const Headers& headers) {
   static constexpr std::string_view kSensitive[] = {"authorization",        "proxy-authorization", "x-api-key",
                                                     "api-key",              "x-goog-api-key",      "cookie",

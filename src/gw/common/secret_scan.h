@@ -14,6 +14,12 @@ namespace gw {
 // a shorter secret from 6 bytes on.
 bool quotes_any(std::string_view text, const std::vector<std::string_view>& secrets);
 
+// Replaces each of `paths` (files on the gateway's host that a credential is read from) wherever
+// `text` names it with "[path withheld]", and says whether it did: where the gateway keeps its
+// keys is for its operator's log, not for a client's error message. Paths shorter than 3 bytes
+// are left alone (they would match by chance).
+bool withhold_paths(std::string& text, const std::vector<std::string>& paths);
+
 // The credentials a request to an upstream carries: the values of its authorization-like headers
 // (Authorization, x-api-key, api-key, x-amz-security-token, ...) and a bearer token on its own.
 std::vector<std::string> sent_credentials(const Headers& headers);

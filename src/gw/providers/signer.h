@@ -3,6 +3,7 @@
 // SigV4 (Bedrock) signs method, path, headers and body hash; OAuth (Vertex, Azure's Entra ID)
 // fetches a cached token.
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "gw/common/asio.h"
@@ -41,6 +42,9 @@ class RequestSigner {
     (void)answer;
     co_return false;
   }
+  // The files on this host its credential is read from (a key file, a token file). The relay
+  // withholds their paths from the errors clients see and logs them instead.
+  virtual std::vector<std::string> credential_files() const { return {}; }
 };
 
 // nullptr for providers whose codec already set static credentials (openai, anthropic, azure

@@ -121,7 +121,7 @@ Result<RoutePlan> Router::plan(const config::Model& model, const RouteRequest& r
       all_throttled = all_throttled && health_.throttled(id);
       continue;
     }
-    attempts.push_back(Attempt{&dep, cfg_.provider(dep.provider), std::move(id)});
+    attempts.push_back(Attempt{&dep, cfg_.provider(dep.provider), std::move(id), &health_});
   }
   if (attempts.empty()) {
     Error e = all_throttled

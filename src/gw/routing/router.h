@@ -18,6 +18,9 @@ struct Attempt {
   const config::Deployment* deployment = nullptr;
   const config::Provider* provider = nullptr;
   std::string id;  // "<provider>/<upstream model>": health and capacity key
+  // The planning router's health: the attempt's outcome is reported there, the cool-downs that
+  // shaped the plan are read there (chat and token counting keep apart ones, server/app.h).
+  DeploymentHealth* health = nullptr;
 };
 
 // What routing knows of the request itself: its estimated input and the output it may produce

@@ -30,6 +30,12 @@ struct App {
   DeploymentHealth health;
   CommitmentTracker commitments;  // started once the ledger exists (server.cc)
   Router router;
+  // Token counting's own view of the same deployments (server/count_tokens.cc). Counting is a
+  // separate endpoint with a separate quota (Vertex's count-tokens:rawPredict, Bedrock's
+  // CountTokens), so its 429s and failures cool only counting, never generation, and chat's cool
+  // -downs never refuse a count; its quick answers stay out of chat's latency ranking as well.
+  DeploymentHealth count_health;
+  Router count_router;
   // AWS default-chain credentials of the Bedrock providers without static keys (server.cc).
   std::unique_ptr<bedrock::CredentialSet> aws_credentials;
   // Application Default Credentials of the Vertex providers without credentials_file (server.cc).
@@ -40,7 +46,13 @@ struct App {
   std::atomic<int> inflight{0};  // requests being handled (not idle connections)
 
   App(const config::Config& c, const Clock& clk)
-      : cfg(c), clock(clk), health(clk), commitments(c, clk), router(c, health, {}, &commitments) {}
+      : cfg(c),
+        clock(clk),
+        health(clk),
+        commitments(c, clk),
+        router(c, health, {}, &commitments),
+        count_health(clk),
+        count_router(c, count_health, {}, &commitments) {}
 };
 
 }  // namespace gw

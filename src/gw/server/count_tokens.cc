@@ -34,7 +34,6 @@ Error not_countable(const std::string& model) {
 // One counting attempt at call.attempt's deployment: the count, or why the next one should be
 // tried. Nothing is reserved or metered: counting costs nothing upstream.
 net::awaitable<Result<uint64_t>> count_attempt(Call& call) {
-  App& app = call.worker.app();
   const Attempt& a = *call.attempt;
   const config::Deployment& dep = *a.deployment;
   auto found = attempt_runtime(call);
@@ -48,7 +47,7 @@ net::awaitable<Result<uint64_t>> count_attempt(Call& call) {
   }
   req->headers.emplace_back("x-request-id", call.request_id);
 
-  InflightGuard inflight(app.health, a.id);
+  InflightGuard inflight(*a.health, a.id);
   auto sending = send_upstream(call, *rt, *req, inflight.started);
   auto answered = co_await std::move(sending);
   if (!answered) {
@@ -64,10 +63,11 @@ net::awaitable<Result<uint64_t>> count_attempt(Call& call) {
     e.code = Code::UpstreamError;
     e.retryable = true;  // a malformed or cut answer is the deployment's fault: another may do better
     e.provider = dep.provider;
-    app.health.on_failure(a.id, e, inflight.started);
+    a.health->on_failure(a.id, e, inflight.started);
+    call.worker.app().metrics.upstream_error(e.provider, e.code_name());
     co_return e;
   }
-  app.health.on_success(a.id, answered->latency, inflight.started);
+  a.health->on_success(a.id, answered->latency, inflight.started);
   co_return *count;
 }
 
@@ -100,6 +100,9 @@ net::awaitable<void> handle_count_tokens(Session& session, const ClientRequest& 
   // Counting is not held to the key's limits and never metered (nothing is generated).
   Routed r;
   r.metered = false;
+  // Planned and health-tracked apart from chat (app.h): a throttled count endpoint (Vertex answers
+  // count-tokens 429s from its own quota) must not cool the deployment down for generation.
+  r.router = &call.worker.app().count_router;
   r.usable = [&call](const config::Deployment& dep) { return can_count(call.worker, dep); };
   if (auto who = authenticate(call); !who) {
     r.refused = who.error();

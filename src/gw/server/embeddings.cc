@@ -112,7 +112,8 @@ net::awaitable<Result<Answers>> exchange_each(Call& call,
       e.retryable = true;
       e.provider = call.attempt->deployment->provider;
       e.upstream_status = exchange.status();
-      call.worker.app().health.on_failure(call.attempt->id, e, started);
+      call.attempt->health->on_failure(call.attempt->id, e, started);
+      call.worker.app().metrics.upstream_error(e.provider, e.code_name());
       co_return e;
     }
     out.responses.push_back(UpstreamResponse{exchange.status(), exchange.headers(), std::move(*body)});
@@ -123,7 +124,6 @@ net::awaitable<Result<Answers>> exchange_each(Call& call,
 // One attempt at call.attempt's deployment: true once the client has its answer (or went away),
 // else why the next deployment should be tried.
 net::awaitable<Result<void>> embed_attempt(Call& call, const EmbeddingRequest& req) {
-  App& app = call.worker.app();
   const Attempt& a = *call.attempt;
   const config::Deployment& dep = *a.deployment;
   auto found = attempt_runtime(call);
@@ -141,7 +141,7 @@ net::awaitable<Result<void>> embed_attempt(Call& call, const EmbeddingRequest& r
     co_return wires.error();
   }
 
-  InflightGuard inflight(app.health, a.id);
+  InflightGuard inflight(*a.health, a.id);
   // An answered failure counts against the deployment's capacity; one that never reached it is
   // refunded when the next attempt's reservation replaces it (relay.cc does the same for chat).
   auto count_failed = [&call] { call.deployment_reservation->settle(Usage{}, 0); };
@@ -159,11 +159,12 @@ net::awaitable<Result<void>> embed_attempt(Call& call, const EmbeddingRequest& r
     e.code = Code::UpstreamError;
     e.retryable = true;  // a malformed answer is the deployment's fault: another may do better
     e.provider = dep.provider;
-    app.health.on_failure(a.id, e, inflight.started);
+    a.health->on_failure(a.id, e, inflight.started);
+    call.worker.app().metrics.upstream_error(e.provider, e.code_name());
     count_failed();
     co_return e;
   }
-  app.health.on_success(a.id, answers->latency, inflight.started);
+  a.health->on_success(a.id, answers->latency, inflight.started);
 
   ChatResponse billed;  // the usage the upstream reported; none reported leaves the estimate counted
   billed.usage = decoded->usage;

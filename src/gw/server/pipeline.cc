@@ -124,13 +124,13 @@ bool client_fault(const Error& e) {
 
 }  // namespace
 
-bool Failover::failed(App& app, const Attempt& a, Error e) {
+bool Failover::failed(const Attempt& a, Error e) {
   last_ = std::move(e);
   if (client_fault(*last_)) {
     return false;
   }
   if (last_->code == Code::RateLimited) {
-    if (auto cool = app.health.cooling(a.id)) {
+    if (auto cool = a.health->cooling(a.id)) {
       throttled_for_ = throttled_for_ ? std::min(*throttled_for_, *cool) : *cool;
     }
   }
@@ -173,7 +173,7 @@ net::awaitable<std::optional<Error>> attempt_in_order(Call& call, RoutePlan& pla
     } else {
       last_called = attempt;
     }
-    if (!failover.failed(app, *attempt, std::move(*failed))) {
+    if (!failover.failed(*attempt, std::move(*failed))) {
       break;
     }
   }
@@ -203,7 +203,8 @@ net::awaitable<void> serve_routed(Call& call, Routed r, const AttemptFn& one) {
   }
   if (refused) {
     co_await call.reply_error(*refused);
-  } else if (auto plan = app.router.plan(*call.model, r.route, r.usable); !plan) {
+  } else if (auto plan = (r.router != nullptr ? *r.router : app.router).plan(*call.model, r.route, r.usable);
+             !plan) {
     const Error cooling = plan.error();
     co_await call.reply_error(cooling);
   } else {

@@ -48,6 +48,7 @@ struct Routed {
   std::optional<Estimate> reserve;   // what the key's limits must allow; nullopt: not held to them
   RouteRequest route;                // what the router weighs
   Router::DeploymentFilter usable;   // the deployments that can serve it; empty: every one
+  const Router* router = nullptr;    // who plans it: nullptr is app.router (count_tokens: its own)
   // The request writes a ledger record (also when it fails after reaching an upstream), so it is
   // refused while the ledger is failing.
   bool metered = true;
@@ -62,7 +63,7 @@ class Failover {
   bool failing() const { return last_.has_value(); }
   // An attempt at `a` failed with `e`: true when the next deployment should be tried, false when
   // the client caused it (a 4xx the upstream blamed on the request, a request we cannot translate).
-  bool failed(App& app, const Attempt& a, Error e);
+  bool failed(const Attempt& a, Error e);
   void answered() { last_.reset(); }
   // nullopt when an attempt answered; else the client's error: its own fault as it is, or
   // 502/503/504 (429 with retry-after when every attempt was throttled) after `attempts` tries.

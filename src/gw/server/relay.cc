@@ -5,6 +5,7 @@
 
 #include "gw/common/secret_scan.h"
 #include "gw/server/worker.h"
+#include "gw/telemetry/access_log.h"
 
 namespace gw {
 
@@ -14,6 +15,15 @@ constexpr size_t kMaxErrorBody = 1 << 20;      // an upstream error body we read
 constexpr size_t kMaxResponseBody = 64 << 20;  // a non-streamed upstream answer
 
 AttemptOutcome fail(Error e) { return AttemptOutcome{false, std::move(e)}; }
+
+// switchyard_upstream_errors_total counts failed upstream attempts. send_upstream counts those
+// that fail before a 2xx head; these are the ones that fail after it: a 200 body cut short or
+// malformed, a stream broken by an error event, an exception frame, a corrupt or truncated
+// frame, a dropped connection or a stall, before its content (failed over) or after it. Each
+// attempt fails at most once here: the first failure ends it.
+void count_failure(Call& call, const Error& e) {
+  call.worker.app().metrics.upstream_error(e.provider, e.code_name());
+}
 
 bool is_output(const StreamEvent& ev) {
   return std::holds_alternative<TextDelta>(ev) || std::holds_alternative<ToolArgsDelta>(ev) ||
@@ -39,7 +49,10 @@ bool is_content(const StreamEvent& ev) {
 net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, ProviderRuntime& rt) {
   auto body = co_await ex.read_all(kMaxResponseBody);
   if (!body) {
-    co_return fail(body.error());
+    Error e = body.error();
+    e.provider = rt.cfg->name;
+    count_failure(call, e);
+    co_return fail(std::move(e));
   }
   UpstreamResponse resp{ex.status(), ex.headers(), std::move(*body)};
   auto decoded = rt.codec->decode(resp);
@@ -47,6 +60,8 @@ net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, Pro
     Error e = decoded.error();
     e.code = Code::UpstreamError;
     e.retryable = true;  // a malformed answer is the deployment's fault: another may do better
+    e.provider = rt.cfg->name;
+    count_failure(call, e);
     co_return fail(std::move(e));
   }
   call.usage.on_response(*decoded);
@@ -107,6 +122,7 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
       if (auto* err = std::get_if<StreamError>(&ev)) {
         err->error.provider = rt.cfg->name;
         withhold_sent_credentials(request_headers, err->error);
+        count_failure(call, err->error);
         if (!sent) {
           // Nothing has reached the client yet, not even the events decoded from the same read
           // as this error (an Anthropic message_start followed at once by an overloaded_error):
@@ -206,6 +222,10 @@ void withhold_sent_credentials(const Headers& sent, Error& e) {
   if (quotes_any(e.upstream_type, secrets)) {
     e.upstream_type.clear();
   }
+  if (quotes_any(e.upstream_code, secrets) || quotes_any(e.upstream_detail, secrets)) {
+    e.upstream_code.clear();
+    e.upstream_detail.clear();
+  }
 }
 
 net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime& rt,
@@ -225,6 +245,14 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
       if (!signed_ok) {
         Error e = signed_ok.error();
         e.provider = dep.provider;
+        // The files the credential comes from are named in the log, not to the client (audit
+        // vertex_azure.md F5); logged when the failure changes, not once per request.
+        const std::string full = e.message;
+        if (withhold_paths(e.message, rt.signer->credential_files()) &&
+            full != rt.credential_failure_logged) {
+          log_event("provider_credentials_failed", full);
+          rt.credential_failure_logged = full;
+        }
         app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
         co_return e;
       }
@@ -238,7 +266,7 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
       // have worked on it, so the request is recorded like one it refused.
       call.reached_upstream = call.reached_upstream || e.request_sent;
       e.provider = dep.provider;
-      app.health.on_failure(a.id, e, started);
+      a.health->on_failure(a.id, e, started);
       app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
       co_return e;
     }
@@ -266,7 +294,7 @@ net::awaitable<Result<UpstreamAnswer>> send_upstream(Call& call, ProviderRuntime
     e.provider = dep.provider;
     e.upstream_status = exchange.status();
     withhold_sent_credentials(wire.headers, e);
-    app.health.on_failure(a.id, e, started);
+    a.health->on_failure(a.id, e, started);
     app.metrics.upstream_error(dep.provider, std::string(e.code_name()));
     co_return e;
   }
@@ -304,7 +332,6 @@ Result<ProviderRuntime*> attempt_runtime(Call& call) {
 }
 
 net::awaitable<AttemptOutcome> run_attempt(Call& call) {
-  App& app = call.worker.app();
   const Attempt& a = *call.attempt;
   const config::Deployment& dep = *a.deployment;
   auto found = attempt_runtime(call);
@@ -334,7 +361,7 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
   }
   req->headers.emplace_back("x-request-id", call.request_id);
 
-  InflightGuard inflight(app.health, a.id);
+  InflightGuard inflight(*a.health, a.id);
   auto sending = send_upstream(call, *rt, *req, inflight.started);
   auto answered = co_await std::move(sending);
   if (!answered) {
@@ -353,19 +380,19 @@ net::awaitable<AttemptOutcome> run_attempt(Call& call) {
   if (call.chat.stream) {
     AttemptOutcome streamed = co_await relay_stream(call, exchange, *rt, req->headers);
     if (streamed.done) {
-      app.health.on_success(a.id, latency, inflight.started);
+      a.health->on_success(a.id, latency, inflight.started);
     } else {
-      app.health.on_failure(a.id, *streamed.error, inflight.started);
+      a.health->on_failure(a.id, *streamed.error, inflight.started);
       count_failed();
     }
     co_return streamed;
   }
   AttemptOutcome plain = co_await relay_plain(call, exchange, *rt);
   if (plain.done) {
-    app.health.on_success(a.id, latency, inflight.started);
+    a.health->on_success(a.id, latency, inflight.started);
   } else if (plain.error) {
     plain.error->provider = dep.provider;
-    app.health.on_failure(a.id, *plain.error, inflight.started);
+    a.health->on_failure(a.id, *plain.error, inflight.started);
     count_failed();
   }
   co_return plain;

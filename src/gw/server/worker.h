@@ -22,6 +22,7 @@ struct ProviderRuntime {
   const config::Provider* cfg = nullptr;
   std::unique_ptr<ProviderCodec> codec;
   std::unique_ptr<RequestSigner> signer;  // null for static-key providers
+  std::string credential_failure_logged;  // the signer's last failure in the log (send_upstream)
 };
 
 class Session;

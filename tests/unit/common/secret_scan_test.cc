@@ -23,5 +23,18 @@ TEST(SecretScan, QuotesAnySixteenBytesOfALongSecretOrAllOfAShortOne) {
   EXPECT_FALSE(quotes_any("abc", {"abc"}));  // under 6 bytes: too likely by chance
 }
 
+// Audit (vertex_azure.md F5): a credential file's path reached clients in error messages.
+TEST(SecretScan, WithholdsTheCredentialFilesPaths) {
+  std::string m = "provider gcp: credentials file /etc/gw/sa.json: private_key could not be parsed";
+  EXPECT_TRUE(withhold_paths(m, {"/etc/gw/sa.json"}));
+  EXPECT_EQ(m, "provider gcp: credentials file [path withheld]: private_key could not be parsed");
+  m = "keys/sa.json (token file /run/t, again /run/t)";
+  EXPECT_TRUE(withhold_paths(m, {"", "keys/sa.json", "/run/t"}));
+  EXPECT_EQ(m, "[path withheld] (token file [path withheld], again [path withheld])");
+  m = "no path here: https://oauth2.googleapis.com/token answered HTTP 400";
+  EXPECT_FALSE(withhold_paths(m, {"/etc/gw/sa.json", "a"}));  // "a": too short to mean the file
+  EXPECT_EQ(m, "no path here: https://oauth2.googleapis.com/token answered HTTP 400");
+}
+
 }  // namespace
 }  // namespace gw

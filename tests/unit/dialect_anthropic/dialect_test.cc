@@ -272,6 +272,30 @@ TEST(AnthropicDialect, AnAnswerThatCalledToolsStopsForToolUse) {
   EXPECT_EQ(evs[evs.size() - 2].second.at("delta").at("stop_reason"), "tool_use");
 }
 
+// Audit (bedrock.md finding 4): Converse's malformed_tool_use reached Anthropic clients as tool_use
+// (the call the model flagged as broken was offered to run) but OpenAI clients as stop. Both get
+// the end of the turn (protocols.md 3.4), streamed and not.
+TEST(AnthropicDialect, AMalformedAnswerEndsTheTurnEvenWithToolCalls) {
+  ChatRequest req;
+  req.model = "claude-sonnet";
+  ChatResponse resp;
+  resp.content.push_back(ContentBlock::make_tool_use("call_1", "get_weather", json::object{}));
+  resp.stop_reason = StopReason::Malformed;
+  EXPECT_EQ(json::parse(anthropic_messages_dialect().render(resp, req)).at("stop_reason"), "end_turn");
+
+  auto enc = anthropic_messages_dialect().stream_encoder(req);
+  std::string out;
+  out += enc->encode(MessageStart{"msg_1", "up", Usage{}});
+  out += enc->encode(BlockStart{0, BlockType::ToolUse, "call_1", "get_weather", {}});
+  out += enc->encode(ToolArgsDelta{0, "{"});
+  out += enc->encode(BlockStop{0});
+  out += enc->encode(Finish{StopReason::Malformed, {}});
+  out += enc->encode(MessageStop{});
+  const auto evs = events_of(out);
+  ASSERT_GE(evs.size(), 2u);
+  EXPECT_EQ(evs[evs.size() - 2].second.at("delta").at("stop_reason"), "end_turn");
+}
+
 // protocols.md 2.3 / B.13: OpenAI-compatible servers send ids like "functions.f:0", none, or one
 // id for several calls; an Anthropic client sending such a call back to Anthropic gets a 400.
 TEST(AnthropicDialect, ToolUseIdsAreValidAndUniqueWithinAMessage) {

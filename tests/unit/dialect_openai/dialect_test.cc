@@ -116,6 +116,7 @@ TEST(OpenAIChatRender, FinishReasons) {
   EXPECT_EQ(openai::finish_reason_of(StopReason::MaxTokens), "length");
   EXPECT_EQ(openai::finish_reason_of(StopReason::ToolUse), "tool_calls");
   EXPECT_EQ(openai::finish_reason_of(StopReason::Refusal), "content_filter");
+  EXPECT_EQ(openai::finish_reason_of(StopReason::Malformed), "stop");  // Converse malformed_tool_use
 }
 
 struct ErrorCase {

@@ -147,6 +147,10 @@ TEST(OpenAIChatGolden, UpstreamErrorsRenderForTheClient) {
     e.param = s_of(want, "param");
     e.retryable = b_of(want, "retryable");
     e.upstream_status = fx.at("status").to_number<unsigned>();
+    e.upstream_code = s_of(want, "upstream_code");
+    if (const json::value* d = want.if_contains("upstream_detail")) {
+      e.upstream_detail = json::serialize(*d);
+    }
     ClientReply reply = openai::render_chat_error(e);
     const auto& client = fx.at("client").as_object();
     EXPECT_EQ(reply.status, client.at("status").to_number<unsigned>()) << path;

@@ -2,6 +2,10 @@
 // compared as parsed JSON), which API each model takes, and the decoding of both APIs' answers.
 #include "gw/providers/bedrock/bedrock_codec.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "gw/providers/bedrock/bedrock_wire.h"
@@ -98,6 +102,29 @@ TEST(BedrockCodec, InvokeBodyKeepsOnlyUserIdInMetadata) {
   body = encode_invoke_body(req, deployment("anthropic.claude-3-haiku-20240307-v1:0"));
   ASSERT_TRUE(body.has_value());
   EXPECT_FALSE(body->contains("metadata"));
+}
+
+// Audit (bedrock.md finding 1): top-level fields only the Anthropic API has reached InvokeModel,
+// which refuses any key it does not know with a 400 that could not be failed over.
+TEST(BedrockCodec, InvokeBodyDropsFieldsInvokeModelRefuses) {
+  ChatRequest req = hello(Dialect::AnthropicMessages);
+  for (const char* k : {"service_tier", "inference_geo", "container", "context_management", "mcp_servers",
+                        "output_format", "foo"}) {
+    req.passthrough[k] = "x";
+  }
+  req.passthrough["output_config"] = json::object{{"effort", "low"}};  // Bedrock takes this one
+  req.params.top_k = 5;
+  req.params.thinking = json::object{{"type", "enabled"}, {"budget_tokens", 1024}};
+  auto body = encode_invoke_body(req, deployment("anthropic.claude-3-haiku-20240307-v1:0"));
+  ASSERT_TRUE(body.has_value());
+  std::vector<std::string> keys;
+  for (const auto& kv : *body) {
+    keys.emplace_back(kv.key());
+  }
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"anthropic_version", "max_tokens", "messages", "output_config",
+                                            "thinking", "top_k"}));
+  EXPECT_EQ(body->at("output_config"), (json::object{{"effort", "low"}}));
 }
 
 TEST(BedrockCodec, ConverseBodiesMatchTheAwsSdk) {
@@ -326,7 +353,9 @@ TEST(BedrockCodec, ConverseStopReasons) {
   EXPECT_EQ(converse_stop_reason("stop_sequence"), StopReason::StopSequence);
   EXPECT_EQ(converse_stop_reason("guardrail_intervened"), StopReason::Refusal);
   EXPECT_EQ(converse_stop_reason("content_filtered"), StopReason::Refusal);
-  EXPECT_EQ(converse_stop_reason("malformed_tool_use"), StopReason::EndTurn);
+  EXPECT_EQ(converse_stop_reason("malformed_tool_use"), StopReason::Malformed);
+  EXPECT_EQ(converse_stop_reason("malformed_model_output"), StopReason::Malformed);
+  EXPECT_EQ(converse_stop_reason("some_later_reason"), StopReason::EndTurn);
 }
 
 // CountTokens (protocols.md 4.6) as the AWS SDK sends it: the InvokeModel body, base64, in

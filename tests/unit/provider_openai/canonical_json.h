@@ -123,13 +123,15 @@ inline const char* stop_name(StopReason r) {
     case StopReason::ToolUse: return "tool_use";
     case StopReason::Refusal: return "refusal";
     case StopReason::PauseTurn: return "pause_turn";
+    case StopReason::Malformed: return "malformed";
     case StopReason::Unknown: return "unknown";
   }
   return "unknown";
 }
 inline StopReason stop_of(std::string_view s) {
   for (StopReason r : {StopReason::EndTurn, StopReason::StopSequence, StopReason::MaxTokens,
-                       StopReason::ToolUse, StopReason::Refusal, StopReason::PauseTurn}) {
+                       StopReason::ToolUse, StopReason::Refusal, StopReason::PauseTurn,
+                       StopReason::Malformed}) {
     if (s == stop_name(r)) {
       return r;
     }

@@ -144,6 +144,12 @@ TEST(OpenAICodecGolden, UpstreamErrorsClassify) {
     EXPECT_EQ(e.message, want.at("message").as_string()) << path;
     EXPECT_EQ(e.param, s_of(want, "param")) << path;
     EXPECT_EQ(e.upstream_type, s_of(want, "upstream_type")) << path;
+    EXPECT_EQ(e.upstream_code, s_of(want, "upstream_code")) << path;
+    if (const json::value* d = want.if_contains("upstream_detail")) {
+      EXPECT_EQ(json::parse(e.upstream_detail), *d) << path;
+    } else {
+      EXPECT_EQ(e.upstream_detail, "") << path;
+    }
     EXPECT_EQ(e.provider, "house") << path;
     EXPECT_EQ(e.upstream_status, resp.status) << path;
     if (want.contains("retry_after_s")) {

@@ -4,6 +4,12 @@
 
 #include "gw/providers/vertex/grant_jwt_bearer.h"
 
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "test_support.h"
@@ -411,6 +417,109 @@ TEST(SharedTokenCache, OneWorkerRefreshesWhileTheOthersKeepTheOldToken) {
   EXPECT_EQ(*testing::run<Result<std::string>>([&]() { return w1.token(); }), "ya29.new");
   EXPECT_EQ(*testing::run<Result<std::string>>([&]() { return w2.token(); }), "ya29.w2b");
   EXPECT_EQ(http2.requests.size(), 1u);
+}
+
+// Audit (vertex_azure.md F2): with no token to carry on with (start-up, or a short-lived token
+// about to run out), every worker made its own exchange at once. Now a worker that finds another
+// exchanging waits for that token: one exchange per credential, whatever the number of workers.
+TEST(SharedTokenCache, WorkersWithoutATokenWaitForTheOneExchangeInFlight) {
+  ManualClock clock;
+  FakeHttpClient http1;
+  FakeHttpClient http2;
+  http1.replies = {FakeReply{200u, token_json("ya29.first", 60), 30},
+                   FakeReply{200u, token_json("ya29.second", 60), 30}};
+  http2.replies = {FakeReply{200u, token_json("ya29.w2", 60), 30}};
+  auto cache = std::make_shared<SharedTokenCache>();
+  TokenSource w1("gcp", "", test_grant(), http1, clock, {}, cache);
+  TokenSource w2("gcp", "", test_grant(), http2, clock, {}, cache);
+  // Several callers on each worker, at start-up and again once the token has 20 s left (less
+  // than the 30 s a caller needs to keep using it during a refresh).
+  for (const char* want : {"ya29.first", "ya29.second"}) {
+    net::io_context io;
+    std::vector<Result<std::string>> got;
+    for (TokenSource* w : {&w1, &w2, &w1, &w2, &w2}) {
+      net::co_spawn(io, [&got, w]() -> net::awaitable<void> { got.push_back(co_await w->token()); },
+                    net::detached);
+    }
+    io.run();
+    ASSERT_EQ(got.size(), 5u);
+    for (const auto& r : got) {
+      ASSERT_TRUE(r.has_value()) << r.error().message;
+      EXPECT_EQ(*r, want);
+    }
+    EXPECT_TRUE(http2.requests.empty()) << "worker 2 made an exchange of its own";
+    clock.advance(40s);
+  }
+  EXPECT_EQ(http1.requests.size(), 2u);
+}
+
+// When the exchange a worker waited for fails, that worker tries one of its own.
+TEST(SharedTokenCache, AWorkerWhoseAwaitedExchangeFailedMakesItsOwn) {
+  ManualClock clock;
+  FakeHttpClient http1;
+  FakeHttpClient http2;
+  http1.replies = {FakeReply{503u, R"({"error":"backend_error"})", 30}};
+  http2.replies = {FakeReply{200u, token_json("ya29.w2", 3600)}};
+  auto cache = std::make_shared<SharedTokenCache>();
+  TokenSource w1("gcp", "", test_grant(), http1, clock, {}, cache);
+  TokenSource w2("gcp", "", test_grant(), http2, clock, {}, cache);
+  net::io_context io;
+  std::optional<Result<std::string>> r1;
+  std::optional<Result<std::string>> r2;
+  net::co_spawn(io, [&]() -> net::awaitable<void> { r1.emplace(co_await w1.token()); }, net::detached);
+  net::co_spawn(io, [&]() -> net::awaitable<void> { r2.emplace(co_await w2.token()); }, net::detached);
+  io.run();
+  ASSERT_TRUE(r1 && r2);
+  EXPECT_FALSE(r1->has_value());
+  ASSERT_TRUE(r2->has_value()) << r2->error().message;
+  EXPECT_EQ(**r2, "ya29.w2");
+  EXPECT_EQ(http1.requests.size(), 1u);
+  EXPECT_EQ(http2.requests.size(), 1u);
+}
+
+// The same with real worker threads, each with its own io_context and callers arriving together.
+TEST(SharedTokenCache, WorkerThreadsStartingTogetherMakeOneExchange) {
+  constexpr int kWorkers = 4;
+  ManualClock clock;
+  auto cache = std::make_shared<SharedTokenCache>();
+  std::vector<std::unique_ptr<FakeHttpClient>> https;
+  std::vector<std::unique_ptr<TokenSource>> sources;
+  for (int i = 0; i < kWorkers; ++i) {
+    https.push_back(std::make_unique<FakeHttpClient>());
+    https.back()->replies = {FakeReply{200u, token_json("ya29.w" + std::to_string(i), 3600), 50}};
+    sources.push_back(std::make_unique<TokenSource>("gcp", "", test_grant(), *https.back(), clock,
+                                                    TokenSourceOptions{}, cache));
+  }
+  std::vector<std::vector<std::string>> got(kWorkers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWorkers; ++i) {
+    threads.emplace_back([&, i] {
+      net::io_context io;
+      for (int c = 0; c < 4; ++c) {
+        net::co_spawn(
+            io,
+            [&, i]() -> net::awaitable<void> {
+              auto r = co_await sources[i]->token();
+              got[i].push_back(r ? *r : "error: " + r.error().message);
+            },
+            net::detached);
+      }
+      io.run();
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  size_t exchanges = 0;
+  for (const auto& h : https) {
+    exchanges += h->requests.size();
+  }
+  EXPECT_EQ(exchanges, 1u);
+  const std::string token = got[0].empty() ? "" : got[0][0];
+  EXPECT_EQ(token.rfind("ya29.w", 0), 0u) << token;
+  for (const auto& g : got) {
+    EXPECT_EQ(g, std::vector<std::string>(4, token));
+  }
 }
 
 }  // namespace

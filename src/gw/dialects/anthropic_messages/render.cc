@@ -55,12 +55,14 @@ std::string_view stop_reason_name(StopReason r) {
     case StopReason::ToolUse: return "tool_use";
     case StopReason::Refusal: return "refusal";
     case StopReason::PauseTurn: return "pause_turn";
+    case StopReason::Malformed:
     case StopReason::Unknown: break;
   }
   return "end_turn";
 }
 
 StopReason client_stop_reason(StopReason r, bool called_tools) {
+  // Malformed is not upgraded: the upstream said the tool call is broken, not that it stopped for it.
   const bool natural = r == StopReason::EndTurn || r == StopReason::Unknown;
   return natural && called_tools ? StopReason::ToolUse : r;
 }

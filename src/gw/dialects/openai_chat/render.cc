@@ -39,6 +39,9 @@ json::value error_code_for(const Error& err) {
   if (err.code == Code::UpstreamRejected && err.upstream_status == 404) {
     return "model_not_found";  // the upstream does not know the deployment's model (protocols.md 3.8)
   }
+  if (err.code == Code::UpstreamRejected && !err.upstream_code.empty()) {
+    return json::value(err.upstream_code);  // an OpenAI or Azure upstream's own code, as it sent it
+  }
   return nullptr;
 }
 
@@ -57,6 +60,7 @@ std::string_view finish_reason_of(StopReason r) {
     case StopReason::EndTurn:
     case StopReason::StopSequence:
     case StopReason::PauseTurn:
+    case StopReason::Malformed:
     case StopReason::Unknown: break;
   }
   return "stop";
@@ -151,6 +155,13 @@ json::object chat_error_object(const Error& err) {
   e["type"] = error_type_for(status_for(err));
   e["param"] = err.param.empty() ? json::value(nullptr) : json::value(err.param);
   e["code"] = error_code_for(err);
+  if (err.code == Code::UpstreamRejected && !err.upstream_detail.empty()) {
+    json::error_code ec;
+    json::value inner = json::parse(err.upstream_detail, ec);
+    if (!ec && inner.is_object()) {
+      e["innererror"] = std::move(inner);  // Azure's content filter verdict (protocols.md 6.1)
+    }
+  }
   return json::object{{"error", std::move(e)}};
 }
 

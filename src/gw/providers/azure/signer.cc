@@ -1,6 +1,8 @@
 // The Entra ID RequestSigner: one oauth::TokenSource per provider and worker, over the token
 // cache its source shares with every worker (entra_credentials.h).
 #include <optional>
+#include <string>
+#include <vector>
 
 #include <boost/algorithm/string/predicate.hpp>
 
@@ -17,6 +19,9 @@ class EntraSigner final : public RequestSigner {
       : provider_(p.name) {
     if (src == nullptr) {
       return;
+    }
+    if (!src->spec.token_file.empty()) {
+      files_.push_back(src->spec.token_file);  // workload identity's federated token
     }
     source_.emplace(
         error_context(p.name, src->spec),
@@ -59,8 +64,11 @@ class EntraSigner final : public RequestSigner {
     co_return true;
   }
 
+  std::vector<std::string> credential_files() const override { return files_; }
+
  private:
   std::string provider_;
+  std::vector<std::string> files_;
   std::optional<oauth::TokenSource> source_;
 };
 

@@ -412,7 +412,10 @@ StopReason converse_stop_reason(std::string_view s) {
   if (s == "guardrail_intervened" || s == "content_filtered") {
     return StopReason::Refusal;
   }
-  // malformed_model_output, malformed_tool_use and later additions: the turn is over.
+  if (s == "malformed_tool_use" || s == "malformed_model_output") {
+    return StopReason::Malformed;  // end_turn / stop for both dialects, not tool_use
+  }
+  // Later additions: the turn is over.
   return StopReason::EndTurn;
 }
 

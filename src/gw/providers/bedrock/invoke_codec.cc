@@ -1,6 +1,9 @@
 // InvokeModel bodies for Anthropic models (protocols.md 4.3): the Messages wire of
 // messages_wire.h with Bedrock's changes, and its answers with Bedrock's usage headers.
+#include <algorithm>
 #include <charconv>
+#include <iterator>
+#include <utility>
 #include <string>
 
 #include "gw/providers/anthropic/messages_wire.h"
@@ -20,6 +23,24 @@ std::optional<uint64_t> header_count(const Headers& h, std::string_view name) {
     return std::nullopt;
   }
   return v;
+}
+
+// The top-level keys Bedrock's InvokeModel takes for Anthropic models (protocols.md 4.3). Bedrock
+// refuses every other key with a 400 ("#: extraneous key [service_tier] is not permitted"), which
+// the gateway would have to blame on the client and could not fail over. So the rest of what a
+// same-dialect request passes through is dropped, as Converse drops it (encode_converse_body
+// never reads the pass-through): fields only the Anthropic API has (service_tier, inference_geo,
+// container, context_management, mcp_servers, output_format, ...) and unknown ones. service_tier
+// is not mapped to X-Amzn-Bedrock-Service-Tier: Anthropic's "auto" / "standard_only" are not
+// Bedrock's tiers (default, priority, flex).
+constexpr std::string_view kInvokeModelKeys[] = {
+    "anthropic_version", "anthropic_beta", "max_tokens", "messages", "system",
+    "stop_sequences",    "temperature",    "top_p",      "top_k",    "tools",
+    "tool_choice",       "thinking",       "metadata",   "output_config"};
+
+bool invoke_model_takes(std::string_view key) {
+  return std::find(std::begin(kInvokeModelKeys), std::end(kInvokeModelKeys), key) !=
+         std::end(kInvokeModelKeys);
 }
 
 }  // namespace
@@ -49,9 +70,15 @@ Result<json::object> encode_invoke_body(const ChatRequest& req, const config::De
       *m = std::move(kept);
     }
   }
-  body->erase("stream");  // a pass-through copy of the client's flag would be refused
-  body->erase("model");
-  return body;
+  // Keys InvokeModel does not take are dropped (kInvokeModelKeys), model (it is in the path) and a
+  // pass-through copy of the client's stream flag (the operation decides) among them.
+  json::object allowed;
+  for (auto& [k, v] : *body) {
+    if (invoke_model_takes(k)) {
+      allowed.emplace(k, std::move(v));
+    }
+  }
+  return allowed;
 }
 
 Result<json::object> encode_count_body(const ChatRequest& req, const config::Deployment& dep) {

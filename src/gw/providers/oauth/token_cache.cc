@@ -41,6 +41,11 @@ void SharedTokenCache::release_refresh(const void* owner) {
   }
 }
 
+bool SharedTokenCache::refresh_claimed_by_other(const void* owner, SteadyTime now) const {
+  std::lock_guard lock(mu_);
+  return claim_owner_ != nullptr && claim_owner_ != owner && now < claim_until_;
+}
+
 std::shared_ptr<SharedTokenCache> shared_token_cache(const std::string& key) {
   // Leaked on purpose: workers may still read it while static destructors run at exit.
   static auto* mu = new std::mutex;

@@ -30,6 +30,8 @@ class SharedTokenCache {
   // other owner holds a claim that lasts past `now`. A claim ends at `until` or at release.
   bool try_claim_refresh(const void* owner, SteadyTime now, SteadyTime until);
   void release_refresh(const void* owner);
+  // Whether an owner other than `owner` holds a claim that lasts past `now`.
+  bool refresh_claimed_by_other(const void* owner, SteadyTime now) const;
 
  private:
   mutable std::mutex mu_;

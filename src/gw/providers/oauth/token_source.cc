@@ -1,12 +1,19 @@
 // The cached, single-flight token (token_source.h). The first caller that finds the token stale
 // performs the exchange; callers arriving meanwhile either keep using the old token (still valid
-// for a while) or wait on a timer the exchange cancels when done.
+// for a while) or wait on a timer the exchange cancels when done. Across workers the same holds
+// through the SharedTokenCache's refresh claim: a worker whose first caller finds another worker
+// exchanging, with no token to carry on with, waits for that worker's token.
 #include "gw/providers/oauth/token_source.h"
 
 #include <algorithm>
 #include <optional>
 
 namespace gw::oauth {
+
+namespace {
+// How often a worker waiting for another worker's exchange looks at the shared cache.
+constexpr auto kRefreshPoll = std::chrono::milliseconds(5);
+}  // namespace
 
 struct TokenSource::Flight {
   explicit Flight(const net::any_io_executor& ex)
@@ -83,16 +90,27 @@ net::awaitable<Result<std::string>> TokenSource::token() {
   auto f = std::make_shared<Flight>(co_await net::this_coro::executor);
   // Another worker's source is refreshing this token already: while the old one lasts, use it
   // rather than make a second exchange, so that N workers still make one exchange per token.
-  // (With no usable token there is nothing to wait with here: this worker fetches its own.)
   const SteadyTime now = clock_.steady_now();
   const auto claim_for = opts_.timeouts.connect + opts_.timeouts.first_byte + opts_.timeouts.idle;
-  if (!cache_->try_claim_refresh(f.get(), now, now + claim_for) &&
-      usable_for(t, opts_.min_validity)) {
+  const bool mine = cache_->try_claim_refresh(f.get(), now, now + claim_for);
+  if (!mine && usable_for(t, opts_.min_validity)) {
     last_ = t.token;
     co_return std::move(t.token);
   }
-  flight_ = f;
+  flight_ = f;  // from here on this worker's other callers wait on f
   FlightGuard guard(*this, f);
+  if (!mine) {
+    // ... and there is no token to carry on with (none yet, or one about to expire): wait for
+    // the one it is fetching. Only if that exchange fails does this worker make its own.
+    co_await await_refresh_elsewhere(*f);
+    if (CachedToken got = cache_->get(); usable_for(got, opts_.min_validity)) {
+      last_ = got.token;
+      settle(*f, got.token);
+      co_return std::move(got.token);
+    }
+    const SteadyTime later = clock_.steady_now();
+    (void)cache_->try_claim_refresh(f.get(), later, later + claim_for);
+  }
   Result<std::string> r = co_await fetch();
   if (!r) {
     // A failed early refresh costs nothing while the old token lasts; the next caller retries.
@@ -115,6 +133,22 @@ net::awaitable<Result<std::string>> TokenSource::wait_for(std::shared_ptr<Flight
     co_return *f->result;
   }
   co_return token_error(ctx_, "the wait was cancelled", true);
+}
+
+// Until the other worker's claim ends (its exchange settled, or outlasted the claim). That worker
+// runs on another thread's io_context: rather than be woken from there (a post into this worker's
+// io_context, which may be shutting down by then), this looks at the shared cache every
+// kRefreshPoll. Only a worker's first caller polls, only while another worker exchanges: at
+// start-up and when a short-lived token runs out.
+net::awaitable<void> TokenSource::await_refresh_elsewhere(const Flight& f) {
+  net::steady_timer poll(co_await net::this_coro::executor);
+  while (cache_->refresh_claimed_by_other(&f, clock_.steady_now())) {
+    poll.expires_after(kRefreshPoll);
+    auto [ec] = co_await poll.async_wait(use_nothrow);
+    if (ec) {
+      co_return;  // cancelled: the caller's own fetch decides
+    }
+  }
 }
 
 void TokenSource::settle(Flight& f, Result<std::string> r) {

@@ -5,7 +5,8 @@
 //
 // One TokenSource lives on one io_context (one per worker, like HttpClient): concurrent callers on
 // that context share a single in-flight refresh. The token itself is kept in a SharedTokenCache
-// that the workers' sources for the same credential share.
+// that the workers' sources for the same credential share, and so is the right to refresh it: one
+// exchange per credential at a time across the workers, at start-up as at every refresh.
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -63,6 +64,7 @@ class TokenSource {
   bool usable_for(const CachedToken& t, std::chrono::nanoseconds d) const;
   net::awaitable<Result<std::string>> fetch();
   net::awaitable<Result<std::string>> wait_for(std::shared_ptr<Flight> f);
+  net::awaitable<void> await_refresh_elsewhere(const Flight& f);
   void settle(Flight& f, Result<std::string> r);
 
   TokenErrorContext ctx_;

@@ -9,6 +9,10 @@ namespace json = boost::json;
 
 namespace {
 
+// Azure's innererror (the content filter's verdict per category) is a few hundred bytes; a larger
+// one is not passed on.
+constexpr size_t kMaxDetailBytes = 16 << 10;
+
 std::string scalar_text(const json::value* v) {
   if (v == nullptr) {
     return {};
@@ -29,6 +33,8 @@ Error classify_chat_error(unsigned status, const Headers& headers, std::string_v
   std::string message;
   std::string type;
   std::string param;
+  std::string code;
+  std::string detail;
   json::error_code ec;
   json::value v = json::parse(body, ec);
   if (!ec && v.is_object()) {
@@ -37,10 +43,14 @@ Error classify_chat_error(unsigned status, const Headers& headers, std::string_v
       const auto& e = err->get_object();
       message = scalar_text(e.if_contains("message"));
       type = scalar_text(e.if_contains("type"));
+      code = scalar_text(e.if_contains("code"));
       if (type.empty()) {
-        type = scalar_text(e.if_contains("code"));
+        type = code;
       }
       param = scalar_text(e.if_contains("param"));
+      if (const json::value* inner = e.if_contains("innererror"); inner != nullptr && inner->is_object()) {
+        detail = json::serialize(*inner);
+      }
     }
   }
   const std::string where = "provider " + std::string(provider);
@@ -82,6 +92,13 @@ Error classify_chat_error(unsigned status, const Headers& headers, std::string_v
     e.code = Code::UpstreamRejected;  // the client's request was at fault: pass it on as is
     e.retryable = false;
     e.param = std::move(param);
+    // Azure's content filter: code "content_filter", innererror {"code":
+    // "ResponsibleAIPolicyViolation", "content_filter_result": {...}} (protocols.md 6.1), which
+    // is how a client tells a filtered prompt from any other 400.
+    e.upstream_code = std::move(code);
+    if (detail.size() <= kMaxDetailBytes) {
+      e.upstream_detail = std::move(detail);
+    }
   }
   return e;
 }

@@ -50,6 +50,12 @@ std::unique_ptr<DefaultCredentials> DefaultCredentials::find(const config::Confi
                                                              const LogFn& log) {
   auto out = std::make_unique<DefaultCredentials>();
   out->quota_project_override_ = env_or_empty(env, "GOOGLE_CLOUD_QUOTA_PROJECT");
+  for (std::string f :
+       {env_or_empty(env, "GOOGLE_APPLICATION_CREDENTIALS"), well_known_credentials_path(env)}) {
+    if (!f.empty()) {
+      out->files_.push_back(std::move(f));
+    }
+  }
   for (const auto& [name, p] : cfg.providers) {
     if (p.type != config::ProviderType::Vertex || !p.credentials_file.empty()) {
       continue;

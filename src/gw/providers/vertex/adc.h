@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gw/config/load.h"
 #include "gw/config/schema.h"
@@ -40,10 +41,14 @@ class DefaultCredentials {
   // GOOGLE_CLOUD_QUOTA_PROJECT, which the Google SDKs let override a credential's own quota
   // project (TokenGrant::quota_project); empty when unset.
   const std::string& quota_project_override() const { return quota_project_override_; }
+  // The credential files the lookup considered (GOOGLE_APPLICATION_CREDENTIALS, gcloud's
+  // well-known file), whose paths the signers keep out of clients' errors.
+  const std::vector<std::string>& files() const { return files_; }
 
  private:
   std::map<std::string, Result<std::shared_ptr<const TokenGrant>>> by_provider_;
   std::string quota_project_override_;
+  std::vector<std::string> files_;
 };
 
 }  // namespace gw::vertex

@@ -159,13 +159,27 @@ Error classify_error(const UpstreamResponse& resp, std::string_view provider) {
              (gstatus.empty() && (status == 504 || status == 408))) {
     e.code = Code::UpstreamTimeout;
     e.retryable = true;
+  } else if (gstatus == "FAILED_PRECONDITION") {
+    // Google's FAILED_PRECONDITION speaks of the state of the project, not of the request (a bad
+    // request is INVALID_ARGUMENT, or the model's own Anthropic-shaped invalid_request_error):
+    // the publisher model not enabled for the project ("Project `p` is not allowed to use
+    // Publisher Model ..."), or not offered in the region or to the project's billing. The
+    // client can do nothing about it, so, like a 403 or a 404 there, it is the deployment's
+    // fault: failover tries the next one, and when none is left the client gets a 502 naming the
+    // provider (protocols.md 5.3), not a 400 blaming its request.
+    e.code = Code::UpstreamError;
+    e.retryable = false;
+    e.message = "provider " + std::string(provider) +
+                " cannot use its model in its project and region (Vertex AI answered HTTP " +
+                std::to_string(status) + " FAILED_PRECONDITION)" +
+                (g->message.empty() ? std::string() : ": " + g->message);
   } else if (gstatus == "INTERNAL" || gstatus == "UNKNOWN" || gstatus == "ABORTED" ||
              gstatus == "DATA_LOSS" || status >= 500) {
     e.code = Code::UpstreamError;
     e.retryable = true;
   } else {
-    // INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE (400), NOT_FOUND (404), ...: the
-    // request or the deployment is at fault; passed on with the upstream's 4xx status.
+    // INVALID_ARGUMENT, OUT_OF_RANGE (400): the request is at fault; NOT_FOUND (404): the
+    // deployment (failed over, pipeline.cc); passed on with the upstream's 4xx status.
     e.code = Code::UpstreamRejected;
     e.retryable = false;
     if (status < 400 || status >= 500) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gw/common/asio.h"
 #include "gw/common/clock.h"
@@ -42,6 +43,9 @@ class TokenGrant {
   // identity file's quota_project_id): sent as x-goog-user-project, without which Vertex refuses
   // user credentials ("requires a quota project"). Empty: the resource's own project pays.
   virtual std::string quota_project() const { return {}; }
+  // Files the grant reads on every exchange (a workload identity's subject token file), beyond the
+  // credential file it came from; their paths are kept out of clients' errors (signer.h).
+  virtual std::vector<std::string> files() const { return {}; }
 };
 
 }  // namespace gw::vertex

@@ -52,6 +52,7 @@ class ExternalAccountGrant final : public TokenGrant {
   std::string cache_key() const override;
   std::string describe() const override;
   std::string quota_project() const override { return a_.quota_project_id; }
+  std::vector<std::string> files() const override { return {a_.source_file}; }
 
  private:
   net::awaitable<Result<GrantedToken>> impersonate(const GrantContext& ctx,

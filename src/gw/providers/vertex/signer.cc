@@ -3,6 +3,8 @@
 // credentials `serve` looked up); its error, if any, is kept and reported on each request instead
 // of aborting start-up.
 #include <optional>
+#include <string>
+#include <vector>
 
 #include <boost/algorithm/string/predicate.hpp>
 
@@ -59,6 +61,11 @@ class VertexSigner final : public RequestSigner {
                HttpClient& client,
                const Clock& clock,
                const DefaultCredentials* adc) {
+    if (!p.credentials_file.empty()) {
+      files_.push_back(p.credentials_file);
+    } else if (adc != nullptr) {
+      files_ = adc->files();
+    }
     auto chosen = choose_grant(p, adc);
     if (!chosen) {
       load_error_ = chosen.error();
@@ -67,6 +74,9 @@ class VertexSigner final : public RequestSigner {
     // Every worker's signer for this credential shares one token (token_cache.h). A test
     // clock gets a cache of its own: ManualClock times mean nothing to the real clock's users.
     quota_project_ = std::move(chosen->quota_project);
+    for (std::string& f : chosen->grant->files()) {
+      files_.push_back(std::move(f));
+    }
     TokenSourceOptions opts;
     auto cache = &clock == &real_clock()
                      ? oauth::shared_token_cache(TokenSource::cache_key(*chosen->grant, opts))
@@ -103,10 +113,13 @@ class VertexSigner final : public RequestSigner {
     co_return true;
   }
 
+  std::vector<std::string> credential_files() const override { return files_; }
+
  private:
   std::optional<TokenSource> source_;
   std::optional<Error> load_error_;
   std::string quota_project_;
+  std::vector<std::string> files_;  // credentials_file, or the ADC files, and what the grant reads
 };
 
 }  // namespace
