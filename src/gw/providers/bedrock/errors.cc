@@ -112,7 +112,7 @@ Error classify_error(const UpstreamResponse& resp, std::string_view provider) {
   }
   apply_kind(e, name, resp.status);
   if (e.code == Code::RateLimited || e.code == Code::UpstreamOverloaded) {
-    e.retry_after_s = header_int(resp.headers, "retry-after");
+    e.retry_after_s = retry_after_seconds(resp.headers);
   }
   if (e.code == Code::UpstreamRejected && resp.status >= 400 && resp.status < 500) {
     // ValidationException and friends pass through with AWS's own explanation.

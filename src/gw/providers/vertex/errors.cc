@@ -147,14 +147,14 @@ Error classify_error(const UpstreamResponse& resp, std::string_view provider) {
   if (gstatus == "RESOURCE_EXHAUSTED" || (gstatus.empty() && status == 429)) {
     e.code = Code::RateLimited;
     e.retryable = true;
-    e.retry_after_s = header_int(resp.headers, "retry-after");
+    e.retry_after_s = retry_after_seconds(resp.headers);
     if (!e.retry_after_s) {
       e.retry_after_s = g->retry_delay_s;
     }
   } else if (gstatus == "UNAVAILABLE" || (gstatus.empty() && status == 503)) {
     e.code = Code::UpstreamOverloaded;
     e.retryable = true;
-    e.retry_after_s = header_int(resp.headers, "retry-after");
+    e.retry_after_s = retry_after_seconds(resp.headers);
   } else if (gstatus == "DEADLINE_EXCEEDED" ||
              (gstatus.empty() && (status == 504 || status == 408))) {
     e.code = Code::UpstreamTimeout;
