@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOpenAI } from './openai.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, stopCleanly } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, stopCleanly, logsSettle } from './harness.mjs';
 import { startServer, sendJson, sleep } from './util.mjs';
 
 const KEY = 'sk-e2e-routing-0001';
@@ -59,6 +59,9 @@ before(async () => {
           return sendJson(res, 500, { error: { message: 'upstream connect error', type: 'server_error' } });
         }
         return sendJson(res, 200, completion(model));
+      case 'slow-1500':  // an answer long enough in coming that a client gives up first
+        await sleep(1500);
+        return sendJson(res, 200, completion(model));
       case 'slow-a':  // a healthy upstream that takes 300 ms to answer
       case 'slow-b':
       case 'slow-c':
@@ -80,6 +83,7 @@ before(async () => {
       providers: {
         bad: { type: 'openai', base_url: `${bad.origin}/v1` },
         good: { type: 'openai', base_url: good.baseUrl },
+        'good-stall': { type: 'openai', base_url: good.baseUrl, first_byte_timeout_ms: 800 },
       },
       models: {
         'm-malformed': { route: 'priority', deployments: [dep('bad', 'malformed'), dep('good', 'ok')] },
@@ -95,6 +99,8 @@ before(async () => {
         'm-rpm-500': { route: 'priority', deployments: [{ ...dep('bad', 'fail-500-rpm'), rpm: 2 }, dep('good', 'ok')] },
         'm-cap-spill': { route: 'priority', max_attempts: 1, deployments: [{ ...dep('good', 'cap-a'), rpm: 1 }, { ...dep('good', 'cap-b'), rpm: 1 }, dep('good', 'cap-free')] },
         'm-all-capped': { route: 'priority', deployments: [{ ...dep('good', 'capped-a'), rpm: 1 }, { ...dep('good', 'capped-b'), rpm: 1 }] },
+        'm-gave-up': only('slow-1500'),
+        'm-gone': { route: 'priority', deployments: [dep('good-stall', 'x-stall'), dep('good', 'gone-backup')] },
         'm-tpm': { route: 'priority', deployments: [{ ...dep('good', 'x-slow-tpm'), tpm: 6000 }, dep('good', 'spare')] },
       },
       keys: [{ name: 'routing', key: '${KEY}' }],
@@ -255,4 +261,39 @@ test('a retry-after given as an HTTP-date is honoured as a cool-down and passed 
   const again = await call(gw, '/v1/chat/completions', { key: KEY, body: { model: 'm-rate-date', messages: MSG } });
   assert.equal(again.status, 429, again.text);
   assert.equal(hits.get('rate-date'), 1);
+});
+
+test('a client gone while the first deployment hangs is not failed over for: no second call, recorded as a disconnect', async () => {
+  const abort = new AbortController();
+  setTimeout(() => abort.abort(), 300);
+  await assert.rejects(fetch(`${gw.baseURL}/chat/completions`, {
+    method: 'POST', signal: abort.signal,
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'm-gone', messages: MSG }),
+  }));
+  await logsSettle(gw, (logs) => logs.some((l) => l.model === 'm-gone'), 5000);
+  const line = gw.logs.find((l) => l.model === 'm-gone');
+  assert.ok(line, 'an access-log line');
+  assert.equal(line.outcome, 'client_disconnected');
+  assert.equal(line.status, 499);
+  assert.equal(line.attempts, 1);
+  assert.equal(good.chatRequests().filter((q) => q.model === 'gone-backup').length, 0, 'the backup was never called');
+});
+
+test('a client that gave up before a slow whole answer is recorded as a disconnect (499), its answer still billed', async () => {
+  const abort = new AbortController();
+  setTimeout(() => abort.abort(), 300);
+  await assert.rejects(fetch(`${gw.baseURL}/chat/completions`, {
+    method: 'POST', signal: abort.signal,
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'm-gave-up', messages: MSG }),
+  }));
+  await logsSettle(gw, (logs) => logs.some((l) => l.model === 'm-gave-up'), 5000);
+  const line = gw.logs.find((l) => l.model === 'm-gave-up');
+  assert.ok(line, 'an access-log line');
+  assert.equal(line.outcome, 'client_disconnected');
+  assert.equal(line.status, 499);
+  assert.equal(line.output_tokens, 2, 'the upstream\'s answer is billed');
+  const rows = await gw.usage('model');
+  assert.ok(rows.some((r) => r.model === 'm-gave-up' && r.requests === 1 && r.output_tokens === 2), JSON.stringify(rows));
 });

@@ -21,6 +21,9 @@ class Worker;
 // The output assumed in limit estimates for a request that sets no max_tokens.
 inline constexpr int64_t kDefaultMaxTokensEstimate = 4096;
 
+// The status recorded for a request whose client went away before any answer (nginx's 499).
+inline constexpr unsigned kClientClosedRequest = 499;
+
 // In flight from construction to destruction: App::inflight (which a drain waits on) and the
 // in-flight gauge of /metrics count it.
 struct Call {

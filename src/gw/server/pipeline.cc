@@ -154,6 +154,14 @@ net::awaitable<std::optional<Error>> attempt_in_order(Call& call, RoutePlan& pla
   std::optional<Attempt> last_called;  // the last deployment an attempt actually reached for
   while (auto attempt = plan.next()) {
     if (failover.failing()) {
+      if (call.session.client_gone()) {
+        // Nobody is waiting for the answer any more: another deployment's call would be spent
+        // (and billed) for nothing. The request ends as a disconnect, recorded if it reached one.
+        plan.not_attempted();
+        call.outcome = "client_disconnected";
+        call.status = kClientClosedRequest;
+        co_return std::nullopt;
+      }
       app.metrics.failover(call.chat.model);
     }
     call.attempt = attempt;
@@ -209,7 +217,12 @@ net::awaitable<void> serve_routed(Call& call, Routed r, const AttemptFn& one) {
     co_await call.reply_error(cooling);
   } else {
     auto trying = attempt_in_order(call, *plan, one);
-    if (const std::optional<Error> final = co_await std::move(trying)) {
+    const std::optional<Error> final = co_await std::move(trying);
+    if (call.outcome == "client_disconnected" && call.status == kClientClosedRequest) {
+      if (r.metered && call.reached_upstream) {
+        co_await call.meter();
+      }
+    } else if (final) {
       co_await call.reply_error(*final);
       if (r.metered && call.reached_upstream) {
         co_await call.meter();

@@ -38,7 +38,8 @@ using AttemptFn = std::function<net::awaitable<std::optional<Error>>()>;
 
 // Tries `plan`'s deployments in order through `one` (call.attempt and call.attempts set before
 // each), as Failover decides, counting failovers in /metrics. Returns the client's error when no
-// attempt answered: its own fault, or 502/503/504 (429) after failover. Chat, embeddings and
+// attempt answered: its own fault, or 502/503/504 (429) after failover. A client gone before
+// the next deployment is tried ends it: nullopt, with the call's outcome client_disconnected. Chat, embeddings and
 // count_tokens all go through here, so they fail over alike.
 net::awaitable<std::optional<Error>> attempt_in_order(Call& call, RoutePlan& plan, const AttemptFn& one);
 

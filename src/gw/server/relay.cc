@@ -13,6 +13,7 @@ namespace {
 
 constexpr size_t kMaxErrorBody = 1 << 20;      // an upstream error body we read to classify
 constexpr size_t kMaxResponseBody = 64 << 20;  // a non-streamed upstream answer
+constexpr int64_t kAskIfClientGaveUpAfter_us = 1'000'000;
 
 AttemptOutcome fail(Error e) { return AttemptOutcome{false, std::move(e)}; }
 
@@ -71,6 +72,14 @@ net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, Pro
   ClientReply reply{200, Headers{{"content-type", "application/json"}}, call.dialect.render(*decoded, call.chat)};
   call.status = 200;
   call.ttft_us = call.elapsed_us();
+  // A client that gave up waiting is recorded as such (its answer is billed all the same). Asked
+  // only of a slow answer: one system call, and nobody gives up on one that took a millisecond.
+  if (call.ttft_us > kAskIfClientGaveUpAfter_us && call.session.client_gone()) {
+    call.status = kClientClosedRequest;
+    call.outcome = "client_disconnected";
+    co_await call.meter();
+    co_return AttemptOutcome{true, std::nullopt};
+  }
   // The record is durable before the client can see the end of a successful response.
   if (!co_await call.meter()) {
     const Error withheld = call.withheld_for_ledger();

@@ -1,6 +1,9 @@
 #include "gw/server/session.h"
 
+#include <sys/socket.h>
+
 #include <array>
+#include <cerrno>
 #include <optional>
 
 #include <fmt/format.h>
@@ -93,6 +96,15 @@ void Session::close_if_idle() {
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
   }
+}
+
+bool Session::client_gone() {
+  char byte = 0;
+  const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) {
+    return true;
+  }
+  return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }
 
 void Session::close_now() {

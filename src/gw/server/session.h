@@ -55,6 +55,10 @@ class Session final : public Expirable {
   net::awaitable<bool> write_chunk(std::string_view data);
   // Writes `last_data` (if any) and the terminating chunk together.
   net::awaitable<bool> end_stream(std::string_view last_data = {});
+  // Whether the client has closed its end of the connection (or reset it), by a peek at the
+  // socket: one system call, for the failover path, not every request. A client that shuts down
+  // only its sending side while it waits for the answer looks gone too; HTTP clients do not.
+  bool client_gone();
   // The request may not be followed by another on this connection.
   void no_keep_alive() { keep_alive_ = false; }
 
