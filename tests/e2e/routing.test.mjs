@@ -263,17 +263,23 @@ test('a retry-after given as an HTTP-date is honoured as a cool-down and passed 
   assert.equal(hits.get('rate-date'), 1);
 });
 
-test('a client gone while the first deployment hangs is not failed over for: no second call, recorded as a disconnect', async () => {
+// A whole request to `model` whose client gives up after 300 ms; its access-log line.
+async function abandoned(model) {
   const abort = new AbortController();
   setTimeout(() => abort.abort(), 300);
   await assert.rejects(fetch(`${gw.baseURL}/chat/completions`, {
     method: 'POST', signal: abort.signal,
     headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'm-gone', messages: MSG }),
+    body: JSON.stringify({ model, messages: MSG }),
   }));
-  await logsSettle(gw, (logs) => logs.some((l) => l.model === 'm-gone'), 5000);
-  const line = gw.logs.find((l) => l.model === 'm-gone');
+  await logsSettle(gw, (logs) => logs.some((l) => l.model === model), 5000);
+  const line = gw.logs.find((l) => l.model === model);
   assert.ok(line, 'an access-log line');
+  return line;
+}
+
+test('a client gone while the first deployment hangs is not failed over for: no second call, recorded as a disconnect', async () => {
+  const line = await abandoned('m-gone');
   assert.equal(line.outcome, 'client_disconnected');
   assert.equal(line.status, 499);
   assert.equal(line.attempts, 1);
@@ -281,16 +287,7 @@ test('a client gone while the first deployment hangs is not failed over for: no 
 });
 
 test('a client that gave up before a slow whole answer is recorded as a disconnect (499), its answer still billed', async () => {
-  const abort = new AbortController();
-  setTimeout(() => abort.abort(), 300);
-  await assert.rejects(fetch(`${gw.baseURL}/chat/completions`, {
-    method: 'POST', signal: abort.signal,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'm-gave-up', messages: MSG }),
-  }));
-  await logsSettle(gw, (logs) => logs.some((l) => l.model === 'm-gave-up'), 5000);
-  const line = gw.logs.find((l) => l.model === 'm-gave-up');
-  assert.ok(line, 'an access-log line');
+  const line = await abandoned('m-gave-up');
   assert.equal(line.outcome, 'client_disconnected');
   assert.equal(line.status, 499);
   assert.equal(line.output_tokens, 2, 'the upstream\'s answer is billed');

@@ -107,24 +107,22 @@ void read_server(Reader& r, const Fields& top, Config& cfg) {
       cfg.max_header_bytes = static_cast<uint64_t>(*v);
     }
   }
-  if (const Field* f = top.get("read_timeout_ms")) {
-    if (auto v = r.integer(*f, 1, kDay)) {
-      cfg.read_timeout = std::chrono::milliseconds(*v);
-    }
-  }
-  if (const Field* f = top.get("drain_timeout_ms")) {
-    if (auto v = r.integer(*f, 0, kDay)) {
-      cfg.drain_timeout = std::chrono::milliseconds(*v);
-    }
-  }
-  if (const Field* f = top.get("write_timeout_ms")) {
-    if (auto v = r.integer(*f, 1, kDay)) {
-      cfg.write_timeout = std::chrono::milliseconds(*v);
-    }
-  }
-  if (const Field* f = top.get("stream_keepalive_ms")) {
-    if (auto v = r.integer(*f, 0, kDay)) {
-      cfg.stream_keepalive = std::chrono::milliseconds(*v);
+  // Durations in milliseconds, at most a day; 0 allowed where it means "none" (drain, keep-alive).
+  const struct {
+    const char* key;
+    int64_t min;
+    std::chrono::milliseconds Config::*field;
+  } durations[] = {
+      {"read_timeout_ms", 1, &Config::read_timeout},
+      {"drain_timeout_ms", 0, &Config::drain_timeout},
+      {"write_timeout_ms", 1, &Config::write_timeout},
+      {"stream_keepalive_ms", 0, &Config::stream_keepalive},
+  };
+  for (const auto& d : durations) {
+    if (const Field* f = top.get(d.key)) {
+      if (auto v = r.integer(*f, d.min, kDay)) {
+        cfg.*d.field = std::chrono::milliseconds(*v);
+      }
     }
   }
   if (const Field* f = top.get("workers")) {
