@@ -9,7 +9,8 @@
 //
 // Behaviour is chosen by the upstream model name (see util.behaviourOf): fail-500, fail-503,
 // rate-429 (retry-after: 1), drop, stall, midstream-drop, midstream-error, slow, pause-mid (a stream
-// falls silent for 1.5 s after its first word), echo-auth (a 400
+// falls silent for 1.5 s after its first word), late-end (the first words, the rest of the text
+// 300 ms later in one write, the end 1.2 s after that), echo-auth (a 400
 // quoting the request's Authorization header), no-done (a stream
 // ends after its finish_reason: no usage chunk, no [DONE]; a whole reply has no usage), refuse (the reply
 // is a refusal: message.refusal, streamed as delta.refusal, as structured outputs do); otherwise
@@ -150,6 +151,15 @@ export async function startOpenAI({ name = 'openai', apiKey = null, cachedTokens
       await writePieces(res, pieces.slice(0, 2));
       await sleep(1500);
       pieces.splice(0, 2);
+    }
+    if (behaviour === 'late-end') {
+      // The first words; 300 ms later the rest of the text in one write; 1.2 s later the end.
+      const end = pieces.findIndex((p) => p.includes('"finish_reason":"'));
+      await writePieces(res, pieces.slice(0, 2));
+      await sleep(300);
+      await writePieces(res, [pieces.slice(2, end).join('')]);
+      await sleep(1200);
+      pieces.splice(0, end);
     }
     const ok = await writePieces(res, pieces, behaviour === 'slow' ? 100 : 0);
     entry.usageSent = includeUsage && behaviour !== 'no-done';

@@ -3,8 +3,9 @@
 // was throttled. Upstreams misbehave on purpose here, in ways the shared emulators do not.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startOpenAI } from './openai.mjs';
-import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, stopCleanly, logsSettle } from './harness.mjs';
+import { startGateway, call, routing, tempDir, MASTER_KEY, PRICE, stopCleanly, logsSettle, sqlite } from './harness.mjs';
 import { startServer, sendJson, sleep } from './util.mjs';
 
 const KEY = 'sk-e2e-routing-0001';
@@ -100,6 +101,7 @@ before(async () => {
         'm-cap-spill': { route: 'priority', max_attempts: 1, deployments: [{ ...dep('good', 'cap-a'), rpm: 1 }, { ...dep('good', 'cap-b'), rpm: 1 }, dep('good', 'cap-free')] },
         'm-all-capped': { route: 'priority', deployments: [{ ...dep('good', 'capped-a'), rpm: 1 }, { ...dep('good', 'capped-b'), rpm: 1 }] },
         'm-gave-up': only('slow-1500'),
+        'm-left-stream': { route: 'priority', deployments: [dep('good', 'x-late-end')] },
         'm-gone': { route: 'priority', deployments: [dep('good-stall', 'x-stall'), dep('good', 'gone-backup')] },
         'm-tpm': { route: 'priority', deployments: [{ ...dep('good', 'x-slow-tpm'), tpm: 6000 }, dep('good', 'spare')] },
       },
@@ -293,4 +295,26 @@ test('a client that gave up before a slow whole answer is recorded as a disconne
   assert.equal(line.output_tokens, 2, 'the upstream\'s answer is billed');
   const rows = await gw.usage('model');
   assert.ok(rows.some((r) => r.model === 'm-gave-up' && r.requests === 1 && r.output_tokens === 2), JSON.stringify(rows));
+});
+
+// Audit (bedrock.md 5): a client that left a stream during a silence whose end then came in one
+// piece was recorded as ok (the end was held for the record, and only its write failed).
+test('a stream its client left is recorded as client_disconnected in the ledger, as in the log', async () => {
+  await new Promise((resolve, reject) => {
+    const req = http.request(`${gw.baseURL}/chat/completions`, {
+      method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    }, (res) => {
+      res.once('data', () => { req.destroy(); resolve(); });  // the first words, then gone
+    });
+    req.on('error', (e) => (e.code === 'ECONNRESET' ? resolve() : reject(e)));
+    req.end(JSON.stringify({ model: 'm-left-stream', messages: MSG, stream: true }));
+  });
+  await logsSettle(gw, (logs) => logs.some((l) => l.model === 'm-left-stream'), 8000);
+  const line = gw.logs.find((l) => l.model === 'm-left-stream');
+  assert.ok(line, 'an access-log line');
+  assert.equal(line.outcome, 'client_disconnected');
+  const rows = await sqlite(`${gw.dir}/ledger.db`, `SELECT outcome, output_tokens FROM usage WHERE request_id = '${line.request_id}'`);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].outcome, 'client_disconnected');
+  assert.ok(rows[0].output_tokens > 0, 'the upstream\'s usage is billed');
 });

@@ -118,7 +118,7 @@ export function behaviourOf(model) {
   const m = String(model ?? '');
   for (const b of ['fail-500', 'fail-503', 'fail-529', 'rate-429', 'midstream-drop', 'midstream-error', 'start-overloaded',
     'start-then-overloaded', 'start-then-drop', 'stream-invalid',
-    'no-done', 'echo-auth', 'pause-mid', 'drop', 'stall', 'slow', 'badsig', 'refuse']) {
+    'no-done', 'echo-auth', 'pause-mid', 'late-end', 'drop', 'stall', 'slow', 'badsig', 'refuse']) {
     if (m.includes(b)) return b;
   }
   return 'ok';

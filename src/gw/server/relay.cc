@@ -165,6 +165,12 @@ net::awaitable<AttemptOutcome> relay_stream(Call& call, UpstreamExchange& ex, Pr
         // The final event goes out only once the record is durable (strict). The events decoded
         // with it wait too and leave in the same write: one send and one client wake-up, not
         // two, for at most one group commit's delay of events that were already complete.
+        // A client gone meanwhile (its earlier writes taken by the kernel all the same) is
+        // recorded as gone, not as served; asked only of a long stream, as for a whole answer.
+        if (sent && call.elapsed_us() > kAskIfClientGaveUpAfter_us && call.session.client_gone()) {
+          call.outcome = "client_disconnected";
+          break;
+        }
         const bool durable = co_await call.meter();
         metered = true;
         if (!durable) {
