@@ -64,6 +64,19 @@ test('--help of keys and usage shows their own flags (--by, --since, --json; cre
   assert.doesNotMatch(run('keys', 'list', '--config', configFile).stdout, /^\S+\s+x\s/m, 'the -h line created no key x');
 });
 
+// Audit (ops.md 1): --listen 127.0.0.1:99999 used to bind some other port (the cast wrapped).
+test('serve --listen with a port out of range fails at once instead of binding another port', () => {
+  const dir = tempDir('switchyard-e2e-cli-listen-');
+  const configFile = path.join(dir, 'switchyard.yaml');
+  writeFileSync(configFile, 'providers: {}\n');
+  for (const listen of ['127.0.0.1:99999', '127.0.0.1:-1', '127.0.0.1:80x', '127.0.0.1:']) {
+    const r = spawnSync(BIN, ['serve', '--config', configFile, '--listen', listen], { encoding: 'utf8', timeout: 20000, cwd: dir });
+    assert.equal(r.status, 1, `${listen}: exit ${r.status} (signal ${r.signal}) ${r.stderr}`);
+    assert.match(r.stderr, /port from 0 to 65535/, listen);
+    assert.doesNotMatch(r.stderr, /"listening"/, listen);
+  }
+});
+
 // The workers share their port through SO_REUSEPORT; without a check a second gateway started on
 // the same port by mistake would bind too and silently take part of the traffic.
 test('serve on a port another gateway is listening on fails at once, naming the address', async () => {

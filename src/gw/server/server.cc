@@ -1,5 +1,6 @@
 #include "gw/server/server.h"
 
+#include <charconv>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -32,7 +33,14 @@ tcp::endpoint parse_listen(const std::string& listen) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  const auto port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
+  // Checked here too: --listen overrides the config after `check` has read it, and a cast of
+  // 99999 would bind some other port without a word.
+  const std::string port_text = listen.substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+    throw std::runtime_error("listen must be HOST:PORT with a port from 0 to 65535, got '" + listen + "'");
+  }
   net::io_context io;
   tcp::resolver resolver(io);
   auto results = resolver.resolve(host.empty() ? "0.0.0.0" : host, std::to_string(port));
