@@ -55,8 +55,8 @@ int main(int argc, char** argv) {
   gw::EmulatorOptions emu;
   auto* emulate = app.add_subcommand("emulate", "run a built-in OpenAI/Anthropic-format upstream emulator");
   emulate->add_option("--listen", emu.listen, "HOST:PORT")->capture_default_str();
-  emulate->add_option("--latency-ms", emu.latency_ms, "delay before the first byte");
-  emulate->add_option("--tokens-per-s", emu.tokens_per_s, "streaming pace (0 = unpaced)");
+  emulate->add_option("--latency-ms", emu.latency_ms, "delay before the first byte")->check(CLI::Range(0, 3600000));
+  emulate->add_option("--tokens-per-s", emu.tokens_per_s, "streaming pace (0 = unpaced)")->check(CLI::Range(0.0, 1e6));
   emulate->add_option("--reply-tokens", emu.reply_tokens, "a reply's length; a smaller max_tokens cuts it short")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));

@@ -5,7 +5,7 @@
 // make them longer, never shorter.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { BIN, freePort, startGateway } from './harness.mjs';
@@ -116,6 +116,22 @@ test('emulate --fail-rate 1 answers every request with an overload error in the 
   await assert.rejects(oa.chat.completions.create({ model: 'emu', messages: MSG }), (e) => e.status === 503 && e.error?.type === 'server_error');
   const an = new Anthropic({ apiKey: 'unused', baseURL: url, maxRetries: 0 });
   await assert.rejects(an.messages.create({ model: 'emu', max_tokens: 5, messages: MSG }), (e) => e.status === 529 && e.error?.error?.type === 'overloaded_error');
+});
+
+// Audit (ops.md 5, 7): negative knobs were accepted (and streamed unpaced); the 529's status line
+// read "529 <unknown-status>".
+test('emulate refuses negative knobs, and its 529 has a reason phrase', async () => {
+  for (const flags of [['--latency-ms', '-5'], ['--tokens-per-s', '-1']]) {
+    const r = spawnSync(BIN, ['emulate', '--listen', '127.0.0.1:0', ...flags], { encoding: 'utf8', timeout: 10000 });
+    assert.notEqual(r.status, 0, `${flags.join(' ')}: exit ${r.status} (signal ${r.signal})`);
+    assert.equal(r.signal, null, 'it exited by itself');
+    assert.match(r.stderr, new RegExp(`${flags[0]}: Value ${flags[1]} not in range`));
+  }
+  const url = await startEmulate('--fail-rate', '1');
+  const r = await fetch(`${url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'emu', max_tokens: 5, messages: MSG }) });
+  assert.equal(r.status, 529);
+  assert.equal(r.statusText, 'Overloaded');
 });
 
 test('emulate --latency-ms delays the first byte; --tokens-per-s paces the stream; --reply-tokens sets its length', async () => {

@@ -44,6 +44,9 @@ net::awaitable<void> sleep_ms(double ms) {
 
 net::awaitable<bool> write_plain(beast::tcp_stream& s, unsigned status, std::string body, bool keep_alive) {
   http::response<http::string_body> res{static_cast<http::status>(status), 11};
+  if (status == 529) {
+    res.reason("Overloaded");  // Anthropic's status, unknown to Beast's table
+  }
   res.set(http::field::content_type, "application/json");
   res.keep_alive(keep_alive);
   res.body() = std::move(body);
