@@ -295,6 +295,10 @@ test('a client that gave up before a slow whole answer is recorded as a disconne
   assert.equal(line.output_tokens, 2, 'the upstream\'s answer is billed');
   const rows = await gw.usage('model');
   assert.ok(rows.some((r) => r.model === 'm-gave-up' && r.requests === 1 && r.output_tokens === 2), JSON.stringify(rows));
+  // Metered once: the ledger would hide a second record (same request id), /metrics would not.
+  const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+  const output = metrics.split('\n').find((l) => l.startsWith('switchyard_tokens_total{') && l.includes('model="m-gave-up"') && l.includes('direction="output"'));
+  assert.ok(output?.endsWith(' 2'), `output tokens counted once: ${output}`);
 });
 
 // Audit (bedrock.md 5): a client that left a stream during a silence whose end then came in one

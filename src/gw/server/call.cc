@@ -121,6 +121,12 @@ Error Call::withheld_for_ledger() {
   return e;
 }
 
+net::awaitable<void> Call::reply_withheld_for_ledger() {
+  const Error withheld = withheld_for_ledger();
+  co_await reply_error(withheld);
+  outcome = "ledger_unavailable";  // reply_error names the error's code; this says why
+}
+
 void Call::finish_log() {
   App& app = worker.app();
   const std::string_view provider = attempt ? std::string_view(attempt->deployment->provider) : std::string_view();

@@ -52,6 +52,8 @@ struct Call {
   int attempts = 0;
   // The current attempt was passed over at the deployment's own capacity, with no upstream call.
   bool capacity_skipped = false;
+  // Failover stopped because the client had gone: no attempt answered, nothing is written.
+  bool left_before_answer = false;
   uint64_t input_estimate = 0;  // estimate_input_tokens(chat), computed once at admission
   uint64_t output_estimate = 0;  // max_tokens, or the default estimate limits reserve
   bool reached_upstream = false;
@@ -79,6 +81,8 @@ struct Call {
   // The end of a successful answer whose record meter() could not confirm: withheld, and this
   // error sent in its place (an error reply, or a stream's error event).
   Error withheld_for_ledger();
+  // A whole answer withheld so: the 503 in its place, written.
+  net::awaitable<void> reply_withheld_for_ledger();
   // Metrics and the access-log line; called exactly once at the end.
   void finish_log();
 };

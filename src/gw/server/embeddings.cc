@@ -178,9 +178,7 @@ net::awaitable<Result<void>> embed_attempt(Call& call, const EmbeddingRequest& r
                           openai::render_embedding_response(*decoded, req)};
   // The record is durable before the client can see the answer, as for chat.
   if (!co_await call.meter()) {
-    const Error withheld = call.withheld_for_ledger();
-    co_await call.reply_error(withheld);
-    call.outcome = "ledger_unavailable";  // more telling than the error code's "unavailable"
+    co_await call.reply_withheld_for_ledger();
     co_return Result<void>{};
   }
   const Headers routing = call.routing_headers();

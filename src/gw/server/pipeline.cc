@@ -160,6 +160,7 @@ net::awaitable<std::optional<Error>> attempt_in_order(Call& call, RoutePlan& pla
         plan.not_attempted();
         call.outcome = "client_disconnected";
         call.status = kClientClosedRequest;
+        call.left_before_answer = true;
         co_return std::nullopt;
       }
       app.metrics.failover(call.chat.model);
@@ -218,7 +219,8 @@ net::awaitable<void> serve_routed(Call& call, Routed r, const AttemptFn& one) {
   } else {
     auto trying = attempt_in_order(call, *plan, one);
     const std::optional<Error> final = co_await std::move(trying);
-    if (call.outcome == "client_disconnected" && call.status == kClientClosedRequest) {
+    // An attempt that answered has metered itself (a client gone during a slow answer too).
+    if (call.left_before_answer) {
       if (r.metered && call.reached_upstream) {
         co_await call.meter();
       }

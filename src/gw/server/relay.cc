@@ -82,9 +82,7 @@ net::awaitable<AttemptOutcome> relay_plain(Call& call, UpstreamExchange& ex, Pro
   }
   // The record is durable before the client can see the end of a successful response.
   if (!co_await call.meter()) {
-    const Error withheld = call.withheld_for_ledger();
-    co_await call.reply_error(withheld);
-    call.outcome = "ledger_unavailable";  // more telling than the error code's "unavailable"
+    co_await call.reply_withheld_for_ledger();
     co_return AttemptOutcome{true, std::nullopt};
   }
   const Headers routing = call.routing_headers();
