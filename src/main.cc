@@ -118,6 +118,10 @@ int main(int argc, char** argv) {
     }
     if (*serve) {
       if (!listen.empty()) {
+        if (!gw::config::valid_listen(listen)) {
+          std::cerr << "switchyard: --listen must be HOST:PORT with a port from 0 to 65535, got '" << listen << "'\n";
+          return 1;
+        }
         cfg->listen = listen;
       }
       return gw::run_server(*cfg);

@@ -13,12 +13,13 @@
 
 namespace gw::config {
 
-namespace detail {
 namespace {
 
 bool is_digits(std::string_view s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
+
+}  // namespace
 
 // HOST:PORT, HOST a name or IPv4 address, or an IPv6 address in brackets ([::1]:4000).
 // Port 0 is allowed: tests ask the kernel for an ephemeral port.
@@ -40,6 +41,9 @@ bool valid_listen(std::string_view s) {
   return host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") ==
          std::string_view::npos;
 }
+
+namespace detail {
+namespace {
 
 bool has_scheme_and_rest(std::string_view s, std::string_view scheme) {
   return s.size() > scheme.size() && s.substr(0, scheme.size()) == scheme;

@@ -23,6 +23,10 @@ struct LoadResult {
   std::vector<Problem> problems;
 };
 
+// HOST:PORT as `listen` takes it: HOST a name, an IPv4 address or a bracketed IPv6 one, PORT
+// 0 to 65535 (0: the kernel picks). Also checks `serve --listen`, which overrides the config.
+bool valid_listen(std::string_view s);
+
 // Environment lookup, injectable for tests.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 EnvLookup process_env();

@@ -1,6 +1,5 @@
 #include "gw/server/server.h"
 
-#include <charconv>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -11,13 +10,13 @@
 #include "gw/config/load.h"
 #include "gw/config/warnings.h"
 #include "gw/ledger/make_ledger.h"
-#include "gw/storage/db_log.h"
 #include "gw/limits/memory_limiter.h"
 #include "gw/limits/redis_limiter.h"
 #include "gw/providers/signer.h"
 #include "gw/redis/redis_url.h"
 #include "gw/server/app.h"
 #include "gw/server/worker.h"
+#include "gw/storage/db_log.h"
 #include "gw/telemetry/access_log.h"
 
 namespace gw {
@@ -33,14 +32,7 @@ tcp::endpoint parse_listen(const std::string& listen) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  // Checked here too: --listen overrides the config after `check` has read it, and a cast of
-  // 99999 would bind some other port without a word.
-  const std::string port_text = listen.substr(colon + 1);
-  unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
-    throw std::runtime_error("listen must be HOST:PORT with a port from 0 to 65535, got '" + listen + "'");
-  }
+  const auto port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));  // valid_listen checked it
   net::io_context io;
   tcp::resolver resolver(io);
   auto results = resolver.resolve(host.empty() ? "0.0.0.0" : host, std::to_string(port));

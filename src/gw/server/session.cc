@@ -1,9 +1,6 @@
 #include "gw/server/session.h"
 
-#include <sys/socket.h>
-
 #include <array>
-#include <cerrno>
 #include <optional>
 
 #include <fmt/format.h>
@@ -11,6 +8,7 @@
 #include "gw/common/http_head.h"
 #include "gw/common/http_read.h"
 #include "gw/common/ids.h"
+#include "gw/common/socket_peek.h"
 #include "gw/common/socket_send.h"
 
 #include "gw/server/routes.h"
@@ -98,14 +96,7 @@ void Session::close_if_idle() {
   }
 }
 
-bool Session::client_gone() {
-  char byte = 0;
-  const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0) {
-    return true;
-  }
-  return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
-}
+bool Session::client_gone() { return peek_peer(socket_) == PeerState::Closed; }
 
 void Session::close_now() {
   keep_alive_ = false;
@@ -221,6 +212,25 @@ std::optional<std::string> origin_form(std::string_view target) {
   return std::nullopt;
 }
 
+// Why a request's head could be read two ways by this server and a proxy in front of it (a 400
+// and a close), or empty when it cannot.
+std::string_view ambiguous_header(const ClientRequest& req, bool chunked) {
+  // RFC 9112 3.2: an HTTP/1.1 request without a Host, or any with two (which site is it for?).
+  if (const size_t hosts = req.count(http::field::host); hosts > 1 || (hosts == 0 && req.version() >= 11)) {
+    return hosts == 0 ? "an HTTP/1.1 request needs a Host header" : "more than one Host header";
+  }
+  // RFC 9110 11.6.2: Authorization holds one credential (which one did the proxy check?).
+  if (req.count(http::field::authorization) > 1 || req.count("x-api-key") > 1) {
+    return "more than one Authorization or x-api-key header";
+  }
+  // RFC 9112 6.3: a Transfer-Encoding that does not end in chunked has no knowable length;
+  // reading it any other way lets a body be taken for a next request (smuggling).
+  if (req.count(http::field::transfer_encoding) != 0 && !chunked) {
+    return "Transfer-Encoding must end with chunked";
+  }
+  return {};
+}
+
 }  // namespace
 
 net::awaitable<bool> Session::read_request(ClientRequest& out) {
@@ -253,30 +263,14 @@ net::awaitable<bool> Session::read_request(ClientRequest& out) {
   }
   busy_ = true;
   const auto& req = parser.get();
-  // RFC 9112 3.2: an HTTP/1.1 request without a Host, or any with two, is a 400 (a proxy in front
-  // and this server could otherwise disagree about which site it is for).
-  if (const size_t hosts = req.count(http::field::host); hosts > 1 || (hosts == 0 && req.version() >= 11)) {
-    const ClientReply bad = render_malformed(req.target(), hosts == 0 ? "an HTTP/1.1 request needs a Host header"
-                                                                      : "more than one Host header");
-    co_await refuse(bad, req.method_string(), req.target());
-    co_return false;
-  }
-  // RFC 9110 11.6.2: Authorization holds one credential. With two (or two x-api-key), which one
-  // a proxy in front checked and which one this server authenticates could differ.
-  if (req.count(http::field::authorization) > 1 || req.count("x-api-key") > 1) {
-    const ClientReply bad = render_malformed(req.target(), "more than one Authorization or x-api-key header");
-    co_await refuse(bad, req.method_string(), req.target());
-    co_return false;
-  }
   // RFC 9112 3.2.2: a server must accept a target in absolute-form (http://host/path?query), as
-  // some clients send through a proxy. From here on everything reads the origin-form.
+  // some clients send through a proxy. From here on everything (a refusal's dialect too) reads the
+  // origin-form.
   if (const std::optional<std::string> origin = origin_form(req.target())) {
     parser.get().target(*origin);
   }
-  // RFC 9112 6.3: a request whose Transfer-Encoding does not end in chunked has no knowable
-  // length; reading it any other way lets a body be taken for a next request (smuggling).
-  if (req.count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
-    const ClientReply bad = render_malformed(req.target(), "Transfer-Encoding must end with chunked");
+  if (const std::string_view why = ambiguous_header(req, parser.chunked()); !why.empty()) {
+    const ClientReply bad = render_malformed(req.target(), why);
     co_await refuse(bad, req.method_string(), req.target());
     co_return false;
   }

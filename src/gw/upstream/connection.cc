@@ -1,15 +1,13 @@
 #include "gw/upstream/connection.h"
 
-#include <sys/socket.h>
-
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <array>
-#include <cerrno>
 #include <vector>
 
 #include <openssl/ssl.h>
 
 #include "gw/common/http_read.h"
+#include "gw/common/socket_peek.h"
 #include "gw/common/socket_send.h"
 
 namespace gw::upstream {
@@ -224,22 +222,18 @@ net::awaitable<beast::error_code> Connection::read_some(ResponseParser& p,
 }
 
 bool Connection::looks_alive() const {
-  const auto& sock = lowest();
-  if (!sock.is_open()) {
-    return false;
+  switch (peek_peer(lowest())) {
+    case PeerState::Open:
+      return true;
+    case PeerState::Closed:
+      return false;  // closed or reset by the server
+    case PeerState::Data:
+      // Bytes on an idle connection: for plain HTTP a stray response, never ours to read. For TLS
+      // they may be a late session ticket or a close_notify; a peek cannot tell, so the retry
+      // path decides.
+      return std::holds_alternative<TlsStream>(stream_);
   }
-  char byte = 0;
-  const ssize_t n = ::recv(const_cast<tcp::socket&>(sock).native_handle(), &byte, 1,
-                           MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0) {
-    return false;  // orderly close by the server
-  }
-  if (n < 0) {
-    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-  }
-  // Bytes on an idle connection: for plain HTTP a stray response, never ours to read. For TLS they
-  // may be a late session ticket or a close_notify; a peek cannot tell, so the retry path decides.
-  return std::holds_alternative<TlsStream>(stream_);
+  return false;
 }
 
 void Connection::close() {
